@@ -1,0 +1,65 @@
+//! lockfix's transforms: the data model, the shared lock-scope analysis, and one module per rule.
+//!
+//! Everything here is pure: text in, findings and edits out. The `lockfix` crate owns all I/O.
+
+pub mod model;
+
+use std::ops::Range;
+
+pub use model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity, TextEdit};
+pub use ra_ap_syntax::Edition;
+
+/// What to analyse a file with.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The edition of the crate that owns the file: temporary drop scopes differ between editions.
+    pub edition: Edition,
+    /// Rules to run. Rules not in the list produce nothing.
+    pub rules: Vec<RuleId>,
+}
+
+impl Options {
+    /// Every implemented rule, for the given edition.
+    pub fn all_rules(edition: Edition) -> Options {
+        Options { edition, rules: implemented_rules().to_vec() }
+    }
+}
+
+/// The result of analysing one file.
+#[derive(Debug, Clone, Default)]
+pub struct FileAnalysis {
+    /// Sorted by start offset, then rule.
+    pub findings: Vec<Finding>,
+    /// Parse errors, as reported by the parser. A file with parse errors is analysed but never fixed.
+    pub syntax_errors: Vec<(Range<usize>, String)>,
+}
+
+/// Analyse one file. May panic inside the parser on pathological input: callers run it under
+/// `catch_unwind` (rust-analyzer 0.0.345 panics on at least one real file).
+pub fn analyze(source: &str, options: &Options) -> FileAnalysis {
+    let parse = ra_ap_syntax::SourceFile::parse(source, options.edition);
+    let syntax_errors = parse
+        .errors()
+        .iter()
+        .map(|e| {
+            let r = e.range();
+            (usize::from(r.start())..usize::from(r.end()), e.to_string())
+        })
+        .collect();
+    FileAnalysis { findings: Vec::new(), syntax_errors }
+}
+
+/// Number of parse errors in `source`: a fix must never increase it.
+pub fn syntax_error_count(source: &str, edition: Edition) -> usize {
+    ra_ap_syntax::SourceFile::parse(source, edition).errors().len()
+}
+
+/// The rules this build implements.
+pub fn implemented_rules() -> &'static [RuleId] {
+    &[RuleId::GuardAcrossAwait]
+}
+
+/// Documentation of every implemented rule.
+pub fn rule_docs() -> Vec<RuleDoc> {
+    Vec::new()
+}
