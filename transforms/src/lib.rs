@@ -2,7 +2,10 @@
 //!
 //! Everything here is pure: text in, findings and edits out. The `lockfix` crate owns all I/O.
 
+pub mod analysis;
+pub mod fixes;
 pub mod model;
+pub mod rules;
 
 use std::ops::Range;
 
@@ -21,7 +24,7 @@ pub struct Options {
 impl Options {
     /// Every implemented rule, for the given edition.
     pub fn all_rules(edition: Edition) -> Options {
-        Options { edition, rules: implemented_rules().to_vec() }
+        Options { edition, rules: implemented_rules() }
     }
 }
 
@@ -37,6 +40,7 @@ pub struct FileAnalysis {
 /// Analyse one file. May panic inside the parser on pathological input: callers run it under
 /// `catch_unwind` (rust-analyzer 0.0.345 panics on at least one real file).
 pub fn analyze(source: &str, options: &Options) -> FileAnalysis {
+    use ra_ap_syntax::AstNode;
     let parse = ra_ap_syntax::SourceFile::parse(source, options.edition);
     let syntax_errors = parse
         .errors()
@@ -46,7 +50,18 @@ pub fn analyze(source: &str, options: &Options) -> FileAnalysis {
             (usize::from(r.start())..usize::from(r.end()), e.to_string())
         })
         .collect();
-    FileAnalysis { findings: Vec::new(), syntax_errors }
+    let tree = parse.tree();
+    let file = tree.syntax();
+    let scopes = analysis::LockScopes::compute(file, options.edition);
+    let ctx = rules::Context { text: source, file, edition: options.edition, scopes: &scopes };
+    let mut findings = Vec::new();
+    for transform in rules::REGISTRY {
+        if options.rules.contains(&transform.doc.id) {
+            (transform.check)(&ctx, &mut findings);
+        }
+    }
+    findings.sort_by(|a, b| (a.range.start, a.rule).cmp(&(b.range.start, b.rule)));
+    FileAnalysis { findings, syntax_errors }
 }
 
 /// Number of parse errors in `source`: a fix must never increase it.
@@ -55,11 +70,11 @@ pub fn syntax_error_count(source: &str, edition: Edition) -> usize {
 }
 
 /// The rules this build implements.
-pub fn implemented_rules() -> &'static [RuleId] {
-    &[RuleId::GuardAcrossAwait]
+pub fn implemented_rules() -> Vec<RuleId> {
+    rules::REGISTRY.iter().map(|t| t.doc.id).collect()
 }
 
 /// Documentation of every implemented rule.
 pub fn rule_docs() -> Vec<RuleDoc> {
-    Vec::new()
+    rules::REGISTRY.iter().map(|t| t.doc).collect()
 }

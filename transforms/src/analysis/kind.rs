@@ -1,0 +1,304 @@
+//! Which crate a lock comes from, guessed from one file's text.
+//!
+//! The syntax tier has no type checker, so it reads the evidence a person would: `use` items, type
+//! annotations on fields, lets, parameters and statics, and constructor calls. A name that is
+//! declared as two different kinds in the same file is `Unknown` rather than a guess.
+
+use std::collections::HashMap;
+
+use ra_ap_syntax::{
+    AstNode, SyntaxNode,
+    ast::{self, HasName},
+};
+
+/// The library a lock (and so its guard) comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LockKind {
+    Std,
+    ParkingLot,
+    Tokio,
+    AsyncLock,
+    Futures,
+    DashMap,
+    /// Acquired with `.await`, crate unknown.
+    UnknownAsync,
+    /// No evidence either way; treated as blocking.
+    Unknown,
+}
+
+impl LockKind {
+    /// Async locks park the task, not the thread, while waiting.
+    pub fn is_async(self) -> bool {
+        matches!(self, LockKind::Tokio | LockKind::AsyncLock | LockKind::Futures | LockKind::UnknownAsync)
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            LockKind::Std => "std::sync",
+            LockKind::ParkingLot => "parking_lot",
+            LockKind::Tokio => "tokio::sync",
+            LockKind::AsyncLock => "async_lock",
+            LockKind::Futures => "futures::lock",
+            LockKind::DashMap => "dashmap",
+            LockKind::UnknownAsync => "async",
+            LockKind::Unknown => "blocking",
+        }
+    }
+}
+
+/// What a name in this file is declared as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Declared {
+    Lock(LockKind),
+    /// `Stdout`, `Stdin`, files: their `lock()`/`read()` are not locks for these rules.
+    NotALock,
+}
+
+/// The lock kinds this file declares, keyed by the last name a receiver is reached through
+/// (`self.cache` and `state.cache` both look up `cache`).
+#[derive(Debug, Default)]
+pub struct KindIndex {
+    /// Local alias → full path prefix, from `use` items (`Mutex` → `tokio::sync::Mutex`).
+    imports: HashMap<String, String>,
+    by_name: HashMap<String, Option<Declared>>,
+}
+
+const LOCK_TYPES: &[&str] = &["Mutex", "RwLock", "ReentrantMutex", "FairMutex", "OwnedMutex"];
+const NOT_LOCK_TYPES: &[&str] = &["Stdout", "Stdin", "Stderr", "StdoutLock", "StdinLock", "File"];
+
+impl KindIndex {
+    pub fn build(file: &SyntaxNode) -> KindIndex {
+        let mut index = KindIndex::default();
+        for use_tree in file.descendants().filter_map(ast::UseTree::cast) {
+            index.record_use(&use_tree);
+        }
+        for node in file.descendants() {
+            if let Some(field) = ast::RecordField::cast(node.clone()) {
+                if let (Some(name), Some(ty)) = (field.name(), field.ty()) {
+                    let declared = index.classify_type(ty.syntax());
+                    index.declare(name.text(), declared);
+                }
+            } else if let Some(param) = ast::Param::cast(node.clone()) {
+                if let (Some(ast::Pat::IdentPat(pat)), Some(ty)) = (param.pat(), param.ty()) {
+                    if let Some(name) = pat.name() {
+                        let declared = index.classify_type(ty.syntax());
+                        index.declare(name.text(), declared);
+                    }
+                }
+            } else if let Some(stat) = ast::Static::cast(node.clone()) {
+                if let (Some(name), Some(ty)) = (stat.name(), stat.ty()) {
+                    let declared = index.classify_type(ty.syntax());
+                    index.declare(name.text(), declared);
+                }
+            } else if let Some(let_stmt) = ast::LetStmt::cast(node.clone()) {
+                let Some(ast::Pat::IdentPat(pat)) = let_stmt.pat() else { continue };
+                let Some(name) = pat.name() else { continue };
+                let declared = match (let_stmt.ty(), let_stmt.initializer()) {
+                    (Some(ty), _) => index.classify_type(ty.syntax()),
+                    (None, Some(init)) => index.classify_constructor(init.syntax()),
+                    _ => None,
+                };
+                index.declare(name.text(), declared);
+            } else if let Some(field) = ast::RecordExprField::cast(node.clone()) {
+                // `Self { cache: Arc::new(RwLock::new(..)) }` declares `cache` by its constructor.
+                if let (Some(name), Some(expr)) = (field.field_name(), field.expr()) {
+                    let declared = index.classify_constructor(expr.syntax());
+                    if declared.is_some() {
+                        index.declare(name.text(), declared);
+                    }
+                }
+            }
+        }
+        index
+    }
+
+    /// The declared kind of the lock reached through `name`, if this file says.
+    pub fn lookup(&self, name: &str) -> Option<LockKind> {
+        match self.by_name.get(name).copied().flatten() {
+            Some(Declared::Lock(kind)) => Some(kind),
+            _ => None,
+        }
+    }
+
+    /// Whether `name` is declared as something whose `lock()` is not a lock (stdout, files).
+    pub fn is_not_a_lock(&self, name: &str) -> bool {
+        matches!(self.by_name.get(name), Some(Some(Declared::NotALock)))
+    }
+
+    /// The kind a bare type name refers to through this file's imports (`Mutex` after
+    /// `use tokio::sync::Mutex`).
+    pub fn kind_of_type_name(&self, name: &str) -> Option<LockKind> {
+        let full = self.imports.get(name)?;
+        crate_kind(full)
+    }
+
+    /// Whether the file imports any async lock: used to name the crate of an awaited acquisition.
+    pub fn imported_async_kind(&self) -> Option<LockKind> {
+        let mut kinds = self
+            .imports
+            .iter()
+            .filter(|(alias, _)| LOCK_TYPES.iter().any(|t| alias.contains(t)) || alias.as_str() == "sync")
+            .filter_map(|(_, full)| crate_kind(full))
+            .filter(|k| k.is_async());
+        let first = kinds.next()?;
+        kinds.all(|k| k == first).then_some(first)
+    }
+
+    fn declare(&mut self, name: &str, declared: Option<Declared>) {
+        let Some(declared) = declared else {
+            return;
+        };
+        self.by_name
+            .entry(name.to_string())
+            .and_modify(|existing| {
+                if *existing != Some(declared) {
+                    // Two declarations disagree: say nothing rather than guess.
+                    *existing = None;
+                }
+            })
+            .or_insert(Some(declared));
+    }
+
+    fn record_use(&mut self, tree: &ast::UseTree) {
+        // Only leaf trees carry a name: `use a::{b, c as d}` has leaves `b` and `c as d`.
+        if tree.use_tree_list().is_some() {
+            return;
+        }
+        let Some(path) = tree.path() else { return };
+        let mut segments: Vec<String> = vec![path_text(&path)];
+        for ancestor in tree.syntax().ancestors().skip(1).filter_map(ast::UseTree::cast) {
+            if let Some(prefix) = ancestor.path() {
+                segments.push(path_text(&prefix));
+            }
+        }
+        segments.reverse();
+        let full = segments.join("::");
+        let alias = match tree.rename().and_then(|r| r.name()) {
+            Some(name) => name.text().to_string(),
+            None => full.rsplit("::").next().unwrap_or_default().to_string(),
+        };
+        if !alias.is_empty() && alias != "self" && alias != "*" {
+            self.imports.insert(alias, full);
+        }
+    }
+
+    /// Classify a type: `Arc<tokio::sync::RwLock<T>>` → tokio. Looks at every path in the type, so
+    /// wrappers (`Arc`, `Box`, references) do not hide the lock.
+    fn classify_type(&self, ty: &SyntaxNode) -> Option<Declared> {
+        for path in ty.descendants().filter_map(ast::Path::cast) {
+            // Only the outermost path of a path type: its qualifier is visited as part of it.
+            if path.syntax().parent().and_then(ast::Path::cast).is_some() {
+                continue;
+            }
+            let Some(last) = path.segment().and_then(|s| s.name_ref()) else { continue };
+            let last = last.text().to_string();
+            if NOT_LOCK_TYPES.contains(&last.as_str()) {
+                return Some(Declared::NotALock);
+            }
+            if last == "DashMap" || last == "DashSet" {
+                return Some(Declared::Lock(LockKind::DashMap));
+            }
+            if LOCK_TYPES.contains(&last.as_str()) {
+                return Some(Declared::Lock(self.resolve_lock_path(&path, &last)));
+            }
+        }
+        None
+    }
+
+    /// Classify a constructor expression: `Arc::new(Mutex::new(..))`, `tokio::sync::RwLock::default()`.
+    fn classify_constructor(&self, expr: &SyntaxNode) -> Option<Declared> {
+        for call in expr.descendants().filter_map(ast::CallExpr::cast) {
+            let Some(ast::Expr::PathExpr(callee)) = call.expr() else { continue };
+            let Some(path) = callee.path() else { continue };
+            let Some(type_path) = path.qualifier() else { continue };
+            let Some(last) = type_path.segment().and_then(|s| s.name_ref()) else { continue };
+            let last = last.text().to_string();
+            if LOCK_TYPES.contains(&last.as_str()) {
+                return Some(Declared::Lock(self.resolve_lock_path(&type_path, &last)));
+            }
+            if last == "DashMap" {
+                return Some(Declared::Lock(LockKind::DashMap));
+            }
+        }
+        None
+    }
+
+    fn resolve_lock_path(&self, path: &ast::Path, last: &str) -> LockKind {
+        let text = path_text(path);
+        let first = text.split("::").next().unwrap_or_default();
+        let expanded = if text.contains("::") {
+            match self.imports.get(first) {
+                Some(full) => format!("{full}{}", &text[first.len()..]),
+                None => text.clone(),
+            }
+        } else {
+            self.imports.get(last).cloned().unwrap_or(text.clone())
+        };
+        crate_kind(&expanded).unwrap_or(LockKind::Unknown)
+    }
+}
+
+/// The crate a full path belongs to, for lock types.
+fn crate_kind(full: &str) -> Option<LockKind> {
+    let first = full.trim_start_matches("::").split("::").next().unwrap_or_default();
+    match first {
+        "std" | "core" | "alloc" => Some(LockKind::Std),
+        "parking_lot" | "lock_api" => Some(LockKind::ParkingLot),
+        "tokio" => Some(LockKind::Tokio),
+        "async_lock" | "async_std" | "smol" => Some(LockKind::AsyncLock),
+        "futures" | "futures_util" => Some(LockKind::Futures),
+        "dashmap" => Some(LockKind::DashMap),
+        _ => None,
+    }
+}
+
+/// A path's text without generic arguments or whitespace: `tokio::sync::Mutex`.
+fn path_text(path: &ast::Path) -> String {
+    let mut parts = Vec::new();
+    let mut current = Some(path.clone());
+    while let Some(p) = current {
+        if let Some(segment) = p.segment() {
+            let name = segment
+                .name_ref()
+                .map(|n| n.text().to_string())
+                .or_else(|| segment.kind().map(|_| segment.syntax().text().to_string()))
+                .unwrap_or_default();
+            parts.push(name);
+        }
+        current = p.qualifier();
+    }
+    parts.reverse();
+    parts.join("::")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ra_ap_syntax::{Edition, SourceFile};
+
+    fn index(src: &str) -> KindIndex {
+        KindIndex::build(SourceFile::parse(src, Edition::Edition2021).tree().syntax())
+    }
+
+    #[test]
+    fn imports_decide_the_crate() {
+        let idx = index(
+            "use std::sync::{Arc, Mutex}; use tokio::sync::RwLock as AsyncRwLock;\n\
+             struct S { a: Arc<Mutex<u8>>, b: AsyncRwLock<u8>, c: parking_lot::Mutex<u8>, out: std::io::Stdout }",
+        );
+        assert_eq!(idx.lookup("a"), Some(LockKind::Std));
+        assert_eq!(idx.lookup("b"), Some(LockKind::Tokio));
+        assert_eq!(idx.lookup("c"), Some(LockKind::ParkingLot));
+        assert!(idx.is_not_a_lock("out"));
+    }
+
+    #[test]
+    fn constructors_and_conflicts() {
+        let idx = index(
+            "fn f() { let m = Arc::new(tokio::sync::Mutex::new(1)); let x = std::sync::Mutex::new(1); }\n\
+             fn g() { let x = tokio::sync::Mutex::new(1); }",
+        );
+        assert_eq!(idx.lookup("m"), Some(LockKind::Tokio));
+        assert_eq!(idx.lookup("x"), None, "conflicting declarations give no answer");
+    }
+}

@@ -1,0 +1,487 @@
+//! The lock-scope analysis, computed once per file and read by every transform.
+//!
+//! For each lock acquisition it records: the lock's kind and identity, how the call is wrapped
+//! (`.unwrap()`, `?`, `.await`, `if let Ok(g) = …`), whether the guard is bound to a name or lives
+//! as a temporary, the region in which it is alive (up to the end of its scope, a `drop(g)`, or
+//! the end of the temporary's statement, with the edition's scrutinee rules), and the awaits that
+//! run while it is alive.
+
+pub mod kind;
+pub mod syntax;
+
+use ra_ap_syntax::{
+    AstNode, Edition, SyntaxKind, SyntaxNode, TextRange, TextSize,
+    ast::{self, HasArgList},
+};
+
+pub use kind::{KindIndex, LockKind};
+
+/// Read or write access; a mutex is exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessMode {
+    Read,
+    Write,
+    Exclusive,
+    Upgradable,
+}
+
+impl AccessMode {
+    pub fn describe(self) -> &'static str {
+        match self {
+            AccessMode::Read => "read",
+            AccessMode::Write => "write",
+            AccessMode::Exclusive => "mutex",
+            AccessMode::Upgradable => "upgradable read",
+        }
+    }
+}
+
+/// Where the guard lives once acquired.
+#[derive(Debug, Clone)]
+pub enum Holder {
+    /// `let g = m.lock().unwrap();` — alive until the end of the block or a `drop(g)`.
+    Let { stmt: ast::LetStmt, pat: ast::IdentPat, list: ast::StmtList, index: usize },
+    /// `if let Ok(g) = m.write() { … }` — alive in the then-branch.
+    IfLet { if_expr: ast::IfExpr, pat: ast::IdentPat, then_branch: ast::BlockExpr },
+    /// Part of a larger expression: alive until the end of its temporary scope.
+    Temporary,
+    /// `let _ = m.lock();`: released at once.
+    Discarded,
+}
+
+/// One lock acquisition and the life of its guard.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    pub call: ast::MethodCallExpr,
+    /// The lock's identity: the receiver's text without whitespace (`self.cache`).
+    pub lock_path: String,
+    /// The last name the lock is reached through (`cache`), for messages and kind lookup.
+    pub lock_name: String,
+    pub kind: LockKind,
+    pub mode: AccessMode,
+    /// The expression whose value is the guard, after unwrapping (`m.lock().unwrap()`).
+    pub guard_expr: ast::Expr,
+    /// The acquisition itself is awaited (`m.lock().await`).
+    pub awaited: bool,
+    pub holder: Holder,
+    /// The function, closure or async block the acquisition runs in.
+    pub body: SyntaxNode,
+    /// Where the guard is alive: from the end of `guard_expr` to its release.
+    pub live: TextRange,
+    /// Awaits in the same body that run while the guard is alive, in source order.
+    pub awaits: Vec<ast::AwaitExpr>,
+}
+
+impl Guard {
+    /// The guard's binding name, if it has one.
+    pub fn name(&self) -> Option<String> {
+        match &self.holder {
+            Holder::Let { pat, .. } | Holder::IfLet { pat, .. } => Some(syntax::ident_name(pat)),
+            _ => None,
+        }
+    }
+
+    /// Where findings about this guard point: the `let`, the `if let`, or the lock call.
+    pub fn primary_range(&self) -> TextRange {
+        match &self.holder {
+            Holder::Let { stmt, .. } => {
+                let start = stmt.syntax().text_range().start();
+                TextRange::new(start, self.guard_expr.syntax().text_range().end().max(start))
+            }
+            Holder::IfLet { if_expr, .. } => {
+                let start = if_expr.syntax().text_range().start();
+                TextRange::new(start, self.guard_expr.syntax().text_range().end().max(start))
+            }
+            _ => self.call.syntax().text_range(),
+        }
+    }
+
+    /// Places where the named guard is used inside its live region.
+    pub fn uses(&self, file: &SyntaxNode) -> Vec<TextRange> {
+        match self.name() {
+            Some(name) => syntax::mentions(file, self.live, &name),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// All guards of a file.
+#[derive(Debug, Default)]
+pub struct LockScopes {
+    pub guards: Vec<Guard>,
+}
+
+const LOCK_METHODS: &[(&str, AccessMode)] = &[
+    ("lock", AccessMode::Exclusive),
+    ("try_lock", AccessMode::Exclusive),
+    ("lock_owned", AccessMode::Exclusive),
+    ("try_lock_owned", AccessMode::Exclusive),
+    ("blocking_lock", AccessMode::Exclusive),
+    ("lock_arc", AccessMode::Exclusive),
+    ("read", AccessMode::Read),
+    ("try_read", AccessMode::Read),
+    ("read_owned", AccessMode::Read),
+    ("try_read_owned", AccessMode::Read),
+    ("blocking_read", AccessMode::Read),
+    ("read_arc", AccessMode::Read),
+    ("write", AccessMode::Write),
+    ("try_write", AccessMode::Write),
+    ("write_owned", AccessMode::Write),
+    ("try_write_owned", AccessMode::Write),
+    ("blocking_write", AccessMode::Write),
+    ("write_arc", AccessMode::Write),
+    ("upgradable_read", AccessMode::Upgradable),
+];
+
+/// Calls that turn a lock result into the guard without ending its life.
+const UNWRAPPERS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_or_else",
+    "unwrap_unchecked",
+    "map_err",
+    "ok",
+    "context",
+    "with_context",
+    "ok_or",
+    "ok_or_else",
+];
+
+/// The first `.read()`/`.lock()` of these receivers is I/O, not a lock.
+const NOT_LOCK_RECEIVERS: &[&str] = &["stdout", "stdin", "stderr", "io::stdout", "io::stdin", "io::stderr"];
+
+impl LockScopes {
+    pub fn compute(file: &SyntaxNode, edition: Edition) -> LockScopes {
+        let kinds = KindIndex::build(file);
+        let guards = file
+            .descendants()
+            .filter_map(ast::MethodCallExpr::cast)
+            .filter_map(|call| acquisition(&call, &kinds, edition))
+            .collect();
+        LockScopes { guards }
+    }
+}
+
+fn acquisition(call: &ast::MethodCallExpr, kinds: &KindIndex, edition: Edition) -> Option<Guard> {
+    let method = call.name_ref()?.text().to_string();
+    let mode = LOCK_METHODS.iter().find(|(m, _)| *m == method)?.1;
+    if call.arg_list().is_none_or(|args| args.args().next().is_some()) {
+        return None;
+    }
+    let receiver = call.receiver()?;
+    let lock_path: String =
+        receiver.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect();
+    let lock_name = receiver_name(&receiver);
+    if is_not_a_lock(&receiver, &lock_name, kinds) {
+        return None;
+    }
+
+    let (guard_expr, awaited, unwrapped) = unwrap_chain(call);
+    let kind = infer_kind(kinds, &lock_name, &method, awaited, unwrapped)?;
+    let body = syntax::enclosing_body(call.syntax())?;
+    let holder = holder_of(&guard_expr);
+    let live = live_region(&guard_expr, &holder, edition)?;
+    let mut guard = Guard {
+        call: call.clone(),
+        lock_path,
+        lock_name,
+        kind,
+        mode,
+        guard_expr,
+        awaited,
+        holder,
+        body,
+        live,
+        awaits: Vec::new(),
+    };
+    guard.awaits = awaits_while_alive(&guard);
+    Some(guard)
+}
+
+/// The last name a receiver is reached through: `self.cache` → `cache`, `state.lock()` → `state`.
+fn receiver_name(receiver: &ast::Expr) -> String {
+    let mut expr = syntax::strip_wrappers(receiver);
+    loop {
+        match &expr {
+            ast::Expr::FieldExpr(f) => {
+                return f.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+            }
+            ast::Expr::PathExpr(p) => {
+                return p
+                    .path()
+                    .and_then(|p| p.segment())
+                    .and_then(|s| s.name_ref())
+                    .map(|n| n.text().to_string())
+                    .unwrap_or_default();
+            }
+            // `self.inner.clone().lock()`, `lock.as_ref().read()`: look through.
+            ast::Expr::MethodCallExpr(m)
+                if m.name_ref().is_some_and(|n| matches!(n.text(), "clone" | "as_ref" | "deref")) =>
+            {
+                match m.receiver() {
+                    Some(r) => expr = syntax::strip_wrappers(&r),
+                    None => return String::new(),
+                }
+            }
+            ast::Expr::MethodCallExpr(m) => {
+                return m.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+            }
+            ast::Expr::CallExpr(c) => {
+                return c
+                    .expr()
+                    .map(|e| e.syntax().text().to_string())
+                    .unwrap_or_default()
+                    .rsplit("::")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+            }
+            _ => return String::new(),
+        }
+    }
+}
+
+fn is_not_a_lock(receiver: &ast::Expr, name: &str, kinds: &KindIndex) -> bool {
+    if kinds.is_not_a_lock(name) || matches!(name, "stdout" | "stdin" | "stderr") {
+        return true;
+    }
+    let text = receiver.syntax().text().to_string();
+    let callee = text.trim_end_matches("()");
+    NOT_LOCK_RECEIVERS.iter().any(|r| callee == *r || callee.ends_with(&format!("::{r}")))
+}
+
+/// Walk up through `.await`, `?` and unwrapping calls: returns the expression that evaluates to the
+/// guard, whether the acquisition was awaited, and whether it was unwrapped from a `Result`.
+fn unwrap_chain(call: &ast::MethodCallExpr) -> (ast::Expr, bool, bool) {
+    let mut current = ast::Expr::MethodCallExpr(call.clone());
+    let mut awaited = false;
+    let mut unwrapped = false;
+    loop {
+        let Some(parent) = current.syntax().parent() else { break };
+        let next = match parent.kind() {
+            SyntaxKind::AWAIT_EXPR if !awaited && !unwrapped => {
+                awaited = true;
+                ast::Expr::cast(parent)
+            }
+            SyntaxKind::TRY_EXPR => {
+                unwrapped = true;
+                ast::Expr::cast(parent)
+            }
+            SyntaxKind::METHOD_CALL_EXPR => {
+                let m = ast::MethodCallExpr::cast(parent.clone());
+                let is_unwrapper = m.as_ref().is_some_and(|m| {
+                    m.receiver().as_ref().map(|r| r.syntax()) == Some(current.syntax())
+                        && m.name_ref().is_some_and(|n| UNWRAPPERS.contains(&n.text()))
+                });
+                if !is_unwrapper {
+                    break;
+                }
+                unwrapped = true;
+                m.map(ast::Expr::MethodCallExpr)
+            }
+            _ => None,
+        };
+        match next {
+            Some(e) => current = e,
+            None => break,
+        }
+    }
+    (current, awaited, unwrapped)
+}
+
+fn infer_kind(kinds: &KindIndex, name: &str, method: &str, awaited: bool, unwrapped: bool) -> Option<LockKind> {
+    let declared = kinds.lookup(name);
+    if awaited {
+        // Only an async lock's acquisition is awaited; a declaration saying otherwise is about a
+        // different value with the same name.
+        return Some(match declared {
+            Some(k) if k.is_async() => k,
+            _ => kinds.imported_async_kind().unwrap_or(LockKind::UnknownAsync),
+        });
+    }
+    if let Some(kind) = declared {
+        // `tokio::sync::Mutex::lock()` must be awaited: without `.await` (and not `try_`/`blocking_`)
+        // it is not a guard.
+        let sync_entry = method.starts_with("try_") || method.starts_with("blocking_");
+        if kind.is_async() && !sync_entry {
+            return None;
+        }
+        if kind == LockKind::DashMap {
+            return None;
+        }
+        return Some(kind);
+    }
+    if unwrapped {
+        // A `Result` from a no-argument `lock()`/`read()`/`write()`: std's poisoning API.
+        return Some(if method.starts_with("try_") { LockKind::Unknown } else { LockKind::Std });
+    }
+    // A bare `lock()` on an undeclared receiver is most likely parking_lot; bare `read()`/`write()`
+    // without evidence are too often raw-pointer or I/O calls to count.
+    (method == "lock" || method == "upgradable_read").then_some(LockKind::Unknown)
+}
+
+/// Decide where the guard value goes.
+fn holder_of(guard_expr: &ast::Expr) -> Holder {
+    let Some(parent) = guard_expr.syntax().parent() else { return Holder::Temporary };
+    if let Some(stmt) = ast::LetStmt::cast(parent.clone()) {
+        if stmt.initializer().as_ref().map(|e| e.syntax()) != Some(guard_expr.syntax()) {
+            return Holder::Temporary;
+        }
+        return let_holder(stmt);
+    }
+    if let Some(scrutinee_of) = ast::MatchExpr::cast(parent.clone()) {
+        // `let g = match m.lock() { Ok(g) => g, Err(e) => e.into_inner() };`
+        let binding = scrutinee_of.syntax().parent().and_then(ast::LetStmt::cast);
+        if let Some(stmt) = binding {
+            return let_holder(stmt);
+        }
+    }
+    if let Some(let_expr) = ast::LetExpr::cast(parent.clone()) {
+        // `if let Ok(g) = m.write()` / `if let Some(g) = m.try_lock()`.
+        let if_expr = let_expr.syntax().parent().and_then(ast::IfExpr::cast);
+        if let (Some(if_expr), Some(pat)) = (if_expr, let_expr.pat()) {
+            let bindings = pat.syntax().descendants().filter_map(ast::IdentPat::cast).collect::<Vec<_>>();
+            if let ([binding], Some(then_branch)) = (bindings.as_slice(), if_expr.then_branch()) {
+                if binding.ref_token().is_none() {
+                    return Holder::IfLet { if_expr: if_expr.clone(), pat: binding.clone(), then_branch };
+                }
+            }
+        }
+    }
+    Holder::Temporary
+}
+
+/// A `let` that binds the guard: `let g = …`, `let mut g = …`, or `let Ok(g) = … else { … }`.
+fn let_holder(stmt: ast::LetStmt) -> Holder {
+    let pat = match stmt.pat() {
+        Some(ast::Pat::WildcardPat(_)) => return Holder::Discarded,
+        Some(ast::Pat::IdentPat(pat)) => Some(pat),
+        Some(ast::Pat::TupleStructPat(tuple)) => {
+            let bindings: Vec<_> = tuple.syntax().descendants().filter_map(ast::IdentPat::cast).collect();
+            match bindings.as_slice() {
+                [only] => Some(only.clone()),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    match (pat, syntax::as_block_item(stmt.syntax())) {
+        (Some(pat), Some((list, index))) if pat.ref_token().is_none() => Holder::Let { stmt, pat, list, index },
+        _ => Holder::Temporary,
+    }
+}
+
+/// The region in which the guard is alive.
+fn live_region(guard_expr: &ast::Expr, holder: &Holder, edition: Edition) -> Option<TextRange> {
+    let start = guard_expr.syntax().text_range().end();
+    let end = match holder {
+        Holder::Let { list, .. } => list.syntax().text_range().end(),
+        Holder::IfLet { then_branch, .. } => then_branch.syntax().text_range().end(),
+        Holder::Discarded => start,
+        Holder::Temporary => temporary_scope_end(guard_expr.syntax(), edition),
+    };
+    Some(TextRange::new(start, end.max(start)))
+}
+
+/// Where a temporary created in `node` is dropped: the end of the enclosing statement, `if`
+/// condition, match arm or loop body — with the edition's rules for block tails and `if let`.
+fn temporary_scope_end(node: &SyntaxNode, edition: Edition) -> TextSize {
+    let mut child = node.clone();
+    for ancestor in node.ancestors().skip(1) {
+        match ancestor.kind() {
+            SyntaxKind::EXPR_STMT | SyntaxKind::LET_STMT => return ancestor.text_range().end(),
+            SyntaxKind::IF_EXPR => {
+                let if_expr = ast::IfExpr::cast(ancestor.clone());
+                let is_condition =
+                    if_expr.as_ref().and_then(|i| i.condition()).is_some_and(|c| c.syntax() == &child);
+                if is_condition {
+                    let is_let = child.kind() == SyntaxKind::LET_EXPR
+                        || child.descendants().any(|d| d.kind() == SyntaxKind::LET_EXPR);
+                    if !is_let {
+                        // A plain `if` condition is a terminating scope.
+                        return child.text_range().end();
+                    }
+                    if edition.at_least_2024() {
+                        // 2024 drops `if let` scrutinee temporaries before the `else` branch.
+                        if let Some(then_branch) = if_expr.and_then(|i| i.then_branch()) {
+                            return then_branch.syntax().text_range().end();
+                        }
+                    }
+                }
+            }
+            SyntaxKind::WHILE_EXPR => {
+                let is_condition = ast::WhileExpr::cast(ancestor.clone())
+                    .and_then(|w| w.condition())
+                    .is_some_and(|c| c.syntax() == &child);
+                if is_condition {
+                    return ancestor.text_range().end();
+                }
+            }
+            SyntaxKind::MATCH_ARM => {
+                // Arm bodies and guards are terminating scopes.
+                if ast::Pat::cast(child.clone()).is_none() {
+                    return child.text_range().end();
+                }
+            }
+            SyntaxKind::STMT_LIST => {
+                // `child` is the tail expression. Before 2024 its temporaries outlive the block.
+                if edition.at_least_2024() {
+                    return ancestor.text_range().end();
+                }
+            }
+            SyntaxKind::FN | SyntaxKind::CLOSURE_EXPR | SyntaxKind::CONST | SyntaxKind::STATIC => {
+                return ancestor.text_range().end();
+            }
+            SyntaxKind::BLOCK_EXPR if syntax::is_body(&ancestor) => return ancestor.text_range().end(),
+            _ => {}
+        }
+        child = ancestor;
+    }
+    node.text_range().end()
+}
+
+/// Awaits in the guard's own body, inside its live region and after the guard exists, that are not
+/// preceded by a `drop(guard)` that every path to them passes.
+fn awaits_while_alive(guard: &Guard) -> Vec<ast::AwaitExpr> {
+    if guard.live.is_empty() {
+        return Vec::new();
+    }
+    let root = guard.body.clone();
+    let drops = match guard.name() {
+        Some(name) => drop_statements(&root, guard.live, &name),
+        None => Vec::new(),
+    };
+    root.descendants()
+        .filter_map(ast::AwaitExpr::cast)
+        .filter(|a| {
+            let Some(token) = a.await_token() else { return false };
+            let at = token.text_range().start();
+            guard.live.contains(at)
+                && syntax::enclosing_body(a.syntax()).as_ref() == Some(&guard.body)
+                && !drops.iter().any(|d| dominates(d, a.syntax()))
+        })
+        .collect()
+}
+
+/// `drop(name);` / `std::mem::drop(name);` statements inside `range`.
+fn drop_statements(root: &SyntaxNode, range: TextRange, name: &str) -> Vec<ast::ExprStmt> {
+    root.descendants()
+        .filter_map(ast::ExprStmt::cast)
+        .filter(|s| range.contains_range(s.syntax().text_range()))
+        .filter(|s| {
+            let Some(ast::Expr::CallExpr(call)) = s.expr() else { return false };
+            let callee = call.expr().map(|e| e.syntax().text().to_string()).unwrap_or_default();
+            let is_drop = matches!(callee.as_str(), "drop" | "mem::drop" | "std::mem::drop" | "core::mem::drop");
+            let args: Vec<_> = call.arg_list().map(|a| a.args().collect()).unwrap_or_default();
+            is_drop && args.len() == 1 && args[0].syntax().text() == name
+        })
+        .collect()
+}
+
+/// Whether the statement runs before `node` on every path: it is a statement of a block that
+/// contains `node`, and comes before it.
+fn dominates(stmt: &ast::ExprStmt, node: &SyntaxNode) -> bool {
+    let Some(list) = stmt.syntax().parent() else { return false };
+    list.text_range().contains_range(node.text_range())
+        && stmt.syntax().text_range().end() <= node.text_range().start()
+}

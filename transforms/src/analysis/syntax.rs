@@ -1,0 +1,321 @@
+//! Small syntax-tree queries shared by the analysis and the fix builders.
+
+use ra_ap_syntax::{
+    AstNode, AstToken, NodeOrToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize,
+    ast::{self, HasName},
+};
+
+/// The function, closure or async block whose execution `node` belongs to. Awaits and guards only
+/// interact inside one body: an async block is a separate future, a closure a separate call.
+pub fn enclosing_body(node: &SyntaxNode) -> Option<SyntaxNode> {
+    node.ancestors().skip(1).find(|n| is_body(n))
+}
+
+pub fn is_body(node: &SyntaxNode) -> bool {
+    match node.kind() {
+        SyntaxKind::FN | SyntaxKind::CLOSURE_EXPR => true,
+        SyntaxKind::BLOCK_EXPR => ast::BlockExpr::cast(node.clone())
+            .is_some_and(|b| b.async_token().is_some() || b.gen_token().is_some()),
+        _ => false,
+    }
+}
+
+/// Whether the body is asynchronous: an `async fn`, an `async` block or an async closure.
+pub fn body_is_async(body: &SyntaxNode) -> bool {
+    if let Some(f) = ast::Fn::cast(body.clone()) {
+        return f.async_token().is_some();
+    }
+    if let Some(c) = ast::ClosureExpr::cast(body.clone()) {
+        return c.async_token().is_some();
+    }
+    ast::BlockExpr::cast(body.clone()).is_some_and(|b| b.async_token().is_some())
+}
+
+/// The statement list `node` sits in directly, and its position there: `node` is one of the
+/// list's statements or its tail expression.
+pub fn as_block_item(node: &SyntaxNode) -> Option<(ast::StmtList, usize)> {
+    let list = ast::StmtList::cast(node.parent()?)?;
+    let index = block_items(&list).iter().position(|item| item == node)?;
+    Some((list, index))
+}
+
+/// Statements and the tail expression of a block, in order.
+pub fn block_items(list: &ast::StmtList) -> Vec<SyntaxNode> {
+    let mut items: Vec<SyntaxNode> = list.statements().map(|s| s.syntax().clone()).collect();
+    if let Some(tail) = list.tail_expr() {
+        items.push(tail.syntax().clone());
+    }
+    items
+}
+
+/// The block item of `list` that contains `node` (the ancestor of `node` that is a direct child).
+pub fn item_containing(list: &ast::StmtList, node: &SyntaxNode) -> Option<usize> {
+    let item = node.ancestors().find(|a| a.parent().as_ref() == Some(list.syntax()))?;
+    block_items(list).iter().position(|i| *i == item)
+}
+
+/// Names bound by a pattern (`(a, mut b)` → `a`, `b`), with whether each is `mut` and whether any
+/// binding is by reference.
+pub fn pattern_bindings(pat: &ast::Pat) -> Vec<ast::IdentPat> {
+    let mut found: Vec<ast::IdentPat> = pat.syntax().descendants().filter_map(ast::IdentPat::cast).collect();
+    // `None` in a pattern parses as an ident pattern too; bindings are lower case by convention
+    // and enum variants / constants are not.
+    found.retain(|p| p.name().is_some_and(|n| n.text().starts_with(|c: char| c.is_lowercase() || c == '_')));
+    found
+}
+
+pub fn ident_name(pat: &ast::IdentPat) -> String {
+    pat.name().map(|n| n.text().to_string()).unwrap_or_default()
+}
+
+/// Every place in `range` of `root` where the local `name` is mentioned: identifier tokens (also
+/// inside macro calls, which are token trees) and inline format arguments (`"{name}"`). Field names
+/// (`x.name`) and path segments after `::` are not mentions.
+pub fn mentions(root: &SyntaxNode, range: TextRange, name: &str) -> Vec<TextRange> {
+    let mut found = Vec::new();
+    let covering = match root.covering_element(range) {
+        NodeOrToken::Node(n) => n,
+        NodeOrToken::Token(t) => match t.parent() {
+            Some(p) => p,
+            None => return found,
+        },
+    };
+    for token in covering.descendants_with_tokens().filter_map(NodeOrToken::into_token) {
+        if !range.contains_range(token.text_range()) {
+            continue;
+        }
+        match token.kind() {
+            SyntaxKind::IDENT if token.text() == name && is_local_mention(&token) => {
+                found.push(token.text_range());
+            }
+            SyntaxKind::STRING if in_macro_call(&token) && format_mentions(token.text(), name) => {
+                found.push(token.text_range());
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+fn is_local_mention(token: &SyntaxToken) -> bool {
+    let prev = previous_non_trivia(token);
+    match prev.as_ref().map(|t| t.kind()) {
+        // `x.name` is a field or method, `a::name` a path item.
+        Some(SyntaxKind::DOT) | Some(SyntaxKind::COLON2) => return false,
+        _ => {}
+    }
+    let Some(parent) = token.parent() else { return true };
+    match parent.kind() {
+        // A declaration of another item or a struct field name is not a use of the local.
+        SyntaxKind::NAME => {
+            let grand = parent.parent().map(|g| g.kind());
+            !matches!(
+                grand,
+                Some(SyntaxKind::FN)
+                    | Some(SyntaxKind::STRUCT)
+                    | Some(SyntaxKind::RECORD_FIELD)
+                    | Some(SyntaxKind::IDENT_PAT)
+            )
+        }
+        SyntaxKind::NAME_REF => {
+            // `Struct { name: value }`: the field label is not the local (shorthand `{ name }` is).
+            let is_field_label = parent
+                .parent()
+                .and_then(ast::RecordExprField::cast)
+                .is_some_and(|f| f.expr().is_some() && f.name_ref().as_ref().map(|n| n.syntax()) == Some(&parent));
+            !is_field_label
+        }
+        _ => true,
+    }
+}
+
+fn previous_non_trivia(token: &SyntaxToken) -> Option<SyntaxToken> {
+    let mut prev = token.prev_token();
+    while let Some(t) = prev {
+        if !t.kind().is_trivia() {
+            return Some(t);
+        }
+        prev = t.prev_token();
+    }
+    None
+}
+
+fn in_macro_call(token: &SyntaxToken) -> bool {
+    token.parent_ancestors().any(|a| a.kind() == SyntaxKind::TOKEN_TREE)
+}
+
+/// Whether a format string names `name` as an inline argument: `{name}`, `{name:?}`, `{name:>8}`.
+fn format_mentions(literal: &str, name: &str) -> bool {
+    let mut rest = literal;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        if rest.starts_with('{') {
+            rest = &rest[1..];
+            continue;
+        }
+        let end = rest.find(['}', ':']).unwrap_or(rest.len());
+        if rest[..end].trim() == name {
+            return true;
+        }
+    }
+    false
+}
+
+/// Ranges of string literal tokens in `node`: text inside them must never be re-indented.
+pub fn multiline_string_ranges(node: &SyntaxNode) -> Vec<TextRange> {
+    node.descendants_with_tokens()
+        .filter_map(NodeOrToken::into_token)
+        .filter(|t| {
+            matches!(t.kind(), SyntaxKind::STRING | SyntaxKind::BYTE_STRING | SyntaxKind::C_STRING)
+                && t.text().contains('\n')
+        })
+        .map(|t| t.text_range())
+        .collect()
+}
+
+/// Whether the attributes on `node` or any item around it allow one of `lints` (clippy's names),
+/// with `#[allow(..)]` or `#[expect(..)]`, including inner `#![allow(..)]` attributes.
+pub fn is_allowed(node: &SyntaxNode, lints: &[&str]) -> bool {
+    node.ancestors().any(|ancestor| {
+        ancestor.children().filter_map(ast::Attr::cast).any(|attr| {
+            let text: String = attr.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect();
+            let inner = text.trim_start_matches('#').trim_start_matches('!').trim_start_matches('[');
+            let Some(args) = inner.strip_prefix("allow(").or_else(|| inner.strip_prefix("expect(")) else {
+                return false;
+            };
+            lints.iter().any(|lint| args.split([',', '(', ')', ']']).any(|w| w == *lint))
+        })
+    })
+}
+
+/// The start of the line containing `offset`.
+pub fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// The whitespace that starts the line containing `offset`.
+pub fn line_indent(text: &str, offset: usize) -> &str {
+    let start = line_start(text, offset);
+    let line = &text[start..];
+    let len = line.len() - line.trim_start_matches([' ', '\t']).len();
+    &line[..len]
+}
+
+/// The line ending this file uses.
+pub fn eol(text: &str) -> &'static str {
+    if text.contains("\r\n") { "\r\n" } else { "\n" }
+}
+
+/// One level of indentation as this block writes it: the difference between the indentation of
+/// its statements and of the line that opens it. Falls back to tabs when the file indents with
+/// tabs, else four spaces.
+pub fn indent_unit(text: &str, list: &ast::StmtList) -> String {
+    let outer = list.l_curly_token().map(|t| line_indent(text, usize::from(t.text_range().start())));
+    let inner = block_items(list).first().map(|i| line_indent(text, usize::from(i.text_range().start())));
+    if let (Some(outer), Some(inner)) = (outer, inner) {
+        if inner.len() > outer.len() && inner.starts_with(outer) {
+            return inner[outer.len()..].to_string();
+        }
+    }
+    if text.lines().any(|l| l.starts_with('\t')) { "\t".to_string() } else { "    ".to_string() }
+}
+
+/// `text` (which starts at `offset` in the file) with `add` inserted at the start of every line
+/// after the first, except empty lines and lines that begin inside a string literal.
+pub fn reindent(text: &str, offset: usize, add: &str, strings: &[TextRange]) -> String {
+    let mut out = String::with_capacity(text.len() + add.len() * 8);
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        out.push(c);
+        if c == '\n' {
+            let next_is_blank = matches!(chars.peek(), None | Some((_, '\n')) | Some((_, '\r')));
+            let at = TextSize::from((offset + i + 1) as u32);
+            let in_string = strings.iter().any(|r| r.start() < at && at < r.end());
+            if !next_is_blank && !in_string {
+                out.push_str(add);
+            }
+        }
+    }
+    out
+}
+
+/// End of `node` extended over a comment that follows it on the same line (`foo(); // why`), so
+/// that moving the statement carries its comment along.
+pub fn end_with_trailing_comment(node: &SyntaxNode) -> usize {
+    let mut end = node.text_range().end();
+    let mut next = node.next_sibling_or_token();
+    while let Some(element) = next {
+        match &element {
+            NodeOrToken::Token(t) if t.kind() == SyntaxKind::WHITESPACE && !t.text().contains('\n') => {}
+            NodeOrToken::Token(t) if t.kind() == SyntaxKind::COMMENT => {
+                if ast::Comment::cast(t.clone()).is_some_and(|c| c.kind().shape.is_line()) {
+                    end = t.text_range().end();
+                }
+                break;
+            }
+            _ => break,
+        }
+        next = element.next_sibling_or_token();
+    }
+    usize::from(end)
+}
+
+/// Strip parentheses, references and dereferences: `&*(self.cache)` → `self.cache`.
+pub fn strip_wrappers(expr: &ast::Expr) -> ast::Expr {
+    let mut current = expr.clone();
+    loop {
+        current = match &current {
+            ast::Expr::ParenExpr(p) => match p.expr() {
+                Some(e) => e,
+                None => return current,
+            },
+            ast::Expr::RefExpr(r) => match r.expr() {
+                Some(e) => e,
+                None => return current,
+            },
+            ast::Expr::PrefixExpr(p) if p.op_kind() == Some(ast::UnaryOp::Deref) => match p.expr() {
+                Some(e) => e,
+                None => return current,
+            },
+            _ => return current,
+        }
+    }
+}
+
+/// Every identifier in `node`: used to pick fresh names for generated bindings.
+pub fn identifiers(node: &SyntaxNode) -> std::collections::HashSet<String> {
+    node.descendants_with_tokens()
+        .filter_map(NodeOrToken::into_token)
+        .filter(|t| t.kind() == SyntaxKind::IDENT)
+        .map(|t| t.text().to_string())
+        .collect()
+}
+
+/// `base`, or `base_2`, `base_3`… whichever is not taken.
+pub fn fresh_name(base: &str, taken: &std::collections::HashSet<String>) -> String {
+    if !taken.contains(base) {
+        return base.to_string();
+    }
+    (2..).map(|i| format!("{base}_{i}")).find(|n| !taken.contains(n)).unwrap_or_else(|| base.to_string())
+}
+
+/// Names of functions in the file with a given name, with whether their return type is plainly
+/// owned (no reference, no lifetime, no `impl Trait`): a value computed from the guard through such
+/// a method can leave the guard's scope.
+pub fn same_file_method_returns_owned(file: &SyntaxNode, method: &str) -> Option<bool> {
+    let mut verdict = None;
+    for f in file.descendants().filter_map(ast::Fn::cast) {
+        if f.name().is_none_or(|n| n.text() != method) {
+            continue;
+        }
+        let owned = match f.ret_type().and_then(|r| r.ty()) {
+            None => true,
+            Some(ty) => {
+                let text = ty.syntax().text().to_string();
+                !(text.contains('&') || text.contains('\'') || text.starts_with("impl") || text.contains("Guard"))
+            }
+        };
+        verdict = Some(verdict.unwrap_or(true) && owned);
+    }
+    verdict
+}

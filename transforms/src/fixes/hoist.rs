@@ -1,0 +1,57 @@
+//! Hoisting: compute a value in a statement of its own, so that a temporary guard inside it dies
+//! at that statement's end instead of living through the `.await`s (or the arms) after it.
+//!
+//! ```text
+//! match m.lock().unwrap().get(&k).cloned() {      let value = m.lock().unwrap().get(&k).cloned();
+//!     Some(v) => send(v).await,             =>    match value {
+//!     None => {}                                      Some(v) => send(v).await,
+//! }                                                   None => {}
+//!                                                 }
+//! ```
+
+use ra_ap_syntax::{AstNode, SyntaxNode, ast};
+
+use crate::analysis::syntax;
+use crate::model::TextEdit;
+
+#[derive(Debug, Clone)]
+pub struct Hoist {
+    pub edit: TextEdit,
+    pub name: String,
+    /// Something in the statement that runs before the hoisted value now runs after it.
+    pub reorders: bool,
+}
+
+/// Move `value` (inside the block item `item`) into `let NAME = value;` just before `item`, and
+/// put `NAME` where it was.
+pub fn hoist(text: &str, item: &SyntaxNode, value: &ast::Expr, body: &SyntaxNode) -> Hoist {
+    let taken = syntax::identifiers(body);
+    let name = syntax::fresh_name(&super::naming::suggest_name(value), &taken);
+    let start = usize::from(item.text_range().start());
+    let value_range = value.syntax().text_range();
+    let indent = syntax::line_indent(text, start);
+    let eol = syntax::eol(text);
+    let replacement = format!(
+        "let {name} = {};{eol}{indent}{}{name}",
+        value.syntax().text(),
+        &text[start..usize::from(value_range.start())]
+    );
+    Hoist {
+        edit: TextEdit { range: start..usize::from(value_range.end()), replacement },
+        reorders: runs_before(item, value),
+        name,
+    }
+}
+
+/// Whether evaluating `item` runs a call, macro or await before it reaches `value` — hoisting
+/// `value` would then change the order of side effects.
+fn runs_before(item: &SyntaxNode, value: &ast::Expr) -> bool {
+    let value_range = value.syntax().text_range();
+    item.descendants().any(|node| {
+        let effectful = matches!(
+            ast::Expr::cast(node.clone()),
+            Some(ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_) | ast::Expr::MacroExpr(_) | ast::Expr::AwaitExpr(_))
+        );
+        effectful && node.text_range().end() <= value_range.start()
+    })
+}

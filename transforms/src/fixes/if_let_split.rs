@@ -1,0 +1,126 @@
+//! Seed 002's `if let Ok(mut g) = m.write() { sync part; x.await; … } else { poisoned }`: the
+//! synchronous part keeps the guard in its own `if let`, which returns what the rest needs; the
+//! rest runs after the guard is gone, under the original condition; the `else` branch is kept.
+//!
+//! ```text
+//! if let Ok(mut g) = m.write() {          let locked = if let Ok(mut g) = m.write() {
+//!     g.insert(k, v);                         g.insert(k, v);
+//!     persist().await?;             =>        true
+//!     Ok(())                              } else {
+//! } else {                                    false
+//!     Err(Poisoned)                       };
+//! }                                       if locked {
+//!                                             persist().await?;
+//!                                             Ok(())
+//!                                         } else {
+//!                                             Err(Poisoned)
+//!                                         }
+//! ```
+//!
+//! Both branches stay at their nesting level, so nothing is re-indented.
+
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast};
+
+use super::ownership::{Ownership, ownership};
+use crate::analysis::syntax;
+use crate::model::TextEdit;
+
+#[derive(Debug, Clone)]
+pub struct IfLetSplit {
+    pub edits: Vec<TextEdit>,
+    pub possibly_borrowed: Vec<String>,
+}
+
+/// Split `if_expr` after item `last` of its then-branch. `guard_name` is the guard the `if let`
+/// binds.
+pub fn if_let_split(
+    text: &str,
+    file: &SyntaxNode,
+    if_expr: &ast::IfExpr,
+    last: usize,
+    guard_name: &str,
+) -> Option<IfLetSplit> {
+    // Only an `if let` that is a statement or a block's tail can become two statements.
+    let parent = if_expr.syntax().parent()?;
+    let is_statement = parent.kind() == SyntaxKind::STMT_LIST
+        || (parent.kind() == SyntaxKind::EXPR_STMT && parent.parent()?.kind() == SyntaxKind::STMT_LIST);
+    if !is_statement || !matches!(if_expr.condition(), Some(ast::Expr::LetExpr(_))) {
+        return None;
+    }
+    let then_list = if_expr.then_branch()?.stmt_list()?;
+    let items = syntax::block_items(&then_list);
+    if last + 1 >= items.len() {
+        return None;
+    }
+    if items[..=last].iter().any(|i| ast::Item::can_cast(i.kind())) {
+        return None;
+    }
+
+    let split_at = syntax::end_with_trailing_comment(&items[last]);
+    let rest = ra_ap_syntax::TextRange::new(
+        ra_ap_syntax::TextSize::from(split_at as u32),
+        then_list.syntax().text_range().end(),
+    );
+    let mut tainted = vec![guard_name.to_string()];
+    let mut exported: Vec<ast::IdentPat> = Vec::new();
+    let mut possibly_borrowed = Vec::new();
+    for item in &items[..=last] {
+        let Some(stmt) = ast::LetStmt::cast(item.clone()) else { continue };
+        let Some(pat) = stmt.pat() else { continue };
+        let init = stmt.initializer();
+        let init_tainted = init.as_ref().is_some_and(|e| {
+            tainted.iter().any(|t| !syntax::mentions(file, e.syntax().text_range(), t).is_empty())
+        });
+        let owned = match &init {
+            _ if !init_tainted => Ownership::Owned,
+            Some(init) if matches!(pat, ast::Pat::IdentPat(_)) => ownership(init, &tainted, file),
+            _ => Ownership::Unknown,
+        };
+        for binding in syntax::pattern_bindings(&pat) {
+            let name = syntax::ident_name(&binding);
+            if init_tainted {
+                tainted.push(name.clone());
+            }
+            if syntax::mentions(file, rest, &name).is_empty() {
+                continue;
+            }
+            if binding.ref_token().is_some() {
+                return None;
+            }
+            if owned == Ownership::Unknown {
+                possibly_borrowed.push(name);
+            }
+            exported.push(binding);
+        }
+    }
+
+    let start = usize::from(if_expr.syntax().text_range().start());
+    let indent = syntax::line_indent(text, start);
+    let inner = format!("{indent}{}", syntax::indent_unit(text, &then_list));
+    let eol = syntax::eol(text);
+    let flag = syntax::fresh_name("locked", &syntax::identifiers(if_expr.syntax().ancestors().last().as_ref()?));
+    let names: Vec<String> = exported.iter().map(syntax::ident_name).collect();
+    let patterns: Vec<String> = exported
+        .iter()
+        .map(|b| format!("{}{}", if b.mut_token().is_some() { "mut " } else { "" }, syntax::ident_name(b)))
+        .collect();
+    let (yes, no, condition) = match names.len() {
+        0 => ("true".to_string(), "false", flag.clone()),
+        1 => (format!("Some({})", names[0]), "None", format!("let Some({}) = {flag}", patterns[0])),
+        _ => (
+            format!("Some(({}))", names.join(", ")),
+            "None",
+            format!("let Some(({})) = {flag}", patterns.join(", ")),
+        ),
+    };
+    let middle = format!(
+        "{eol}{inner}{yes}{eol}{indent}}} else {{{eol}{inner}{no}{eol}{indent}}};{eol}{indent}if {condition} {{"
+    );
+    Some(IfLetSplit {
+        edits: vec![
+            TextEdit { range: start..start, replacement: format!("let {flag} = ") },
+            TextEdit { range: split_at..split_at, replacement: middle },
+        ],
+        possibly_borrowed,
+    })
+}

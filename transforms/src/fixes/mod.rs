@@ -1,0 +1,9 @@
+//! Rewrites shared by the transforms. Each builds edits from the shared analysis and never does
+//! I/O; a builder that cannot produce a correct rewrite returns `None` and the finding is reported
+//! without a fix.
+
+pub mod hoist;
+pub mod if_let_split;
+pub mod naming;
+pub mod ownership;
+pub mod scoped_block;

@@ -1,0 +1,460 @@
+//! `guard-across-await`: a lock guard alive at an `.await`.
+
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+
+use super::Context;
+use crate::analysis::{Guard, Holder, syntax};
+use crate::fixes::hoist::hoist;
+use crate::fixes::if_let_split::if_let_split;
+use crate::fixes::naming::suggest_name;
+use crate::fixes::ownership::{Ownership, temporary_ownership};
+use crate::fixes::scoped_block::{ExtraValue, scoped_block};
+use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity, TextEdit};
+
+pub const DOC: RuleDoc = RuleDoc {
+    id: RuleId::GuardAcrossAwait,
+    summary: "A lock guard is alive at an `.await`",
+    explanation: r#"## What it does
+Reports a lock guard that is still alive when the task reaches an `.await`:
+
+- a blocking lock (`std::sync`, `parking_lot`, or a lock of unknown kind) — always, as an error;
+- an async lock (`tokio::sync`, `async_lock`, `futures::lock`) — when the awaited call does not
+  operate on the guarded object but only reads data borrowed from it, as a warning.
+
+A guard released before the await (`drop(guard)`, or the end of its block) is not reported.
+
+## Why is this bad?
+While a task is suspended at an `.await`, the guard keeps the lock. With a blocking lock, every
+other thread or task that wants it blocks its executor thread: a few such tasks stall the runtime,
+and a task that locks again on the same thread deadlocks. The future is also not `Send`, so it
+cannot be spawned. With an async lock nothing blocks a thread, but every reader and writer waits
+for the whole I/O (Fluvio #2490: readers starved ~450 ms behind a disk write).
+
+## Example
+```rust
+async fn write_and_persist(&self, data: Vec<u8>) {
+    let mut cache = self.cache.write().unwrap();
+    cache.update(data);
+    write_to_disk(cache.get_data()).await; // the lock is held for the whole write
+}
+```
+
+## Use instead
+```rust
+async fn write_and_persist(&self, data: Vec<u8>) {
+    let data = {
+        let mut cache = self.cache.write().unwrap();
+        cache.update(data);
+        cache.get_data().to_owned()
+    };
+    write_to_disk(&data).await;
+}
+```
+
+## Fix safety
+- Scoped block: the guard and the statements that use it move into a block that returns the values
+  used later. Safe when the returned values are plainly owned; unsafe when one of them might borrow
+  from the guard (then the result might not compile).
+- `if let Ok(mut g) = m.write() { …; x.await; … } else { … }`: the synchronous part keeps the
+  guard; the awaiting part runs after it, under the same condition; the `else` branch is kept.
+- A temporary guard in a `match`/`if let` scrutinee or an awaited call's argument: the value is
+  computed in its own `let` first. Safe when the value is owned and nothing else in the statement
+  runs before it.
+- Clone-out (seed 000): data borrowed from the guard by the awaited call is copied inside the
+  scope. Always unsafe: the copy can be stale by the time the await uses it.
+
+## Known problems
+When the guard is used after the await (the critical section spans it), scoping cannot help and
+no fix is offered; the swap to `tokio::sync` (rule `std-lock-in-async`) is the remedy. Guards bound
+to `_name` and never used are held on purpose (test serialisation, single-flight): they are reported
+as info and never fixed. `#[allow(clippy::await_holding_lock)]` (or `#[expect]`,
+`await_holding_invalid_type`) on the item or statement suppresses the rule."#,
+};
+
+/// The clippy lints whose `allow`/`expect` also silence this rule.
+const CLIPPY_EQUIVALENTS: &[&str] = &[
+    "clippy::await_holding_lock",
+    "await_holding_lock",
+    "clippy::await_holding_invalid_type",
+    "await_holding_invalid_type",
+];
+
+pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for guard in &ctx.scopes.guards {
+        if guard.awaits.is_empty() || syntax::is_allowed(guard.call.syntax(), CLIPPY_EQUIVALENTS) {
+            continue;
+        }
+        let awaits: Vec<&ast::AwaitExpr> =
+            guard.awaits.iter().filter(|a| !guard.kind.is_async() || awaits_borrowed_data(ctx, guard, a)).collect();
+        let Some(first_await) = awaits.first() else { continue };
+        out.push(finding(ctx, guard, first_await, awaits.len()));
+    }
+}
+
+fn finding(ctx: &Context<'_>, guard: &Guard, first_await: &ast::AwaitExpr, count: usize) -> Finding {
+    let what = format!("{} {} guard", guard.kind.describe(), guard.mode.describe());
+    let subject = match guard.name() {
+        Some(name) => format!("`{name}`"),
+        None => format!("on `{}` (a temporary)", guard.lock_path),
+    };
+    let await_range = first_await.syntax().text_range();
+    let mut labels = vec![Label {
+        range: to_range(await_range),
+        message: if count > 1 {
+            format!("the guard is still held at this `.await` ({} more after it)", count - 1)
+        } else {
+            "the guard is still held at this `.await`".to_string()
+        },
+    }];
+    let uses = guard.uses(ctx.file);
+    let held_on_purpose = guard.name().is_some_and(|n| n.starts_with('_')) && uses.is_empty();
+    if held_on_purpose {
+        return Finding {
+            rule: RuleId::GuardAcrossAwait,
+            severity: Severity::Info,
+            range: to_range(guard.primary_range()),
+            message: format!("{what} {subject} is held across an `.await`, apparently on purpose"),
+            labels,
+            help: Some(
+                "a guard bound to `_name` serialises the code after it; if that is the intent and other tasks may \
+                 wait for it, an async lock keeps them from blocking threads"
+                    .to_string(),
+            ),
+            fix: None,
+        };
+    }
+    let (severity, message) = if guard.kind.is_async() {
+        (Severity::Warning, format!("{what} {subject} is held across an `.await` that only needs data borrowed from it"))
+    } else {
+        (Severity::Error, format!("{what} {subject} is held across an `.await`"))
+    };
+    if let Some(last) = uses.last() {
+        if last.start() < await_range.start() {
+            labels.insert(0, Label { range: to_range(*last), message: "last use of the guard".to_string() });
+        }
+    }
+    let (fix, help) = match build_fix(ctx, guard, first_await, &uses) {
+        Ok(fix) => {
+            let help = match fix.applicability {
+                Applicability::Safe => "release the guard before the `.await`".to_string(),
+                Applicability::Unsafe => format!("release the guard before the `.await` ({})", fix.title),
+            };
+            (Some(fix), help)
+        }
+        Err(reason) => (None, reason),
+    };
+    Finding { rule: RuleId::GuardAcrossAwait, severity, range: to_range(guard.primary_range()), message, labels, help: Some(help), fix }
+}
+
+/// For an async lock: is the await reading data borrowed from the guard, rather than operating on
+/// the guarded object (`sink.write_all(..).await`) or on something unrelated (a deliberate hold)?
+fn awaits_borrowed_data(ctx: &Context<'_>, guard: &Guard, await_expr: &ast::AwaitExpr) -> bool {
+    let Some(operand) = await_expr.expr() else { return false };
+    let root = receiver_root(&operand);
+    let in_operand = |range: TextRange| operand.syntax().text_range().contains_range(range);
+    let in_root = |range: TextRange| root.syntax().text_range().contains_range(range);
+    match guard.name() {
+        Some(name) => {
+            let mentions = syntax::mentions(ctx.file, operand.syntax().text_range(), &name);
+            !mentions.is_empty() && mentions.iter().all(|m| in_operand(*m) && !in_root(*m))
+        }
+        None => {
+            let guard_range = guard.guard_expr.syntax().text_range();
+            in_operand(guard_range) && !in_root(guard_range)
+        }
+    }
+}
+
+/// The innermost receiver of a method-call chain: `g.a().b()` → `g`, `f(x).b()` → `f(x)`'s callee.
+fn receiver_root(expr: &ast::Expr) -> ast::Expr {
+    let mut current = expr.clone();
+    loop {
+        current = match &current {
+            ast::Expr::MethodCallExpr(m) => match m.receiver() {
+                Some(r) => r,
+                None => return current,
+            },
+            ast::Expr::FieldExpr(f) => match f.expr() {
+                Some(e) => e,
+                None => return current,
+            },
+            ast::Expr::AwaitExpr(a) => match a.expr() {
+                Some(e) => e,
+                None => return current,
+            },
+            ast::Expr::TryExpr(t) => match t.expr() {
+                Some(e) => e,
+                None => return current,
+            },
+            ast::Expr::ParenExpr(p) => match p.expr() {
+                Some(e) => e,
+                None => return current,
+            },
+            ast::Expr::PrefixExpr(p) => match p.expr() {
+                Some(e) => e,
+                None => return current,
+            },
+            ast::Expr::CallExpr(c) => match c.expr() {
+                Some(e) => e,
+                None => return current,
+            },
+            _ => return current,
+        }
+    }
+}
+
+fn build_fix(ctx: &Context<'_>, guard: &Guard, first_await: &ast::AwaitExpr, uses: &[TextRange]) -> Result<Fix, String> {
+    let await_at = first_await.await_token().map_or(first_await.syntax().text_range(), |t| t.text_range());
+    match &guard.holder {
+        Holder::Let { list, index, .. } => fix_binding(ctx, guard, list, *index, first_await, await_at, uses),
+        Holder::IfLet { if_expr, then_branch, .. } => {
+            let list = then_branch.stmt_list().ok_or_else(no_fix_here)?;
+            let last_use = uses.last().ok_or_else(unused_guard)?;
+            let last = syntax::item_containing(&list, &node_at(ctx.file, *last_use)).ok_or_else(no_fix_here)?;
+            let first_await_item =
+                syntax::item_containing(&list, first_await.syntax()).ok_or_else(no_fix_here)?;
+            if last >= first_await_item {
+                return Err(spans_await());
+            }
+            let name = guard.name().unwrap_or_default();
+            let split = if_let_split(ctx.text, ctx.file, if_expr, last, &name).ok_or_else(no_fix_here)?;
+            Ok(Fix {
+                title: title_with_caveat("Run the locked part in its own `if let`, then the awaiting part", &split.possibly_borrowed),
+                applicability: applicability(&split.possibly_borrowed),
+                edits: split.edits,
+            })
+        }
+        Holder::Temporary => fix_temporary(ctx, guard),
+        Holder::Discarded => Err(no_fix_here()),
+    }
+}
+
+fn fix_binding(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    list: &ast::StmtList,
+    index: usize,
+    first_await: &ast::AwaitExpr,
+    await_at: TextRange,
+    uses: &[TextRange],
+) -> Result<Fix, String> {
+    let name = guard.name().unwrap_or_default();
+    let last_use = uses.last().ok_or_else(unused_guard)?;
+    let last = syntax::item_containing(list, &node_at(ctx.file, *last_use)).ok_or_else(no_fix_here)?;
+    let await_item = syntax::item_containing(list, first_await.syntax()).ok_or_else(no_fix_here)?;
+    if last < await_item {
+        let block = scoped_block(ctx.text, ctx.file, list, index, last, &name, &[]).ok_or_else(no_fix_here)?;
+        return Ok(Fix {
+            title: title_with_caveat("Scope the guard in a block that ends before the `.await`", &block.possibly_borrowed),
+            applicability: applicability(&block.possibly_borrowed),
+            edits: vec![block.edit],
+        });
+    }
+    if last_use.start() > await_at.start() {
+        return Err(spans_await());
+    }
+    // The last use is inside the awaiting statement itself: copy what the awaited call borrows.
+    let statement = &syntax::block_items(list)[await_item];
+    clone_out(ctx, guard, list, index, await_item, statement, first_await, uses)
+}
+
+/// Seed 000: `write_to_disk(cache.get_data()).await` becomes `write_to_disk(&data).await` with
+/// `data` copied inside the guard's scope.
+#[allow(clippy::too_many_arguments)]
+fn clone_out(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    list: &ast::StmtList,
+    index: usize,
+    await_item: usize,
+    statement: &SyntaxNode,
+    first_await: &ast::AwaitExpr,
+    uses: &[TextRange],
+) -> Result<Fix, String> {
+    let name = guard.name().unwrap_or_default();
+    let operand = first_await.expr().ok_or_else(no_fix_here)?;
+    let in_statement: Vec<TextRange> =
+        uses.iter().copied().filter(|u| statement.text_range().contains_range(*u)).collect();
+    let mut arguments: Vec<ast::Expr> = Vec::new();
+    for use_range in &in_statement {
+        let argument = node_at(ctx.file, *use_range)
+            .ancestors()
+            .take_while(|n| operand.syntax().text_range().contains_range(n.text_range()))
+            .find(|n| n.parent().is_some_and(|p| p.kind() == SyntaxKind::ARG_LIST))
+            .and_then(ast::Expr::cast)
+            .ok_or_else(spans_await)?;
+        if !arguments.iter().any(|a| a.syntax() == argument.syntax()) {
+            arguments.push(argument);
+        }
+    }
+    let body = guard.body.clone();
+    let mut taken = syntax::identifiers(&body);
+    let mut extras = Vec::new();
+    let mut replacements = Vec::new();
+    for argument in &arguments {
+        let (copy, by_ref) = owned_copy(ctx, argument, &name)?;
+        let value_name = syntax::fresh_name(&suggest_name(argument), &taken);
+        taken.insert(value_name.clone());
+        let use_text = if by_ref { format!("&{value_name}") } else { value_name.clone() };
+        replacements.push(TextEdit { range: to_range(argument.syntax().text_range()), replacement: use_text });
+        extras.push(ExtraValue { name: value_name, expr: copy });
+    }
+    if await_item == 0 || await_item <= index {
+        return Err(no_fix_here());
+    }
+    let block =
+        scoped_block(ctx.text, ctx.file, list, index, await_item - 1, &name, &extras).ok_or_else(no_fix_here)?;
+    let mut edits = vec![block.edit];
+    edits.extend(replacements);
+    Ok(Fix {
+        title: "Copy the data the `.await` needs inside the lock scope, then await without the lock".to_string(),
+        applicability: Applicability::Unsafe,
+        edits,
+    })
+}
+
+/// An owned copy of an argument that reads through the guard, and whether the call site must now
+/// borrow it. Only shapes whose types the syntax settles: `&g.field` (clone), a by-value field,
+/// or a method of the same file whose return type is a plain reference or plainly owned.
+fn owned_copy(ctx: &Context<'_>, argument: &ast::Expr, guard: &str) -> Result<(String, bool), String> {
+    let rooted = |e: &ast::Expr| matches!(receiver_root(e), ast::Expr::PathExpr(p) if p.syntax().text() == guard);
+    let unknown = || {
+        format!(
+            "`{}` reads through the guard and its type is not known from this file; copy what the call needs \
+             inside a scope, then await",
+            argument.syntax().text()
+        )
+    };
+    match argument {
+        ast::Expr::RefExpr(r) => {
+            let place = r.expr().ok_or_else(unknown)?;
+            if !rooted(&place) || matches!(place, ast::Expr::MethodCallExpr(_) | ast::Expr::CallExpr(_)) {
+                return Err(unknown());
+            }
+            let place_text = match &place {
+                ast::Expr::PathExpr(_) => format!("(*{})", place.syntax().text()),
+                _ => place.syntax().text().to_string(),
+            };
+            Ok((format!("{place_text}.clone()"), true))
+        }
+        ast::Expr::FieldExpr(_) if rooted(argument) => Ok((argument.syntax().text().to_string(), false)),
+        ast::Expr::MethodCallExpr(call) if rooted(argument) => {
+            let method = call.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+            match method_return_shape(ctx.file, &method) {
+                Some(ReturnShape::Reference) => Ok((format!("{}.to_owned()", argument.syntax().text()), true)),
+                Some(ReturnShape::Owned) => Ok((argument.syntax().text().to_string(), false)),
+                None => Err(unknown()),
+            }
+        }
+        _ => Err(unknown()),
+    }
+}
+
+enum ReturnShape {
+    /// `-> &T`: `.to_owned()` gives a `T` (or `Vec`, `String`) the call can borrow again.
+    Reference,
+    Owned,
+}
+
+fn method_return_shape(file: &SyntaxNode, method: &str) -> Option<ReturnShape> {
+    use ra_ap_syntax::ast::HasName;
+    let mut shapes = file
+        .descendants()
+        .filter_map(ast::Fn::cast)
+        .filter(|f| f.name().is_some_and(|n| n.text() == method))
+        .map(|f| match f.ret_type().and_then(|r| r.ty()) {
+            None => Some(ReturnShape::Owned),
+            Some(ast::Type::RefType(r)) if r.mut_token().is_none() => Some(ReturnShape::Reference),
+            Some(ty) => {
+                let text = ty.syntax().text().to_string();
+                let borrows = text.contains('&') || text.contains('\'') || text.starts_with("impl") || text.contains("Guard");
+                (!borrows).then_some(ReturnShape::Owned)
+            }
+        });
+    let first = shapes.next()??;
+    // Two methods with this name in one file: which one is called needs types.
+    shapes.next().is_none().then_some(first)
+}
+
+/// A temporary guard: hoist the value computed from it into its own statement.
+fn fix_temporary(ctx: &Context<'_>, guard: &Guard) -> Result<Fix, String> {
+    let mut value = guard.guard_expr.clone();
+    loop {
+        let Some(parent) = value.syntax().parent() else { break };
+        let continues = match ast::Expr::cast(parent.clone()) {
+            Some(ast::Expr::MethodCallExpr(m)) => m.receiver().is_some_and(|r| r.syntax() == value.syntax()),
+            Some(ast::Expr::FieldExpr(_) | ast::Expr::IndexExpr(_) | ast::Expr::TryExpr(_) | ast::Expr::ParenExpr(_)) => true,
+            Some(ast::Expr::PrefixExpr(p)) => p.op_kind() == Some(ast::UnaryOp::Deref),
+            _ => false,
+        };
+        if !continues {
+            break;
+        }
+        value = ast::Expr::cast(parent).ok_or_else(no_fix_here)?;
+    }
+    if value.syntax().parent().is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR) {
+        return Err(spans_await());
+    }
+    if temporary_ownership(&value, guard.guard_expr.syntax().text_range(), ctx.file) != Ownership::Owned {
+        return Err(format!(
+            "`{}` may borrow from the guard; bind an owned copy (`.clone()`, `.cloned()`) in a `let` before the `.await`",
+            value.syntax().text()
+        ));
+    }
+    let item = value
+        .syntax()
+        .ancestors()
+        .find(|n| n.parent().is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST))
+        .ok_or_else(no_fix_here)?;
+    if item.descendants().any(|d| d.kind() == SyntaxKind::WHILE_EXPR && d.text_range().contains_range(value.syntax().text_range())) {
+        return Err("the guard is created anew in every iteration of the `while let`; bind the value inside the loop body".to_string());
+    }
+    if syntax::enclosing_body(&item).as_ref() != Some(&guard.body) {
+        return Err(no_fix_here());
+    }
+    let hoisted = hoist(ctx.text, &item, &value, &guard.body);
+    Ok(Fix {
+        title: format!("Compute `{}` in its own statement so the guard is released before the `.await`", hoisted.name),
+        applicability: if hoisted.reorders { Applicability::Unsafe } else { Applicability::Safe },
+        edits: vec![hoisted.edit],
+    })
+}
+
+fn applicability(possibly_borrowed: &[String]) -> Applicability {
+    if possibly_borrowed.is_empty() { Applicability::Safe } else { Applicability::Unsafe }
+}
+
+fn title_with_caveat(title: &str, possibly_borrowed: &[String]) -> String {
+    if possibly_borrowed.is_empty() {
+        return title.to_string();
+    }
+    let names: Vec<String> = possibly_borrowed.iter().map(|n| format!("`{n}`")).collect();
+    format!("{title}; {} may borrow from the guard (add `.clone()` if it does not compile)", names.join(", "))
+}
+
+fn node_at(file: &SyntaxNode, range: TextRange) -> SyntaxNode {
+    match file.covering_element(range) {
+        ra_ap_syntax::NodeOrToken::Node(n) => n,
+        ra_ap_syntax::NodeOrToken::Token(t) => t.parent().unwrap_or_else(|| file.clone()),
+    }
+}
+
+fn to_range(range: TextRange) -> std::ops::Range<usize> {
+    usize::from(range.start())..usize::from(range.end())
+}
+
+fn spans_await() -> String {
+    "the guard is used after the `.await`, so the critical section spans it and scoping cannot help; use an async \
+     lock (`tokio::sync`) if the section must span the await"
+        .to_string()
+}
+
+fn unused_guard() -> String {
+    "the guard is never used: if it serialises the code after it on purpose, an async lock keeps other tasks from \
+     blocking threads; otherwise release it before the `.await`"
+        .to_string()
+}
+
+fn no_fix_here() -> String {
+    "release the guard before the `.await` (no automatic rewrite for this shape)".to_string()
+}

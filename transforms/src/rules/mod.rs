@@ -1,0 +1,27 @@
+//! The transforms, one per file. Adding one means: its file (docs, detection, fix, unit tests), one
+//! line in [`REGISTRY`], a fixture folder and its snapshots — the tidy test names what is missing.
+
+pub mod guard_across_await;
+
+use ra_ap_syntax::{Edition, SyntaxNode};
+
+use crate::analysis::LockScopes;
+use crate::model::{Finding, RuleDoc};
+
+/// What every transform reads: the file and the analysis computed once for all of them.
+pub struct Context<'a> {
+    pub text: &'a str,
+    pub file: &'a SyntaxNode,
+    pub edition: Edition,
+    pub scopes: &'a LockScopes,
+}
+
+/// A transform: documentation plus a check that reports findings, each with an optional fix.
+pub struct Transform {
+    pub doc: RuleDoc,
+    pub check: fn(&Context<'_>, &mut Vec<Finding>),
+}
+
+/// Every transform this build implements, in the order their findings are reported.
+pub const REGISTRY: &[Transform] =
+    &[Transform { doc: guard_across_await::DOC, check: guard_across_await::check }];
