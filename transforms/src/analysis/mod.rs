@@ -92,16 +92,32 @@ impl Guard {
                 let start = if_expr.syntax().text_range().start();
                 TextRange::new(start, self.guard_expr.syntax().text_range().end().max(start))
             }
-            _ => self.call.syntax().text_range(),
+            // From the method name, so that a chain split over lines points at its `.lock()` line.
+            _ => {
+                let call = self.call.syntax().text_range();
+                let start = self.call.name_ref().map_or(call.start(), |n| n.syntax().text_range().start());
+                TextRange::new(start, call.end())
+            }
         }
     }
 
-    /// Places where the named guard is used inside its live region.
+    /// Places where the named guard is used inside its live region. A later `let` in the same block
+    /// that binds the same name shadows the guard: mentions after it are of the new binding (the
+    /// guard itself stays alive, unused, until the block ends).
     pub fn uses(&self, file: &SyntaxNode) -> Vec<TextRange> {
-        match self.name() {
-            Some(name) => syntax::mentions(file, self.live, &name),
-            None => Vec::new(),
+        let Some(name) = self.name() else { return Vec::new() };
+        let mut visible = self.live;
+        if let Holder::Let { list, index, .. } = &self.holder {
+            let shadowing = syntax::block_items(list).into_iter().skip(index + 1).find_map(|item| {
+                let stmt = ast::LetStmt::cast(item)?;
+                let binds = syntax::pattern_bindings(&stmt.pat()?).iter().any(|p| syntax::ident_name(p) == name);
+                binds.then(|| stmt.syntax().text_range().end())
+            });
+            if let Some(end) = shadowing {
+                visible = TextRange::new(visible.start(), end.max(visible.start()));
+            }
         }
+        syntax::mentions(file, visible, &name)
     }
 }
 
@@ -177,7 +193,15 @@ fn acquisition(call: &ast::MethodCallExpr, kinds: &KindIndex, edition: Edition) 
     }
 
     let (guard_expr, awaited, unwrapped) = unwrap_chain(call);
+    if consumed_by_closure(&guard_expr) {
+        return None;
+    }
     let kind = infer_kind(kinds, &lock_name, &method, awaited, unwrapped)?;
+    if kind == LockKind::Unknown && !unwrapped && passed_on(&guard_expr) {
+        // A bare `lock()` handed to a function (`join(m.lock(), …)`) is as likely a future as a
+        // guard; without a declaration there is nothing to go on.
+        return None;
+    }
     let body = syntax::enclosing_body(call.syntax())?;
     let holder = holder_of(&guard_expr);
     let live = live_region(&guard_expr, &holder, edition)?;
@@ -248,6 +272,30 @@ fn is_not_a_lock(receiver: &ast::Expr, name: &str, kinds: &KindIndex) -> bool {
     let text = receiver.syntax().text().to_string();
     let callee = text.trim_end_matches("()");
     NOT_LOCK_RECEIVERS.iter().any(|r| callee == *r || callee.ends_with(&format!("::{r}")))
+}
+
+/// `m.read().map(|g| g.clone())`: the guard moves into the closure and is dropped when it returns,
+/// so no guard outlives the call (a lockfix snapshot fix writes exactly this).
+fn consumed_by_closure(guard_expr: &ast::Expr) -> bool {
+    let Some(call) = guard_expr.syntax().parent().and_then(ast::MethodCallExpr::cast) else { return false };
+    let is_receiver = call.receiver().is_some_and(|r| r.syntax() == guard_expr.syntax());
+    let consumes = call.name_ref().is_some_and(|n| matches!(n.text(), "map" | "and_then" | "map_or" | "map_or_else"));
+    let closure = call.arg_list().and_then(|a| a.args().last()).and_then(|a| match a {
+        ast::Expr::ClosureExpr(c) => Some(c),
+        _ => None,
+    });
+    let Some(closure) = closure else { return false };
+    // `.map(|g| g)` hands the guard back.
+    let returns_param = closure.body().is_some_and(|b| {
+        closure.param_list().and_then(|p| p.params().next()).is_some_and(|p| p.syntax().text() == b.syntax().text())
+    });
+    is_receiver && consumes && !returns_param
+}
+
+fn passed_on(expr: &ast::Expr) -> bool {
+    expr.syntax().parent().is_some_and(|p| {
+        matches!(p.kind(), SyntaxKind::ARG_LIST | SyntaxKind::RETURN_EXPR | SyntaxKind::TUPLE_EXPR | SyntaxKind::STMT_LIST)
+    })
 }
 
 /// Walk up through `.await`, `?` and unwrapping calls: returns the expression that evaluates to the
@@ -414,7 +462,12 @@ fn temporary_scope_end(node: &SyntaxNode, edition: Edition) -> TextSize {
                     .and_then(|w| w.condition())
                     .is_some_and(|c| c.syntax() == &child);
                 if is_condition {
-                    return ancestor.text_range().end();
+                    // A plain `while` condition is dropped before each run of the body (the loop is
+                    // `loop { if cond { body } else { break } }`); a `while let` scrutinee lives
+                    // through the body.
+                    let is_let = child.kind() == SyntaxKind::LET_EXPR
+                        || child.descendants().any(|d| d.kind() == SyntaxKind::LET_EXPR);
+                    return if is_let { ancestor.text_range().end() } else { child.text_range().end() };
                 }
             }
             SyntaxKind::MATCH_ARM => {

@@ -45,7 +45,7 @@ pub fn hoist(text: &str, item: &SyntaxNode, value: &ast::Expr, body: &SyntaxNode
 
 /// Whether evaluating `item` runs a call, macro or await before it reaches `value` — hoisting
 /// `value` would then change the order of side effects.
-fn runs_before(item: &SyntaxNode, value: &ast::Expr) -> bool {
+pub fn runs_before(item: &SyntaxNode, value: &ast::Expr) -> bool {
     let value_range = value.syntax().text_range();
     item.descendants().any(|node| {
         let effectful = matches!(

@@ -116,10 +116,18 @@ pub fn if_let_split(
     let middle = format!(
         "{eol}{inner}{yes}{eol}{indent}}} else {{{eol}{inner}{no}{eol}{indent}}};{eol}{indent}if {condition} {{"
     );
+    // A blank line that separated the two parts would now open the new `if`: drop it.
+    let after = &text[split_at..];
+    let first_line = after.find('\n').map(|i| i + 1).unwrap_or(0);
+    let blank_follows = first_line > 0
+        && after[..first_line].trim().is_empty()
+        && after[first_line..].split('\n').next().is_some_and(|l| l.trim().is_empty());
+    let split_end = if blank_follows { split_at + first_line - 1 } else { split_at };
+    let split_end = if blank_follows && text[..split_end].ends_with('\r') { split_end - 1 } else { split_end };
     Some(IfLetSplit {
         edits: vec![
             TextEdit { range: start..start, replacement: format!("let {flag} = ") },
-            TextEdit { range: split_at..split_at, replacement: middle },
+            TextEdit { range: split_at..split_end.max(split_at), replacement: middle },
         ],
         possibly_borrowed,
     })

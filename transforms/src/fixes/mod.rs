@@ -7,3 +7,4 @@ pub mod if_let_split;
 pub mod naming;
 pub mod ownership;
 pub mod scoped_block;
+pub mod snapshot;

@@ -39,6 +39,15 @@ const OWNING_METHODS: &[&str] = &[
     "position",
     "capacity",
     "elapsed",
+    // Removing an element hands it over.
+    "pop",
+    "pop_front",
+    "pop_back",
+    "remove",
+    "swap_remove",
+    "take",
+    "replace",
+    "split_off",
 ];
 
 /// Methods that own their result only when what they consume is already owned.

@@ -3,12 +3,15 @@
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
 use super::Context;
-use crate::analysis::{Guard, Holder, syntax};
+use crate::analysis::{AccessMode, Guard, Holder, syntax};
 use crate::fixes::hoist::hoist;
 use crate::fixes::if_let_split::if_let_split;
 use crate::fixes::naming::suggest_name;
 use crate::fixes::ownership::{Ownership, temporary_ownership};
 use crate::fixes::scoped_block::{ExtraValue, scoped_block};
+use crate::fixes::snapshot::snapshot;
+use crate::fixes::hoist::runs_before;
+use crate::fixes::ownership::ownership;
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity, TextEdit};
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -147,22 +150,81 @@ fn finding(ctx: &Context<'_>, guard: &Guard, first_await: &ast::AwaitExpr, count
 }
 
 /// For an async lock: is the await reading data borrowed from the guard, rather than operating on
-/// the guarded object (`sink.write_all(..).await`) or on something unrelated (a deliberate hold)?
+/// the guarded object or on something unrelated (a deliberate hold)? Operating means: the awaited
+/// call is a method of the guard (`sink.write_all(..).await`), or it is handed the guard itself or
+/// a mutable borrow through it (`cvar.wait(guard)`, `apply(&mut deqs)`, `&mut g.0`).
 fn awaits_borrowed_data(ctx: &Context<'_>, guard: &Guard, await_expr: &ast::AwaitExpr) -> bool {
     let Some(operand) = await_expr.expr() else { return false };
-    let root = receiver_root(&operand);
-    let in_operand = |range: TextRange| operand.syntax().text_range().contains_range(range);
-    let in_root = |range: TextRange| root.syntax().text_range().contains_range(range);
-    match guard.name() {
+    let chain = receiver_chain(&operand);
+    let operand_range = operand.syntax().text_range();
+    let reads: Vec<TextRange> = match guard.name() {
         Some(name) => {
-            let mentions = syntax::mentions(ctx.file, operand.syntax().text_range(), &name);
-            !mentions.is_empty() && mentions.iter().all(|m| in_operand(*m) && !in_root(*m))
+            if chain.iter().any(|e| matches!(e, ast::Expr::PathExpr(p) if p.syntax().text() == name.as_str())) {
+                return false;
+            }
+            syntax::mentions(ctx.file, operand_range, &name)
         }
         None => {
-            let guard_range = guard.guard_expr.syntax().text_range();
-            in_operand(guard_range) && !in_root(guard_range)
+            if chain.iter().any(|e| e.syntax() == guard.guard_expr.syntax()) {
+                return false;
+            }
+            let range = guard.guard_expr.syntax().text_range();
+            if !operand_range.contains_range(range) {
+                return false;
+            }
+            vec![range]
+        }
+    };
+    !reads.is_empty() && reads.iter().all(|r| reads_through_guard(ctx.file, *r, &operand))
+}
+
+/// Whether the guard mention at `range` is a shared read of part of the guarded data, not the guard
+/// itself or a mutable borrow through it.
+fn reads_through_guard(file: &SyntaxNode, range: TextRange, operand: &ast::Expr) -> bool {
+    let mention = node_at(file, range);
+    let Some(argument) = mention
+        .ancestors()
+        .take_while(|n| operand.syntax().text_range().contains_range(n.text_range()))
+        .find(|n| n.parent().is_some_and(|p| p.kind() == SyntaxKind::ARG_LIST))
+    else {
+        return false;
+    };
+    let mut_borrow = argument
+        .descendants()
+        .filter_map(ast::RefExpr::cast)
+        .any(|r| r.mut_token().is_some() && r.syntax().text_range().contains_range(range));
+    if mut_borrow {
+        return false;
+    }
+    let Some(argument) = ast::Expr::cast(argument) else { return false };
+    let stripped = syntax::strip_wrappers(&argument);
+    let whole_guard = stripped.syntax().text_range() == range
+        || stripped.syntax().text_range().contains_range(range) && stripped.syntax().text_range().len() == range.len();
+    !whole_guard
+}
+
+/// The expressions a method-call chain is built on, outermost first: `g.a().b()` → `g.a().b()`,
+/// `g.a()`, `g`. Only receivers (not arguments) are followed.
+fn receiver_chain(expr: &ast::Expr) -> Vec<ast::Expr> {
+    let mut chain = vec![expr.clone()];
+    loop {
+        let Some(current) = chain.last() else { break };
+        let next = match current {
+            ast::Expr::MethodCallExpr(m) => m.receiver(),
+            ast::Expr::FieldExpr(f) => f.expr(),
+            ast::Expr::AwaitExpr(a) => a.expr(),
+            ast::Expr::TryExpr(t) => t.expr(),
+            ast::Expr::ParenExpr(p) => p.expr(),
+            ast::Expr::PrefixExpr(p) => p.expr(),
+            ast::Expr::IndexExpr(i) => i.base(),
+            _ => None,
+        };
+        match next {
+            Some(e) => chain.push(e),
+            None => break,
         }
     }
+    chain
 }
 
 /// The innermost receiver of a method-call chain: `g.a().b()` → `g`, `f(x).b()` → `f(x)`'s callee.
@@ -214,7 +276,7 @@ fn build_fix(ctx: &Context<'_>, guard: &Guard, first_await: &ast::AwaitExpr, use
             let first_await_item =
                 syntax::item_containing(&list, first_await.syntax()).ok_or_else(no_fix_here)?;
             if last >= first_await_item {
-                return Err(spans_await());
+                return snapshot_fix(ctx, guard, spans_await());
             }
             let name = guard.name().unwrap_or_default();
             let split = if_let_split(ctx.text, ctx.file, if_expr, last, &name).ok_or_else(no_fix_here)?;
@@ -251,11 +313,52 @@ fn fix_binding(
         });
     }
     if last_use.start() > await_at.start() {
-        return Err(spans_await());
+        return snapshot_fix(ctx, guard, spans_await());
     }
     // The last use is inside the awaiting statement itself: copy what the awaited call borrows.
     let statement = &syntax::block_items(list)[await_item];
     clone_out(ctx, guard, list, index, await_item, statement, first_await, uses)
+        .or_else(|reason| snapshot_fix(ctx, guard, reason))
+}
+
+/// Seed 002's `read().await.clone()`: a guard that is only read, and needed after the await, is
+/// replaced by a copy of the value. `reason` is the help given when even that is not possible.
+fn snapshot_fix(ctx: &Context<'_>, guard: &Guard, reason: String) -> Result<Fix, String> {
+    let (binding, in_result) = match &guard.holder {
+        Holder::Let { stmt, pat, .. } => {
+            if guard.guard_expr.syntax().parent().and_then(ast::MatchExpr::cast).is_some() {
+                return Err(reason);
+            }
+            (pat, !matches!(stmt.pat(), Some(ast::Pat::IdentPat(_))))
+        }
+        Holder::IfLet { pat, .. } => (pat, true),
+        _ => return Err(reason),
+    };
+    if binding.mut_token().is_some() || guard.mode == AccessMode::Upgradable {
+        return Err("the guard is written after the `.await`, so the critical section spans it and scoping cannot \
+                    help; if it must span the await, use an async lock (`tokio::sync`)"
+            .to_string());
+    }
+    let uses = guard.uses(ctx.file);
+    let handed_over = uses.iter().any(|u| {
+        let node = node_at(ctx.file, *u);
+        let path = node.ancestors().find(|a| a.kind() == SyntaxKind::PATH_EXPR);
+        path.and_then(|p| p.parent()).is_some_and(|p| p.kind() == SyntaxKind::ARG_LIST)
+    });
+    if handed_over {
+        // `upgrade(guard)`, `cvar.wait(guard)`: the guard itself is needed, not its value.
+        return Err(reason);
+    }
+    let Some(last) = uses.last() else { return Err(reason) };
+    let visible = TextRange::new(guard.live.start(), last.end());
+    let edits = snapshot(ctx.file, &guard.guard_expr, binding, visible, in_result).ok_or(reason)?;
+    Ok(Fix {
+        title: "Take a copy of the guarded value and release the lock at once (later reads see the snapshot; the \
+                type must be `Clone`)"
+            .to_string(),
+        applicability: Applicability::Unsafe,
+        edits,
+    })
 }
 
 /// Seed 000: `write_to_disk(cache.get_data()).await` becomes `write_to_disk(&data).await` with
@@ -291,8 +394,17 @@ fn clone_out(
     let mut taken = syntax::identifiers(&body);
     let mut extras = Vec::new();
     let mut replacements = Vec::new();
+    let mut copies_data = false;
+    let mut reorders = false;
     for argument in &arguments {
-        let (copy, by_ref) = owned_copy(ctx, argument, &name)?;
+        let (copy, by_ref) = if ownership(argument, std::slice::from_ref(&name), ctx.file) == Ownership::Owned {
+            // `send(queue.len())`: the value is already owned; compute it in the scope, no copy.
+            (argument.syntax().text().to_string(), false)
+        } else {
+            copies_data = true;
+            owned_copy(ctx, argument, &name)?
+        };
+        reorders |= runs_before(statement, argument);
         let value_name = syntax::fresh_name(&suggest_name(argument), &taken);
         taken.insert(value_name.clone());
         let use_text = if by_ref { format!("&{value_name}") } else { value_name.clone() };
@@ -306,9 +418,14 @@ fn clone_out(
         scoped_block(ctx.text, ctx.file, list, index, await_item - 1, &name, &extras).ok_or_else(no_fix_here)?;
     let mut edits = vec![block.edit];
     edits.extend(replacements);
+    let title = if copies_data {
+        "Copy the data the `.await` needs inside the lock scope, then await without the lock"
+    } else {
+        "Compute the `.await`'s arguments inside the lock scope, then await without the lock"
+    };
     Ok(Fix {
-        title: "Copy the data the `.await` needs inside the lock scope, then await without the lock".to_string(),
-        applicability: Applicability::Unsafe,
+        title: title.to_string(),
+        applicability: if copies_data || reorders { Applicability::Unsafe } else { Applicability::Safe },
         edits,
     })
 }
@@ -356,8 +473,14 @@ enum ReturnShape {
     Owned,
 }
 
+/// Standard-library accessors that return a plain shared reference.
+const STD_REFERENCE_ACCESSORS: &[&str] = &["as_bytes", "as_str", "as_slice", "as_path", "as_os_str"];
+
 fn method_return_shape(file: &SyntaxNode, method: &str) -> Option<ReturnShape> {
     use ra_ap_syntax::ast::HasName;
+    if STD_REFERENCE_ACCESSORS.contains(&method) {
+        return Some(ReturnShape::Reference);
+    }
     let mut shapes = file
         .descendants()
         .filter_map(ast::Fn::cast)
@@ -395,6 +518,21 @@ fn fix_temporary(ctx: &Context<'_>, guard: &Guard) -> Result<Fix, String> {
     if value.syntax().parent().is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR) {
         return Err(spans_await());
     }
+    let in_while_let = value.syntax().ancestors().take_while(|a| a.kind() != SyntaxKind::STMT_LIST).any(|a| {
+        ast::WhileExpr::cast(a)
+            .and_then(|w| w.condition())
+            .is_some_and(|c| c.syntax().text_range().contains_range(value.syntax().text_range()))
+    });
+    if in_while_let {
+        return Err("the guard is created anew in every iteration of the `while let`; rewrite it as `loop` with \
+                    `let Some(x) = …; else { break }` so the value is bound first"
+            .to_string());
+    }
+    if value.syntax() == guard.guard_expr.syntax() {
+        return Err("the guard itself is matched and used across the `.await`; move the awaiting part after the \
+                    `match`"
+            .to_string());
+    }
     if temporary_ownership(&value, guard.guard_expr.syntax().text_range(), ctx.file) != Ownership::Owned {
         return Err(format!(
             "`{}` may borrow from the guard; bind an owned copy (`.clone()`, `.cloned()`) in a `let` before the `.await`",
@@ -406,9 +544,6 @@ fn fix_temporary(ctx: &Context<'_>, guard: &Guard) -> Result<Fix, String> {
         .ancestors()
         .find(|n| n.parent().is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST))
         .ok_or_else(no_fix_here)?;
-    if item.descendants().any(|d| d.kind() == SyntaxKind::WHILE_EXPR && d.text_range().contains_range(value.syntax().text_range())) {
-        return Err("the guard is created anew in every iteration of the `while let`; bind the value inside the loop body".to_string());
-    }
     if syntax::enclosing_body(&item).as_ref() != Some(&guard.body) {
         return Err(no_fix_here());
     }

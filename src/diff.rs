@@ -1,0 +1,153 @@
+//! Unified diffs that `git apply` and `patch -p1` accept.
+//!
+//! `similar` computes the line operations; the hunks are written here so that the two details
+//! `git apply` is strict about are under control: a line without a final newline is followed by
+//! `\ No newline at end of file`, and line breaks are copied byte for byte (a CRLF line stays CRLF
+//! in the diff, which is what `git apply` expects for a CRLF file).
+
+use std::fmt::Write as _;
+
+use lockfix_transforms::Fix;
+use similar::{ChangeTag, TextDiff};
+
+use crate::edit;
+
+/// Lines of context around each change, as `diff -u` and git use.
+pub const CONTEXT_LINES: usize = 3;
+
+/// The unified diff from `old` to `new` for the file shown as `path` (headers `a/PATH` and
+/// `b/PATH`), or an empty string when they are equal.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    let diff = TextDiff::from_lines(old, new);
+    let mut out = format!("--- a/{path}\n+++ b/{path}\n");
+    for group in diff.grouped_ops(CONTEXT_LINES) {
+        let (Some(first), Some(last)) = (group.first(), group.last()) else { continue };
+        let old_range = first.old_range().start..last.old_range().end;
+        let new_range = first.new_range().start..last.new_range().end;
+        // Writing to a String cannot fail.
+        let _ = writeln!(
+            out,
+            "@@ -{} +{} @@",
+            hunk_range(old_range.start, old_range.len()),
+            hunk_range(new_range.start, new_range.len())
+        );
+        for op in &group {
+            for change in diff.iter_changes(op) {
+                out.push(match change.tag() {
+                    ChangeTag::Equal => ' ',
+                    ChangeTag::Delete => '-',
+                    ChangeTag::Insert => '+',
+                });
+                let line = change.value();
+                out.push_str(line);
+                if !line.ends_with('\n') {
+                    out.push_str("\n\\ No newline at end of file\n");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The diff of applying `fix` alone to `text`; `None` when its edits are invalid.
+pub fn fix_diff(path: &str, text: &str, fix: &Fix) -> Option<String> {
+    let fixed = edit::apply_edits(text, &fix.edits).ok()?;
+    Some(unified_diff(path, text, &fixed))
+}
+
+/// `start,len` of a hunk header from a 0-based start line. An empty range names the line before
+/// it, as GNU diff does; a single line omits the length.
+fn hunk_range(start: usize, len: usize) -> String {
+    match len {
+        0 => format!("{start},0"),
+        1 => format!("{}", start + 1),
+        _ => format!("{},{len}", start + 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::process::Command;
+
+    use super::*;
+
+    /// Checks with `git apply` that `diff` turns `old` into `new`, when git is installed.
+    fn assert_git_applies(old: &[u8], new: &[u8], diff: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.rs");
+        std::fs::write(&file, old).unwrap();
+        let patch = dir.path().join("fix.patch");
+        std::fs::write(&patch, diff).unwrap();
+        let Ok(status) = git(dir.path(), &["apply", "--check", "fix.patch"]) else { return };
+        assert!(status, "git apply --check rejected:\n{diff}");
+        assert!(git(dir.path(), &["apply", "fix.patch"]).unwrap());
+        assert_eq!(std::fs::read(&file).unwrap(), new, "{diff}");
+    }
+
+    fn git(dir: &Path, args: &[&str]) -> std::io::Result<bool> {
+        let output = Command::new("git").args(args).current_dir(dir).output()?;
+        if !output.status.success() {
+            eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+        }
+        Ok(output.status.success())
+    }
+
+    #[test]
+    fn equal_texts_have_no_diff() {
+        assert_eq!(unified_diff("f.rs", "a\n", "a\n"), "");
+    }
+
+    #[test]
+    fn simple_change_with_context() {
+        let old = "1\n2\n3\n4\n5\n6\n7\n8\n9\n";
+        let new = "1\n2\n3\n4\nfive\n6\n7\n8\n9\n";
+        let diff = unified_diff("f.rs", old, new);
+        assert_eq!(
+            diff,
+            "--- a/f.rs\n+++ b/f.rs\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n"
+        );
+        assert_git_applies(old.as_bytes(), new.as_bytes(), &diff);
+    }
+
+    #[test]
+    fn missing_final_newline_is_marked() {
+        let old = "a\nb";
+        let new = "a\nc";
+        let diff = unified_diff("f.rs", old, new);
+        assert_eq!(
+            diff,
+            "--- a/f.rs\n+++ b/f.rs\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n"
+        );
+        assert_git_applies(old.as_bytes(), new.as_bytes(), &diff);
+        assert_git_applies(b"a\nb", b"a\nb\n", &unified_diff("f.rs", "a\nb", "a\nb\n"));
+    }
+
+    #[test]
+    fn crlf_is_kept_byte_for_byte() {
+        let old = "fn a() {\r\n    x();\r\n}\r\n";
+        let new = "fn a() {\r\n    y();\r\n}\r\n";
+        let diff = unified_diff("f.rs", old, new);
+        assert!(diff.contains("-    x();\r\n+    y();\r\n"), "{diff:?}");
+        assert_git_applies(old.as_bytes(), new.as_bytes(), &diff);
+    }
+
+    #[test]
+    fn insertion_into_an_empty_file() {
+        let diff = unified_diff("f.rs", "", "a\n");
+        assert_eq!(diff, "--- a/f.rs\n+++ b/f.rs\n@@ -0,0 +1 @@\n+a\n");
+        assert_git_applies(b"", b"a\n", &diff);
+    }
+
+    #[test]
+    fn far_apart_changes_make_separate_hunks() {
+        let old: String = (1..=20).map(|n| format!("<{n}>\n")).collect();
+        let new = old.replace("<2>\n", "two\n").replace("<19>\n", "nineteen\n");
+        let diff = unified_diff("f.rs", &old, &new);
+        assert_eq!(diff.matches("@@ -").count(), 2, "{diff}");
+        assert_git_applies(old.as_bytes(), new.as_bytes(), &diff);
+    }
+}

@@ -1,0 +1,205 @@
+//! Finding the files to analyse.
+//!
+//! Directories are walked with the `ignore` crate, so `.gitignore`, `.ignore` and git's exclude
+//! files are honoured, inside a git repository or not (`require_git(false)`: a freshly unpacked
+//! tarball has no `.git` but its `target/` is still build output). Hidden files and directories
+//! are skipped, only `*.rs` files are taken, and symbolic links are followed (a loop becomes an
+//! error entry). A file named on the command line is always taken, ignored or not, whatever its
+//! extension: the user asked for it.
+//!
+//! The result is sorted and free of duplicates (a file reached twice, say through a symlink, is
+//! analysed and written once), so output and exit codes do not depend on the walk order.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+
+use ignore::WalkBuilder;
+
+use crate::report::ErrorEntry;
+
+/// A file to analyse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcePath {
+    /// The path to open: as given or found (relative to the current directory, or absolute).
+    pub path: PathBuf,
+    /// The path to show: relative to the current directory when possible, with `/` separators.
+    pub display: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<SourcePath>,
+    /// Directories that could not be read, symlink loops: the walk goes on past them.
+    pub errors: Vec<ErrorEntry>,
+}
+
+/// Paths given on the command line that do not exist: a usage error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingPaths(pub Vec<String>);
+
+/// Finds the files under `paths`. `cwd` is only used to shorten displayed paths.
+pub fn discover(paths: &[PathBuf], cwd: &Path) -> Result<Discovery, MissingPaths> {
+    let missing: Vec<String> = paths
+        .iter()
+        .filter(|path| !path.exists())
+        .map(|path| path.display().to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(MissingPaths(missing));
+    }
+
+    let mut discovery = Discovery::default();
+    let mut found = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut found, &mut discovery.errors, cwd);
+        } else {
+            found.push(path.clone());
+        }
+    }
+
+    let mut files: Vec<SourcePath> = found
+        .into_iter()
+        .map(|path| SourcePath { display: display_path(&path, cwd), path })
+        .collect();
+    files.sort_by(|a, b| a.display.cmp(&b.display).then_with(|| a.path.cmp(&b.path)));
+    let mut seen = HashSet::new();
+    files.retain(|file| seen.insert(fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone())));
+    discovery.files = files;
+    discovery.errors.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
+    Ok(discovery)
+}
+
+fn walk(root: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<ErrorEntry>, cwd: &Path) {
+    let walker = WalkBuilder::new(root).require_git(false).follow_links(true).build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let is_file = entry.file_type().is_some_and(|kind| kind.is_file());
+                if is_file && entry.path().extension().is_some_and(|ext| ext == "rs") {
+                    found.push(entry.into_path());
+                }
+            }
+            Err(error) => {
+                let path = error_path(&error).unwrap_or(root);
+                errors.push(ErrorEntry {
+                    path: display_path(path, cwd),
+                    message: error_message(&error),
+                });
+            }
+        }
+    }
+}
+
+/// The path an `ignore` error is about, if it names one.
+fn error_path(error: &ignore::Error) -> Option<&Path> {
+    match error {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Partial(errors) => errors.first().and_then(error_path),
+        _ => None,
+    }
+}
+
+/// The message of an `ignore` error without the path, which the entry carries separately.
+fn error_message(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            error_message(err)
+        }
+        ignore::Error::Loop { ancestor, .. } => {
+            format!("symbolic link loop back to {}; not followed", ancestor.display())
+        }
+        other => other.to_string(),
+    }
+}
+
+/// How a path is shown (and written into JSON and diff headers): relative to `cwd` when it is
+/// below it, without `./` components, with `/` separators.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    let relative = if path.is_absolute() { path.strip_prefix(cwd).unwrap_or(path) } else { path };
+    let parts: Vec<String> = relative
+        .components()
+        .filter(|component| !matches!(component, Component::CurDir))
+        .map(|component| match component {
+            Component::RootDir => String::new(),
+            other => other.as_os_str().to_string_lossy().into_owned(),
+        })
+        .collect();
+    match parts.as_slice() {
+        [] => ".".to_owned(),
+        [root, rest @ ..] if root.is_empty() => format!("/{}", rest.join("/")),
+        _ => parts.join("/"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, path: &str, text: &str) {
+        let path = root.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    fn displayed(discovery: &Discovery) -> Vec<&str> {
+        discovery.files.iter().map(|file| file.display.as_str()).collect()
+    }
+
+    #[test]
+    fn walks_rs_files_honouring_gitignore_outside_git() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, ".gitignore", "target/\nskipped.rs\n");
+        write(root, "src/b.rs", "");
+        write(root, "src/a.rs", "");
+        write(root, "src/notes.txt", "");
+        write(root, "target/debug/gen.rs", "");
+        write(root, "skipped.rs", "");
+        write(root, ".hidden/x.rs", "");
+
+        let discovery = discover(&[root.to_path_buf()], root).unwrap();
+        assert_eq!(displayed(&discovery), ["src/a.rs", "src/b.rs"]);
+        assert!(discovery.errors.is_empty());
+
+        // Named explicitly, an ignored file is taken anyway, and named twice it is taken once.
+        let paths = [root.join("skipped.rs"), root.to_path_buf(), root.join("src/a.rs")];
+        let discovery = discover(&paths, root).unwrap();
+        assert_eq!(displayed(&discovery), ["skipped.rs", "src/a.rs", "src/b.rs"]);
+    }
+
+    #[test]
+    fn missing_paths_are_reported_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = discover(&[dir.path().join("nope"), dir.path().join("nada")], dir.path());
+        assert_eq!(missing.unwrap_err().0.len(), 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_are_error_entries_and_the_walk_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "src/a.rs", "");
+        std::os::unix::fs::symlink(root.join("src"), root.join("src/again")).unwrap();
+        let discovery = discover(&[root.to_path_buf()], root).unwrap();
+        assert_eq!(displayed(&discovery), ["src/a.rs"]);
+        assert_eq!(discovery.errors.len(), 1, "{:?}", discovery.errors);
+        assert_eq!(discovery.errors[0].path, "src/again");
+        assert!(discovery.errors[0].message.contains("loop"), "{:?}", discovery.errors);
+    }
+
+    #[test]
+    fn display_paths() {
+        let cwd = Path::new("/work/repo");
+        assert_eq!(display_path(Path::new("./src/a.rs"), cwd), "src/a.rs");
+        assert_eq!(display_path(Path::new("/work/repo/src/a.rs"), cwd), "src/a.rs");
+        assert_eq!(display_path(Path::new("/elsewhere/a.rs"), cwd), "/elsewhere/a.rs");
+        assert_eq!(display_path(Path::new("../x/a.rs"), cwd), "../x/a.rs");
+    }
+}

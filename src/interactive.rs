@@ -1,0 +1,256 @@
+//! `--interactive`: show each fix and ask, one key press per answer.
+//!
+//! The terminal is in raw mode only while waiting for a key, and a guard restores it on every way
+//! out (answer, error, panic): a crashed prompt must not leave the user's shell without echo.
+//! Output goes to standard error, so that standard output holds only the final report.
+//!
+//! Keys, as in `git add -p`: `y` apply, `n` skip, `a` apply this and every remaining fix (in all
+//! files), `d` skip the rest of this file, `q` quit and write what was accepted, `?` help.
+//! Ctrl-C aborts without writing anything.
+
+use std::io::{self, IsTerminal, Write};
+
+use anstyle::{AnsiColor, Style};
+use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::terminal;
+use lockfix_transforms::Finding;
+
+use crate::diff;
+use crate::fix::Decision;
+use crate::human;
+use crate::line_index::LineIndex;
+
+/// An answer to the prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Yes,
+    No,
+    All,
+    SkipFile,
+    Quit,
+    Help,
+    Abort,
+}
+
+const HELP: &str = "\
+y - apply this fix
+n - skip this fix
+a - apply this fix and all remaining fixes
+d - skip the remaining fixes in this file
+q - quit; fixes accepted so far are written
+? - show this help
+Ctrl-C - abort; nothing is written
+";
+
+/// Whether `--interactive` can work: it reads single key presses from a terminal.
+pub fn stdin_is_terminal() -> bool {
+    io::stdin().is_terminal()
+}
+
+/// Asks about fixes and remembers the answers that outlive one fix (`a`, `q`, Ctrl-C).
+pub struct Prompter {
+    read_key: Box<dyn FnMut() -> io::Result<Key>>,
+    out: Box<dyn Write>,
+    apply_all: bool,
+    quit: bool,
+    aborted: bool,
+}
+
+impl Prompter {
+    /// A prompter on the terminal.
+    pub fn terminal() -> Prompter {
+        Prompter::new(Box::new(read_key), Box::new(anstream::stderr()))
+    }
+
+    /// A prompter with scripted keys and captured output, for tests.
+    pub fn new(read_key: Box<dyn FnMut() -> io::Result<Key>>, out: Box<dyn Write>) -> Prompter {
+        Prompter { read_key, out, apply_all: false, quit: false, aborted: false }
+    }
+
+    /// The user pressed `q` or Ctrl-C: ask nothing more.
+    pub fn quit_requested(&self) -> bool {
+        self.quit
+    }
+
+    /// The user pressed Ctrl-C: write nothing.
+    pub fn aborted(&self) -> bool {
+        self.aborted
+    }
+
+    /// The `accept` callback of the fix loop for the file shown as `path`.
+    pub fn decide(&mut self, path: &str, text: &str, finding: &Finding) -> Decision {
+        if self.quit {
+            return Decision::Stop;
+        }
+        if self.apply_all {
+            return Decision::Apply;
+        }
+        // Output errors are ignored: the answer still comes from the keyboard, and a closed
+        // standard error must not turn into applied or lost fixes.
+        let _ = self.show(path, text, finding);
+        loop {
+            let _ = write!(self.out, "Apply this fix? [y,n,a,d,q,?] ");
+            let _ = self.out.flush();
+            let key = (self.read_key)().unwrap_or(Key::Abort);
+            let _ = writeln!(self.out, "{}", key_name(key));
+            match key {
+                Key::Yes => return Decision::Apply,
+                Key::No => return Decision::Skip,
+                Key::All => {
+                    self.apply_all = true;
+                    return Decision::Apply;
+                }
+                Key::SkipFile => return Decision::Stop,
+                Key::Quit => {
+                    self.quit = true;
+                    return Decision::Stop;
+                }
+                Key::Abort => {
+                    self.quit = true;
+                    self.aborted = true;
+                    return Decision::Stop;
+                }
+                Key::Help => {
+                    let _ = write!(self.out, "{HELP}");
+                }
+            }
+        }
+    }
+
+    fn show(&mut self, path: &str, text: &str, finding: &Finding) -> io::Result<()> {
+        let Some(fix) = &finding.fix else { return Ok(()) };
+        let position = LineIndex::new(text).line_col(text, finding.range.start);
+        let bold = Style::new().bold();
+        let rule = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
+        writeln!(
+            self.out,
+            "\n{rule}{}{rule:#} ({} fix) {bold}{path}:{}:{}{bold:#}",
+            finding.rule,
+            fix.applicability.as_str(),
+            position.line,
+            position.column
+        )?;
+        writeln!(self.out, "{}", finding.message)?;
+        writeln!(self.out, "fix: {}", fix.title)?;
+        let diff = diff::fix_diff(path, text, fix).unwrap_or_default();
+        human::write_diff(&mut self.out, &diff)
+    }
+}
+
+fn key_name(key: Key) -> &'static str {
+    match key {
+        Key::Yes => "y",
+        Key::No => "n",
+        Key::All => "a",
+        Key::SkipFile => "d",
+        Key::Quit => "q",
+        Key::Help => "?",
+        Key::Abort => "^C",
+    }
+}
+
+/// Raw mode for as long as the guard lives.
+struct RawMode;
+
+impl RawMode {
+    fn enable() -> io::Result<RawMode> {
+        terminal::enable_raw_mode()?;
+        Ok(RawMode)
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        let _ = terminal::disable_raw_mode();
+    }
+}
+
+/// Waits for one of the answer keys; others are ignored.
+fn read_key() -> io::Result<Key> {
+    let _raw = RawMode::enable()?;
+    loop {
+        let Event::Key(KeyEvent { code, modifiers, kind, .. }) = event::read()? else { continue };
+        if kind != KeyEventKind::Press {
+            continue;
+        }
+        if modifiers.contains(KeyModifiers::CONTROL) {
+            if matches!(code, KeyCode::Char('c' | 'd')) {
+                return Ok(Key::Abort);
+            }
+            continue;
+        }
+        let key = match code {
+            KeyCode::Char(c) => match c.to_ascii_lowercase() {
+                'y' => Key::Yes,
+                'n' => Key::No,
+                'a' => Key::All,
+                'd' => Key::SkipFile,
+                'q' => Key::Quit,
+                '?' | 'h' => Key::Help,
+                _ => continue,
+            },
+            KeyCode::Esc => Key::Quit,
+            _ => continue,
+        };
+        return Ok(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lockfix_transforms::{Applicability, Fix, RuleId, Severity, TextEdit};
+
+    use super::*;
+
+    fn finding() -> Finding {
+        Finding {
+            rule: RuleId::GuardAcrossAwait,
+            severity: Severity::Error,
+            range: 0..1,
+            message: "held".to_owned(),
+            labels: Vec::new(),
+            help: None,
+            fix: Some(Fix {
+                title: "Fix it".to_owned(),
+                applicability: Applicability::Safe,
+                edits: vec![TextEdit { range: 0..1, replacement: "y".to_owned() }],
+            }),
+        }
+    }
+
+    fn scripted(keys: &[Key]) -> Prompter {
+        let mut keys = keys.to_vec().into_iter();
+        Prompter::new(Box::new(move || Ok(keys.next().unwrap_or(Key::Abort))), Box::new(io::sink()))
+    }
+
+    #[test]
+    fn answers_map_to_decisions() {
+        let mut prompter = scripted(&[Key::Help, Key::Yes, Key::No, Key::SkipFile]);
+        assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Apply);
+        assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Skip);
+        assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Stop);
+        assert!(!prompter.quit_requested());
+    }
+
+    #[test]
+    fn all_and_quit_are_remembered() {
+        let mut prompter = scripted(&[Key::All]);
+        for _ in 0..3 {
+            assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Apply);
+        }
+        let mut prompter = scripted(&[Key::Quit]);
+        assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Stop);
+        assert!(prompter.quit_requested() && !prompter.aborted());
+        assert_eq!(prompter.decide("b.rs", "x\n", &finding()), Decision::Stop);
+    }
+
+    #[test]
+    fn a_failing_keyboard_aborts() {
+        let mut prompter = Prompter::new(
+            Box::new(|| Err(io::Error::other("tty gone"))),
+            Box::new(io::sink()),
+        );
+        assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Stop);
+        assert!(prompter.aborted());
+    }
+}

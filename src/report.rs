@@ -1,0 +1,123 @@
+//! What a run found and did, independent of how it is printed ([`crate::human`],
+//! [`crate::json`]), and the exit code it implies.
+
+use lockfix_transforms::{Applicability, Finding, Severity};
+
+/// What the run was asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Report and show the diff of the fixes; write nothing.
+    DryRun,
+    /// Write the fixes the policy allows.
+    Apply,
+    /// Ask about each fix; write what was accepted.
+    Interactive,
+}
+
+impl Mode {
+    pub fn writes(self) -> bool {
+        !matches!(self, Mode::DryRun)
+    }
+}
+
+/// The process exit code, as documented in the README's command-line contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Nothing found, or everything fixed.
+    Clean = 0,
+    /// Findings remain (info findings do not count).
+    FindingsRemain = 1,
+    /// A usage error, a refused or failed write, or an internal error of the run as a whole.
+    Error = 2,
+}
+
+/// A problem with one path that did not stop the run: an unreadable or non-UTF-8 file, a panic
+/// in the analysis, a dropped fix, a symlink loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorEntry {
+    /// Shown as given: relative to the current directory when possible.
+    pub path: String,
+    pub message: String,
+}
+
+/// One file with something to report.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    pub path: String,
+    /// The text the findings' offsets refer to: the original text in a dry run, the written
+    /// text after fixing.
+    pub text: String,
+    pub findings: Vec<Finding>,
+    /// The diff of the file's change: would-be in a dry run, written otherwise. Empty if none.
+    pub diff: String,
+    /// Fixes applied (or, in a dry run, that would be).
+    pub fixes: usize,
+}
+
+/// Everything a run reports.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub mode: Mode,
+    pub unsafe_fixes: bool,
+    pub files_scanned: usize,
+    /// Sorted by path; only files with findings or changes.
+    pub files: Vec<FileReport>,
+    pub errors: Vec<ErrorEntry>,
+    /// Set when something that makes the exit code 2 happened after reporting began: a write
+    /// failed, or the user aborted an interactive session.
+    pub failed: bool,
+}
+
+/// The counts in the summary line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Summary {
+    pub findings: usize,
+    /// Findings with a fix the current policy applies.
+    pub fixable: usize,
+    /// Findings with an unsafe fix the current policy leaves out.
+    pub unsafe_fixable: usize,
+    /// Fixes applied (would be applied, in a dry run), and the files they touch.
+    pub fixes: usize,
+    pub changed_files: usize,
+}
+
+impl Report {
+    pub fn findings(&self) -> impl Iterator<Item = (&FileReport, &Finding)> {
+        self.files.iter().flat_map(|file| file.findings.iter().map(move |finding| (file, finding)))
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for (_, finding) in self.findings() {
+            summary.findings += 1;
+            match finding.fix.as_ref().map(|fix| fix.applicability) {
+                Some(Applicability::Safe) => summary.fixable += 1,
+                Some(Applicability::Unsafe) if self.unsafe_fixes => summary.fixable += 1,
+                Some(Applicability::Unsafe) => summary.unsafe_fixable += 1,
+                None => {}
+            }
+        }
+        for file in &self.files {
+            summary.fixes += file.fixes;
+            summary.changed_files += usize::from(!file.diff.is_empty());
+        }
+        summary
+    }
+
+    /// Per-file errors do not change the exit code: they are reported, and a non-UTF-8 test
+    /// fixture must not fail every CI run. Run-level failures do.
+    pub fn exit_code(&self) -> ExitCode {
+        if self.failed {
+            ExitCode::Error
+        } else if self.findings().any(|(_, finding)| finding.severity > Severity::Info) {
+            ExitCode::FindingsRemain
+        } else {
+            ExitCode::Clean
+        }
+    }
+}
+
+/// "1 finding", "2 findings".
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 { format!("{count} {noun}") } else { format!("{count} {noun}s") }
+}

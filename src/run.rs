@@ -1,0 +1,287 @@
+//! One run, from paths to a [`Report`]: discover, read, analyse and fix in memory, then (when
+//! asked to write) check git, ask the user if interactive, and write.
+//!
+//! Nothing is written before every file has been analysed and the dirty check has passed, so a
+//! refusal leaves the tree untouched, and an interactive user is not asked about fixes that could
+//! then not be written.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lockfix_transforms::{Options, RuleId};
+
+use crate::analysis::catch_panic;
+use crate::diff::unified_diff;
+use crate::discover::{self, SourcePath, display_path};
+use crate::edition::EditionResolver;
+use crate::fix::{self, Decision, FixOutcome, MAX_PASSES};
+use crate::git::{self, FileToWrite, Refusal};
+use crate::interactive::Prompter;
+use crate::report::{ErrorEntry, FileReport, Mode, Report};
+use crate::source::SourceFile;
+use crate::write::{WriteOutcome, write_if_unchanged};
+
+/// What to do, as decided by the command line.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub paths: Vec<PathBuf>,
+    pub mode: Mode,
+    pub unsafe_fixes: bool,
+    pub rules: Vec<RuleId>,
+    pub allow_dirty: bool,
+}
+
+/// Why a run stopped without a report: all exit with code 2.
+#[derive(Debug)]
+pub enum RunError {
+    MissingPaths(Vec<String>),
+    Refused(Refusal),
+    /// Ctrl-C in the interactive prompt.
+    Aborted,
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::MissingPaths(paths) => {
+                let noun = if paths.len() == 1 { "path" } else { "paths" };
+                write!(f, "{noun} not found: {}", paths.join(", "))
+            }
+            RunError::Refused(refusal) => write!(f, "nothing was written: {refusal}"),
+            RunError::Aborted => write!(f, "aborted; nothing was written"),
+        }
+    }
+}
+
+/// A file that had something to say after the first, non-interactive fix loop.
+struct Analysed {
+    source: SourcePath,
+    file: SourceFile,
+    options: Options,
+    outcome: FixOutcome,
+}
+
+/// Runs lockfix. `prompter` is used in [`Mode::Interactive`] only.
+pub fn run(
+    config: &RunConfig,
+    cwd: &Path,
+    prompter: Option<&mut Prompter>,
+) -> Result<Report, RunError> {
+    let discovery = discover::discover(&config.paths, cwd)
+        .map_err(|missing| RunError::MissingPaths(missing.0))?;
+    let mut errors = discovery.errors;
+    let mut resolver = EditionResolver::new();
+    let mut analysed = Vec::new();
+    for source in &discovery.files {
+        let file = match SourceFile::read(&source.path) {
+            Ok(file) => file,
+            Err(error) => {
+                errors.push(ErrorEntry { path: source.display.clone(), message: error.to_string() });
+                continue;
+            }
+        };
+        let edition = resolver.edition_for(&cwd.join(&source.path));
+        let options = Options { edition, rules: config.rules.clone() };
+        let mut apply_all = |_: &str, _: &_| Decision::Apply;
+        let outcome = catch_panic(|| {
+            fix::fix_source(&file.text, &options, config.unsafe_fixes, &mut apply_all)
+        })
+        .and_then(|outcome| outcome);
+        match outcome {
+            Ok(outcome) if outcome.initial.findings.is_empty() && !outcome.changed() => {}
+            Ok(outcome) => analysed.push(Analysed { source: source.clone(), file, options, outcome }),
+            Err(panic) => {
+                errors.push(ErrorEntry { path: source.display.clone(), message: panic.to_string() })
+            }
+        }
+    }
+    for warning in resolver.take_warnings() {
+        errors.push(ErrorEntry {
+            path: display_path(&warning.manifest, cwd),
+            message: warning.message,
+        });
+    }
+
+    let mut report = Report {
+        mode: config.mode,
+        unsafe_fixes: config.unsafe_fixes,
+        files_scanned: discovery.files.len(),
+        files: Vec::new(),
+        errors,
+        failed: false,
+    };
+    match config.mode {
+        Mode::DryRun => {
+            for Analysed { source, file, outcome, .. } in analysed {
+                report.errors.extend(outcome_notes(&source.display, &outcome));
+                report.files.push(FileReport {
+                    diff: unified_diff(&source.display, &file.text, &outcome.text),
+                    fixes: outcome.applied.len(),
+                    path: source.display,
+                    findings: outcome.initial.findings,
+                    text: file.text,
+                });
+            }
+        }
+        Mode::Apply | Mode::Interactive => {
+            if !config.allow_dirty {
+                check_clean(&analysed).map_err(RunError::Refused)?;
+            }
+            let analysed = match (config.mode, prompter) {
+                (Mode::Interactive, Some(prompter)) => {
+                    let analysed = ask(analysed, config.unsafe_fixes, prompter, &mut report.errors);
+                    if prompter.aborted() {
+                        return Err(RunError::Aborted);
+                    }
+                    analysed
+                }
+                _ => analysed,
+            };
+            write_all(analysed, &mut report);
+        }
+    }
+    report.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(report)
+}
+
+fn check_clean(analysed: &[Analysed]) -> Result<(), Refusal> {
+    let files: Vec<FileToWrite> = analysed
+        .iter()
+        .filter(|analysed| analysed.outcome.changed())
+        .map(|analysed| FileToWrite {
+            path: fs::canonicalize(&analysed.source.path)
+                .unwrap_or_else(|_| analysed.source.path.clone()),
+            display: analysed.source.display.clone(),
+        })
+        .collect();
+    if files.is_empty() { Ok(()) } else { git::check_clean(&files) }
+}
+
+/// Re-runs the fix loop on each file with fixes, asking the user about every fix.
+fn ask(
+    analysed: Vec<Analysed>,
+    allow_unsafe: bool,
+    prompter: &mut Prompter,
+    errors: &mut Vec<ErrorEntry>,
+) -> Vec<Analysed> {
+    analysed
+        .into_iter()
+        .map(|mut analysed| {
+            if !analysed.outcome.changed() {
+                return analysed;
+            }
+            let path = analysed.source.display.clone();
+            let text = &analysed.file.text;
+            let outcome = catch_panic(|| {
+                let mut accept = |text: &str, finding: &_| {
+                    if prompter.quit_requested() {
+                        Decision::Stop
+                    } else {
+                        prompter.decide(&path, text, finding)
+                    }
+                };
+                fix::fix_source(text, &analysed.options, allow_unsafe, &mut accept)
+            })
+            .and_then(|outcome| outcome);
+            // The same text was analysed without panicking moments ago, so a panic here is in
+            // the prompt itself: keep the file as it is.
+            analysed.outcome = match outcome {
+                Ok(outcome) => outcome,
+                Err(panic) => {
+                    errors.push(ErrorEntry { path, message: panic.to_string() });
+                    unchanged(&analysed.file.text, &analysed.outcome)
+                }
+            };
+            analysed
+        })
+        .collect()
+}
+
+/// The outcome of fixing nothing.
+fn unchanged(text: &str, outcome: &FixOutcome) -> FixOutcome {
+    FixOutcome {
+        text: text.to_owned(),
+        applied: Vec::new(),
+        remaining: outcome.initial.clone(),
+        dropped: Vec::new(),
+        passes: 0,
+        converged: true,
+        ..outcome.clone()
+    }
+}
+
+/// Writes every changed file and records what the report shows for each.
+fn write_all(analysed: Vec<Analysed>, report: &mut Report) {
+    for Analysed { source, file, outcome, .. } in analysed {
+        report.errors.extend(outcome_notes(&source.display, &outcome));
+        if !outcome.changed() {
+            report.files.push(FileReport {
+                path: source.display,
+                text: file.text,
+                findings: outcome.remaining.findings,
+                diff: String::new(),
+                fixes: 0,
+            });
+            continue;
+        }
+        let written = write_if_unchanged(&source.path, &file.original, &file.encode(&outcome.text));
+        let problem = match written {
+            Ok(WriteOutcome::Written) => {
+                report.files.push(FileReport {
+                    diff: unified_diff(&source.display, &file.text, &outcome.text),
+                    fixes: outcome.applied.len(),
+                    path: source.display,
+                    text: outcome.text,
+                    findings: outcome.remaining.findings,
+                });
+                continue;
+            }
+            Ok(WriteOutcome::ChangedOnDisk) => {
+                "the file changed on disk while lockfix was running; it was not written".to_owned()
+            }
+            Err(error) => {
+                report.failed = true;
+                format!("could not write the file: {error}")
+            }
+        };
+        report.errors.push(ErrorEntry { path: source.display.clone(), message: problem });
+        // Not written: what was found in the file is still there.
+        report.files.push(FileReport {
+            path: source.display,
+            text: file.text,
+            findings: outcome.initial.findings,
+            diff: String::new(),
+            fixes: 0,
+        });
+    }
+}
+
+/// Things about the fix loop the user should hear about: they are lockfix bugs or limits.
+fn outcome_notes(path: &str, outcome: &FixOutcome) -> Vec<ErrorEntry> {
+    let mut notes: Vec<ErrorEntry> = outcome
+        .dropped
+        .iter()
+        .map(|dropped| ErrorEntry { path: path.to_owned(), message: dropped.reason.clone() })
+        .collect();
+    if !outcome.converged {
+        notes.push(ErrorEntry {
+            path: path.to_owned(),
+            message: format!(
+                "fixes did not converge after {MAX_PASSES} passes; the fixes of those passes are \
+                 kept and the rest reported; this is a lockfix bug"
+            ),
+        });
+    }
+    if outcome.withheld_for_syntax_errors {
+        let first = outcome.initial.syntax_errors.first().map_or("", |(_, message)| message);
+        notes.push(ErrorEntry {
+            path: path.to_owned(),
+            message: format!(
+                "the file has {} (first: {first}); findings are reported but not fixed",
+                crate::report::plural(outcome.initial.syntax_errors.len(), "syntax error")
+            ),
+        });
+    }
+    notes
+}

@@ -1,0 +1,59 @@
+//! What the fixture tests share: finding the fixtures, their editions, and fixing them the way
+//! `lockfix --apply --unsafe-fixes` does.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use lockfix::fix::{Decision, FixOutcome, fix_source};
+use lockfix_transforms::{Edition, Options};
+
+/// A fixture's first lines may say `// lockfix-fixture: edition=2024` or `no-compile`.
+pub struct Fixture {
+    pub path: PathBuf,
+    /// `guard_across_await/seed_000_fluvio`, used as the snapshot name.
+    pub name: String,
+    pub text: String,
+    pub edition: Edition,
+    pub compiles: bool,
+}
+
+pub fn fixtures() -> Vec<Fixture> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("transforms/fixtures");
+    let mut paths = Vec::new();
+    for rule_dir in std::fs::read_dir(&root).expect("transforms/fixtures exists").flatten() {
+        if !rule_dir.path().is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(rule_dir.path()).expect("readable fixture folder").flatten() {
+            if file.path().extension().is_some_and(|e| e == "rs") {
+                paths.push(file.path());
+            }
+        }
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("fixtures are UTF-8");
+            let header: Vec<&str> =
+                text.lines().take_while(|l| l.starts_with("// lockfix-fixture:")).collect();
+            let edition = if header.iter().any(|l| l.contains("edition=2024")) {
+                Edition::Edition2024
+            } else {
+                Edition::Edition2021
+            };
+            let compiles = !header.iter().any(|l| l.contains("no-compile"));
+            let rule = path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string());
+            let stem = path.file_stem().map(|n| n.to_string_lossy().to_string());
+            let name = format!("{}__{}", rule.unwrap_or_default(), stem.unwrap_or_default());
+            Fixture { path, name, text, edition, compiles }
+        })
+        .collect()
+}
+
+/// Apply every fix, safe and unsafe, until nothing changes.
+pub fn fix_all(text: &str, edition: Edition) -> FixOutcome {
+    let options = Options::all_rules(edition);
+    fix_source(text, &options, true, &mut |_, _| Decision::Apply).expect("analysis does not panic")
+}

@@ -1,0 +1,117 @@
+//! Every fixture under `transforms/fixtures/<rule>/`: the findings match the `//~` annotations in
+//! the file, every fix re-parses, the fixed text converges and a second run offers nothing, and
+//! the findings plus the diff are snapshotted (reviewed by hand in `tests/snapshots/`).
+//!
+//! Annotation: `//~ <rule-id> <safe|unsafe|nofix|info>` at the end of the line where a finding
+//! starts. Lines without one must have no finding.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use lockfix_transforms::{Applicability, Finding, Severity, syntax_error_count};
+
+fn kind_of(finding: &Finding) -> &'static str {
+    match (&finding.fix, finding.severity) {
+        (_, Severity::Info) => "info",
+        (None, _) => "nofix",
+        (Some(fix), _) if fix.applicability == Applicability::Safe => "safe",
+        (Some(_), _) => "unsafe",
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset].matches('\n').count() + 1
+}
+
+fn expected(text: &str) -> BTreeSet<(usize, String, String)> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, line)| {
+            let annotation = line.split("//~").nth(1)?;
+            let mut words = annotation.split_whitespace();
+            Some((i + 1, words.next()?.to_string(), words.next().unwrap_or("").to_string()))
+        })
+        .collect()
+}
+
+fn render(text: &str, findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let line = line_of(text, f.range.start);
+        let _ = writeln!(out, "{line}: {} [{}] {}", f.severity.as_str(), f.rule, f.message);
+        for label in &f.labels {
+            let _ = writeln!(out, "    {}: {}", line_of(text, label.range.start), label.message);
+        }
+        if let Some(help) = &f.help {
+            let _ = writeln!(out, "    help: {help}");
+        }
+        if let Some(fix) = &f.fix {
+            let _ = writeln!(out, "    fix ({}): {}", fix.applicability.as_str(), fix.title);
+        }
+    }
+    out
+}
+
+#[test]
+fn fixtures_match_annotations_fix_cleanly_and_snapshot() {
+    let fixtures = common::fixtures();
+    assert!(!fixtures.is_empty(), "no fixtures found");
+    let mut failures = Vec::new();
+    for fixture in &fixtures {
+        let outcome = common::fix_all(&fixture.text, fixture.edition);
+        let text = &fixture.text;
+
+        let found: BTreeSet<(usize, String, String)> = outcome
+            .initial
+            .findings
+            .iter()
+            .map(|f| (line_of(text, f.range.start), f.rule.to_string(), kind_of(f).to_string()))
+            .collect();
+        let wanted = expected(text);
+        if found != wanted {
+            failures.push(format!(
+                "{}: findings differ from annotations\n  missing: {:?}\n  unexpected: {:?}",
+                fixture.path.display(),
+                wanted.difference(&found).collect::<Vec<_>>(),
+                found.difference(&wanted).collect::<Vec<_>>()
+            ));
+        }
+        if !outcome.dropped.is_empty() {
+            failures.push(format!("{}: fixes dropped: {:?}", fixture.path.display(), outcome.dropped));
+        }
+        if !outcome.converged {
+            failures.push(format!("{}: fixes did not converge", fixture.path.display()));
+        }
+        let errors_before = syntax_error_count(text, fixture.edition);
+        if syntax_error_count(&outcome.text, fixture.edition) > errors_before {
+            failures.push(format!("{}: fixed text does not parse", fixture.path.display()));
+        }
+        let second = common::fix_all(&outcome.text, fixture.edition);
+        if second.changed() {
+            failures.push(format!(
+                "{}: not idempotent, a second run applied {:?}",
+                fixture.path.display(),
+                second.applied
+            ));
+        }
+
+        let diff = similar::TextDiff::from_lines(text.as_str(), outcome.text.as_str())
+            .unified_diff()
+            .context_radius(3)
+            .header("before", "after")
+            .to_string();
+        let remaining = render(&outcome.text, &outcome.remaining.findings);
+        let snapshot = format!(
+            "{}\n--- fixed with --unsafe-fixes ---\n{}\n--- remaining after fixing ---\n{}",
+            render(text, &outcome.initial.findings),
+            if diff.is_empty() { "(no change)\n".to_string() } else { diff },
+            if remaining.is_empty() { "(none)\n".to_string() } else { remaining }
+        );
+        insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(fixture.name.clone(), snapshot);
+        });
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -1,0 +1,55 @@
+//! Snapshot: when a read-only guard is needed after the `.await`, take a copy of the guarded value
+//! and release the lock at once (seed 002: `self.active_context_id.read().await.clone()`).
+//!
+//! ```text
+//! let ids = self.ids.read().unwrap();              let ids = self.ids.read().unwrap().clone();
+//! notify(ids.len()).await;                   =>    notify(ids.len()).await;
+//! for id in ids.iter() { … }                       for id in ids.iter() { … }
+//! ```
+//!
+//! The binding keeps its name and now holds the value; `*ids` becomes `ids`. Only for bindings that
+//! are not `mut` (nothing is written through the guard), and always unsafe: the copy can be stale,
+//! and the guarded type must be `Clone`.
+
+use ra_ap_syntax::{AstNode, SyntaxNode, TextRange, ast};
+
+use crate::analysis::syntax;
+use crate::model::TextEdit;
+
+/// Edits that turn the guard bound to `binding` into a clone of the guarded value. `in_result`:
+/// the bound expression is a `Result`/`Option` of the guard (`if let Ok(g) = m.read()`), so the
+/// clone goes inside a `map`. `visible` is where mentions of the binding refer to it.
+pub fn snapshot(
+    file: &SyntaxNode,
+    guard_expr: &ast::Expr,
+    binding: &ast::IdentPat,
+    visible: TextRange,
+    in_result: bool,
+) -> Option<Vec<TextEdit>> {
+    if binding.mut_token().is_some() || binding.ref_token().is_some() {
+        return None;
+    }
+    let name = syntax::ident_name(binding);
+    let end = usize::from(guard_expr.syntax().text_range().end());
+    let taken = syntax::identifiers(file);
+    let clone = if in_result {
+        let param = syntax::fresh_name("guard", &taken);
+        format!(".map(|{param}| {param}.clone())")
+    } else {
+        ".clone()".to_string()
+    };
+    let mut edits = vec![TextEdit { range: end..end, replacement: clone }];
+    let mentions = syntax::mentions(file, visible, &name);
+    for deref in file.descendants().filter_map(ast::PrefixExpr::cast) {
+        if deref.op_kind() != Some(ast::UnaryOp::Deref) {
+            continue;
+        }
+        let Some(ast::Expr::PathExpr(operand)) = deref.expr() else { continue };
+        let range = operand.syntax().text_range();
+        if operand.syntax().text() == name.as_str() && mentions.contains(&range) {
+            let start = usize::from(deref.syntax().text_range().start());
+            edits.push(TextEdit { range: start..usize::from(range.end()), replacement: name.clone() });
+        }
+    }
+    Some(edits)
+}
