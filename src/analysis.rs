@@ -23,7 +23,11 @@ pub struct AnalysisPanic {
 
 impl fmt::Display for AnalysisPanic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "lockfix panicked on this file ({}); this is a lockfix bug", self.message)
+        write!(
+            f,
+            "lockfix panicked on this file ({}); this is a lockfix bug",
+            self.message
+        )
     }
 }
 
@@ -110,7 +114,11 @@ mod tests {
     #[test]
     fn a_panic_becomes_an_error_with_its_message_and_location() {
         let error = catch_panic(|| -> u32 { panic!("boom {}", 42) }).unwrap_err();
-        assert!(error.message.starts_with("boom 42 at "), "{}", error.message);
+        assert!(
+            error.message.starts_with("boom 42 at "),
+            "{}",
+            error.message
+        );
         assert!(error.message.contains("analysis.rs"), "{}", error.message);
         assert_eq!(catch_panic(|| 7), Ok(7));
     }

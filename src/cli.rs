@@ -20,8 +20,10 @@ use crate::{human, json};
 #[derive(Debug, Parser)]
 #[command(name = "lockfix", version, max_term_width = 100)]
 #[command(group(ArgGroup::new("mode").args(["dry_run", "apply", "interactive"])))]
-#[command(after_help = "Exit status: 0 nothing found (or everything fixed), 1 findings remain, \
-                        2 usage or internal error.")]
+#[command(
+    after_help = "Exit status: 0 nothing found (or everything fixed), 1 findings remain, \
+                        2 usage or internal error."
+)]
 pub struct Cli {
     /// Files or directories to check; directories are searched for *.rs files, honouring
     /// .gitignore.
@@ -119,15 +121,20 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     }
     let mode = cli.mode();
     if mode == Mode::Interactive && !interactive::stdin_is_terminal() {
-        return Err("--interactive needs a terminal on standard input to ask about each fix; \
+        return Err(
+            "--interactive needs a terminal on standard input to ask about each fix; \
                     use --dry-run to review or --apply to write without asking"
-            .to_owned());
+                .to_owned(),
+        );
     }
     let selected = rules::selected_rules(&cli.select, &cli.ignore);
     let unimplemented = rules::unimplemented(&selected);
     if !unimplemented.is_empty() {
         let ids: Vec<&str> = unimplemented.iter().map(|rule| rule.as_str()).collect();
-        print_warning(&format!("not implemented yet, so they find nothing: {}", ids.join(", ")));
+        print_warning(&format!(
+            "not implemented yet, so they find nothing: {}",
+            ids.join(", ")
+        ));
     }
     let config = RunConfig {
         paths: cli.paths.clone(),
@@ -162,7 +169,13 @@ fn explain(rule: RuleId) -> Result<ExitCode, String> {
         format!("rule `{rule}` is not implemented in this version of lockfix, so it has no documentation yet")
     })?;
     let mut stdout = anstream::stdout().lock();
-    let _ = writeln!(stdout, "# {}\n\n{}\n\n{}", doc.id, doc.summary, doc.explanation.trim_end());
+    let _ = writeln!(
+        stdout,
+        "# {}\n\n{}\n\n{}",
+        doc.id,
+        doc.summary,
+        doc.explanation.trim_end()
+    );
     Ok(ExitCode::Clean)
 }
 
@@ -189,17 +202,32 @@ mod tests {
 
     #[test]
     fn modes_are_exclusive_and_dry_run_is_the_default() {
-        let parse = |args: &[&str]| Cli::try_parse_from(std::iter::once("lockfix").chain(args.iter().copied()));
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("lockfix").chain(args.iter().copied()))
+        };
         assert_eq!(parse(&[]).unwrap().mode(), Mode::DryRun);
         assert_eq!(parse(&["--apply"]).unwrap().mode(), Mode::Apply);
         assert_eq!(parse(&["-i"]).unwrap().mode(), Mode::Interactive);
         assert!(parse(&["--apply", "--dry-run"]).is_err());
         assert!(parse(&["--apply", "-i"]).is_err());
-        let cli = parse(&["--select", "double-lock,guard-across-await", "--ignore", "double-lock", "a", "b"]).unwrap();
+        let cli = parse(&[
+            "--select",
+            "double-lock,guard-across-await",
+            "--ignore",
+            "double-lock",
+            "a",
+            "b",
+        ])
+        .unwrap();
         assert_eq!(cli.select, [RuleId::DoubleLock, RuleId::GuardAcrossAwait]);
         assert_eq!(cli.paths, [PathBuf::from("a"), PathBuf::from("b")]);
         let error = parse(&["--select", "guard-acros-await"]).unwrap_err();
         assert_eq!(error.exit_code(), 2);
-        assert!(error.to_string().contains("did you mean `guard-across-await`?"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("did you mean `guard-across-await`?"),
+            "{error}"
+        );
     }
 }

@@ -24,7 +24,9 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     let diff = TextDiff::from_lines(old, new);
     let mut out = format!("--- a/{path}\n+++ b/{path}\n");
     for group in diff.grouped_ops(CONTEXT_LINES) {
-        let (Some(first), Some(last)) = (group.first(), group.last()) else { continue };
+        let (Some(first), Some(last)) = (group.first(), group.last()) else {
+            continue;
+        };
         let old_range = first.old_range().start..last.old_range().end;
         let new_range = first.new_range().start..last.new_range().end;
         // Writing to a String cannot fail.
@@ -82,7 +84,9 @@ mod tests {
         std::fs::write(&file, old).unwrap();
         let patch = dir.path().join("fix.patch");
         std::fs::write(&patch, diff).unwrap();
-        let Ok(status) = git(dir.path(), &["apply", "--check", "fix.patch"]) else { return };
+        let Ok(status) = git(dir.path(), &["apply", "--check", "fix.patch"]) else {
+            return;
+        };
         assert!(status, "git apply --check rejected:\n{diff}");
         assert!(git(dir.path(), &["apply", "fix.patch"]).unwrap());
         assert_eq!(std::fs::read(&file).unwrap(), new, "{diff}");
@@ -145,7 +149,9 @@ mod tests {
     #[test]
     fn far_apart_changes_make_separate_hunks() {
         let old: String = (1..=20).map(|n| format!("<{n}>\n")).collect();
-        let new = old.replace("<2>\n", "two\n").replace("<19>\n", "nineteen\n");
+        let new = old
+            .replace("<2>\n", "two\n")
+            .replace("<19>\n", "nineteen\n");
         let diff = unified_diff("f.rs", &old, &new);
         assert_eq!(diff.matches("@@ -").count(), 2, "{diff}");
         assert_git_applies(old.as_bytes(), new.as_bytes(), &diff);

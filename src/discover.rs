@@ -61,18 +61,28 @@ pub fn discover(paths: &[PathBuf], cwd: &Path) -> Result<Discovery, MissingPaths
 
     let mut files: Vec<SourcePath> = found
         .into_iter()
-        .map(|path| SourcePath { display: display_path(&path, cwd), path })
+        .map(|path| SourcePath {
+            display: display_path(&path, cwd),
+            path,
+        })
         .collect();
     files.sort_by(|a, b| a.display.cmp(&b.display).then_with(|| a.path.cmp(&b.path)));
     let mut seen = HashSet::new();
-    files.retain(|file| seen.insert(fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone())));
+    files.retain(|file| {
+        seen.insert(fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone()))
+    });
     discovery.files = files;
-    discovery.errors.sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
+    discovery
+        .errors
+        .sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
     Ok(discovery)
 }
 
 fn walk(root: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<ErrorEntry>, cwd: &Path) {
-    let walker = WalkBuilder::new(root).require_git(false).follow_links(true).build();
+    let walker = WalkBuilder::new(root)
+        .require_git(false)
+        .follow_links(true)
+        .build();
     for entry in walker {
         match entry {
             Ok(entry) => {
@@ -112,7 +122,10 @@ fn error_message(error: &ignore::Error) -> String {
             error_message(err)
         }
         ignore::Error::Loop { ancestor, .. } => {
-            format!("symbolic link loop back to {}; not followed", ancestor.display())
+            format!(
+                "symbolic link loop back to {}; not followed",
+                ancestor.display()
+            )
         }
         other => other.to_string(),
     }
@@ -121,7 +134,11 @@ fn error_message(error: &ignore::Error) -> String {
 /// How a path is shown (and written into JSON and diff headers): relative to `cwd` when it is
 /// below it, without `./` components, with `/` separators.
 pub fn display_path(path: &Path, cwd: &Path) -> String {
-    let relative = if path.is_absolute() { path.strip_prefix(cwd).unwrap_or(path) } else { path };
+    let relative = if path.is_absolute() {
+        path.strip_prefix(cwd).unwrap_or(path)
+    } else {
+        path
+    };
     let parts: Vec<String> = relative
         .components()
         .filter(|component| !matches!(component, Component::CurDir))
@@ -148,7 +165,11 @@ mod tests {
     }
 
     fn displayed(discovery: &Discovery) -> Vec<&str> {
-        discovery.files.iter().map(|file| file.display.as_str()).collect()
+        discovery
+            .files
+            .iter()
+            .map(|file| file.display.as_str())
+            .collect()
     }
 
     #[test]
@@ -168,15 +189,25 @@ mod tests {
         assert!(discovery.errors.is_empty());
 
         // Named explicitly, an ignored file is taken anyway, and named twice it is taken once.
-        let paths = [root.join("skipped.rs"), root.to_path_buf(), root.join("src/a.rs")];
+        let paths = [
+            root.join("skipped.rs"),
+            root.to_path_buf(),
+            root.join("src/a.rs"),
+        ];
         let discovery = discover(&paths, root).unwrap();
-        assert_eq!(displayed(&discovery), ["skipped.rs", "src/a.rs", "src/b.rs"]);
+        assert_eq!(
+            displayed(&discovery),
+            ["skipped.rs", "src/a.rs", "src/b.rs"]
+        );
     }
 
     #[test]
     fn missing_paths_are_reported_together() {
         let dir = tempfile::tempdir().unwrap();
-        let missing = discover(&[dir.path().join("nope"), dir.path().join("nada")], dir.path());
+        let missing = discover(
+            &[dir.path().join("nope"), dir.path().join("nada")],
+            dir.path(),
+        );
         assert_eq!(missing.unwrap_err().0.len(), 2);
     }
 
@@ -191,15 +222,25 @@ mod tests {
         assert_eq!(displayed(&discovery), ["src/a.rs"]);
         assert_eq!(discovery.errors.len(), 1, "{:?}", discovery.errors);
         assert_eq!(discovery.errors[0].path, "src/again");
-        assert!(discovery.errors[0].message.contains("loop"), "{:?}", discovery.errors);
+        assert!(
+            discovery.errors[0].message.contains("loop"),
+            "{:?}",
+            discovery.errors
+        );
     }
 
     #[test]
     fn display_paths() {
         let cwd = Path::new("/work/repo");
         assert_eq!(display_path(Path::new("./src/a.rs"), cwd), "src/a.rs");
-        assert_eq!(display_path(Path::new("/work/repo/src/a.rs"), cwd), "src/a.rs");
-        assert_eq!(display_path(Path::new("/elsewhere/a.rs"), cwd), "/elsewhere/a.rs");
+        assert_eq!(
+            display_path(Path::new("/work/repo/src/a.rs"), cwd),
+            "src/a.rs"
+        );
+        assert_eq!(
+            display_path(Path::new("/elsewhere/a.rs"), cwd),
+            "/elsewhere/a.rs"
+        );
         assert_eq!(display_path(Path::new("../x/a.rs"), cwd), "../x/a.rs");
     }
 }

@@ -12,9 +12,17 @@ use lockfix_transforms::TextEdit;
 /// Why a set of edits could not be applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EditError {
-    OutOfBounds { range: Range<usize>, len: usize },
-    NotCharBoundary { offset: usize },
-    Overlapping { first: Range<usize>, second: Range<usize> },
+    OutOfBounds {
+        range: Range<usize>,
+        len: usize,
+    },
+    NotCharBoundary {
+        offset: usize,
+    },
+    Overlapping {
+        first: Range<usize>,
+        second: Range<usize>,
+    },
 }
 
 impl fmt::Display for EditError {
@@ -71,7 +79,10 @@ pub fn apply_edits<'a>(
 /// Checks that `range` can slice `text`.
 pub fn check_range(text: &str, range: &Range<usize>) -> Result<(), EditError> {
     if range.start > range.end || range.end > text.len() {
-        return Err(EditError::OutOfBounds { range: range.clone(), len: text.len() });
+        return Err(EditError::OutOfBounds {
+            range: range.clone(),
+            len: text.len(),
+        });
     }
     for offset in [range.start, range.end] {
         if !text.is_char_boundary(offset) {
@@ -86,7 +97,10 @@ mod tests {
     use super::*;
 
     fn edit(range: Range<usize>, replacement: &str) -> TextEdit {
-        TextEdit { range, replacement: replacement.to_owned() }
+        TextEdit {
+            range,
+            replacement: replacement.to_owned(),
+        }
     }
 
     #[test]

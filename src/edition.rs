@@ -46,7 +46,9 @@ impl EditionResolver {
 
     /// The edition for `file`, an absolute path (or one relative to the current directory).
     pub fn edition_for(&mut self, file: &Path) -> Edition {
-        let Some(dir) = file.parent() else { return FALLBACK_EDITION };
+        let Some(dir) = file.parent() else {
+            return FALLBACK_EDITION;
+        };
         let mut visited = Vec::new();
         let mut edition = FALLBACK_EDITION;
         for ancestor in dir.ancestors() {
@@ -74,7 +76,9 @@ impl EditionResolver {
     }
 
     fn manifest_edition(&mut self, dir: &Path, manifest_path: &Path) -> Edition {
-        let Some(manifest) = self.manifest(manifest_path) else { return FALLBACK_EDITION };
+        let Some(manifest) = self.manifest(manifest_path) else {
+            return FALLBACK_EDITION;
+        };
         let Some(package) = manifest.get("package") else {
             let edition = workspace_package_edition(&manifest).cloned();
             return match edition {
@@ -107,14 +111,20 @@ impl EditionResolver {
     ) -> Edition {
         let roots: Vec<PathBuf> = match explicit_root {
             Some(root) => vec![root],
-            None => package_dir.ancestors().skip(1).map(Path::to_path_buf).collect(),
+            None => package_dir
+                .ancestors()
+                .skip(1)
+                .map(Path::to_path_buf)
+                .collect(),
         };
         for root in roots {
             let manifest_path = root.join("Cargo.toml");
             if !manifest_path.is_file() {
                 continue;
             }
-            let Some(manifest) = self.manifest(&manifest_path) else { return FALLBACK_EDITION };
+            let Some(manifest) = self.manifest(&manifest_path) else {
+                return FALLBACK_EDITION;
+            };
             if !manifest.contains_key("workspace") {
                 continue;
             }
@@ -130,7 +140,10 @@ impl EditionResolver {
                 }
             };
         }
-        self.warn(member_manifest, "`edition.workspace = true`, but no workspace root was found");
+        self.warn(
+            member_manifest,
+            "`edition.workspace = true`, but no workspace root was found",
+        );
         FALLBACK_EDITION
     }
 
@@ -147,7 +160,10 @@ impl EditionResolver {
                 Edition::LATEST
             }
             None => {
-                self.warn(manifest_path, &format!("`edition` should be a string, not {value}"));
+                self.warn(
+                    manifest_path,
+                    &format!("`edition` should be a string, not {value}"),
+                );
                 FALLBACK_EDITION
             }
         }
@@ -185,8 +201,10 @@ impl EditionResolver {
     }
 
     fn warn(&mut self, manifest: &Path, message: &str) {
-        let warning =
-            ManifestWarning { manifest: manifest.to_path_buf(), message: message.to_owned() };
+        let warning = ManifestWarning {
+            manifest: manifest.to_path_buf(),
+            message: message.to_owned(),
+        };
         if !self.warnings.contains(&warning) {
             self.warnings.push(warning);
         }
@@ -216,25 +234,53 @@ mod tests {
             "Cargo.toml",
             "[workspace]\nmembers = [\"*\"]\n[workspace.package]\nedition = \"2018\"\n",
         );
-        write(root, "inherits/Cargo.toml", "[package]\nname = \"a\"\nedition.workspace = true\n");
-        write(root, "own/Cargo.toml", "[package]\nname = \"b\"\nedition = \"2024\"\n");
+        write(
+            root,
+            "inherits/Cargo.toml",
+            "[package]\nname = \"a\"\nedition.workspace = true\n",
+        );
+        write(
+            root,
+            "own/Cargo.toml",
+            "[package]\nname = \"b\"\nedition = \"2024\"\n",
+        );
         write(root, "none/Cargo.toml", "[package]\nname = \"c\"\n");
         write(root, "broken/Cargo.toml", "[package\n");
         write(root, "future/Cargo.toml", "[package]\nedition = \"2093\"\n");
 
         let mut resolver = EditionResolver::new();
-        let edition = |resolver: &mut EditionResolver, file: &str| resolver.edition_for(&root.join(file));
-        assert_eq!(edition(&mut resolver, "inherits/src/lib.rs"), Edition::Edition2018);
-        assert_eq!(edition(&mut resolver, "inherits/src/deep/mod.rs"), Edition::Edition2018);
-        assert_eq!(edition(&mut resolver, "own/src/main.rs"), Edition::Edition2024);
-        assert_eq!(edition(&mut resolver, "none/src/lib.rs"), Edition::Edition2015);
+        let edition =
+            |resolver: &mut EditionResolver, file: &str| resolver.edition_for(&root.join(file));
+        assert_eq!(
+            edition(&mut resolver, "inherits/src/lib.rs"),
+            Edition::Edition2018
+        );
+        assert_eq!(
+            edition(&mut resolver, "inherits/src/deep/mod.rs"),
+            Edition::Edition2018
+        );
+        assert_eq!(
+            edition(&mut resolver, "own/src/main.rs"),
+            Edition::Edition2024
+        );
+        assert_eq!(
+            edition(&mut resolver, "none/src/lib.rs"),
+            Edition::Edition2015
+        );
         // The virtual manifest speaks for loose files next to it.
         assert_eq!(edition(&mut resolver, "loose.rs"), Edition::Edition2018);
-        assert_eq!(edition(&mut resolver, "broken/src/lib.rs"), FALLBACK_EDITION);
+        assert_eq!(
+            edition(&mut resolver, "broken/src/lib.rs"),
+            FALLBACK_EDITION
+        );
         assert_eq!(edition(&mut resolver, "future/src/lib.rs"), Edition::LATEST);
         let warnings = resolver.take_warnings();
         assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings[0].message.starts_with("could not parse the manifest"));
+        assert!(
+            warnings[0]
+                .message
+                .starts_with("could not parse the manifest")
+        );
         assert!(warnings[1].message.starts_with("unknown edition \"2093\""));
     }
 
@@ -244,14 +290,21 @@ mod tests {
         write(dir.path(), "a/b.rs", "");
         let mut resolver = EditionResolver::new();
         // The temp dir may itself sit below some Cargo.toml only in odd setups; /tmp has none.
-        assert_eq!(resolver.edition_for(&dir.path().join("a/b.rs")), FALLBACK_EDITION);
+        assert_eq!(
+            resolver.edition_for(&dir.path().join("a/b.rs")),
+            FALLBACK_EDITION
+        );
     }
 
     #[test]
     fn explicit_workspace_path_is_followed() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        write(root, "ws/Cargo.toml", "[workspace]\n[workspace.package]\nedition = \"2024\"\n");
+        write(
+            root,
+            "ws/Cargo.toml",
+            "[workspace]\n[workspace.package]\nedition = \"2024\"\n",
+        );
         write(
             root,
             "elsewhere/member/Cargo.toml",

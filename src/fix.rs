@@ -91,7 +91,12 @@ pub fn fix_source(
     allow_unsafe: bool,
     accept: &mut dyn FnMut(&str, &Finding) -> Decision,
 ) -> Result<FixOutcome, AnalysisPanic> {
-    fix_with(source, &mut TransformsAnalyzer::new(options), allow_unsafe, accept)
+    fix_with(
+        source,
+        &mut TransformsAnalyzer::new(options),
+        allow_unsafe,
+        accept,
+    )
 }
 
 /// [`fix_source`] with an injectable analyzer.
@@ -114,11 +119,12 @@ pub fn fix_with(
     };
     if !outcome.initial.syntax_errors.is_empty() {
         // Without a clean parse the transforms' edits cannot be checked, so nothing is fixed.
-        outcome.withheld_for_syntax_errors = outcome
-            .initial
-            .findings
-            .iter()
-            .any(|finding| finding.fix.as_ref().is_some_and(|fix| allowed(fix, allow_unsafe)));
+        outcome.withheld_for_syntax_errors = outcome.initial.findings.iter().any(|finding| {
+            finding
+                .fix
+                .as_ref()
+                .is_some_and(|fix| allowed(fix, allow_unsafe))
+        });
         return Ok(outcome);
     }
 
@@ -200,13 +206,20 @@ fn candidates(
             continue;
         }
         if let Err(error) = edit::apply_edits(text, &fix.edits) {
-            invalid.push(dropped(finding, fix, invalid_edit_reason(finding.rule, &error)));
+            invalid.push(dropped(
+                finding,
+                fix,
+                invalid_edit_reason(finding.rule, &error),
+            ));
             continue;
         }
         if refused.contains(&FixKey::new(text, finding, fix)) {
             continue;
         }
-        candidates.push(Candidate { finding: finding.clone(), fix: fix.clone() });
+        candidates.push(Candidate {
+            finding: finding.clone(),
+            fix: fix.clone(),
+        });
     }
     candidates.sort_by_key(|candidate| {
         let span = candidate.fix.span();
@@ -268,11 +281,13 @@ fn apply_pass(
 
     match analyzer.analyze(&new_text) {
         Ok(analysis) => {
-            outcome.applied.extend(kept.iter().map(|candidate| AppliedFix {
-                rule: candidate.finding.rule,
-                title: candidate.fix.title.clone(),
-                applicability: candidate.fix.applicability,
-            }));
+            outcome
+                .applied
+                .extend(kept.iter().map(|candidate| AppliedFix {
+                    rule: candidate.finding.rule,
+                    title: candidate.fix.title.clone(),
+                    applicability: candidate.fix.applicability,
+                }));
             outcome.text = new_text;
             outcome.remaining = analysis;
         }
@@ -334,7 +349,11 @@ fn apply_one_by_one<'a>(
 }
 
 fn dropped(finding: &Finding, fix: &Fix, reason: String) -> DroppedFix {
-    DroppedFix { rule: finding.rule, title: fix.title.clone(), reason }
+    DroppedFix {
+        rule: finding.rule,
+        title: fix.title.clone(),
+        reason,
+    }
 }
 
 fn invalid_edit_reason(rule: RuleId, error: &EditError) -> String {
@@ -362,15 +381,25 @@ mod tests {
 
     impl Replacer {
         fn new(rules: Vec<(&'static str, &'static str, Applicability)>) -> Replacer {
-            Replacer { rules, broken_marker: "<broken>", panic_marker: None, analyses: 0 }
+            Replacer {
+                rules,
+                broken_marker: "<broken>",
+                panic_marker: None,
+                analyses: 0,
+            }
         }
     }
 
     impl Analyzer for Replacer {
         fn analyze(&mut self, source: &str) -> Result<FileAnalysis, AnalysisPanic> {
             self.analyses += 1;
-            if self.panic_marker.is_some_and(|marker| source.contains(marker)) {
-                return Err(AnalysisPanic { message: "fake panic".to_owned() });
+            if self
+                .panic_marker
+                .is_some_and(|marker| source.contains(marker))
+            {
+                return Err(AnalysisPanic {
+                    message: "fake panic".to_owned(),
+                });
             }
             let mut findings = Vec::new();
             for &(needle, replacement, applicability) in &self.rules {
@@ -384,7 +413,10 @@ mod tests {
                 .match_indices(self.broken_marker)
                 .map(|(start, m)| (start..start + m.len(), "broken".to_owned()))
                 .collect();
-            Ok(FileAnalysis { findings, syntax_errors })
+            Ok(FileAnalysis {
+                findings,
+                syntax_errors,
+            })
         }
 
         fn syntax_error_count(&mut self, source: &str) -> Result<usize, AnalysisPanic> {
@@ -408,7 +440,10 @@ mod tests {
             fix: Some(Fix {
                 title: format!("Replace `{needle}` with `{replacement}`"),
                 applicability,
-                edits: vec![TextEdit { range, replacement: replacement.to_owned() }],
+                edits: vec![TextEdit {
+                    range,
+                    replacement: replacement.to_owned(),
+                }],
             }),
         }
     }
@@ -498,11 +533,23 @@ mod tests {
 
     #[test]
     fn declined_fixes_are_not_offered_again_even_after_offsets_shift() {
-        let mut analyzer = Replacer::new(vec![("keep", "KEEP", SAFE), ("aa", "b", SAFE), ("ba", "c", SAFE)]);
+        let mut analyzer = Replacer::new(vec![
+            ("keep", "KEEP", SAFE),
+            ("aa", "b", SAFE),
+            ("ba", "c", SAFE),
+        ]);
         let mut asked = Vec::new();
         let mut accept = |text: &str, finding: &Finding| {
-            asked.push(format!("{}@{}", &text[finding.range.clone()], finding.range.start));
-            if finding.message.contains("keep") { Decision::Skip } else { Decision::Apply }
+            asked.push(format!(
+                "{}@{}",
+                &text[finding.range.clone()],
+                finding.range.start
+            ));
+            if finding.message.contains("keep") {
+                Decision::Skip
+            } else {
+                Decision::Apply
+            }
         };
         // Pass 1 declines "keep" at 4 and applies "aa" at 0; pass 2 sees "keep" at 3, already
         // declined, and applies "ba".
@@ -528,7 +575,10 @@ mod tests {
             fn analyze(&mut self, source: &str) -> Result<FileAnalysis, AnalysisPanic> {
                 let mut finding = finding(0..1, "x", "y", SAFE);
                 finding.fix.as_mut().unwrap().edits[0].range = 0..source.len() + 5;
-                Ok(FileAnalysis { findings: vec![finding], syntax_errors: Vec::new() })
+                Ok(FileAnalysis {
+                    findings: vec![finding],
+                    syntax_errors: Vec::new(),
+                })
             }
             fn syntax_error_count(&mut self, _: &str) -> Result<usize, AnalysisPanic> {
                 Ok(0)
@@ -537,7 +587,11 @@ mod tests {
         let outcome = fix_with("x", &mut OutOfBounds, false, &mut apply_all).unwrap();
         assert_eq!(outcome.text, "x");
         assert_eq!(outcome.dropped.len(), 1);
-        assert!(outcome.dropped[0].reason.contains("invalid edit"), "{:?}", outcome.dropped);
+        assert!(
+            outcome.dropped[0].reason.contains("invalid edit"),
+            "{:?}",
+            outcome.dropped
+        );
     }
 
     #[test]

@@ -39,8 +39,10 @@ pub struct Refusal {
 
 impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let outside =
-            self.files.iter().all(|(_, problem)| matches!(problem, Problem::NotInRepository));
+        let outside = self
+            .files
+            .iter()
+            .all(|(_, problem)| matches!(problem, Problem::NotInRepository));
         if outside {
             writeln!(
                 f,
@@ -48,7 +50,10 @@ impl fmt::Display for Refusal {
                  contents could not be recovered after lockfix changes them:"
             )?;
         } else {
-            writeln!(f, "the files to be written have uncommitted changes or could not be checked:")?;
+            writeln!(
+                f,
+                "the files to be written have uncommitted changes or could not be checked:"
+            )?;
         }
         for (display, problem) in &self.files {
             match problem {
@@ -60,7 +65,10 @@ impl fmt::Display for Refusal {
         if outside {
             write!(f, "pass --allow-dirty to write them anyway")
         } else {
-            write!(f, "commit or stash the changes first, or pass --allow-dirty to write anyway")
+            write!(
+                f,
+                "commit or stash the changes first, or pass --allow-dirty to write anyway"
+            )
         }
     }
 }
@@ -71,8 +79,14 @@ pub fn check_clean(files: &[FileToWrite]) -> Result<(), Refusal> {
     let mut by_repository: BTreeMap<PathBuf, Vec<&FileToWrite>> = BTreeMap::new();
     let mut toplevels: HashMap<PathBuf, Result<PathBuf, Problem>> = HashMap::new();
     for file in files {
-        let dir = file.path.parent().unwrap_or_else(|| Path::new(".")).to_path_buf();
-        let toplevel = toplevels.entry(dir.clone()).or_insert_with(|| toplevel(&dir));
+        let dir = file
+            .path
+            .parent()
+            .unwrap_or_else(|| Path::new("."))
+            .to_path_buf();
+        let toplevel = toplevels
+            .entry(dir.clone())
+            .or_insert_with(|| toplevel(&dir));
         match toplevel {
             Ok(root) => by_repository.entry(root.clone()).or_default().push(file),
             Err(problem) => problems.push((file.display.clone(), problem.clone())),
@@ -88,7 +102,9 @@ pub fn check_clean(files: &[FileToWrite]) -> Result<(), Refusal> {
                 }
             }
             Err(message) => problems.extend(
-                files.iter().map(|file| (file.display.clone(), Problem::GitFailed(message.clone()))),
+                files
+                    .iter()
+                    .map(|file| (file.display.clone(), Problem::GitFailed(message.clone()))),
             ),
         }
     }
@@ -103,9 +119,12 @@ pub fn check_clean(files: &[FileToWrite]) -> Result<(), Refusal> {
 /// The root of the work tree holding `dir`.
 fn toplevel(dir: &Path) -> Result<PathBuf, Problem> {
     let output = git(dir).args(["rev-parse", "--show-toplevel"]).output();
-    let output = output.map_err(|error| Problem::GitFailed(format!("could not run git: {error}")))?;
+    let output =
+        output.map_err(|error| Problem::GitFailed(format!("could not run git: {error}")))?;
     if output.status.success() {
-        let root = String::from_utf8_lossy(&output.stdout).trim_end_matches('\n').to_owned();
+        let root = String::from_utf8_lossy(&output.stdout)
+            .trim_end_matches('\n')
+            .to_owned();
         return Ok(PathBuf::from(root));
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -138,17 +157,24 @@ fn statuses(root: &Path, files: &[&FileToWrite]) -> Result<Vec<Option<String>>, 
         "--",
     ]);
     command.args(relative.iter().flatten());
-    let output = command.output().map_err(|error| format!("could not run git: {error}"))?;
+    let output = command
+        .output()
+        .map_err(|error| format!("could not run git: {error}"))?;
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
     }
 
     // `-z` entries are "XY PATH", and a rename or copy is followed by its source path.
     let mut listed: HashMap<String, String> = HashMap::new();
-    let mut entries = output.stdout.split(|&byte| byte == 0).filter(|entry| !entry.is_empty());
+    let mut entries = output
+        .stdout
+        .split(|&byte| byte == 0)
+        .filter(|entry| !entry.is_empty());
     while let Some(entry) = entries.next() {
         let entry = String::from_utf8_lossy(entry);
-        let (Some(code), Some(path)) = (entry.get(..2), entry.get(3..)) else { continue };
+        let (Some(code), Some(path)) = (entry.get(..2), entry.get(3..)) else {
+            continue;
+        };
         if code.starts_with('R') || code.starts_with('C') {
             entries.next();
         }
@@ -207,7 +233,10 @@ mod tests {
     }
 
     fn file(dir: &Path, name: &str) -> FileToWrite {
-        FileToWrite { path: dir.join(name), display: name.to_owned() }
+        FileToWrite {
+            path: dir.join(name),
+            display: name.to_owned(),
+        }
     }
 
     #[test]
@@ -236,13 +265,25 @@ mod tests {
         assert_eq!(
             refusal.files,
             [
-                ("dirty.rs".to_owned(), Problem::Dirty("uncommitted changes".to_owned())),
-                ("new file.rs".to_owned(), Problem::Dirty("untracked".to_owned())),
-                ("staged.rs".to_owned(), Problem::Dirty("staged changes".to_owned())),
+                (
+                    "dirty.rs".to_owned(),
+                    Problem::Dirty("uncommitted changes".to_owned())
+                ),
+                (
+                    "new file.rs".to_owned(),
+                    Problem::Dirty("untracked".to_owned())
+                ),
+                (
+                    "staged.rs".to_owned(),
+                    Problem::Dirty("staged changes".to_owned())
+                ),
             ]
         );
         let message = refusal.to_string();
-        assert!(message.contains("  dirty.rs (uncommitted changes)"), "{message}");
+        assert!(
+            message.contains("  dirty.rs (uncommitted changes)"),
+            "{message}"
+        );
         assert!(message.contains("--allow-dirty"), "{message}");
     }
 
@@ -251,7 +292,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("a.rs"), "a").unwrap();
         let refusal = check_clean(&[file(dir.path(), "a.rs")]).unwrap_err();
-        assert_eq!(refusal.files, [("a.rs".to_owned(), Problem::NotInRepository)]);
+        assert_eq!(
+            refusal.files,
+            [("a.rs".to_owned(), Problem::NotInRepository)]
+        );
         assert!(refusal.to_string().contains("not inside a git repository"));
     }
 }

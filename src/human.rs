@@ -19,7 +19,8 @@ pub fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     for file in &report.files {
         let index = LineIndex::new(&file.text);
         for finding in &file.findings {
-            let diagnostic = render_finding(&file.path, &file.text, &index, finding, report.unsafe_fixes);
+            let diagnostic =
+                render_finding(&file.path, &file.text, &index, finding, report.unsafe_fixes);
             writeln!(out, "{diagnostic}\n")?;
         }
     }
@@ -31,7 +32,12 @@ pub fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     let summary = report.summary();
     if summary.fixes > 0 {
         if report.mode.writes() {
-            writeln!(out, "\nfixed: {} in {}", plural(summary.fixes, "fix"), plural(summary.changed_files, "file"))?;
+            writeln!(
+                out,
+                "\nfixed: {} in {}",
+                plural(summary.fixes, "fix"),
+                plural(summary.changed_files, "file")
+            )?;
         } else {
             writeln!(
                 out,
@@ -50,9 +56,17 @@ pub fn summary_line(report: &Report) -> String {
     let summary = report.summary();
     if summary.findings == 0 {
         let line = "no findings";
-        return if report.mode.writes() && summary.fixes > 0 { format!("{line} remain") } else { line.to_owned() };
+        return if report.mode.writes() && summary.fixes > 0 {
+            format!("{line} remain")
+        } else {
+            line.to_owned()
+        };
     }
-    let remain = if report.mode.writes() && summary.fixes > 0 { " remain" } else { "" };
+    let remain = if report.mode.writes() && summary.fixes > 0 {
+        " remain"
+    } else {
+        ""
+    };
     format!(
         "{}{remain} ({} fixable, {} with --unsafe-fixes)",
         plural(summary.findings, "finding"),
@@ -65,7 +79,11 @@ pub fn summary_line(report: &Report) -> String {
 pub fn write_errors(out: &mut dyn Write, errors: &[ErrorEntry]) -> io::Result<()> {
     let warning = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
     for error in errors {
-        writeln!(out, "{warning}warning{warning:#}: {}: {}", error.path, error.message)?;
+        writeln!(
+            out,
+            "{warning}warning{warning:#}: {}: {}",
+            error.path, error.message
+        )?;
     }
     Ok(())
 }
@@ -138,7 +156,10 @@ pub fn render_finding(
         Applicability::Unsafe if unsafe_fixes => format!("unsafe fix: {}", fix.title),
         Applicability::Unsafe => format!("unsafe fix (with --unsafe-fixes): {}", fix.title),
     });
-    let mut message = level.title(&finding.message).id(finding.rule.as_str()).snippet(snippet);
+    let mut message = level
+        .title(&finding.message)
+        .id(finding.rule.as_str())
+        .snippet(snippet);
     if let Some(help) = &finding.help {
         message = message.footer(Level::Help.title(help));
     }
@@ -203,12 +224,19 @@ impl Frame {
             }
         }
         offsets.push(source.len());
-        Frame { source, first_line: first_line + 1, offsets, start }
+        Frame {
+            source,
+            first_line: first_line + 1,
+            offsets,
+            start,
+        }
     }
 
     fn map(&self, range: &Range<usize>) -> Range<usize> {
         let at = |offset: usize| {
-            let relative = offset.saturating_sub(self.start).min(self.offsets.len() - 1);
+            let relative = offset
+                .saturating_sub(self.start)
+                .min(self.offsets.len() - 1);
             self.offsets[relative]
         };
         at(range.start)..at(range.end)
@@ -238,12 +266,18 @@ mod tests {
             severity: Severity::Error,
             range: guard..guard + 1,
             message: "guard `g` is held across an `.await`".to_owned(),
-            labels: vec![Label { range: await_..await_ + 6, message: "`.await` here".to_owned() }],
+            labels: vec![Label {
+                range: await_..await_ + 6,
+                message: "`.await` here".to_owned(),
+            }],
             help: Some("end the guard's scope before the await".to_owned()),
             fix: Some(Fix {
                 title: "Scope the guard in a block".to_owned(),
                 applicability: Applicability::Safe,
-                edits: vec![TextEdit { range: 0..0, replacement: String::new() }],
+                edits: vec![TextEdit {
+                    range: 0..0,
+                    replacement: String::new(),
+                }],
             }),
         }
     }
@@ -251,7 +285,13 @@ mod tests {
     #[test]
     fn renders_like_rustc_with_tabs_and_crlf() {
         let index = LineIndex::new(SOURCE);
-        let rendered = strip(&render_finding("src/lib.rs", SOURCE, &index, &finding(), false));
+        let rendered = strip(&render_finding(
+            "src/lib.rs",
+            SOURCE,
+            &index,
+            &finding(),
+            false,
+        ));
         let expected = "\
 error[guard-across-await]: guard `g` is held across an `.await`
  --> src/lib.rs:2:6
@@ -274,13 +314,19 @@ error[guard-across-await]: guard `g` is held across an `.await`
         finding.range = 3..1;
         let index = LineIndex::new(SOURCE);
         let rendered = strip(&render_finding("a.rs", SOURCE, &index, &finding, true));
-        assert!(rendered.starts_with("error[guard-across-await]"), "{rendered}");
+        assert!(
+            rendered.starts_with("error[guard-across-await]"),
+            "{rendered}"
+        );
     }
 
     #[test]
     fn diff_colours_do_not_touch_line_breaks() {
         let mut out = Vec::new();
         write_diff(&mut out, "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\r\n+b\r\n").unwrap();
-        assert_eq!(strip(&String::from_utf8(out).unwrap()), "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\r\n+b\r\n");
+        assert_eq!(
+            strip(&String::from_utf8(out).unwrap()),
+            "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\r\n+b\r\n"
+        );
     }
 }

@@ -64,7 +64,13 @@ impl Prompter {
 
     /// A prompter with scripted keys and captured output, for tests.
     pub fn new(read_key: Box<dyn FnMut() -> io::Result<Key>>, out: Box<dyn Write>) -> Prompter {
-        Prompter { read_key, out, apply_all: false, quit: false, aborted: false }
+        Prompter {
+            read_key,
+            out,
+            apply_all: false,
+            quit: false,
+            aborted: false,
+        }
     }
 
     /// The user pressed `q` or Ctrl-C: ask nothing more.
@@ -118,7 +124,9 @@ impl Prompter {
     }
 
     fn show(&mut self, path: &str, text: &str, finding: &Finding) -> io::Result<()> {
-        let Some(fix) = &finding.fix else { return Ok(()) };
+        let Some(fix) = &finding.fix else {
+            return Ok(());
+        };
         let position = LineIndex::new(text).line_col(text, finding.range.start);
         let bold = Style::new().bold();
         let rule = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
@@ -169,7 +177,15 @@ impl Drop for RawMode {
 fn read_key() -> io::Result<Key> {
     let _raw = RawMode::enable()?;
     loop {
-        let Event::Key(KeyEvent { code, modifiers, kind, .. }) = event::read()? else { continue };
+        let Event::Key(KeyEvent {
+            code,
+            modifiers,
+            kind,
+            ..
+        }) = event::read()?
+        else {
+            continue;
+        };
         if kind != KeyEventKind::Press {
             continue;
         }
@@ -213,14 +229,20 @@ mod tests {
             fix: Some(Fix {
                 title: "Fix it".to_owned(),
                 applicability: Applicability::Safe,
-                edits: vec![TextEdit { range: 0..1, replacement: "y".to_owned() }],
+                edits: vec![TextEdit {
+                    range: 0..1,
+                    replacement: "y".to_owned(),
+                }],
             }),
         }
     }
 
     fn scripted(keys: &[Key]) -> Prompter {
         let mut keys = keys.to_vec().into_iter();
-        Prompter::new(Box::new(move || Ok(keys.next().unwrap_or(Key::Abort))), Box::new(io::sink()))
+        Prompter::new(
+            Box::new(move || Ok(keys.next().unwrap_or(Key::Abort))),
+            Box::new(io::sink()),
+        )
     }
 
     #[test]

@@ -85,9 +85,17 @@ pub fn to_json(report: &Report) -> JsonReport<'_> {
     let errors = report
         .errors
         .iter()
-        .map(|error| JsonError { path: &error.path, message: &error.message })
+        .map(|error| JsonError {
+            path: &error.path,
+            message: &error.message,
+        })
         .collect();
-    JsonReport { version: FORMAT_VERSION, files_scanned: report.files_scanned, findings, errors }
+    JsonReport {
+        version: FORMAT_VERSION,
+        files_scanned: report.files_scanned,
+        findings,
+        errors,
+    }
 }
 
 pub fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {
@@ -116,7 +124,10 @@ mod tests {
             fix: Some(Fix {
                 title: "Drop it".to_owned(),
                 applicability: Applicability::Unsafe,
-                edits: vec![TextEdit { range: start..start + 1, replacement: "n".to_owned() }],
+                edits: vec![TextEdit {
+                    range: start..start + 1,
+                    replacement: "n".to_owned(),
+                }],
             }),
         };
         let report = Report {
@@ -126,11 +137,20 @@ mod tests {
             files: vec![FileReport {
                 path: "src/a.rs".to_owned(),
                 text: text.to_owned(),
-                findings: vec![finding.clone(), Finding { fix: None, ..finding }],
+                findings: vec![
+                    finding.clone(),
+                    Finding {
+                        fix: None,
+                        ..finding
+                    },
+                ],
                 diff: String::new(),
                 fixes: 0,
             }],
-            errors: vec![ErrorEntry { path: "b.rs".to_owned(), message: "not UTF-8".to_owned() }],
+            errors: vec![ErrorEntry {
+                path: "b.rs".to_owned(),
+                message: "not UTF-8".to_owned(),
+            }],
             failed: false,
         };
         let value = serde_json::to_value(to_json(&report)).unwrap();

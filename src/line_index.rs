@@ -23,17 +23,25 @@ impl LineIndex {
 
     /// The 0-based line holding `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&start| start <= offset).saturating_sub(1)
+        self.line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
     }
 
     /// The offset where 0-based `line` starts.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts.get(line).copied().unwrap_or_else(|| self.line_starts[self.line_starts.len() - 1])
+        self.line_starts
+            .get(line)
+            .copied()
+            .unwrap_or_else(|| self.line_starts[self.line_starts.len() - 1])
     }
 
     /// The offset just past 0-based `line`, its line break included.
     pub fn line_end(&self, text: &str, line: usize) -> usize {
-        self.line_starts.get(line + 1).copied().unwrap_or(text.len())
+        self.line_starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(text.len())
     }
 
     /// Where `offset` is. Offsets past the end or inside a character are moved back to the
@@ -42,7 +50,10 @@ impl LineIndex {
         let offset = floor_char_boundary(text, offset);
         let line = self.line_of(offset);
         let start = self.line_start(line);
-        LineCol { line: line + 1, column: text[start..offset].chars().count() + 1 }
+        LineCol {
+            line: line + 1,
+            column: text[start..offset].chars().count() + 1,
+        }
     }
 }
 
@@ -68,7 +79,10 @@ mod tests {
         // 'ç' is two bytes, one character.
         assert_eq!(index.line_col(text, 6), LineCol { line: 2, column: 2 });
         assert_eq!(index.line_col(text, 5), LineCol { line: 2, column: 1 });
-        assert_eq!(index.line_col(text, text.len()), LineCol { line: 3, column: 5 });
+        assert_eq!(
+            index.line_col(text, text.len()),
+            LineCol { line: 3, column: 5 }
+        );
         assert_eq!(index.line_col(text, 999), LineCol { line: 3, column: 5 });
         assert_eq!(index.line_end(text, 0), 4);
         assert_eq!(index.line_end(text, 2), text.len());

@@ -83,7 +83,9 @@ pub struct Summary {
 
 impl Report {
     pub fn findings(&self) -> impl Iterator<Item = (&FileReport, &Finding)> {
-        self.files.iter().flat_map(|file| file.findings.iter().map(move |finding| (file, finding)))
+        self.files
+            .iter()
+            .flat_map(|file| file.findings.iter().map(move |finding| (file, finding)))
     }
 
     pub fn summary(&self) -> Summary {
@@ -109,7 +111,10 @@ impl Report {
     pub fn exit_code(&self) -> ExitCode {
         if self.failed {
             ExitCode::Error
-        } else if self.findings().any(|(_, finding)| finding.severity > Severity::Info) {
+        } else if self
+            .findings()
+            .any(|(_, finding)| finding.severity > Severity::Info)
+        {
             ExitCode::FindingsRemain
         } else {
             ExitCode::Clean
@@ -119,5 +124,9 @@ impl Report {
 
 /// "1 finding", "2 findings".
 pub fn plural(count: usize, noun: &str) -> String {
-    if count == 1 { format!("{count} {noun}") } else { format!("{count} {noun}s") }
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }

@@ -26,8 +26,15 @@ pub fn nearest_rule(id: &str) -> RuleId {
 /// The rules to run: the selected ones (every implemented rule when none is selected) minus the
 /// ignored ones, in a stable order.
 pub fn selected_rules(select: &[RuleId], ignore: &[RuleId]) -> Vec<RuleId> {
-    let base: Vec<RuleId> = if select.is_empty() { implemented_rules().to_vec() } else { select.to_vec() };
-    let mut rules: Vec<RuleId> = base.into_iter().filter(|rule| !ignore.contains(rule)).collect();
+    let base: Vec<RuleId> = if select.is_empty() {
+        implemented_rules().to_vec()
+    } else {
+        select.to_vec()
+    };
+    let mut rules: Vec<RuleId> = base
+        .into_iter()
+        .filter(|rule| !ignore.contains(rule))
+        .collect();
     rules.sort();
     rules.dedup();
     rules
@@ -36,7 +43,11 @@ pub fn selected_rules(select: &[RuleId], ignore: &[RuleId]) -> Vec<RuleId> {
 /// Selected rules this build does not implement: they are accepted (the ids are stable) but find
 /// nothing, which the user should know.
 pub fn unimplemented(rules: &[RuleId]) -> Vec<RuleId> {
-    rules.iter().copied().filter(|rule| !implemented_rules().contains(rule)).collect()
+    rules
+        .iter()
+        .copied()
+        .filter(|rule| !implemented_rules().contains(rule))
+        .collect()
 }
 
 /// Levenshtein distance over characters.
@@ -60,17 +71,26 @@ mod tests {
 
     #[test]
     fn suggests_the_nearest_rule() {
-        assert_eq!(nearest_rule("guard-accross-await"), RuleId::GuardAcrossAwait);
+        assert_eq!(
+            nearest_rule("guard-accross-await"),
+            RuleId::GuardAcrossAwait
+        );
         assert_eq!(nearest_rule("DOUBLE_LOCK"), RuleId::DoubleLock);
         assert_eq!(nearest_rule("read-write"), RuleId::ReadThenWrite);
         let error = parse_rule_id("guard-across-wait").unwrap_err();
-        assert!(error.contains("did you mean `guard-across-await`?"), "{error}");
+        assert!(
+            error.contains("did you mean `guard-across-await`?"),
+            "{error}"
+        );
         assert_eq!(parse_rule_id("double-lock"), Ok(RuleId::DoubleLock));
     }
 
     #[test]
     fn ignore_wins_over_select() {
-        let rules = selected_rules(&[RuleId::DoubleLock, RuleId::GuardAcrossAwait], &[RuleId::DoubleLock]);
+        let rules = selected_rules(
+            &[RuleId::DoubleLock, RuleId::GuardAcrossAwait],
+            &[RuleId::DoubleLock],
+        );
         assert_eq!(rules, [RuleId::GuardAcrossAwait]);
         let mut implemented = implemented_rules().to_vec();
         implemented.sort();

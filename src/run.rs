@@ -77,12 +77,18 @@ pub fn run(
         let file = match SourceFile::read(&source.path) {
             Ok(file) => file,
             Err(error) => {
-                errors.push(ErrorEntry { path: source.display.clone(), message: error.to_string() });
+                errors.push(ErrorEntry {
+                    path: source.display.clone(),
+                    message: error.to_string(),
+                });
                 continue;
             }
         };
         let edition = resolver.edition_for(&cwd.join(&source.path));
-        let options = Options { edition, rules: config.rules.clone() };
+        let options = Options {
+            edition,
+            rules: config.rules.clone(),
+        };
         let mut apply_all = |_: &str, _: &_| Decision::Apply;
         let outcome = catch_panic(|| {
             fix::fix_source(&file.text, &options, config.unsafe_fixes, &mut apply_all)
@@ -90,10 +96,16 @@ pub fn run(
         .and_then(|outcome| outcome);
         match outcome {
             Ok(outcome) if outcome.initial.findings.is_empty() && !outcome.changed() => {}
-            Ok(outcome) => analysed.push(Analysed { source: source.clone(), file, options, outcome }),
-            Err(panic) => {
-                errors.push(ErrorEntry { path: source.display.clone(), message: panic.to_string() })
-            }
+            Ok(outcome) => analysed.push(Analysed {
+                source: source.clone(),
+                file,
+                options,
+                outcome,
+            }),
+            Err(panic) => errors.push(ErrorEntry {
+                path: source.display.clone(),
+                message: panic.to_string(),
+            }),
         }
     }
     for warning in resolver.take_warnings() {
@@ -113,8 +125,16 @@ pub fn run(
     };
     match config.mode {
         Mode::DryRun => {
-            for Analysed { source, file, outcome, .. } in analysed {
-                report.errors.extend(outcome_notes(&source.display, &outcome));
+            for Analysed {
+                source,
+                file,
+                outcome,
+                ..
+            } in analysed
+            {
+                report
+                    .errors
+                    .extend(outcome_notes(&source.display, &outcome));
                 report.files.push(FileReport {
                     diff: unified_diff(&source.display, &file.text, &outcome.text),
                     fixes: outcome.applied.len(),
@@ -155,7 +175,11 @@ fn check_clean(analysed: &[Analysed]) -> Result<(), Refusal> {
             display: analysed.source.display.clone(),
         })
         .collect();
-    if files.is_empty() { Ok(()) } else { git::check_clean(&files) }
+    if files.is_empty() {
+        Ok(())
+    } else {
+        git::check_clean(&files)
+    }
 }
 
 /// Re-runs the fix loop on each file with fixes, asking the user about every fix.
@@ -189,7 +213,10 @@ fn ask(
             analysed.outcome = match outcome {
                 Ok(outcome) => outcome,
                 Err(panic) => {
-                    errors.push(ErrorEntry { path, message: panic.to_string() });
+                    errors.push(ErrorEntry {
+                        path,
+                        message: panic.to_string(),
+                    });
                     unchanged(&analysed.file.text, &analysed.outcome)
                 }
             };
@@ -213,8 +240,16 @@ fn unchanged(text: &str, outcome: &FixOutcome) -> FixOutcome {
 
 /// Writes every changed file and records what the report shows for each.
 fn write_all(analysed: Vec<Analysed>, report: &mut Report) {
-    for Analysed { source, file, outcome, .. } in analysed {
-        report.errors.extend(outcome_notes(&source.display, &outcome));
+    for Analysed {
+        source,
+        file,
+        outcome,
+        ..
+    } in analysed
+    {
+        report
+            .errors
+            .extend(outcome_notes(&source.display, &outcome));
         if !outcome.changed() {
             report.files.push(FileReport {
                 path: source.display,
@@ -245,7 +280,10 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) {
                 format!("could not write the file: {error}")
             }
         };
-        report.errors.push(ErrorEntry { path: source.display.clone(), message: problem });
+        report.errors.push(ErrorEntry {
+            path: source.display.clone(),
+            message: problem,
+        });
         // Not written: what was found in the file is still there.
         report.files.push(FileReport {
             path: source.display,
@@ -262,7 +300,10 @@ fn outcome_notes(path: &str, outcome: &FixOutcome) -> Vec<ErrorEntry> {
     let mut notes: Vec<ErrorEntry> = outcome
         .dropped
         .iter()
-        .map(|dropped| ErrorEntry { path: path.to_owned(), message: dropped.reason.clone() })
+        .map(|dropped| ErrorEntry {
+            path: path.to_owned(),
+            message: dropped.reason.clone(),
+        })
         .collect();
     if !outcome.converged {
         notes.push(ErrorEntry {
@@ -274,7 +315,11 @@ fn outcome_notes(path: &str, outcome: &FixOutcome) -> Vec<ErrorEntry> {
         });
     }
     if outcome.withheld_for_syntax_errors {
-        let first = outcome.initial.syntax_errors.first().map_or("", |(_, message)| message);
+        let first = outcome
+            .initial
+            .syntax_errors
+            .first()
+            .map_or("", |(_, message)| message);
         notes.push(ErrorEntry {
             path: path.to_owned(),
             message: format!(

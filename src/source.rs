@@ -47,13 +47,18 @@ impl SourceFile {
     }
 
     pub fn from_bytes(original: Vec<u8>) -> Result<SourceFile, LoadError> {
-        let text = std::str::from_utf8(&original)
-            .map_err(|error| LoadError::NotUtf8 { valid_up_to: error.valid_up_to() })?;
+        let text = std::str::from_utf8(&original).map_err(|error| LoadError::NotUtf8 {
+            valid_up_to: error.valid_up_to(),
+        })?;
         let (text, has_bom) = match text.strip_prefix(BOM) {
             Some(rest) => (rest.to_owned(), true),
             None => (text.to_owned(), false),
         };
-        Ok(SourceFile { original, text, has_bom })
+        Ok(SourceFile {
+            original,
+            text,
+            has_bom,
+        })
     }
 
     /// The bytes to write for `text`, which replaces this file's text: the BOM comes back if the

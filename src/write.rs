@@ -25,17 +25,27 @@ pub enum WriteOutcome {
 }
 
 /// Replaces the file at `path` with `contents` if it still holds exactly `original`.
-pub fn write_if_unchanged(path: &Path, original: &[u8], contents: &[u8]) -> io::Result<WriteOutcome> {
+pub fn write_if_unchanged(
+    path: &Path,
+    original: &[u8],
+    contents: &[u8],
+) -> io::Result<WriteOutcome> {
     let target = fs::canonicalize(path)?;
     if fs::read(&target)? != original {
         return Ok(WriteOutcome::ChangedOnDisk);
     }
     let permissions = fs::metadata(&target)?.permissions();
     if permissions.readonly() {
-        return Err(io::Error::new(io::ErrorKind::PermissionDenied, "the file is read-only"));
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "the file is read-only",
+        ));
     }
     let dir = target.parent().unwrap_or_else(|| Path::new("."));
-    let mut temp = tempfile::Builder::new().prefix(".lockfix-").suffix(".tmp").tempfile_in(dir)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".lockfix-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
     temp.write_all(contents)?;
     temp.as_file().set_permissions(permissions)?;
     temp.as_file().sync_all()?;
@@ -57,12 +67,18 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             fs::set_permissions(&file, fs::Permissions::from_mode(0o754)).unwrap();
         }
-        assert_eq!(write_if_unchanged(&file, b"old", b"new").unwrap(), WriteOutcome::Written);
+        assert_eq!(
+            write_if_unchanged(&file, b"old", b"new").unwrap(),
+            WriteOutcome::Written
+        );
         assert_eq!(fs::read(&file).unwrap(), b"new");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o754);
+            assert_eq!(
+                fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+                0o754
+            );
         }
         // No temporary file is left behind.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
@@ -86,8 +102,16 @@ mod tests {
         let link = dir.path().join("link.rs");
         fs::write(&target, "old").unwrap();
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        assert_eq!(write_if_unchanged(&link, b"old", b"new").unwrap(), WriteOutcome::Written);
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(
+            write_if_unchanged(&link, b"old", b"new").unwrap(),
+            WriteOutcome::Written
+        );
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert_eq!(fs::read(&target).unwrap(), b"new");
     }
 

@@ -282,11 +282,13 @@ pub fn strip_wrappers(expr: &ast::Expr) -> ast::Expr {
     }
 }
 
-/// Every identifier in `node`: used to pick fresh names for generated bindings.
+/// Every identifier in `node` that could name a local (not a field or method after `.`, nor a path
+/// item after `::`): a generated binding must not capture or shadow any of them.
 pub fn identifiers(node: &SyntaxNode) -> std::collections::HashSet<String> {
     node.descendants_with_tokens()
         .filter_map(NodeOrToken::into_token)
         .filter(|t| t.kind() == SyntaxKind::IDENT)
+        .filter(|t| !matches!(previous_non_trivia(t).map(|p| p.kind()), Some(SyntaxKind::DOT | SyntaxKind::COLON2)))
         .map(|t| t.text().to_string())
         .collect()
 }

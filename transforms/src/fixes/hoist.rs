@@ -31,11 +31,18 @@ pub fn hoist(text: &str, item: &SyntaxNode, value: &ast::Expr, body: &SyntaxNode
     let value_range = value.syntax().text_range();
     let indent = syntax::line_indent(text, start);
     let eol = syntax::eol(text);
-    let replacement = format!(
-        "let {name} = {};{eol}{indent}{}{name}",
-        value.syntax().text(),
-        &text[start..usize::from(value_range.start())]
-    );
+    let value_start = usize::from(value_range.start());
+    let value_text = value.syntax().text().to_string();
+    // A value that started its own line (rustfmt's layout of a long argument) keeps its
+    // continuation lines' depth relative to the new `let`, not to where it was.
+    let value_indent = syntax::line_indent(text, value_start);
+    let starts_line = text[syntax::line_start(text, value_start)..value_start].trim().is_empty();
+    let value_text = if starts_line && value_indent.len() > indent.len() {
+        value_text.replace(&format!("\n{value_indent}"), &format!("\n{indent}"))
+    } else {
+        value_text
+    };
+    let replacement = format!("let {name} = {value_text};{eol}{indent}{}{name}", &text[start..value_start]);
     Hoist {
         edit: TextEdit { range: start..usize::from(value_range.end()), replacement },
         reorders: runs_before(item, value),

@@ -122,12 +122,11 @@ pub fn if_let_split(
     let blank_follows = first_line > 0
         && after[..first_line].trim().is_empty()
         && after[first_line..].split('\n').next().is_some_and(|l| l.trim().is_empty());
-    let split_end = if blank_follows { split_at + first_line - 1 } else { split_at };
-    let split_end = if blank_follows && text[..split_end].ends_with('\r') { split_end - 1 } else { split_end };
+    let split_end = if blank_follows { split_at + first_line } else { split_at };
     Some(IfLetSplit {
         edits: vec![
             TextEdit { range: start..start, replacement: format!("let {flag} = ") },
-            TextEdit { range: split_at..split_end.max(split_at), replacement: middle },
+            TextEdit { range: split_at..split_end, replacement: middle },
         ],
         possibly_borrowed,
     })

@@ -276,7 +276,7 @@ fn build_fix(ctx: &Context<'_>, guard: &Guard, first_await: &ast::AwaitExpr, use
             let first_await_item =
                 syntax::item_containing(&list, first_await.syntax()).ok_or_else(no_fix_here)?;
             if last >= first_await_item {
-                return snapshot_fix(ctx, guard, spans_await());
+                return snapshot_fix(ctx, guard, spans_await_for(guard));
             }
             let name = guard.name().unwrap_or_default();
             let split = if_let_split(ctx.text, ctx.file, if_expr, last, &name).ok_or_else(no_fix_here)?;
@@ -313,7 +313,7 @@ fn fix_binding(
         });
     }
     if last_use.start() > await_at.start() {
-        return snapshot_fix(ctx, guard, spans_await());
+        return snapshot_fix(ctx, guard, spans_await_for(guard));
     }
     // The last use is inside the awaiting statement itself: copy what the awaited call borrows.
     let statement = &syntax::block_items(list)[await_item];
@@ -335,9 +335,15 @@ fn snapshot_fix(ctx: &Context<'_>, guard: &Guard, reason: String) -> Result<Fix,
         _ => return Err(reason),
     };
     if binding.mut_token().is_some() || guard.mode == AccessMode::Upgradable {
-        return Err("the guard is written after the `.await`, so the critical section spans it and scoping cannot \
-                    help; if it must span the await, use an async lock (`tokio::sync`)"
-            .to_string());
+        return Err(if guard.kind.is_async() {
+            "the guard is written after the `.await`, so the critical section spans it; compute what the awaited \
+             call needs first, or split the function into phases that each lock once"
+                .to_string()
+        } else {
+            "the guard is written after the `.await`, so the critical section spans it and scoping cannot help; if \
+             it must span the await, use an async lock (`tokio::sync`)"
+                .to_string()
+        });
     }
     let uses = guard.uses(ctx.file);
     let handed_over = uses.iter().any(|u| {
@@ -385,7 +391,7 @@ fn clone_out(
             .take_while(|n| operand.syntax().text_range().contains_range(n.text_range()))
             .find(|n| n.parent().is_some_and(|p| p.kind() == SyntaxKind::ARG_LIST))
             .and_then(ast::Expr::cast)
-            .ok_or_else(spans_await)?;
+            .ok_or_else(|| spans_await_for(guard))?;
         if !arguments.iter().any(|a| a.syntax() == argument.syntax()) {
             arguments.push(argument);
         }
@@ -516,7 +522,7 @@ fn fix_temporary(ctx: &Context<'_>, guard: &Guard) -> Result<Fix, String> {
         value = ast::Expr::cast(parent).ok_or_else(no_fix_here)?;
     }
     if value.syntax().parent().is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR) {
-        return Err(spans_await());
+        return Err(spans_await_for(guard));
     }
     let in_while_let = value.syntax().ancestors().take_while(|a| a.kind() != SyntaxKind::STMT_LIST).any(|a| {
         ast::WhileExpr::cast(a)
@@ -576,6 +582,16 @@ fn node_at(file: &SyntaxNode, range: TextRange) -> SyntaxNode {
 
 fn to_range(range: TextRange) -> std::ops::Range<usize> {
     usize::from(range.start())..usize::from(range.end())
+}
+
+fn spans_await_for(guard: &Guard) -> String {
+    if guard.kind.is_async() {
+        "the guard is used after the `.await`, so the critical section spans it; compute what the awaited call \
+         needs first, or split the function into phases that each lock once"
+            .to_string()
+    } else {
+        spans_await()
+    }
 }
 
 fn spans_await() -> String {

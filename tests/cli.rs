@@ -1,0 +1,676 @@
+//! End-to-end tests of the command-line contract: the built binary, run in temporary
+//! directories.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The guard-across-await transform reports this (error severity) with a safe fix.
+const TICK: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
+    let g = m.lock().unwrap();
+    let n = g.len();
+    tokio::task::yield_now().await;
+    println!("{n}");
+}
+"#;
+
+/// [`TICK`] after the fix.
+const TICK_FIXED: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
+    let n = {
+        let g = m.lock().unwrap();
+        g.len()
+    };
+    tokio::task::yield_now().await;
+    println!("{n}");
+}
+"#;
+
+const CLEAN: &str = "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n";
+
+/// Runs lockfix in `dir`, without colours whatever the environment says.
+fn lockfix(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lockfix"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .expect("lockfix runs")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("lockfix exited normally")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).expect("stdout is one JSON document")
+}
+
+fn write(dir: &Path, path: &str, contents: impl AsRef<[u8]>) {
+    let path = dir.join(path);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, contents).unwrap();
+}
+
+fn read(dir: &Path, path: &str) -> String {
+    fs::read_to_string(dir.join(path)).unwrap()
+}
+
+fn git(dir: &Path, args: &[&str]) -> Output {
+    let output = Command::new("git")
+        .args([
+            "-c",
+            "user.name=lockfix",
+            "-c",
+            "user.email=lockfix@example.com",
+        ])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn git_repo_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    for (path, contents) in files {
+        write(dir.path(), path, contents);
+    }
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-q", "-m", "initial"]);
+    dir
+}
+
+// Exit codes and usage errors.
+
+#[test]
+fn clean_directory_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/lib.rs", CLEAN);
+    let output = lockfix(dir.path(), &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(stdout(&output), "no findings\n");
+}
+
+#[test]
+fn empty_directory_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(code(&lockfix(dir.path(), &["--format", "json"])), 0);
+}
+
+#[test]
+fn missing_path_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.rs", CLEAN);
+    let output = lockfix(dir.path(), &["a.rs", "does-not-exist"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("does-not-exist"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn unknown_rule_id_exits_2_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["--select", "--ignore"] {
+        let output = lockfix(dir.path(), &[flag, "guard-across-await,gaurd-across-await"]);
+        assert_eq!(code(&output), 2);
+        assert!(
+            stderr(&output).contains("did you mean `guard-across-await`?"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn explain_unknown_rule_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = lockfix(dir.path(), &["--explain", "read-than-write"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("did you mean `read-then-write`?"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn explain_prints_the_rule_documentation() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = lockfix(dir.path(), &["--explain", "guard-across-await"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("# guard-across-await\n"), "{text}");
+    assert!(text.contains("## Why is this bad?"), "{text}");
+}
+
+#[test]
+fn modes_are_mutually_exclusive() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        ["--dry-run", "--apply"],
+        ["--apply", "-i"],
+        ["--interactive", "--dry-run"],
+    ] {
+        assert_eq!(code(&lockfix(dir.path(), &args)), 2, "{args:?}");
+    }
+}
+
+#[test]
+fn unknown_format_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(code(&lockfix(dir.path(), &["--format", "xml"])), 2);
+}
+
+#[test]
+fn interactive_without_a_terminal_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tick.rs", TICK);
+    let output = Command::new(env!("CARGO_BIN_EXE_lockfix"))
+        .args(["-i", "--allow-dirty"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("terminal"), "{}", stderr(&output));
+    assert_eq!(read(dir.path(), "tick.rs"), TICK);
+}
+
+// Output.
+
+#[test]
+fn json_has_every_key_of_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/tick.rs", TICK);
+    write(dir.path(), "src/clean.rs", CLEAN);
+    let output = lockfix(dir.path(), &["--format", "json"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let report = json(&output);
+
+    let keys: Vec<&str> = report
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        sorted(keys),
+        ["errors", "files_scanned", "findings", "version"]
+    );
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["files_scanned"], 2);
+    assert_eq!(report["errors"], Value::Array(Vec::new()));
+
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report:#}");
+    let finding = &findings[0];
+    let keys: Vec<&str> = finding
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        sorted(keys),
+        [
+            "column",
+            "end_column",
+            "end_line",
+            "fix",
+            "line",
+            "message",
+            "path",
+            "rule",
+            "severity"
+        ]
+    );
+    assert_eq!(finding["rule"], "guard-across-await");
+    assert_eq!(finding["severity"], "error");
+    assert_eq!(finding["path"], "src/tick.rs");
+    assert_eq!(
+        finding["line"], 2,
+        "the finding is at the guard's acquisition"
+    );
+    for key in ["line", "column", "end_line", "end_column"] {
+        assert!(
+            finding[key].as_u64().is_some_and(|n| n >= 1),
+            "{key} is 1-based: {finding:#}"
+        );
+    }
+    assert!(finding["message"].as_str().is_some_and(|m| !m.is_empty()));
+
+    let fix = &finding["fix"];
+    let keys: Vec<&str> = fix
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(sorted(keys), ["applicability", "diff", "title"]);
+    assert_eq!(fix["applicability"], "safe");
+    assert!(fix["title"].as_str().is_some_and(|t| !t.is_empty()));
+    let diff = fix["diff"].as_str().unwrap();
+    assert!(
+        diff.starts_with("--- a/src/tick.rs\n+++ b/src/tick.rs\n@@ "),
+        "{diff}"
+    );
+
+    // The fix's diff applies and gives the fixed text.
+    write(dir.path(), "fix.patch", diff);
+    git_apply(dir.path(), "fix.patch");
+    assert_eq!(read(dir.path(), "src/tick.rs"), TICK_FIXED);
+}
+
+fn sorted(mut keys: Vec<&str>) -> Vec<&str> {
+    keys.sort_unstable();
+    keys
+}
+
+/// `git apply --check` accepts the patch, then `git apply` applies it (works outside a repo).
+fn git_apply(dir: &Path, patch: &str) {
+    let check = Command::new("git")
+        .args(["apply", "--check", patch])
+        .current_dir(dir)
+        .output();
+    let check = check.unwrap();
+    assert!(
+        check.status.success(),
+        "git apply --check: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let apply = Command::new("git")
+        .args(["apply", patch])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        apply.status.success(),
+        "git apply: {}",
+        String::from_utf8_lossy(&apply.stderr)
+    );
+}
+
+#[test]
+fn human_output_is_rustc_style_with_diff_and_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "src/tick.rs", TICK);
+    let output = lockfix(dir.path(), &["src"]);
+    assert_eq!(code(&output), 1);
+    let text = stdout(&output);
+    assert!(text.starts_with("error[guard-across-await]: "), "{text}");
+    assert!(text.contains("\n --> src/tick.rs:2:"), "{text}");
+    assert!(
+        text.contains("\n2 |     let g = m.lock().unwrap();\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n  = note: safe fix: "), "{text}");
+    assert!(
+        text.contains("\n--- a/src/tick.rs\n+++ b/src/tick.rs\n"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("\n1 finding (1 fixable, 0 with --unsafe-fixes)\n"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'), "no colours when not on a terminal");
+}
+
+#[test]
+fn git_apply_accepts_the_printed_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/tick.rs", TICK);
+    write(dir.path(), "b/tick.rs", TICK.replace("tick", "tock"));
+    let output = lockfix(dir.path(), &["--dry-run"]);
+    assert_eq!(code(&output), 1);
+    let text = stdout(&output);
+    // The diffs run from the first header to the blank line before the summary.
+    let start = text.find("--- a/").expect("a diff is printed");
+    let end = start
+        + text[start..]
+            .find("\n\n")
+            .expect("a blank line ends the diffs")
+        + 1;
+    let patch = &text[start..end];
+    assert_eq!(patch.matches("--- a/").count(), 2, "{patch}");
+    write(dir.path(), "all.patch", patch);
+    git_apply(dir.path(), "all.patch");
+    assert_eq!(read(dir.path(), "a/tick.rs"), TICK_FIXED);
+    assert_eq!(
+        read(dir.path(), "b/tick.rs"),
+        TICK_FIXED.replace("tick", "tock")
+    );
+}
+
+// Writing.
+
+#[test]
+fn dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tick.rs", TICK);
+    for args in [
+        &[][..],
+        &["--dry-run"],
+        &["--dry-run", "--unsafe-fixes", "--allow-dirty"],
+    ] {
+        let output = lockfix(dir.path(), args);
+        assert_eq!(code(&output), 1, "{args:?}");
+        assert_eq!(read(dir.path(), "tick.rs"), TICK);
+    }
+    // Nothing else appeared either (no temporary files).
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn apply_writes_the_fix_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tick.rs", TICK);
+    let output = lockfix(dir.path(), &["--apply", "--allow-dirty"]);
+    assert_eq!(code(&output), 0, "{}{}", stdout(&output), stderr(&output));
+    assert_eq!(read(dir.path(), "tick.rs"), TICK_FIXED);
+    assert!(
+        stdout(&output).ends_with("no findings remain\n"),
+        "{}",
+        stdout(&output)
+    );
+
+    // Nothing is left to do.
+    let output = lockfix(
+        dir.path(),
+        &["--apply", "--allow-dirty", "--format", "json"],
+    );
+    assert_eq!(code(&output), 0);
+    assert_eq!(json(&output)["findings"], Value::Array(Vec::new()));
+}
+
+#[test]
+fn apply_json_lists_the_findings_that_remain() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tick.rs", TICK);
+    let output = lockfix(
+        dir.path(),
+        &["--apply", "--allow-dirty", "--format", "json"],
+    );
+    assert_eq!(code(&output), 0);
+    let report = json(&output);
+    assert_eq!(report["findings"], Value::Array(Vec::new()), "{report:#}");
+    assert_eq!(read(dir.path(), "tick.rs"), TICK_FIXED);
+}
+
+#[test]
+fn outside_git_writing_needs_allow_dirty() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tick.rs", TICK);
+    let output = lockfix(dir.path(), &["--apply"]);
+    assert_eq!(code(&output), 2);
+    let message = stderr(&output);
+    assert!(message.contains("not inside a git repository"), "{message}");
+    assert!(message.contains("tick.rs"), "{message}");
+    assert!(message.contains("--allow-dirty"), "{message}");
+    assert_eq!(read(dir.path(), "tick.rs"), TICK);
+}
+
+#[test]
+fn dirty_files_are_refused_inside_git() {
+    let repo = git_repo_with(&[("src/tick.rs", TICK), ("src/clean.rs", CLEAN)]);
+    let dir = repo.path();
+    let edited = format!("{TICK}// work in progress\n");
+    write(dir, "src/tick.rs", &edited);
+
+    let output = lockfix(dir, &["--apply"]);
+    assert_eq!(code(&output), 2);
+    let message = stderr(&output);
+    assert!(
+        message.contains("src/tick.rs (uncommitted changes)"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("clean.rs"),
+        "only files to be written are checked: {message}"
+    );
+    assert_eq!(read(dir, "src/tick.rs"), edited);
+
+    // Untracked files are refused too: git could not restore them.
+    write(dir, "src/new.rs", TICK);
+    git(dir, &["checkout", "--", "src/tick.rs"]);
+    let output = lockfix(dir, &["--apply"]);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("src/new.rs (untracked)"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Committed, it is written.
+    git(dir, &["add", "."]);
+    git(dir, &["commit", "-q", "-m", "new"]);
+    let output = lockfix(dir, &["--apply"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(read(dir, "src/tick.rs"), TICK_FIXED);
+    assert_eq!(read(dir, "src/new.rs"), TICK_FIXED);
+}
+
+#[test]
+fn allow_dirty_writes_dirty_files() {
+    let repo = git_repo_with(&[("tick.rs", TICK)]);
+    let edited = format!("// work in progress\n{TICK}");
+    write(repo.path(), "tick.rs", &edited);
+    let output = lockfix(repo.path(), &["--apply", "--allow-dirty"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        read(repo.path(), "tick.rs"),
+        format!("// work in progress\n{TICK_FIXED}")
+    );
+}
+
+#[test]
+fn dry_run_in_a_dirty_tree_is_fine() {
+    let repo = git_repo_with(&[("tick.rs", TICK)]);
+    write(repo.path(), "tick.rs", format!("{TICK}\n"));
+    assert_eq!(code(&lockfix(repo.path(), &[])), 1);
+}
+
+#[test]
+fn crlf_bom_and_missing_final_newline_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let crlf = |text: &str| text.trim_end_matches('\n').replace('\n', "\r\n");
+    let original = format!("\u{feff}{}", crlf(TICK));
+    write(dir.path(), "tick.rs", &original);
+
+    // The diff of a dry run carries the CRLFs and applies.
+    let output = lockfix(dir.path(), &["--format", "json"]);
+    let report = json(&output);
+    let diff = report["findings"][0]["fix"]["diff"]
+        .as_str()
+        .expect("a fix")
+        .to_owned();
+    assert!(diff.contains("\r\n"), "{diff:?}");
+    assert!(
+        diff.ends_with("}\n\\ No newline at end of file\n"),
+        "{diff:?}"
+    );
+    assert_eq!(report["findings"][0]["line"], 2);
+
+    let output = lockfix(dir.path(), &["--apply", "--allow-dirty"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let written = fs::read(dir.path().join("tick.rs")).unwrap();
+    assert_eq!(
+        String::from_utf8(written).unwrap(),
+        format!("\u{feff}{}", crlf(TICK_FIXED))
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn permissions_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tick.rs", TICK);
+    let path = dir.path().join("tick.rs");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+    assert_eq!(code(&lockfix(dir.path(), &["--apply", "--allow-dirty"])), 0);
+    assert_eq!(read(dir.path(), "tick.rs"), TICK_FIXED);
+    assert_eq!(
+        fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_file_is_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "real/tick.rs", TICK);
+    std::os::unix::fs::symlink(dir.path().join("real/tick.rs"), dir.path().join("link.rs"))
+        .unwrap();
+    let output = lockfix(dir.path(), &["--apply", "--allow-dirty", "link.rs"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(
+        fs::symlink_metadata(dir.path().join("link.rs"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(read(dir.path(), "real/tick.rs"), TICK_FIXED);
+}
+
+// Bad input.
+
+#[test]
+fn non_utf8_file_is_an_error_entry_and_the_run_continues() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "latin1.rs", b"// caf\xe9\nfn main() {}\n");
+    write(dir.path(), "tick.rs", TICK);
+    let output = lockfix(dir.path(), &["--format", "json"]);
+    assert_eq!(
+        code(&output),
+        1,
+        "per-file errors do not make the exit code 2"
+    );
+    let report = json(&output);
+    assert_eq!(report["files_scanned"], 2);
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{report:#}");
+    assert_eq!(errors[0]["path"], "latin1.rs");
+    assert!(
+        errors[0]["message"].as_str().unwrap().contains("UTF-8"),
+        "{report:#}"
+    );
+    assert_eq!(report["findings"][0]["path"], "tick.rs");
+
+    // Human output warns on standard error; a clean file next to it still exits 0.
+    fs::remove_file(dir.path().join("tick.rs")).unwrap();
+    let output = lockfix(dir.path(), &[]);
+    assert_eq!(code(&output), 0);
+    assert!(
+        stderr(&output).contains("warning: latin1.rs: not valid UTF-8"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_parser_panic_is_contained_to_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // An unterminated frontmatter: rust-analyzer 0.0.345's lexer panics on it.
+    write(dir.path(), "a_panics.rs", "---\n-");
+    write(dir.path(), "tick.rs", TICK);
+    let output = lockfix(dir.path(), &["--format", "json"]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(
+        !stderr(&output).contains("panicked at"),
+        "the panic message is silenced"
+    );
+    let report = json(&output);
+    assert_eq!(report["findings"][0]["path"], "tick.rs");
+    for error in report["errors"].as_array().unwrap() {
+        assert_eq!(error["path"], "a_panics.rs");
+        assert!(
+            error["message"].as_str().unwrap().contains("panicked"),
+            "{report:#}"
+        );
+    }
+}
+
+#[test]
+fn syntax_errors_are_reported_but_never_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = format!("{TICK}\nfn broken( {{\n");
+    write(dir.path(), "tick.rs", &broken);
+    let output = lockfix(dir.path(), &["--apply", "--allow-dirty"]);
+    assert_eq!(read(dir.path(), "tick.rs"), broken);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+}
+
+// Discovery.
+
+#[test]
+fn gitignore_is_honoured_outside_git_and_explicit_files_are_always_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".gitignore", "generated/\n");
+    write(dir.path(), "generated/tick.rs", TICK);
+    write(dir.path(), "src/lib.rs", CLEAN);
+    write(dir.path(), "notes.txt", "not rust");
+    let output = lockfix(dir.path(), &["--format", "json"]);
+    assert_eq!(code(&output), 0);
+    assert_eq!(json(&output)["files_scanned"], 1);
+
+    let output = lockfix(dir.path(), &["--format", "json", ".", "generated/tick.rs"]);
+    assert_eq!(code(&output), 1);
+    let report = json(&output);
+    assert_eq!(report["files_scanned"], 2);
+    assert_eq!(report["findings"][0]["path"], "generated/tick.rs");
+}
+
+#[test]
+fn ignore_and_select_choose_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tick.rs", TICK);
+    let output = lockfix(dir.path(), &["--ignore", "guard-across-await"]);
+    assert_eq!(code(&output), 0, "{}", stdout(&output));
+    let output = lockfix(dir.path(), &["--select", "guard-across-await"]);
+    assert_eq!(code(&output), 1);
+}
+
+#[test]
+fn output_is_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["b", "a", "c/d", "c/a"] {
+        write(dir.path(), &format!("{name}.rs"), TICK);
+    }
+    let first = stdout(&lockfix(dir.path(), &["--format", "json"]));
+    let report: Value = serde_json::from_str(&first).unwrap();
+    let paths: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["a.rs", "b.rs", "c/a.rs", "c/d.rs"]);
+    assert_eq!(stdout(&lockfix(dir.path(), &["--format", "json"])), first);
+}

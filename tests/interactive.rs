@@ -1,0 +1,160 @@
+//! `lockfix -i` driven through a real pseudo-terminal: single key presses, raw mode and all.
+#![cfg(unix)]
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use rexpect::process::wait::WaitStatus;
+use rexpect::session::{PtySession, spawn_command};
+
+const TICK: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
+    let g = m.lock().unwrap();
+    let n = g.len();
+    tokio::task::yield_now().await;
+    println!("{n}");
+}
+"#;
+
+const TICK_FIXED: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
+    let n = {
+        let g = m.lock().unwrap();
+        g.len()
+    };
+    tokio::task::yield_now().await;
+    println!("{n}");
+}
+"#;
+
+const PROMPT: &str = "Apply this fix? [y,n,a,d,q,?]";
+
+fn spawn(dir: &Path, args: &[&str]) -> PtySession {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lockfix"));
+    command
+        .args(["-i", "--allow-dirty"])
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1");
+    spawn_command(command, Some(20_000)).expect("lockfix starts in a pty")
+}
+
+/// Waits for the end of the session and returns the exit code.
+fn finish(mut session: PtySession) -> i32 {
+    session.exp_eof().expect("lockfix exits");
+    match session.process.wait().expect("exit status") {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("lockfix did not exit normally: {other:?}"),
+    }
+}
+
+fn write_files(dir: &Path, names: &[&str]) {
+    for name in names {
+        fs::write(
+            dir.join(name),
+            TICK.replace("tick", name.trim_end_matches(".rs")),
+        )
+        .unwrap();
+    }
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    fs::read_to_string(dir.join(name)).unwrap()
+}
+
+#[test]
+fn yes_applies_and_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("tick.rs"), TICK).unwrap();
+    let mut session = spawn(dir.path(), &[]);
+    session
+        .exp_string("guard-across-await (safe fix) tick.rs:2:")
+        .unwrap();
+    session
+        .exp_string("+        let g = m.lock().unwrap();")
+        .unwrap();
+    session.exp_string(PROMPT).unwrap();
+    session.send("y").unwrap();
+    session.flush().unwrap();
+    assert_eq!(finish(session), 0);
+    assert_eq!(read(dir.path(), "tick.rs"), TICK_FIXED);
+}
+
+#[test]
+fn help_then_no_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("tick.rs"), TICK).unwrap();
+    let mut session = spawn(dir.path(), &[]);
+    session.exp_string(PROMPT).unwrap();
+    session.send("?").unwrap();
+    session.flush().unwrap();
+    session
+        .exp_string("d - skip the remaining fixes in this file")
+        .unwrap();
+    session.exp_string(PROMPT).unwrap();
+    session.send("n").unwrap();
+    session.flush().unwrap();
+    assert_eq!(finish(session), 1, "the declined finding remains");
+    assert_eq!(read(dir.path(), "tick.rs"), TICK);
+}
+
+#[test]
+fn quit_keeps_what_was_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), &["a.rs", "b.rs", "c.rs"]);
+    let mut session = spawn(dir.path(), &[]);
+    session.exp_string("a.rs:2:").unwrap();
+    session.exp_string(PROMPT).unwrap();
+    session.send("y").unwrap();
+    session.flush().unwrap();
+    session.exp_string("b.rs:2:").unwrap();
+    session.exp_string(PROMPT).unwrap();
+    session.send("q").unwrap();
+    session.flush().unwrap();
+    assert_eq!(finish(session), 1, "b.rs and c.rs still have findings");
+    assert_eq!(read(dir.path(), "a.rs"), TICK_FIXED.replace("tick", "a"));
+    assert_eq!(read(dir.path(), "b.rs"), TICK.replace("tick", "b"));
+    assert_eq!(read(dir.path(), "c.rs"), TICK.replace("tick", "c"));
+}
+
+#[test]
+fn all_applies_everything_that_remains() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), &["a.rs", "b.rs"]);
+    let mut session = spawn(dir.path(), &[]);
+    session.exp_string(PROMPT).unwrap();
+    session.send("a").unwrap();
+    session.flush().unwrap();
+    assert_eq!(finish(session), 0);
+    assert_eq!(read(dir.path(), "a.rs"), TICK_FIXED.replace("tick", "a"));
+    assert_eq!(read(dir.path(), "b.rs"), TICK_FIXED.replace("tick", "b"));
+}
+
+#[test]
+fn ctrl_c_aborts_without_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), &["a.rs", "b.rs"]);
+    let mut session = spawn(dir.path(), &[]);
+    session.exp_string(PROMPT).unwrap();
+    session.send("y").unwrap();
+    session.flush().unwrap();
+    session.exp_string("b.rs:2:").unwrap();
+    session.exp_string(PROMPT).unwrap();
+    session.send_control('c').unwrap();
+    assert_eq!(finish(session), 2);
+    assert_eq!(read(dir.path(), "a.rs"), TICK.replace("tick", "a"));
+}
+
+#[test]
+fn dirty_files_are_refused_before_asking() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("tick.rs"), TICK).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lockfix"));
+    command
+        .arg("-i")
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1");
+    let mut session = spawn_command(command, Some(20_000)).unwrap();
+    session.exp_string("not inside a git repository").unwrap();
+    assert_eq!(finish(session), 2);
+    assert_eq!(read(dir.path(), "tick.rs"), TICK);
+}
