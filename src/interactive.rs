@@ -237,8 +237,8 @@ mod tests {
         }
     }
 
-    fn scripted(keys: &[Key]) -> Prompter {
-        let mut keys = keys.to_vec().into_iter();
+    fn scripted(keys: Vec<Key>) -> Prompter {
+        let mut keys = keys.into_iter();
         Prompter::new(
             Box::new(move || Ok(keys.next().unwrap_or(Key::Abort))),
             Box::new(io::sink()),
@@ -247,7 +247,7 @@ mod tests {
 
     #[test]
     fn answers_map_to_decisions() {
-        let mut prompter = scripted(&[Key::Help, Key::Yes, Key::No, Key::SkipFile]);
+        let mut prompter = scripted(vec![Key::Help, Key::Yes, Key::No, Key::SkipFile]);
         assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Apply);
         assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Skip);
         assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Stop);
@@ -256,11 +256,11 @@ mod tests {
 
     #[test]
     fn all_and_quit_are_remembered() {
-        let mut prompter = scripted(&[Key::All]);
+        let mut prompter = scripted(vec![Key::All]);
         for _ in 0..3 {
             assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Apply);
         }
-        let mut prompter = scripted(&[Key::Quit]);
+        let mut prompter = scripted(vec![Key::Quit]);
         assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Stop);
         assert!(prompter.quit_requested() && !prompter.aborted());
         assert_eq!(prompter.decide("b.rs", "x\n", &finding()), Decision::Stop);

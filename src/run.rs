@@ -48,7 +48,7 @@ impl fmt::Display for RunError {
                 let noun = if paths.len() == 1 { "path" } else { "paths" };
                 write!(f, "{noun} not found: {}", paths.join(", "))
             }
-            RunError::Refused(refusal) => write!(f, "nothing was written: {refusal}"),
+            RunError::Refused(refusal) => write!(f, "{refusal}"),
             RunError::Aborted => write!(f, "aborted; nothing was written"),
         }
     }

@@ -394,7 +394,7 @@ fn apply_writes_the_fix_and_exits_0() {
     assert_eq!(code(&output), 0, "{}{}", stdout(&output), stderr(&output));
     assert_eq!(read(dir.path(), "tick.rs"), TICK_FIXED);
     assert!(
-        stdout(&output).ends_with("no findings remain\n"),
+        stdout(&output).ends_with("\napplied 1 fix to 1 file; what remains:\nno findings\n"),
         "{}",
         stdout(&output)
     );

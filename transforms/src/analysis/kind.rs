@@ -192,6 +192,11 @@ impl KindIndex {
             }
             let Some(last) = path.segment().and_then(|s| s.name_ref()) else { continue };
             let last = last.text().to_string();
+            // `use tokio::sync::RwLock as AsyncRwLock;` makes `AsyncRwLock` a lock type.
+            let last = match self.imports.get(&last) {
+                Some(full) => full.rsplit("::").next().unwrap_or_default().to_string(),
+                None => last,
+            };
             if NOT_LOCK_TYPES.contains(&last.as_str()) {
                 return Some(Declared::NotALock);
             }
@@ -225,6 +230,7 @@ impl KindIndex {
 
     fn resolve_lock_path(&self, path: &ast::Path, last: &str) -> LockKind {
         let text = path_text(path);
+        let last = if text.contains("::") { last } else { text.as_str() };
         let first = text.split("::").next().unwrap_or_default();
         let expanded = if text.contains("::") {
             match self.imports.get(first) {

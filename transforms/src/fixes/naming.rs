@@ -59,7 +59,7 @@ fn describe(expr: &ast::Expr) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ra_ap_syntax::{Edition, SourceFile};
+    use ra_ap_syntax::{AstNode, Edition, SourceFile};
 
     fn name(expr: &str) -> String {
         let src = format!("fn f() {{ let _ = {expr}; }}");
