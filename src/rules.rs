@@ -4,7 +4,7 @@ use lockfix_transforms::{RuleId, implemented_rules};
 
 /// Parses a rule id, suggesting the nearest valid one when it is unknown.
 pub fn parse_rule_id(id: &str) -> Result<RuleId, String> {
-    RuleId::from_str(id).ok_or_else(|| {
+    RuleId::from_id(id).ok_or_else(|| {
         let valid: Vec<&str> = RuleId::ALL.iter().map(|rule| rule.as_str()).collect();
         format!(
             "unknown rule `{id}`; did you mean `{}`? (valid rules: {})",

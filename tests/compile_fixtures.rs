@@ -23,12 +23,21 @@ fn fixtures_compile_before_and_after_fixing() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compile-check/Cargo.toml");
     let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/compile-check");
     let output = Command::new(env!("CARGO"))
-        .args(["check", "--quiet", "--message-format", "short", "--manifest-path"])
+        .args([
+            "check",
+            "--quiet",
+            "--message-format",
+            "short",
+            "--manifest-path",
+        ])
         .arg(&manifest)
         .env("CARGO_TARGET_DIR", &target)
         .env("LOCKFIX_FIXTURE_DIR", dir.path())
         .output()
         .expect("cargo runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "fixtures or their fixed versions do not compile:\n{stderr}");
+    assert!(
+        output.status.success(),
+        "fixtures or their fixed versions do not compile:\n{stderr}"
+    );
 }

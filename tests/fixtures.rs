@@ -31,7 +31,11 @@ fn expected(text: &str) -> BTreeSet<(usize, String, String)> {
         .filter_map(|(i, line)| {
             let annotation = line.split("//~").nth(1)?;
             let mut words = annotation.split_whitespace();
-            Some((i + 1, words.next()?.to_string(), words.next().unwrap_or("").to_string()))
+            Some((
+                i + 1,
+                words.next()?.to_string(),
+                words.next().unwrap_or("").to_string(),
+            ))
         })
         .collect()
 }
@@ -40,15 +44,31 @@ fn render(text: &str, findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
         let line = line_of(text, f.range.start);
-        let _ = writeln!(out, "{line}: {} [{}] {}", f.severity.as_str(), f.rule, f.message);
+        let _ = writeln!(
+            out,
+            "{line}: {} [{}] {}",
+            f.severity.as_str(),
+            f.rule,
+            f.message
+        );
         for label in &f.labels {
-            let _ = writeln!(out, "    {}: {}", line_of(text, label.range.start), label.message);
+            let _ = writeln!(
+                out,
+                "    {}: {}",
+                line_of(text, label.range.start),
+                label.message
+            );
         }
         if let Some(help) = &f.help {
             let _ = writeln!(out, "    help: {help}");
         }
         if let Some(fix) = &f.fix {
-            let _ = writeln!(out, "    fix ({}): {}", fix.applicability.as_str(), fix.title);
+            let _ = writeln!(
+                out,
+                "    fix ({}): {}",
+                fix.applicability.as_str(),
+                fix.title
+            );
         }
     }
     out
@@ -67,7 +87,13 @@ fn fixtures_match_annotations_fix_cleanly_and_snapshot() {
             .initial
             .findings
             .iter()
-            .map(|f| (line_of(text, f.range.start), f.rule.to_string(), kind_of(f).to_string()))
+            .map(|f| {
+                (
+                    line_of(text, f.range.start),
+                    f.rule.to_string(),
+                    kind_of(f).to_string(),
+                )
+            })
             .collect();
         let wanted = expected(text);
         if found != wanted {
@@ -79,14 +105,24 @@ fn fixtures_match_annotations_fix_cleanly_and_snapshot() {
             ));
         }
         if !outcome.dropped.is_empty() {
-            failures.push(format!("{}: fixes dropped: {:?}", fixture.path.display(), outcome.dropped));
+            failures.push(format!(
+                "{}: fixes dropped: {:?}",
+                fixture.path.display(),
+                outcome.dropped
+            ));
         }
         if !outcome.converged {
-            failures.push(format!("{}: fixes did not converge", fixture.path.display()));
+            failures.push(format!(
+                "{}: fixes did not converge",
+                fixture.path.display()
+            ));
         }
         let errors_before = syntax_error_count(text, fixture.edition);
         if syntax_error_count(&outcome.text, fixture.edition) > errors_before {
-            failures.push(format!("{}: fixed text does not parse", fixture.path.display()));
+            failures.push(format!(
+                "{}: fixed text does not parse",
+                fixture.path.display()
+            ));
         }
         let second = common::fix_all(&outcome.text, fixture.edition);
         if second.changed() {
@@ -106,8 +142,16 @@ fn fixtures_match_annotations_fix_cleanly_and_snapshot() {
         let snapshot = format!(
             "{}\n--- fixed with --unsafe-fixes ---\n{}\n--- remaining after fixing ---\n{}",
             render(text, &outcome.initial.findings),
-            if diff.is_empty() { "(no change)\n".to_string() } else { diff },
-            if remaining.is_empty() { "(none)\n".to_string() } else { remaining }
+            if diff.is_empty() {
+                "(no change)\n".to_string()
+            } else {
+                diff
+            },
+            if remaining.is_empty() {
+                "(none)\n".to_string()
+            } else {
+                remaining
+            }
         );
         insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(fixture.name.clone(), snapshot);

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use lockfix_transforms::rule_docs;
 
-const TABLE_START: &str = "<!-- rules:start (generated from the transforms' docs; tests/tidy.rs checks it) -->";
+const TABLE_START: &str =
+    "<!-- rules:start (generated from the transforms' docs; tests/tidy.rs checks it) -->";
 const TABLE_END: &str = "<!-- rules:end -->";
 
 fn root() -> &'static Path {
@@ -23,11 +24,20 @@ fn rule_table() -> String {
 #[test]
 fn readme_rule_table_is_current() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
-    let start = readme.find(TABLE_START).expect("README has the rules:start marker") + TABLE_START.len();
-    let end = readme.find(TABLE_END).expect("README has the rules:end marker");
+    let start = readme
+        .find(TABLE_START)
+        .expect("README has the rules:start marker")
+        + TABLE_START.len();
+    let end = readme
+        .find(TABLE_END)
+        .expect("README has the rules:end marker");
     let current = readme[start..end].trim();
     let expected = rule_table();
-    assert_eq!(current, expected.trim(), "README rule table is stale; replace it with:\n{expected}");
+    assert_eq!(
+        current,
+        expected.trim(),
+        "README rule table is stale; replace it with:\n{expected}"
+    );
 }
 
 #[test]
@@ -40,11 +50,27 @@ fn every_transform_has_fixtures_and_snapshots() {
             .flatten()
             .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
             .collect();
-        assert!(!fixtures.is_empty(), "{} has no fixtures in {}", doc.id, dir.display());
+        assert!(
+            !fixtures.is_empty(),
+            "{} has no fixtures in {}",
+            doc.id,
+            dir.display()
+        );
         for fixture in fixtures {
-            let stem = fixture.path().file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-            let snapshot = root().join("tests/snapshots").join(format!("{folder}__{stem}.snap"));
-            assert!(snapshot.exists(), "fixture {} has no snapshot {}", fixture.path().display(), snapshot.display());
+            let stem = fixture
+                .path()
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let snapshot = root()
+                .join("tests/snapshots")
+                .join(format!("{folder}__{stem}.snap"));
+            assert!(
+                snapshot.exists(),
+                "fixture {} has no snapshot {}",
+                fixture.path().display(),
+                snapshot.display()
+            );
         }
     }
 }
@@ -52,8 +78,19 @@ fn every_transform_has_fixtures_and_snapshots() {
 #[test]
 fn every_rule_documents_the_expected_sections() {
     for doc in rule_docs() {
-        for section in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety", "## Known problems"] {
-            assert!(doc.explanation.contains(section), "{}'s docs lack `{section}`", doc.id);
+        for section in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+            "## Fix safety",
+            "## Known problems",
+        ] {
+            assert!(
+                doc.explanation.contains(section),
+                "{}'s docs lack `{section}`",
+                doc.id
+            );
         }
     }
 }

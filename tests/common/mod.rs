@@ -21,11 +21,17 @@ pub struct Fixture {
 pub fn fixtures() -> Vec<Fixture> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("transforms/fixtures");
     let mut paths = Vec::new();
-    for rule_dir in std::fs::read_dir(&root).expect("transforms/fixtures exists").flatten() {
+    for rule_dir in std::fs::read_dir(&root)
+        .expect("transforms/fixtures exists")
+        .flatten()
+    {
         if !rule_dir.path().is_dir() {
             continue;
         }
-        for file in std::fs::read_dir(rule_dir.path()).expect("readable fixture folder").flatten() {
+        for file in std::fs::read_dir(rule_dir.path())
+            .expect("readable fixture folder")
+            .flatten()
+        {
             if file.path().extension().is_some_and(|e| e == "rs") {
                 paths.push(file.path());
             }
@@ -36,18 +42,29 @@ pub fn fixtures() -> Vec<Fixture> {
         .into_iter()
         .map(|path| {
             let text = std::fs::read_to_string(&path).expect("fixtures are UTF-8");
-            let header: Vec<&str> =
-                text.lines().take_while(|l| l.starts_with("// lockfix-fixture:")).collect();
+            let header: Vec<&str> = text
+                .lines()
+                .take_while(|l| l.starts_with("// lockfix-fixture:"))
+                .collect();
             let edition = if header.iter().any(|l| l.contains("edition=2024")) {
                 Edition::Edition2024
             } else {
                 Edition::Edition2021
             };
             let compiles = !header.iter().any(|l| l.contains("no-compile"));
-            let rule = path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string());
+            let rule = path
+                .parent()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().to_string());
             let stem = path.file_stem().map(|n| n.to_string_lossy().to_string());
             let name = format!("{}__{}", rule.unwrap_or_default(), stem.unwrap_or_default());
-            Fixture { path, name, text, edition, compiles }
+            Fixture {
+                path,
+                name,
+                text,
+                edition,
+                compiles,
+            }
         })
         .collect()
 }

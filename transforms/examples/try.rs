@@ -7,9 +7,17 @@ fn main() {
     let analysis = analyze(&text, &Options::all_rules(Edition::Edition2021));
     for f in &analysis.findings {
         let line = text[..f.range.start].lines().count().max(1);
-        println!("--- {}:{} {:?} {}\n    help: {:?}", f.rule, line, f.severity, f.message, f.help);
+        println!(
+            "--- {}:{} {:?} {}\n    help: {:?}",
+            f.rule, line, f.severity, f.message, f.help
+        );
         if let Some(fix) = &f.fix {
-            println!("    fix ({:?}): {}\n{}", fix.applicability, fix.title, fix.apply(&text));
+            println!(
+                "    fix ({:?}): {}\n{}",
+                fix.applicability,
+                fix.title,
+                fix.apply(&text)
+            );
         }
     }
 }

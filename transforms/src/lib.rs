@@ -24,7 +24,10 @@ pub struct Options {
 impl Options {
     /// Every implemented rule, for the given edition.
     pub fn all_rules(edition: Edition) -> Options {
-        Options { edition, rules: implemented_rules() }
+        Options {
+            edition,
+            rules: implemented_rules(),
+        }
     }
 }
 
@@ -53,20 +56,30 @@ pub fn analyze(source: &str, options: &Options) -> FileAnalysis {
     let tree = parse.tree();
     let file = tree.syntax();
     let scopes = analysis::LockScopes::compute(file, options.edition);
-    let ctx = rules::Context { text: source, file, edition: options.edition, scopes: &scopes };
+    let ctx = rules::Context {
+        text: source,
+        file,
+        edition: options.edition,
+        scopes: &scopes,
+    };
     let mut findings = Vec::new();
     for transform in rules::REGISTRY {
         if options.rules.contains(&transform.doc.id) {
             (transform.check)(&ctx, &mut findings);
         }
     }
-    findings.sort_by(|a, b| (a.range.start, a.rule).cmp(&(b.range.start, b.rule)));
-    FileAnalysis { findings, syntax_errors }
+    findings.sort_by_key(|a| (a.range.start, a.rule));
+    FileAnalysis {
+        findings,
+        syntax_errors,
+    }
 }
 
 /// Number of parse errors in `source`: a fix must never increase it.
 pub fn syntax_error_count(source: &str, edition: Edition) -> usize {
-    ra_ap_syntax::SourceFile::parse(source, edition).errors().len()
+    ra_ap_syntax::SourceFile::parse(source, edition)
+        .errors()
+        .len()
 }
 
 /// The rules this build implements.

@@ -141,7 +141,7 @@ impl RuleId {
         }
     }
 
-    pub fn from_str(id: &str) -> Option<RuleId> {
+    pub fn from_id(id: &str) -> Option<RuleId> {
         RuleId::ALL.into_iter().find(|r| r.as_str() == id)
     }
 }

@@ -29,7 +29,10 @@ pub enum LockKind {
 impl LockKind {
     /// Async locks park the task, not the thread, while waiting.
     pub fn is_async(self) -> bool {
-        matches!(self, LockKind::Tokio | LockKind::AsyncLock | LockKind::Futures | LockKind::UnknownAsync)
+        matches!(
+            self,
+            LockKind::Tokio | LockKind::AsyncLock | LockKind::Futures | LockKind::UnknownAsync
+        )
     }
 
     pub fn describe(self) -> &'static str {
@@ -63,8 +66,21 @@ pub struct KindIndex {
     by_name: HashMap<String, Option<Declared>>,
 }
 
-const LOCK_TYPES: &[&str] = &["Mutex", "RwLock", "ReentrantMutex", "FairMutex", "OwnedMutex"];
-const NOT_LOCK_TYPES: &[&str] = &["Stdout", "Stdin", "Stderr", "StdoutLock", "StdinLock", "File"];
+const LOCK_TYPES: &[&str] = &[
+    "Mutex",
+    "RwLock",
+    "ReentrantMutex",
+    "FairMutex",
+    "OwnedMutex",
+];
+const NOT_LOCK_TYPES: &[&str] = &[
+    "Stdout",
+    "Stdin",
+    "Stderr",
+    "StdoutLock",
+    "StdinLock",
+    "File",
+];
 
 impl KindIndex {
     pub fn build(file: &SyntaxNode) -> KindIndex {
@@ -79,11 +95,11 @@ impl KindIndex {
                     index.declare(name.text(), declared);
                 }
             } else if let Some(param) = ast::Param::cast(node.clone()) {
-                if let (Some(ast::Pat::IdentPat(pat)), Some(ty)) = (param.pat(), param.ty()) {
-                    if let Some(name) = pat.name() {
-                        let declared = index.classify_type(ty.syntax());
-                        index.declare(name.text(), declared);
-                    }
+                if let (Some(ast::Pat::IdentPat(pat)), Some(ty)) = (param.pat(), param.ty())
+                    && let Some(name) = pat.name()
+                {
+                    let declared = index.classify_type(ty.syntax());
+                    index.declare(name.text(), declared);
                 }
             } else if let Some(stat) = ast::Static::cast(node.clone()) {
                 if let (Some(name), Some(ty)) = (stat.name(), stat.ty()) {
@@ -91,7 +107,9 @@ impl KindIndex {
                     index.declare(name.text(), declared);
                 }
             } else if let Some(let_stmt) = ast::LetStmt::cast(node.clone()) {
-                let Some(ast::Pat::IdentPat(pat)) = let_stmt.pat() else { continue };
+                let Some(ast::Pat::IdentPat(pat)) = let_stmt.pat() else {
+                    continue;
+                };
                 let Some(name) = pat.name() else { continue };
                 let declared = match (let_stmt.ty(), let_stmt.initializer()) {
                     (Some(ty), _) => index.classify_type(ty.syntax()),
@@ -137,7 +155,9 @@ impl KindIndex {
         let mut kinds = self
             .imports
             .iter()
-            .filter(|(alias, _)| LOCK_TYPES.iter().any(|t| alias.contains(t)) || alias.as_str() == "sync")
+            .filter(|(alias, _)| {
+                LOCK_TYPES.iter().any(|t| alias.contains(t)) || alias.as_str() == "sync"
+            })
             .filter_map(|(_, full)| crate_kind(full))
             .filter(|k| k.is_async());
         let first = kinds.next()?;
@@ -166,7 +186,12 @@ impl KindIndex {
         }
         let Some(path) = tree.path() else { return };
         let mut segments: Vec<String> = vec![path_text(&path)];
-        for ancestor in tree.syntax().ancestors().skip(1).filter_map(ast::UseTree::cast) {
+        for ancestor in tree
+            .syntax()
+            .ancestors()
+            .skip(1)
+            .filter_map(ast::UseTree::cast)
+        {
             if let Some(prefix) = ancestor.path() {
                 segments.push(path_text(&prefix));
             }
@@ -190,7 +215,9 @@ impl KindIndex {
             if path.syntax().parent().and_then(ast::Path::cast).is_some() {
                 continue;
             }
-            let Some(last) = path.segment().and_then(|s| s.name_ref()) else { continue };
+            let Some(last) = path.segment().and_then(|s| s.name_ref()) else {
+                continue;
+            };
             let last = last.text().to_string();
             // `use tokio::sync::RwLock as AsyncRwLock;` makes `AsyncRwLock` a lock type.
             let last = match self.imports.get(&last) {
@@ -213,10 +240,16 @@ impl KindIndex {
     /// Classify a constructor expression: `Arc::new(Mutex::new(..))`, `tokio::sync::RwLock::default()`.
     fn classify_constructor(&self, expr: &SyntaxNode) -> Option<Declared> {
         for call in expr.descendants().filter_map(ast::CallExpr::cast) {
-            let Some(ast::Expr::PathExpr(callee)) = call.expr() else { continue };
+            let Some(ast::Expr::PathExpr(callee)) = call.expr() else {
+                continue;
+            };
             let Some(path) = callee.path() else { continue };
-            let Some(type_path) = path.qualifier() else { continue };
-            let Some(last) = type_path.segment().and_then(|s| s.name_ref()) else { continue };
+            let Some(type_path) = path.qualifier() else {
+                continue;
+            };
+            let Some(last) = type_path.segment().and_then(|s| s.name_ref()) else {
+                continue;
+            };
             let last = last.text().to_string();
             if LOCK_TYPES.contains(&last.as_str()) {
                 return Some(Declared::Lock(self.resolve_lock_path(&type_path, &last)));
@@ -230,7 +263,11 @@ impl KindIndex {
 
     fn resolve_lock_path(&self, path: &ast::Path, last: &str) -> LockKind {
         let text = path_text(path);
-        let last = if text.contains("::") { last } else { text.as_str() };
+        let last = if text.contains("::") {
+            last
+        } else {
+            text.as_str()
+        };
         let first = text.split("::").next().unwrap_or_default();
         let expanded = if text.contains("::") {
             match self.imports.get(first) {
@@ -246,7 +283,11 @@ impl KindIndex {
 
 /// The crate a full path belongs to, for lock types.
 fn crate_kind(full: &str) -> Option<LockKind> {
-    let first = full.trim_start_matches("::").split("::").next().unwrap_or_default();
+    let first = full
+        .trim_start_matches("::")
+        .split("::")
+        .next()
+        .unwrap_or_default();
     match first {
         "std" | "core" | "alloc" => Some(LockKind::Std),
         "parking_lot" | "lock_api" => Some(LockKind::ParkingLot),
@@ -305,6 +346,10 @@ mod tests {
              fn g() { let x = tokio::sync::Mutex::new(1); }",
         );
         assert_eq!(idx.lookup("m"), Some(LockKind::Tokio));
-        assert_eq!(idx.lookup("x"), None, "conflicting declarations give no answer");
+        assert_eq!(
+            idx.lookup("x"),
+            None,
+            "conflicting declarations give no answer"
+        );
     }
 }

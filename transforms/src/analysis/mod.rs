@@ -40,9 +40,18 @@ impl AccessMode {
 #[derive(Debug, Clone)]
 pub enum Holder {
     /// `let g = m.lock().unwrap();` — alive until the end of the block or a `drop(g)`.
-    Let { stmt: ast::LetStmt, pat: ast::IdentPat, list: ast::StmtList, index: usize },
+    Let {
+        stmt: ast::LetStmt,
+        pat: ast::IdentPat,
+        list: ast::StmtList,
+        index: usize,
+    },
     /// `if let Ok(g) = m.write() { … }` — alive in the then-branch.
-    IfLet { if_expr: ast::IfExpr, pat: ast::IdentPat, then_branch: ast::BlockExpr },
+    IfLet {
+        if_expr: ast::IfExpr,
+        pat: ast::IdentPat,
+        then_branch: ast::BlockExpr,
+    },
     /// Part of a larger expression: alive until the end of its temporary scope.
     Temporary,
     /// `let _ = m.lock();`: released at once.
@@ -86,16 +95,25 @@ impl Guard {
         match &self.holder {
             Holder::Let { stmt, .. } => {
                 let start = stmt.syntax().text_range().start();
-                TextRange::new(start, self.guard_expr.syntax().text_range().end().max(start))
+                TextRange::new(
+                    start,
+                    self.guard_expr.syntax().text_range().end().max(start),
+                )
             }
             Holder::IfLet { if_expr, .. } => {
                 let start = if_expr.syntax().text_range().start();
-                TextRange::new(start, self.guard_expr.syntax().text_range().end().max(start))
+                TextRange::new(
+                    start,
+                    self.guard_expr.syntax().text_range().end().max(start),
+                )
             }
             // From the method name, so that a chain split over lines points at its `.lock()` line.
             _ => {
                 let call = self.call.syntax().text_range();
-                let start = self.call.name_ref().map_or(call.start(), |n| n.syntax().text_range().start());
+                let start = self
+                    .call
+                    .name_ref()
+                    .map_or(call.start(), |n| n.syntax().text_range().start());
                 TextRange::new(start, call.end())
             }
         }
@@ -105,14 +123,21 @@ impl Guard {
     /// that binds the same name shadows the guard: mentions after it are of the new binding (the
     /// guard itself stays alive, unused, until the block ends).
     pub fn uses(&self, file: &SyntaxNode) -> Vec<TextRange> {
-        let Some(name) = self.name() else { return Vec::new() };
+        let Some(name) = self.name() else {
+            return Vec::new();
+        };
         let mut visible = self.live;
         if let Holder::Let { list, index, .. } = &self.holder {
-            let shadowing = syntax::block_items(list).into_iter().skip(index + 1).find_map(|item| {
-                let stmt = ast::LetStmt::cast(item)?;
-                let binds = syntax::pattern_bindings(&stmt.pat()?).iter().any(|p| syntax::ident_name(p) == name);
-                binds.then(|| stmt.syntax().text_range().end())
-            });
+            let shadowing = syntax::block_items(list)
+                .into_iter()
+                .skip(index + 1)
+                .find_map(|item| {
+                    let stmt = ast::LetStmt::cast(item)?;
+                    let binds = syntax::pattern_bindings(&stmt.pat()?)
+                        .iter()
+                        .any(|p| syntax::ident_name(p) == name);
+                    binds.then(|| stmt.syntax().text_range().end())
+                });
             if let Some(end) = shadowing {
                 visible = TextRange::new(visible.start(), end.max(visible.start()));
             }
@@ -164,7 +189,14 @@ const UNWRAPPERS: &[&str] = &[
 ];
 
 /// The first `.read()`/`.lock()` of these receivers is I/O, not a lock.
-const NOT_LOCK_RECEIVERS: &[&str] = &["stdout", "stdin", "stderr", "io::stdout", "io::stdin", "io::stderr"];
+const NOT_LOCK_RECEIVERS: &[&str] = &[
+    "stdout",
+    "stdin",
+    "stderr",
+    "io::stdout",
+    "io::stdin",
+    "io::stderr",
+];
 
 impl LockScopes {
     pub fn compute(file: &SyntaxNode, edition: Edition) -> LockScopes {
@@ -181,12 +213,20 @@ impl LockScopes {
 fn acquisition(call: &ast::MethodCallExpr, kinds: &KindIndex, edition: Edition) -> Option<Guard> {
     let method = call.name_ref()?.text().to_string();
     let mode = LOCK_METHODS.iter().find(|(m, _)| *m == method)?.1;
-    if call.arg_list().is_none_or(|args| args.args().next().is_some()) {
+    if call
+        .arg_list()
+        .is_none_or(|args| args.args().next().is_some())
+    {
         return None;
     }
     let receiver = call.receiver()?;
-    let lock_path: String =
-        receiver.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect();
+    let lock_path: String = receiver
+        .syntax()
+        .text()
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     let lock_name = receiver_name(&receiver);
     if is_not_a_lock(&receiver, &lock_name, kinds) {
         return None;
@@ -228,7 +268,10 @@ fn receiver_name(receiver: &ast::Expr) -> String {
     loop {
         match &expr {
             ast::Expr::FieldExpr(f) => {
-                return f.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+                return f
+                    .name_ref()
+                    .map(|n| n.text().to_string())
+                    .unwrap_or_default();
             }
             ast::Expr::PathExpr(p) => {
                 return p
@@ -240,7 +283,8 @@ fn receiver_name(receiver: &ast::Expr) -> String {
             }
             // `self.inner.clone().lock()`, `lock.as_ref().read()`: look through.
             ast::Expr::MethodCallExpr(m)
-                if m.name_ref().is_some_and(|n| matches!(n.text(), "clone" | "as_ref" | "deref")) =>
+                if m.name_ref()
+                    .is_some_and(|n| matches!(n.text(), "clone" | "as_ref" | "deref")) =>
             {
                 match m.receiver() {
                     Some(r) => expr = syntax::strip_wrappers(&r),
@@ -248,7 +292,10 @@ fn receiver_name(receiver: &ast::Expr) -> String {
                 }
             }
             ast::Expr::MethodCallExpr(m) => {
-                return m.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+                return m
+                    .name_ref()
+                    .map(|n| n.text().to_string())
+                    .unwrap_or_default();
             }
             ast::Expr::CallExpr(c) => {
                 return c
@@ -271,30 +318,54 @@ fn is_not_a_lock(receiver: &ast::Expr, name: &str, kinds: &KindIndex) -> bool {
     }
     let text = receiver.syntax().text().to_string();
     let callee = text.trim_end_matches("()");
-    NOT_LOCK_RECEIVERS.iter().any(|r| callee == *r || callee.ends_with(&format!("::{r}")))
+    NOT_LOCK_RECEIVERS
+        .iter()
+        .any(|r| callee == *r || callee.ends_with(&format!("::{r}")))
 }
 
 /// `m.read().map(|g| g.clone())`: the guard moves into the closure and is dropped when it returns,
 /// so no guard outlives the call (a lockfix snapshot fix writes exactly this).
 fn consumed_by_closure(guard_expr: &ast::Expr) -> bool {
-    let Some(call) = guard_expr.syntax().parent().and_then(ast::MethodCallExpr::cast) else { return false };
-    let is_receiver = call.receiver().is_some_and(|r| r.syntax() == guard_expr.syntax());
-    let consumes = call.name_ref().is_some_and(|n| matches!(n.text(), "map" | "and_then" | "map_or" | "map_or_else"));
-    let closure = call.arg_list().and_then(|a| a.args().last()).and_then(|a| match a {
-        ast::Expr::ClosureExpr(c) => Some(c),
-        _ => None,
-    });
+    let Some(call) = guard_expr
+        .syntax()
+        .parent()
+        .and_then(ast::MethodCallExpr::cast)
+    else {
+        return false;
+    };
+    let is_receiver = call
+        .receiver()
+        .is_some_and(|r| r.syntax() == guard_expr.syntax());
+    let consumes = call
+        .name_ref()
+        .is_some_and(|n| matches!(n.text(), "map" | "and_then" | "map_or" | "map_or_else"));
+    let closure = call
+        .arg_list()
+        .and_then(|a| a.args().last())
+        .and_then(|a| match a {
+            ast::Expr::ClosureExpr(c) => Some(c),
+            _ => None,
+        });
     let Some(closure) = closure else { return false };
     // `.map(|g| g)` hands the guard back.
     let returns_param = closure.body().is_some_and(|b| {
-        closure.param_list().and_then(|p| p.params().next()).is_some_and(|p| p.syntax().text() == b.syntax().text())
+        closure
+            .param_list()
+            .and_then(|p| p.params().next())
+            .is_some_and(|p| p.syntax().text() == b.syntax().text())
     });
     is_receiver && consumes && !returns_param
 }
 
 fn passed_on(expr: &ast::Expr) -> bool {
     expr.syntax().parent().is_some_and(|p| {
-        matches!(p.kind(), SyntaxKind::ARG_LIST | SyntaxKind::RETURN_EXPR | SyntaxKind::TUPLE_EXPR | SyntaxKind::STMT_LIST)
+        matches!(
+            p.kind(),
+            SyntaxKind::ARG_LIST
+                | SyntaxKind::RETURN_EXPR
+                | SyntaxKind::TUPLE_EXPR
+                | SyntaxKind::STMT_LIST
+        )
     })
 }
 
@@ -305,7 +376,9 @@ fn unwrap_chain(call: &ast::MethodCallExpr) -> (ast::Expr, bool, bool) {
     let mut awaited = false;
     let mut unwrapped = false;
     loop {
-        let Some(parent) = current.syntax().parent() else { break };
+        let Some(parent) = current.syntax().parent() else {
+            break;
+        };
         let next = match parent.kind() {
             SyntaxKind::AWAIT_EXPR if !awaited && !unwrapped => {
                 awaited = true;
@@ -337,14 +410,22 @@ fn unwrap_chain(call: &ast::MethodCallExpr) -> (ast::Expr, bool, bool) {
     (current, awaited, unwrapped)
 }
 
-fn infer_kind(kinds: &KindIndex, name: &str, method: &str, awaited: bool, unwrapped: bool) -> Option<LockKind> {
+fn infer_kind(
+    kinds: &KindIndex,
+    name: &str,
+    method: &str,
+    awaited: bool,
+    unwrapped: bool,
+) -> Option<LockKind> {
     let declared = kinds.lookup(name);
     if awaited {
         // Only an async lock's acquisition is awaited; a declaration saying otherwise is about a
         // different value with the same name.
         return Some(match declared {
             Some(k) if k.is_async() => k,
-            _ => kinds.imported_async_kind().unwrap_or(LockKind::UnknownAsync),
+            _ => kinds
+                .imported_async_kind()
+                .unwrap_or(LockKind::UnknownAsync),
         });
     }
     if let Some(kind) = declared {
@@ -361,7 +442,11 @@ fn infer_kind(kinds: &KindIndex, name: &str, method: &str, awaited: bool, unwrap
     }
     if unwrapped {
         // A `Result` from a no-argument `lock()`/`read()`/`write()`: std's poisoning API.
-        return Some(if method.starts_with("try_") { LockKind::Unknown } else { LockKind::Std });
+        return Some(if method.starts_with("try_") {
+            LockKind::Unknown
+        } else {
+            LockKind::Std
+        });
     }
     // A bare `lock()` on an undeclared receiver is most likely parking_lot; bare `read()`/`write()`
     // without evidence are too often raw-pointer or I/O calls to count.
@@ -370,7 +455,9 @@ fn infer_kind(kinds: &KindIndex, name: &str, method: &str, awaited: bool, unwrap
 
 /// Decide where the guard value goes.
 fn holder_of(guard_expr: &ast::Expr) -> Holder {
-    let Some(parent) = guard_expr.syntax().parent() else { return Holder::Temporary };
+    let Some(parent) = guard_expr.syntax().parent() else {
+        return Holder::Temporary;
+    };
     if let Some(stmt) = ast::LetStmt::cast(parent.clone()) {
         if stmt.initializer().as_ref().map(|e| e.syntax()) != Some(guard_expr.syntax()) {
             return Holder::Temporary;
@@ -388,11 +475,19 @@ fn holder_of(guard_expr: &ast::Expr) -> Holder {
         // `if let Ok(g) = m.write()` / `if let Some(g) = m.try_lock()`.
         let if_expr = let_expr.syntax().parent().and_then(ast::IfExpr::cast);
         if let (Some(if_expr), Some(pat)) = (if_expr, let_expr.pat()) {
-            let bindings = pat.syntax().descendants().filter_map(ast::IdentPat::cast).collect::<Vec<_>>();
-            if let ([binding], Some(then_branch)) = (bindings.as_slice(), if_expr.then_branch()) {
-                if binding.ref_token().is_none() {
-                    return Holder::IfLet { if_expr: if_expr.clone(), pat: binding.clone(), then_branch };
-                }
+            let bindings = pat
+                .syntax()
+                .descendants()
+                .filter_map(ast::IdentPat::cast)
+                .collect::<Vec<_>>();
+            if let ([binding], Some(then_branch)) = (bindings.as_slice(), if_expr.then_branch())
+                && binding.ref_token().is_none()
+            {
+                return Holder::IfLet {
+                    if_expr: if_expr.clone(),
+                    pat: binding.clone(),
+                    then_branch,
+                };
             }
         }
     }
@@ -405,7 +500,11 @@ fn let_holder(stmt: ast::LetStmt) -> Holder {
         Some(ast::Pat::WildcardPat(_)) => return Holder::Discarded,
         Some(ast::Pat::IdentPat(pat)) => Some(pat),
         Some(ast::Pat::TupleStructPat(tuple)) => {
-            let bindings: Vec<_> = tuple.syntax().descendants().filter_map(ast::IdentPat::cast).collect();
+            let bindings: Vec<_> = tuple
+                .syntax()
+                .descendants()
+                .filter_map(ast::IdentPat::cast)
+                .collect();
             match bindings.as_slice() {
                 [only] => Some(only.clone()),
                 _ => None,
@@ -414,7 +513,12 @@ fn let_holder(stmt: ast::LetStmt) -> Holder {
         _ => None,
     };
     match (pat, syntax::as_block_item(stmt.syntax())) {
-        (Some(pat), Some((list, index))) if pat.ref_token().is_none() => Holder::Let { stmt, pat, list, index },
+        (Some(pat), Some((list, index))) if pat.ref_token().is_none() => Holder::Let {
+            stmt,
+            pat,
+            list,
+            index,
+        },
         _ => Holder::Temporary,
     }
 }
@@ -470,18 +574,16 @@ fn temporary_scope_end(node: &SyntaxNode, edition: Edition) -> TextSize {
                     return if is_let { ancestor.text_range().end() } else { child.text_range().end() };
                 }
             }
-            SyntaxKind::MATCH_ARM => {
+            SyntaxKind::MATCH_ARM
                 // Arm bodies and guards are terminating scopes.
-                if ast::Pat::cast(child.clone()).is_none() {
+                if ast::Pat::cast(child.clone()).is_none() => {
                     return child.text_range().end();
                 }
-            }
-            SyntaxKind::STMT_LIST => {
+            SyntaxKind::STMT_LIST
                 // `child` is the tail expression. Before 2024 its temporaries outlive the block.
-                if edition.at_least_2024() {
+                if edition.at_least_2024() => {
                     return ancestor.text_range().end();
                 }
-            }
             SyntaxKind::FN | SyntaxKind::CLOSURE_EXPR | SyntaxKind::CONST | SyntaxKind::STATIC => {
                 return ancestor.text_range().end();
             }
@@ -507,7 +609,9 @@ fn awaits_while_alive(guard: &Guard) -> Vec<ast::AwaitExpr> {
     root.descendants()
         .filter_map(ast::AwaitExpr::cast)
         .filter(|a| {
-            let Some(token) = a.await_token() else { return false };
+            let Some(token) = a.await_token() else {
+                return false;
+            };
             let at = token.text_range().start();
             guard.live.contains(at)
                 && syntax::enclosing_body(a.syntax()).as_ref() == Some(&guard.body)
@@ -522,10 +626,21 @@ fn drop_statements(root: &SyntaxNode, range: TextRange, name: &str) -> Vec<ast::
         .filter_map(ast::ExprStmt::cast)
         .filter(|s| range.contains_range(s.syntax().text_range()))
         .filter(|s| {
-            let Some(ast::Expr::CallExpr(call)) = s.expr() else { return false };
-            let callee = call.expr().map(|e| e.syntax().text().to_string()).unwrap_or_default();
-            let is_drop = matches!(callee.as_str(), "drop" | "mem::drop" | "std::mem::drop" | "core::mem::drop");
-            let args: Vec<_> = call.arg_list().map(|a| a.args().collect()).unwrap_or_default();
+            let Some(ast::Expr::CallExpr(call)) = s.expr() else {
+                return false;
+            };
+            let callee = call
+                .expr()
+                .map(|e| e.syntax().text().to_string())
+                .unwrap_or_default();
+            let is_drop = matches!(
+                callee.as_str(),
+                "drop" | "mem::drop" | "std::mem::drop" | "core::mem::drop"
+            );
+            let args: Vec<_> = call
+                .arg_list()
+                .map(|a| a.args().collect())
+                .unwrap_or_default();
             is_drop && args.len() == 1 && args[0].syntax().text() == name
         })
         .collect()
@@ -534,7 +649,9 @@ fn drop_statements(root: &SyntaxNode, range: TextRange, name: &str) -> Vec<ast::
 /// Whether the statement runs before `node` on every path: it is a statement of a block that
 /// contains `node`, and comes before it.
 fn dominates(stmt: &ast::ExprStmt, node: &SyntaxNode) -> bool {
-    let Some(list) = stmt.syntax().parent() else { return false };
+    let Some(list) = stmt.syntax().parent() else {
+        return false;
+    };
     list.text_range().contains_range(node.text_range())
         && stmt.syntax().text_range().end() <= node.text_range().start()
 }

@@ -8,7 +8,7 @@ use ra_ap_syntax::{
 /// The function, closure or async block whose execution `node` belongs to. Awaits and guards only
 /// interact inside one body: an async block is a separate future, a closure a separate call.
 pub fn enclosing_body(node: &SyntaxNode) -> Option<SyntaxNode> {
-    node.ancestors().skip(1).find(|n| is_body(n))
+    node.ancestors().skip(1).find(is_body)
 }
 
 pub fn is_body(node: &SyntaxNode) -> bool {
@@ -50,17 +50,26 @@ pub fn block_items(list: &ast::StmtList) -> Vec<SyntaxNode> {
 
 /// The block item of `list` that contains `node` (the ancestor of `node` that is a direct child).
 pub fn item_containing(list: &ast::StmtList, node: &SyntaxNode) -> Option<usize> {
-    let item = node.ancestors().find(|a| a.parent().as_ref() == Some(list.syntax()))?;
+    let item = node
+        .ancestors()
+        .find(|a| a.parent().as_ref() == Some(list.syntax()))?;
     block_items(list).iter().position(|i| *i == item)
 }
 
 /// Names bound by a pattern (`(a, mut b)` → `a`, `b`), with whether each is `mut` and whether any
 /// binding is by reference.
 pub fn pattern_bindings(pat: &ast::Pat) -> Vec<ast::IdentPat> {
-    let mut found: Vec<ast::IdentPat> = pat.syntax().descendants().filter_map(ast::IdentPat::cast).collect();
+    let mut found: Vec<ast::IdentPat> = pat
+        .syntax()
+        .descendants()
+        .filter_map(ast::IdentPat::cast)
+        .collect();
     // `None` in a pattern parses as an ident pattern too; bindings are lower case by convention
     // and enum variants / constants are not.
-    found.retain(|p| p.name().is_some_and(|n| n.text().starts_with(|c: char| c.is_lowercase() || c == '_')));
+    found.retain(|p| {
+        p.name()
+            .is_some_and(|n| n.text().starts_with(|c: char| c.is_lowercase() || c == '_'))
+    });
     found
 }
 
@@ -80,7 +89,10 @@ pub fn mentions(root: &SyntaxNode, range: TextRange, name: &str) -> Vec<TextRang
             None => return found,
         },
     };
-    for token in covering.descendants_with_tokens().filter_map(NodeOrToken::into_token) {
+    for token in covering
+        .descendants_with_tokens()
+        .filter_map(NodeOrToken::into_token)
+    {
         if !range.contains_range(token.text_range()) {
             continue;
         }
@@ -104,7 +116,9 @@ fn is_local_mention(token: &SyntaxToken) -> bool {
         Some(SyntaxKind::DOT) | Some(SyntaxKind::COLON2) => return false,
         _ => {}
     }
-    let Some(parent) = token.parent() else { return true };
+    let Some(parent) = token.parent() else {
+        return true;
+    };
     match parent.kind() {
         // A declaration of another item or a struct field name is not a use of the local.
         SyntaxKind::NAME => {
@@ -122,7 +136,9 @@ fn is_local_mention(token: &SyntaxToken) -> bool {
             let is_field_label = parent
                 .parent()
                 .and_then(ast::RecordExprField::cast)
-                .is_some_and(|f| f.expr().is_some() && f.name_ref().as_ref().map(|n| n.syntax()) == Some(&parent));
+                .is_some_and(|f| {
+                    f.expr().is_some() && f.name_ref().as_ref().map(|n| n.syntax()) == Some(&parent)
+                });
             !is_field_label
         }
         _ => true,
@@ -141,7 +157,9 @@ fn previous_non_trivia(token: &SyntaxToken) -> Option<SyntaxToken> {
 }
 
 fn in_macro_call(token: &SyntaxToken) -> bool {
-    token.parent_ancestors().any(|a| a.kind() == SyntaxKind::TOKEN_TREE)
+    token
+        .parent_ancestors()
+        .any(|a| a.kind() == SyntaxKind::TOKEN_TREE)
 }
 
 /// Whether a format string names `name` as an inline argument: `{name}`, `{name:?}`, `{name:>8}`.
@@ -166,8 +184,10 @@ pub fn multiline_string_ranges(node: &SyntaxNode) -> Vec<TextRange> {
     node.descendants_with_tokens()
         .filter_map(NodeOrToken::into_token)
         .filter(|t| {
-            matches!(t.kind(), SyntaxKind::STRING | SyntaxKind::BYTE_STRING | SyntaxKind::C_STRING)
-                && t.text().contains('\n')
+            matches!(
+                t.kind(),
+                SyntaxKind::STRING | SyntaxKind::BYTE_STRING | SyntaxKind::C_STRING
+            ) && t.text().contains('\n')
         })
         .map(|t| t.text_range())
         .collect()
@@ -178,12 +198,26 @@ pub fn multiline_string_ranges(node: &SyntaxNode) -> Vec<TextRange> {
 pub fn is_allowed(node: &SyntaxNode, lints: &[&str]) -> bool {
     node.ancestors().any(|ancestor| {
         ancestor.children().filter_map(ast::Attr::cast).any(|attr| {
-            let text: String = attr.syntax().text().to_string().chars().filter(|c| !c.is_whitespace()).collect();
-            let inner = text.trim_start_matches('#').trim_start_matches('!').trim_start_matches('[');
-            let Some(args) = inner.strip_prefix("allow(").or_else(|| inner.strip_prefix("expect(")) else {
+            let text: String = attr
+                .syntax()
+                .text()
+                .to_string()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let inner = text
+                .trim_start_matches('#')
+                .trim_start_matches('!')
+                .trim_start_matches('[');
+            let Some(args) = inner
+                .strip_prefix("allow(")
+                .or_else(|| inner.strip_prefix("expect("))
+            else {
                 return false;
             };
-            lints.iter().any(|lint| args.split([',', '(', ')', ']']).any(|w| w == *lint))
+            lints
+                .iter()
+                .any(|lint| args.split([',', '(', ')', ']']).any(|w| w == *lint))
         })
     })
 }
@@ -210,14 +244,23 @@ pub fn eol(text: &str) -> &'static str {
 /// its statements and of the line that opens it. Falls back to tabs when the file indents with
 /// tabs, else four spaces.
 pub fn indent_unit(text: &str, list: &ast::StmtList) -> String {
-    let outer = list.l_curly_token().map(|t| line_indent(text, usize::from(t.text_range().start())));
-    let inner = block_items(list).first().map(|i| line_indent(text, usize::from(i.text_range().start())));
-    if let (Some(outer), Some(inner)) = (outer, inner) {
-        if inner.len() > outer.len() && inner.starts_with(outer) {
-            return inner[outer.len()..].to_string();
-        }
+    let outer = list
+        .l_curly_token()
+        .map(|t| line_indent(text, usize::from(t.text_range().start())));
+    let inner = block_items(list)
+        .first()
+        .map(|i| line_indent(text, usize::from(i.text_range().start())));
+    if let (Some(outer), Some(inner)) = (outer, inner)
+        && inner.len() > outer.len()
+        && inner.starts_with(outer)
+    {
+        return inner[outer.len()..].to_string();
     }
-    if text.lines().any(|l| l.starts_with('\t')) { "\t".to_string() } else { "    ".to_string() }
+    if text.lines().any(|l| l.starts_with('\t')) {
+        "\t".to_string()
+    } else {
+        "    ".to_string()
+    }
 }
 
 /// `text` (which starts at `offset` in the file) with `add` inserted at the start of every line
@@ -246,7 +289,8 @@ pub fn end_with_trailing_comment(node: &SyntaxNode) -> usize {
     let mut next = node.next_sibling_or_token();
     while let Some(element) = next {
         match &element {
-            NodeOrToken::Token(t) if t.kind() == SyntaxKind::WHITESPACE && !t.text().contains('\n') => {}
+            NodeOrToken::Token(t)
+                if t.kind() == SyntaxKind::WHITESPACE && !t.text().contains('\n') => {}
             NodeOrToken::Token(t) if t.kind() == SyntaxKind::COMMENT => {
                 if ast::Comment::cast(t.clone()).is_some_and(|c| c.kind().shape.is_line()) {
                     end = t.text_range().end();
@@ -273,10 +317,12 @@ pub fn strip_wrappers(expr: &ast::Expr) -> ast::Expr {
                 Some(e) => e,
                 None => return current,
             },
-            ast::Expr::PrefixExpr(p) if p.op_kind() == Some(ast::UnaryOp::Deref) => match p.expr() {
-                Some(e) => e,
-                None => return current,
-            },
+            ast::Expr::PrefixExpr(p) if p.op_kind() == Some(ast::UnaryOp::Deref) => {
+                match p.expr() {
+                    Some(e) => e,
+                    None => return current,
+                }
+            }
             _ => return current,
         }
     }
@@ -288,7 +334,12 @@ pub fn identifiers(node: &SyntaxNode) -> std::collections::HashSet<String> {
     node.descendants_with_tokens()
         .filter_map(NodeOrToken::into_token)
         .filter(|t| t.kind() == SyntaxKind::IDENT)
-        .filter(|t| !matches!(previous_non_trivia(t).map(|p| p.kind()), Some(SyntaxKind::DOT | SyntaxKind::COLON2)))
+        .filter(|t| {
+            !matches!(
+                previous_non_trivia(t).map(|p| p.kind()),
+                Some(SyntaxKind::DOT | SyntaxKind::COLON2)
+            )
+        })
         .map(|t| t.text().to_string())
         .collect()
 }
@@ -298,7 +349,10 @@ pub fn fresh_name(base: &str, taken: &std::collections::HashSet<String>) -> Stri
     if !taken.contains(base) {
         return base.to_string();
     }
-    (2..).map(|i| format!("{base}_{i}")).find(|n| !taken.contains(n)).unwrap_or_else(|| base.to_string())
+    (2..)
+        .map(|i| format!("{base}_{i}"))
+        .find(|n| !taken.contains(n))
+        .unwrap_or_else(|| base.to_string())
 }
 
 /// Names of functions in the file with a given name, with whether their return type is plainly
@@ -314,7 +368,10 @@ pub fn same_file_method_returns_owned(file: &SyntaxNode, method: &str) -> Option
             None => true,
             Some(ty) => {
                 let text = ty.syntax().text().to_string();
-                !(text.contains('&') || text.contains('\'') || text.starts_with("impl") || text.contains("Guard"))
+                !(text.contains('&')
+                    || text.contains('\'')
+                    || text.starts_with("impl")
+                    || text.contains("Guard"))
             }
         };
         verdict = Some(verdict.unwrap_or(true) && owned);

@@ -36,15 +36,23 @@ pub fn hoist(text: &str, item: &SyntaxNode, value: &ast::Expr, body: &SyntaxNode
     // A value that started its own line (rustfmt's layout of a long argument) keeps its
     // continuation lines' depth relative to the new `let`, not to where it was.
     let value_indent = syntax::line_indent(text, value_start);
-    let starts_line = text[syntax::line_start(text, value_start)..value_start].trim().is_empty();
+    let starts_line = text[syntax::line_start(text, value_start)..value_start]
+        .trim()
+        .is_empty();
     let value_text = if starts_line && value_indent.len() > indent.len() {
         value_text.replace(&format!("\n{value_indent}"), &format!("\n{indent}"))
     } else {
         value_text
     };
-    let replacement = format!("let {name} = {value_text};{eol}{indent}{}{name}", &text[start..value_start]);
+    let replacement = format!(
+        "let {name} = {value_text};{eol}{indent}{}{name}",
+        &text[start..value_start]
+    );
     Hoist {
-        edit: TextEdit { range: start..usize::from(value_range.end()), replacement },
+        edit: TextEdit {
+            range: start..usize::from(value_range.end()),
+            replacement,
+        },
         reorders: runs_before(item, value),
         name,
     }
@@ -57,7 +65,12 @@ pub fn runs_before(item: &SyntaxNode, value: &ast::Expr) -> bool {
     item.descendants().any(|node| {
         let effectful = matches!(
             ast::Expr::cast(node.clone()),
-            Some(ast::Expr::CallExpr(_) | ast::Expr::MethodCallExpr(_) | ast::Expr::MacroExpr(_) | ast::Expr::AwaitExpr(_))
+            Some(
+                ast::Expr::CallExpr(_)
+                    | ast::Expr::MethodCallExpr(_)
+                    | ast::Expr::MacroExpr(_)
+                    | ast::Expr::AwaitExpr(_)
+            )
         );
         effectful && node.text_range().end() <= value_range.start()
     })

@@ -43,7 +43,8 @@ pub fn if_let_split(
     // Only an `if let` that is a statement or a block's tail can become two statements.
     let parent = if_expr.syntax().parent()?;
     let is_statement = parent.kind() == SyntaxKind::STMT_LIST
-        || (parent.kind() == SyntaxKind::EXPR_STMT && parent.parent()?.kind() == SyntaxKind::STMT_LIST);
+        || (parent.kind() == SyntaxKind::EXPR_STMT
+            && parent.parent()?.kind() == SyntaxKind::STMT_LIST);
     if !is_statement || !matches!(if_expr.condition(), Some(ast::Expr::LetExpr(_))) {
         return None;
     }
@@ -65,11 +66,15 @@ pub fn if_let_split(
     let mut exported: Vec<ast::IdentPat> = Vec::new();
     let mut possibly_borrowed = Vec::new();
     for item in &items[..=last] {
-        let Some(stmt) = ast::LetStmt::cast(item.clone()) else { continue };
+        let Some(stmt) = ast::LetStmt::cast(item.clone()) else {
+            continue;
+        };
         let Some(pat) = stmt.pat() else { continue };
         let init = stmt.initializer();
         let init_tainted = init.as_ref().is_some_and(|e| {
-            tainted.iter().any(|t| !syntax::mentions(file, e.syntax().text_range(), t).is_empty())
+            tainted
+                .iter()
+                .any(|t| !syntax::mentions(file, e.syntax().text_range(), t).is_empty())
         });
         let owned = match &init {
             _ if !init_tainted => Ownership::Owned,
@@ -98,15 +103,28 @@ pub fn if_let_split(
     let indent = syntax::line_indent(text, start);
     let inner = format!("{indent}{}", syntax::indent_unit(text, &then_list));
     let eol = syntax::eol(text);
-    let flag = syntax::fresh_name("locked", &syntax::identifiers(if_expr.syntax().ancestors().last().as_ref()?));
+    let flag = syntax::fresh_name(
+        "locked",
+        &syntax::identifiers(if_expr.syntax().ancestors().last().as_ref()?),
+    );
     let names: Vec<String> = exported.iter().map(syntax::ident_name).collect();
     let patterns: Vec<String> = exported
         .iter()
-        .map(|b| format!("{}{}", if b.mut_token().is_some() { "mut " } else { "" }, syntax::ident_name(b)))
+        .map(|b| {
+            format!(
+                "{}{}",
+                if b.mut_token().is_some() { "mut " } else { "" },
+                syntax::ident_name(b)
+            )
+        })
         .collect();
     let (yes, no, condition) = match names.len() {
         0 => ("true".to_string(), "false", flag.clone()),
-        1 => (format!("Some({})", names[0]), "None", format!("let Some({}) = {flag}", patterns[0])),
+        1 => (
+            format!("Some({})", names[0]),
+            "None",
+            format!("let Some({}) = {flag}", patterns[0]),
+        ),
         _ => (
             format!("Some(({}))", names.join(", ")),
             "None",
@@ -121,12 +139,25 @@ pub fn if_let_split(
     let first_line = after.find('\n').map(|i| i + 1).unwrap_or(0);
     let blank_follows = first_line > 0
         && after[..first_line].trim().is_empty()
-        && after[first_line..].split('\n').next().is_some_and(|l| l.trim().is_empty());
-    let split_end = if blank_follows { split_at + first_line } else { split_at };
+        && after[first_line..]
+            .split('\n')
+            .next()
+            .is_some_and(|l| l.trim().is_empty());
+    let split_end = if blank_follows {
+        split_at + first_line
+    } else {
+        split_at
+    };
     Some(IfLetSplit {
         edits: vec![
-            TextEdit { range: start..start, replacement: format!("let {flag} = ") },
-            TextEdit { range: split_at..split_end, replacement: middle },
+            TextEdit {
+                range: start..start,
+                replacement: format!("let {flag} = "),
+            },
+            TextEdit {
+                range: split_at..split_end,
+                replacement: middle,
+            },
         ],
         possibly_borrowed,
     })

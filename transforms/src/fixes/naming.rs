@@ -4,14 +4,33 @@ use ra_ap_syntax::ast;
 
 /// Calls that convert or unwrap without saying what the value is.
 const TRANSPARENT: &[&str] = &[
-    "clone", "cloned", "copied", "to_owned", "to_vec", "into_owned", "unwrap", "expect",
-    "unwrap_or_default", "unwrap_or", "unwrap_or_else", "await",
+    "clone",
+    "cloned",
+    "copied",
+    "to_owned",
+    "to_vec",
+    "into_owned",
+    "unwrap",
+    "expect",
+    "unwrap_or_default",
+    "unwrap_or",
+    "unwrap_or_else",
+    "await",
 ];
-const LOCK_CALLS: &[&str] = &["lock", "read", "write", "try_lock", "try_read", "try_write", "blocking_lock"];
+const LOCK_CALLS: &[&str] = &[
+    "lock",
+    "read",
+    "write",
+    "try_lock",
+    "try_read",
+    "try_write",
+    "blocking_lock",
+];
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false",
-    "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
-    "self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "gen",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use",
+    "where", "while", "gen",
 ];
 
 /// A snake_case name describing `expr`: `self.cache.read().unwrap().get_data()` → `data`,
@@ -64,7 +83,12 @@ mod tests {
     fn name(expr: &str) -> String {
         let src = format!("fn f() {{ let _ = {expr}; }}");
         let file = SourceFile::parse(&src, Edition::Edition2021).tree();
-        let init = file.syntax().descendants().find_map(ast::LetStmt::cast).and_then(|l| l.initializer()).unwrap();
+        let init = file
+            .syntax()
+            .descendants()
+            .find_map(ast::LetStmt::cast)
+            .and_then(|l| l.initializer())
+            .unwrap();
         suggest_name(&init)
     }
 

@@ -51,8 +51,15 @@ const OWNING_METHODS: &[&str] = &[
 ];
 
 /// Methods that own their result only when what they consume is already owned.
-const PASS_THROUGH_METHODS: &[&str] =
-    &["unwrap", "expect", "unwrap_or", "unwrap_or_else", "unwrap_or_default", "ok", "err"];
+const PASS_THROUGH_METHODS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "ok",
+    "err",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ownership {
@@ -66,19 +73,29 @@ pub enum Ownership {
 /// that can leave the guard's scope.
 pub fn ownership(expr: &ast::Expr, tainted: &[String], file: &SyntaxNode) -> Ownership {
     let is_tainted = |e: &ast::Expr| {
-        tainted.iter().any(|name| !syntax::mentions(file, e.syntax().text_range(), name).is_empty())
+        tainted
+            .iter()
+            .any(|name| !syntax::mentions(file, e.syntax().text_range(), name).is_empty())
     };
     classify(expr, &is_tainted, file)
 }
 
 /// Whether the value of `expr`, which contains a temporary guard at `guard_range`, can outlive the
 /// statement that creates the guard.
-pub fn temporary_ownership(expr: &ast::Expr, guard_range: ra_ap_syntax::TextRange, file: &SyntaxNode) -> Ownership {
+pub fn temporary_ownership(
+    expr: &ast::Expr,
+    guard_range: ra_ap_syntax::TextRange,
+    file: &SyntaxNode,
+) -> Ownership {
     let is_tainted = |e: &ast::Expr| e.syntax().text_range().contains_range(guard_range);
     classify(expr, &is_tainted, file)
 }
 
-fn classify(expr: &ast::Expr, is_tainted: &dyn Fn(&ast::Expr) -> bool, file: &SyntaxNode) -> Ownership {
+fn classify(
+    expr: &ast::Expr,
+    is_tainted: &dyn Fn(&ast::Expr) -> bool,
+    file: &SyntaxNode,
+) -> Ownership {
     if !is_tainted(expr) {
         return Ownership::Owned;
     }
@@ -92,15 +109,29 @@ fn classify(expr: &ast::Expr, is_tainted: &dyn Fn(&ast::Expr) -> bool, file: &Sy
     };
     match expr {
         ast::Expr::MethodCallExpr(call) => {
-            let name = call.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+            let name = call
+                .name_ref()
+                .map(|n| n.text().to_string())
+                .unwrap_or_default();
             if OWNING_METHODS.contains(&name.as_str()) {
                 return Ownership::Owned;
             }
             if name == "collect" {
                 // `iter().collect()` gathers references; a copying step before it does not.
                 let chain = call.syntax().text().to_string();
-                let copies = [".cloned()", ".copied()", ".to_owned()", ".to_string()", ".clone()", ".map("];
-                return if copies.iter().any(|c| chain.contains(c)) { Ownership::Owned } else { Ownership::Unknown };
+                let copies = [
+                    ".cloned()",
+                    ".copied()",
+                    ".to_owned()",
+                    ".to_string()",
+                    ".clone()",
+                    ".map(",
+                ];
+                return if copies.iter().any(|c| chain.contains(c)) {
+                    Ownership::Owned
+                } else {
+                    Ownership::Unknown
+                };
             }
             if PASS_THROUGH_METHODS.contains(&name.as_str()) {
                 return match call.receiver() {
@@ -123,9 +154,10 @@ fn classify(expr: &ast::Expr, is_tainted: &dyn Fn(&ast::Expr) -> bool, file: &Sy
         },
         // A by-value place through the guard compiles only if it is `Copy`.
         ast::Expr::FieldExpr(_) | ast::Expr::IndexExpr(_) => Ownership::Owned,
-        ast::Expr::PrefixExpr(_) | ast::Expr::BinExpr(_) | ast::Expr::CastExpr(_) | ast::Expr::Literal(_) => {
-            Ownership::Owned
-        }
+        ast::Expr::PrefixExpr(_)
+        | ast::Expr::BinExpr(_)
+        | ast::Expr::CastExpr(_)
+        | ast::Expr::Literal(_) => Ownership::Owned,
         ast::Expr::MacroExpr(_) => Ownership::Owned,
         ast::Expr::TupleExpr(t) => all(&mut t.fields()),
         ast::Expr::ArrayExpr(a) => all(&mut a.exprs()),
@@ -147,25 +179,49 @@ mod tests {
     use ra_ap_syntax::{Edition, SourceFile};
 
     fn check(init: &str) -> Ownership {
-        let src = format!("fn f() {{ let x = {init}; }}\nfn owned_thing(&self) -> Vec<u8> {{ todo!() }}\nfn borrowed_thing(&self) -> &[u8] {{ todo!() }}");
+        let src = format!(
+            "fn f() {{ let x = {init}; }}\nfn owned_thing(&self) -> Vec<u8> {{ todo!() }}\nfn borrowed_thing(&self) -> &[u8] {{ todo!() }}"
+        );
         let file = SourceFile::parse(&src, Edition::Edition2021).tree();
-        let expr = file.syntax().descendants().find_map(ast::LetStmt::cast).and_then(|l| l.initializer()).unwrap();
+        let expr = file
+            .syntax()
+            .descendants()
+            .find_map(ast::LetStmt::cast)
+            .and_then(|l| l.initializer())
+            .unwrap();
         ownership(&expr, &["g".to_string()], file.syntax())
     }
 
     #[test]
     fn owned_shapes() {
-        for init in ["g.len()", "g.get(&k).cloned()", "g.count", "*g", "g.count + 1", "other.len()",
-                     "g.is_some() && ok", "g.owned_thing()", "g.iter().cloned().collect::<Vec<_>>()",
-                     "g.get(&k).cloned().unwrap_or_default()", "(g.a, g.b.clone())"] {
+        for init in [
+            "g.len()",
+            "g.get(&k).cloned()",
+            "g.count",
+            "*g",
+            "g.count + 1",
+            "other.len()",
+            "g.is_some() && ok",
+            "g.owned_thing()",
+            "g.iter().cloned().collect::<Vec<_>>()",
+            "g.get(&k).cloned().unwrap_or_default()",
+            "(g.a, g.b.clone())",
+        ] {
             assert_eq!(check(init), Ownership::Owned, "{init}");
         }
     }
 
     #[test]
     fn possibly_borrowed_shapes() {
-        for init in ["&g.count", "g.get(&k)", "g.borrowed_thing()", "g.iter().collect::<Vec<_>>()",
-                     "g.get(&k).unwrap()", "g", "g.unknown_method()?"] {
+        for init in [
+            "&g.count",
+            "g.get(&k)",
+            "g.borrowed_thing()",
+            "g.iter().collect::<Vec<_>>()",
+            "g.get(&k).unwrap()",
+            "g",
+            "g.unknown_method()?",
+        ] {
             assert_eq!(check(init), Ownership::Unknown, "{init}");
         }
     }

@@ -70,11 +70,15 @@ pub fn scoped_block(
     let mut tainted = vec![guard_name.to_string()];
     let mut possibly_borrowed = Vec::new();
     for item in &moved[1..] {
-        let Some(stmt) = ast::LetStmt::cast(item.clone()) else { continue };
+        let Some(stmt) = ast::LetStmt::cast(item.clone()) else {
+            continue;
+        };
         let Some(pat) = stmt.pat() else { continue };
         let init = stmt.initializer();
         let init_tainted = init.as_ref().is_some_and(|e| {
-            tainted.iter().any(|t| !syntax::mentions(file, e.syntax().text_range(), t).is_empty())
+            tainted
+                .iter()
+                .any(|t| !syntax::mentions(file, e.syntax().text_range(), t).is_empty())
         });
         let simple = matches!(&pat, ast::Pat::IdentPat(_));
         let owned = match &init {
@@ -111,9 +115,13 @@ pub fn scoped_block(
     let inner = format!("{indent}{unit}");
     let eol = syntax::eol(text);
     let strings = syntax::multiline_string_ranges(list.syntax());
-    let moved_text = |from: usize, to: usize| syntax::reindent(&text[from..to], from, &unit, &strings);
+    let moved_text =
+        |from: usize, to: usize| syntax::reindent(&text[from..to], from, &unit, &strings);
 
-    let names: Vec<String> = exported.iter().map(|(b, _)| syntax::ident_name(b)).collect();
+    let names: Vec<String> = exported
+        .iter()
+        .map(|(b, _)| syntax::ident_name(b))
+        .collect();
     let binding_text = |b: &ast::IdentPat| {
         let mutability = if b.mut_token().is_some() { "mut " } else { "" };
         format!("{mutability}{}", syntax::ident_name(b))
@@ -128,7 +136,10 @@ pub fn scoped_block(
             let init_start = usize::from(init.syntax().text_range().start());
             let init_end = usize::from(init.syntax().text_range().end());
             let trailing = &text[usize::from(stmt.syntax().text_range().end())..after_start];
-            let ty = stmt.ty().map(|t| format!(": {}", t.syntax().text())).unwrap_or_default();
+            let ty = stmt
+                .ty()
+                .map(|t| format!(": {}", t.syntax().text()))
+                .unwrap_or_default();
             let mut out = format!("let {}{ty} = {{{eol}{inner}", binding_text(binding));
             if !head.is_empty() {
                 out.push_str(&moved_text(start, start + head.len()));
@@ -146,7 +157,10 @@ pub fn scoped_block(
             patterns.extend(extras.iter().map(|e| e.name.clone()));
             match values.len() {
                 0 => format!("{{{eol}{inner}{body}{eol}{indent}}}"),
-                1 => format!("let {} = {{{eol}{inner}{body}{eol}{inner}{}{eol}{indent}}};", patterns[0], values[0]),
+                1 => format!(
+                    "let {} = {{{eol}{inner}{body}{eol}{inner}{}{eol}{indent}}};",
+                    patterns[0], values[0]
+                ),
                 _ => format!(
                     "let ({}) = {{{eol}{inner}{body}{eol}{inner}({}){eol}{indent}}};",
                     patterns.join(", "),
@@ -156,7 +170,10 @@ pub fn scoped_block(
         }
     };
     Some(ScopedBlock {
-        edit: TextEdit { range: start..after_start, replacement },
+        edit: TextEdit {
+            range: start..after_start,
+            replacement,
+        },
         exported: names,
         possibly_borrowed,
     })

@@ -38,17 +38,25 @@ pub fn snapshot(
     } else {
         ".clone()".to_string()
     };
-    let mut edits = vec![TextEdit { range: end..end, replacement: clone }];
+    let mut edits = vec![TextEdit {
+        range: end..end,
+        replacement: clone,
+    }];
     let mentions = syntax::mentions(file, visible, &name);
     for deref in file.descendants().filter_map(ast::PrefixExpr::cast) {
         if deref.op_kind() != Some(ast::UnaryOp::Deref) {
             continue;
         }
-        let Some(ast::Expr::PathExpr(operand)) = deref.expr() else { continue };
+        let Some(ast::Expr::PathExpr(operand)) = deref.expr() else {
+            continue;
+        };
         let range = operand.syntax().text_range();
         if operand.syntax().text() == name.as_str() && mentions.contains(&range) {
             let start = usize::from(deref.syntax().text_range().start());
-            edits.push(TextEdit { range: start..usize::from(range.end()), replacement: name.clone() });
+            edits.push(TextEdit {
+                range: start..usize::from(range.end()),
+                replacement: name.clone(),
+            });
         }
     }
     Some(edits)

@@ -5,13 +5,13 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 use super::Context;
 use crate::analysis::{AccessMode, Guard, Holder, syntax};
 use crate::fixes::hoist::hoist;
+use crate::fixes::hoist::runs_before;
 use crate::fixes::if_let_split::if_let_split;
 use crate::fixes::naming::suggest_name;
+use crate::fixes::ownership::ownership;
 use crate::fixes::ownership::{Ownership, temporary_ownership};
 use crate::fixes::scoped_block::{ExtraValue, scoped_block};
 use crate::fixes::snapshot::snapshot;
-use crate::fixes::hoist::runs_before;
-use crate::fixes::ownership::ownership;
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity, TextEdit};
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -87,14 +87,24 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if guard.awaits.is_empty() || syntax::is_allowed(guard.call.syntax(), CLIPPY_EQUIVALENTS) {
             continue;
         }
-        let awaits: Vec<&ast::AwaitExpr> =
-            guard.awaits.iter().filter(|a| !guard.kind.is_async() || awaits_borrowed_data(ctx, guard, a)).collect();
-        let Some(first_await) = awaits.first() else { continue };
+        let awaits: Vec<&ast::AwaitExpr> = guard
+            .awaits
+            .iter()
+            .filter(|a| !guard.kind.is_async() || awaits_borrowed_data(ctx, guard, a))
+            .collect();
+        let Some(first_await) = awaits.first() else {
+            continue;
+        };
         out.push(finding(ctx, guard, first_await, awaits.len()));
     }
 }
 
-fn finding(ctx: &Context<'_>, guard: &Guard, first_await: &ast::AwaitExpr, count: usize) -> Finding {
+fn finding(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    first_await: &ast::AwaitExpr,
+    count: usize,
+) -> Finding {
     let what = format!("{} {} guard", guard.kind.describe(), guard.mode.describe());
     let subject = match guard.name() {
         Some(name) => format!("`{name}`"),
@@ -104,7 +114,10 @@ fn finding(ctx: &Context<'_>, guard: &Guard, first_await: &ast::AwaitExpr, count
     let mut labels = vec![Label {
         range: to_range(await_range),
         message: if count > 1 {
-            format!("the guard is still held at this `.await` ({} more after it)", count - 1)
+            format!(
+                "the guard is still held at this `.await` ({} more after it)",
+                count - 1
+            )
         } else {
             "the guard is still held at this `.await`".to_string()
         },
@@ -127,26 +140,50 @@ fn finding(ctx: &Context<'_>, guard: &Guard, first_await: &ast::AwaitExpr, count
         };
     }
     let (severity, message) = if guard.kind.is_async() {
-        (Severity::Warning, format!("{what} {subject} is held across an `.await` that only needs data borrowed from it"))
+        (
+            Severity::Warning,
+            format!(
+                "{what} {subject} is held across an `.await` that only needs data borrowed from it"
+            ),
+        )
     } else {
-        (Severity::Error, format!("{what} {subject} is held across an `.await`"))
+        (
+            Severity::Error,
+            format!("{what} {subject} is held across an `.await`"),
+        )
     };
-    if let Some(last) = uses.last() {
-        if last.start() < await_range.start() {
-            labels.insert(0, Label { range: to_range(*last), message: "last use of the guard".to_string() });
-        }
+    if let Some(last) = uses.last()
+        && last.start() < await_range.start()
+    {
+        labels.insert(
+            0,
+            Label {
+                range: to_range(*last),
+                message: "last use of the guard".to_string(),
+            },
+        );
     }
     let (fix, help) = match build_fix(ctx, guard, first_await, &uses) {
         Ok(fix) => {
             let help = match fix.applicability {
                 Applicability::Safe => "release the guard before the `.await`".to_string(),
-                Applicability::Unsafe => format!("release the guard before the `.await` ({})", fix.title),
+                Applicability::Unsafe => {
+                    format!("release the guard before the `.await` ({})", fix.title)
+                }
             };
             (Some(fix), help)
         }
         Err(reason) => (None, reason),
     };
-    Finding { rule: RuleId::GuardAcrossAwait, severity, range: to_range(guard.primary_range()), message, labels, help: Some(help), fix }
+    Finding {
+        rule: RuleId::GuardAcrossAwait,
+        severity,
+        range: to_range(guard.primary_range()),
+        message,
+        labels,
+        help: Some(help),
+        fix,
+    }
 }
 
 /// For an async lock: is the await reading data borrowed from the guard, rather than operating on
@@ -154,18 +191,26 @@ fn finding(ctx: &Context<'_>, guard: &Guard, first_await: &ast::AwaitExpr, count
 /// call is a method of the guard (`sink.write_all(..).await`), or it is handed the guard itself or
 /// a mutable borrow through it (`cvar.wait(guard)`, `apply(&mut deqs)`, `&mut g.0`).
 fn awaits_borrowed_data(ctx: &Context<'_>, guard: &Guard, await_expr: &ast::AwaitExpr) -> bool {
-    let Some(operand) = await_expr.expr() else { return false };
+    let Some(operand) = await_expr.expr() else {
+        return false;
+    };
     let chain = receiver_chain(&operand);
     let operand_range = operand.syntax().text_range();
     let reads: Vec<TextRange> = match guard.name() {
         Some(name) => {
-            if chain.iter().any(|e| matches!(e, ast::Expr::PathExpr(p) if p.syntax().text() == name.as_str())) {
+            if chain
+                .iter()
+                .any(|e| matches!(e, ast::Expr::PathExpr(p) if p.syntax().text() == name.as_str()))
+            {
                 return false;
             }
             syntax::mentions(ctx.file, operand_range, &name)
         }
         None => {
-            if chain.iter().any(|e| e.syntax() == guard.guard_expr.syntax()) {
+            if chain
+                .iter()
+                .any(|e| e.syntax() == guard.guard_expr.syntax())
+            {
                 return false;
             }
             let range = guard.guard_expr.syntax().text_range();
@@ -175,7 +220,10 @@ fn awaits_borrowed_data(ctx: &Context<'_>, guard: &Guard, await_expr: &ast::Awai
             vec![range]
         }
     };
-    !reads.is_empty() && reads.iter().all(|r| reads_through_guard(ctx.file, *r, &operand))
+    !reads.is_empty()
+        && reads
+            .iter()
+            .all(|r| reads_through_guard(ctx.file, *r, &operand))
 }
 
 /// Whether the guard mention at `range` is a shared read of part of the guarded data, not the guard
@@ -196,10 +244,13 @@ fn reads_through_guard(file: &SyntaxNode, range: TextRange, operand: &ast::Expr)
     if mut_borrow {
         return false;
     }
-    let Some(argument) = ast::Expr::cast(argument) else { return false };
+    let Some(argument) = ast::Expr::cast(argument) else {
+        return false;
+    };
     let stripped = syntax::strip_wrappers(&argument);
     let whole_guard = stripped.syntax().text_range() == range
-        || stripped.syntax().text_range().contains_range(range) && stripped.syntax().text_range().len() == range.len();
+        || stripped.syntax().text_range().contains_range(range)
+            && stripped.syntax().text_range().len() == range.len();
     !whole_guard
 }
 
@@ -207,22 +258,17 @@ fn reads_through_guard(file: &SyntaxNode, range: TextRange, operand: &ast::Expr)
 /// `g.a()`, `g`. Only receivers (not arguments) are followed.
 fn receiver_chain(expr: &ast::Expr) -> Vec<ast::Expr> {
     let mut chain = vec![expr.clone()];
-    loop {
-        let Some(current) = chain.last() else { break };
-        let next = match current {
-            ast::Expr::MethodCallExpr(m) => m.receiver(),
-            ast::Expr::FieldExpr(f) => f.expr(),
-            ast::Expr::AwaitExpr(a) => a.expr(),
-            ast::Expr::TryExpr(t) => t.expr(),
-            ast::Expr::ParenExpr(p) => p.expr(),
-            ast::Expr::PrefixExpr(p) => p.expr(),
-            ast::Expr::IndexExpr(i) => i.base(),
-            _ => None,
-        };
-        match next {
-            Some(e) => chain.push(e),
-            None => break,
-        }
+    while let Some(next) = chain.last().and_then(|current| match current {
+        ast::Expr::MethodCallExpr(m) => m.receiver(),
+        ast::Expr::FieldExpr(f) => f.expr(),
+        ast::Expr::AwaitExpr(a) => a.expr(),
+        ast::Expr::TryExpr(t) => t.expr(),
+        ast::Expr::ParenExpr(p) => p.expr(),
+        ast::Expr::PrefixExpr(p) => p.expr(),
+        ast::Expr::IndexExpr(i) => i.base(),
+        _ => None,
+    }) {
+        chain.push(next);
     }
     chain
 }
@@ -265,23 +311,41 @@ fn receiver_root(expr: &ast::Expr) -> ast::Expr {
     }
 }
 
-fn build_fix(ctx: &Context<'_>, guard: &Guard, first_await: &ast::AwaitExpr, uses: &[TextRange]) -> Result<Fix, String> {
-    let await_at = first_await.await_token().map_or(first_await.syntax().text_range(), |t| t.text_range());
+fn build_fix(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    first_await: &ast::AwaitExpr,
+    uses: &[TextRange],
+) -> Result<Fix, String> {
+    let await_at = first_await
+        .await_token()
+        .map_or(first_await.syntax().text_range(), |t| t.text_range());
     match &guard.holder {
-        Holder::Let { list, index, .. } => fix_binding(ctx, guard, list, *index, first_await, await_at, uses),
-        Holder::IfLet { if_expr, then_branch, .. } => {
+        Holder::Let { list, index, .. } => {
+            fix_binding(ctx, guard, list, *index, first_await, await_at, uses)
+        }
+        Holder::IfLet {
+            if_expr,
+            then_branch,
+            ..
+        } => {
             let list = then_branch.stmt_list().ok_or_else(no_fix_here)?;
             let last_use = uses.last().ok_or_else(unused_guard)?;
-            let last = syntax::item_containing(&list, &node_at(ctx.file, *last_use)).ok_or_else(no_fix_here)?;
+            let last = syntax::item_containing(&list, &node_at(ctx.file, *last_use))
+                .ok_or_else(no_fix_here)?;
             let first_await_item =
                 syntax::item_containing(&list, first_await.syntax()).ok_or_else(no_fix_here)?;
             if last >= first_await_item {
                 return snapshot_fix(ctx, guard, spans_await_for(guard));
             }
             let name = guard.name().unwrap_or_default();
-            let split = if_let_split(ctx.text, ctx.file, if_expr, last, &name).ok_or_else(no_fix_here)?;
+            let split =
+                if_let_split(ctx.text, ctx.file, if_expr, last, &name).ok_or_else(no_fix_here)?;
             Ok(Fix {
-                title: title_with_caveat("Run the locked part in its own `if let`, then the awaiting part", &split.possibly_borrowed),
+                title: title_with_caveat(
+                    "Run the locked part in its own `if let`, then the awaiting part",
+                    &split.possibly_borrowed,
+                ),
                 applicability: applicability(&split.possibly_borrowed),
                 edits: split.edits,
             })
@@ -302,12 +366,17 @@ fn fix_binding(
 ) -> Result<Fix, String> {
     let name = guard.name().unwrap_or_default();
     let last_use = uses.last().ok_or_else(unused_guard)?;
-    let last = syntax::item_containing(list, &node_at(ctx.file, *last_use)).ok_or_else(no_fix_here)?;
+    let last =
+        syntax::item_containing(list, &node_at(ctx.file, *last_use)).ok_or_else(no_fix_here)?;
     let await_item = syntax::item_containing(list, first_await.syntax()).ok_or_else(no_fix_here)?;
     if last < await_item {
-        let block = scoped_block(ctx.text, ctx.file, list, index, last, &name, &[]).ok_or_else(no_fix_here)?;
+        let block = scoped_block(ctx.text, ctx.file, list, index, last, &name, &[])
+            .ok_or_else(no_fix_here)?;
         return Ok(Fix {
-            title: title_with_caveat("Scope the guard in a block that ends before the `.await`", &block.possibly_borrowed),
+            title: title_with_caveat(
+                "Scope the guard in a block that ends before the `.await`",
+                &block.possibly_borrowed,
+            ),
             applicability: applicability(&block.possibly_borrowed),
             edits: vec![block.edit],
         });
@@ -317,8 +386,17 @@ fn fix_binding(
     }
     // The last use is inside the awaiting statement itself: copy what the awaited call borrows.
     let statement = &syntax::block_items(list)[await_item];
-    clone_out(ctx, guard, list, index, await_item, statement, first_await, uses)
-        .or_else(|reason| snapshot_fix(ctx, guard, reason))
+    clone_out(
+        ctx,
+        guard,
+        list,
+        index,
+        await_item,
+        statement,
+        first_await,
+        uses,
+    )
+    .or_else(|reason| snapshot_fix(ctx, guard, reason))
 }
 
 /// Seed 002's `read().await.clone()`: a guard that is only read, and needed after the await, is
@@ -326,7 +404,13 @@ fn fix_binding(
 fn snapshot_fix(ctx: &Context<'_>, guard: &Guard, reason: String) -> Result<Fix, String> {
     let (binding, in_result) = match &guard.holder {
         Holder::Let { stmt, pat, .. } => {
-            if guard.guard_expr.syntax().parent().and_then(ast::MatchExpr::cast).is_some() {
+            if guard
+                .guard_expr
+                .syntax()
+                .parent()
+                .and_then(ast::MatchExpr::cast)
+                .is_some()
+            {
                 return Err(reason);
             }
             (pat, !matches!(stmt.pat(), Some(ast::Pat::IdentPat(_))))
@@ -349,13 +433,16 @@ fn snapshot_fix(ctx: &Context<'_>, guard: &Guard, reason: String) -> Result<Fix,
     let handed_over = uses.iter().any(|u| {
         let node = node_at(ctx.file, *u);
         let path = node.ancestors().find(|a| a.kind() == SyntaxKind::PATH_EXPR);
-        path.and_then(|p| p.parent()).is_some_and(|p| p.kind() == SyntaxKind::ARG_LIST)
+        path.and_then(|p| p.parent())
+            .is_some_and(|p| p.kind() == SyntaxKind::ARG_LIST)
     });
     if handed_over {
         // `upgrade(guard)`, `cvar.wait(guard)`: the guard itself is needed, not its value.
         return Err(reason);
     }
-    let Some(last) = uses.last() else { return Err(reason) };
+    let Some(last) = uses.last() else {
+        return Err(reason);
+    };
     let visible = TextRange::new(guard.live.start(), last.end());
     let edits = snapshot(ctx.file, &guard.guard_expr, binding, visible, in_result).ok_or(reason)?;
     Ok(Fix {
@@ -382,8 +469,11 @@ fn clone_out(
 ) -> Result<Fix, String> {
     let name = guard.name().unwrap_or_default();
     let operand = first_await.expr().ok_or_else(no_fix_here)?;
-    let in_statement: Vec<TextRange> =
-        uses.iter().copied().filter(|u| statement.text_range().contains_range(*u)).collect();
+    let in_statement: Vec<TextRange> = uses
+        .iter()
+        .copied()
+        .filter(|u| statement.text_range().contains_range(*u))
+        .collect();
     let mut arguments: Vec<ast::Expr> = Vec::new();
     for use_range in &in_statement {
         let argument = node_at(ctx.file, *use_range)
@@ -403,25 +493,44 @@ fn clone_out(
     let mut copies_data = false;
     let mut reorders = false;
     for argument in &arguments {
-        let (copy, by_ref) = if ownership(argument, std::slice::from_ref(&name), ctx.file) == Ownership::Owned {
-            // `send(queue.len())`: the value is already owned; compute it in the scope, no copy.
-            (argument.syntax().text().to_string(), false)
-        } else {
-            copies_data = true;
-            owned_copy(ctx, argument, &name)?
-        };
+        let (copy, by_ref) =
+            if ownership(argument, std::slice::from_ref(&name), ctx.file) == Ownership::Owned {
+                // `send(queue.len())`: the value is already owned; compute it in the scope, no copy.
+                (argument.syntax().text().to_string(), false)
+            } else {
+                copies_data = true;
+                owned_copy(ctx, argument, &name)?
+            };
         reorders |= runs_before(statement, argument);
         let value_name = syntax::fresh_name(&suggest_name(argument), &taken);
         taken.insert(value_name.clone());
-        let use_text = if by_ref { format!("&{value_name}") } else { value_name.clone() };
-        replacements.push(TextEdit { range: to_range(argument.syntax().text_range()), replacement: use_text });
-        extras.push(ExtraValue { name: value_name, expr: copy });
+        let use_text = if by_ref {
+            format!("&{value_name}")
+        } else {
+            value_name.clone()
+        };
+        replacements.push(TextEdit {
+            range: to_range(argument.syntax().text_range()),
+            replacement: use_text,
+        });
+        extras.push(ExtraValue {
+            name: value_name,
+            expr: copy,
+        });
     }
     if await_item == 0 || await_item <= index {
         return Err(no_fix_here());
     }
-    let block =
-        scoped_block(ctx.text, ctx.file, list, index, await_item - 1, &name, &extras).ok_or_else(no_fix_here)?;
+    let block = scoped_block(
+        ctx.text,
+        ctx.file,
+        list,
+        index,
+        await_item - 1,
+        &name,
+        &extras,
+    )
+    .ok_or_else(no_fix_here)?;
     let mut edits = vec![block.edit];
     edits.extend(replacements);
     let title = if copies_data {
@@ -431,7 +540,11 @@ fn clone_out(
     };
     Ok(Fix {
         title: title.to_string(),
-        applicability: if copies_data || reorders { Applicability::Unsafe } else { Applicability::Safe },
+        applicability: if copies_data || reorders {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        },
         edits,
     })
 }
@@ -439,7 +552,11 @@ fn clone_out(
 /// An owned copy of an argument that reads through the guard, and whether the call site must now
 /// borrow it. Only shapes whose types the syntax settles: `&g.field` (clone), a by-value field,
 /// or a method of the same file whose return type is a plain reference or plainly owned.
-fn owned_copy(ctx: &Context<'_>, argument: &ast::Expr, guard: &str) -> Result<(String, bool), String> {
+fn owned_copy(
+    ctx: &Context<'_>,
+    argument: &ast::Expr,
+    guard: &str,
+) -> Result<(String, bool), String> {
     let rooted = |e: &ast::Expr| matches!(receiver_root(e), ast::Expr::PathExpr(p) if p.syntax().text() == guard);
     let unknown = || {
         format!(
@@ -451,7 +568,9 @@ fn owned_copy(ctx: &Context<'_>, argument: &ast::Expr, guard: &str) -> Result<(S
     match argument {
         ast::Expr::RefExpr(r) => {
             let place = r.expr().ok_or_else(unknown)?;
-            if !rooted(&place) || matches!(place, ast::Expr::MethodCallExpr(_) | ast::Expr::CallExpr(_)) {
+            if !rooted(&place)
+                || matches!(place, ast::Expr::MethodCallExpr(_) | ast::Expr::CallExpr(_))
+            {
                 return Err(unknown());
             }
             let place_text = match &place {
@@ -460,11 +579,18 @@ fn owned_copy(ctx: &Context<'_>, argument: &ast::Expr, guard: &str) -> Result<(S
             };
             Ok((format!("{place_text}.clone()"), true))
         }
-        ast::Expr::FieldExpr(_) if rooted(argument) => Ok((argument.syntax().text().to_string(), false)),
+        ast::Expr::FieldExpr(_) if rooted(argument) => {
+            Ok((argument.syntax().text().to_string(), false))
+        }
         ast::Expr::MethodCallExpr(call) if rooted(argument) => {
-            let method = call.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+            let method = call
+                .name_ref()
+                .map(|n| n.text().to_string())
+                .unwrap_or_default();
             match method_return_shape(ctx.file, &method) {
-                Some(ReturnShape::Reference) => Ok((format!("{}.to_owned()", argument.syntax().text()), true)),
+                Some(ReturnShape::Reference) => {
+                    Ok((format!("{}.to_owned()", argument.syntax().text()), true))
+                }
                 Some(ReturnShape::Owned) => Ok((argument.syntax().text().to_string(), false)),
                 None => Err(unknown()),
             }
@@ -480,7 +606,8 @@ enum ReturnShape {
 }
 
 /// Standard-library accessors that return a plain shared reference.
-const STD_REFERENCE_ACCESSORS: &[&str] = &["as_bytes", "as_str", "as_slice", "as_path", "as_os_str"];
+const STD_REFERENCE_ACCESSORS: &[&str] =
+    &["as_bytes", "as_str", "as_slice", "as_path", "as_os_str"];
 
 fn method_return_shape(file: &SyntaxNode, method: &str) -> Option<ReturnShape> {
     use ra_ap_syntax::ast::HasName;
@@ -496,7 +623,10 @@ fn method_return_shape(file: &SyntaxNode, method: &str) -> Option<ReturnShape> {
             Some(ast::Type::RefType(r)) if r.mut_token().is_none() => Some(ReturnShape::Reference),
             Some(ty) => {
                 let text = ty.syntax().text().to_string();
-                let borrows = text.contains('&') || text.contains('\'') || text.starts_with("impl") || text.contains("Guard");
+                let borrows = text.contains('&')
+                    || text.contains('\'')
+                    || text.starts_with("impl")
+                    || text.contains("Guard");
                 (!borrows).then_some(ReturnShape::Owned)
             }
         });
@@ -509,10 +639,19 @@ fn method_return_shape(file: &SyntaxNode, method: &str) -> Option<ReturnShape> {
 fn fix_temporary(ctx: &Context<'_>, guard: &Guard) -> Result<Fix, String> {
     let mut value = guard.guard_expr.clone();
     loop {
-        let Some(parent) = value.syntax().parent() else { break };
+        let Some(parent) = value.syntax().parent() else {
+            break;
+        };
         let continues = match ast::Expr::cast(parent.clone()) {
-            Some(ast::Expr::MethodCallExpr(m)) => m.receiver().is_some_and(|r| r.syntax() == value.syntax()),
-            Some(ast::Expr::FieldExpr(_) | ast::Expr::IndexExpr(_) | ast::Expr::TryExpr(_) | ast::Expr::ParenExpr(_)) => true,
+            Some(ast::Expr::MethodCallExpr(m)) => {
+                m.receiver().is_some_and(|r| r.syntax() == value.syntax())
+            }
+            Some(
+                ast::Expr::FieldExpr(_)
+                | ast::Expr::IndexExpr(_)
+                | ast::Expr::TryExpr(_)
+                | ast::Expr::ParenExpr(_),
+            ) => true,
             Some(ast::Expr::PrefixExpr(p)) => p.op_kind() == Some(ast::UnaryOp::Deref),
             _ => false,
         };
@@ -521,14 +660,26 @@ fn fix_temporary(ctx: &Context<'_>, guard: &Guard) -> Result<Fix, String> {
         }
         value = ast::Expr::cast(parent).ok_or_else(no_fix_here)?;
     }
-    if value.syntax().parent().is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR) {
+    if value
+        .syntax()
+        .parent()
+        .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR)
+    {
         return Err(spans_await_for(guard));
     }
-    let in_while_let = value.syntax().ancestors().take_while(|a| a.kind() != SyntaxKind::STMT_LIST).any(|a| {
-        ast::WhileExpr::cast(a)
-            .and_then(|w| w.condition())
-            .is_some_and(|c| c.syntax().text_range().contains_range(value.syntax().text_range()))
-    });
+    let in_while_let = value
+        .syntax()
+        .ancestors()
+        .take_while(|a| a.kind() != SyntaxKind::STMT_LIST)
+        .any(|a| {
+            ast::WhileExpr::cast(a)
+                .and_then(|w| w.condition())
+                .is_some_and(|c| {
+                    c.syntax()
+                        .text_range()
+                        .contains_range(value.syntax().text_range())
+                })
+        });
     if in_while_let {
         return Err("the guard is created anew in every iteration of the `while let`; rewrite it as `loop` with \
                     `let Some(x) = …; else { break }` so the value is bound first"
@@ -539,7 +690,9 @@ fn fix_temporary(ctx: &Context<'_>, guard: &Guard) -> Result<Fix, String> {
                     `match`"
             .to_string());
     }
-    if temporary_ownership(&value, guard.guard_expr.syntax().text_range(), ctx.file) != Ownership::Owned {
+    if temporary_ownership(&value, guard.guard_expr.syntax().text_range(), ctx.file)
+        != Ownership::Owned
+    {
         return Err(format!(
             "`{}` may borrow from the guard; bind an owned copy (`.clone()`, `.cloned()`) in a `let` before the `.await`",
             value.syntax().text()
@@ -548,21 +701,35 @@ fn fix_temporary(ctx: &Context<'_>, guard: &Guard) -> Result<Fix, String> {
     let item = value
         .syntax()
         .ancestors()
-        .find(|n| n.parent().is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST))
+        .find(|n| {
+            n.parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST)
+        })
         .ok_or_else(no_fix_here)?;
     if syntax::enclosing_body(&item).as_ref() != Some(&guard.body) {
         return Err(no_fix_here());
     }
     let hoisted = hoist(ctx.text, &item, &value, &guard.body);
     Ok(Fix {
-        title: format!("Compute `{}` in its own statement so the guard is released before the `.await`", hoisted.name),
-        applicability: if hoisted.reorders { Applicability::Unsafe } else { Applicability::Safe },
+        title: format!(
+            "Compute `{}` in its own statement so the guard is released before the `.await`",
+            hoisted.name
+        ),
+        applicability: if hoisted.reorders {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        },
         edits: vec![hoisted.edit],
     })
 }
 
 fn applicability(possibly_borrowed: &[String]) -> Applicability {
-    if possibly_borrowed.is_empty() { Applicability::Safe } else { Applicability::Unsafe }
+    if possibly_borrowed.is_empty() {
+        Applicability::Safe
+    } else {
+        Applicability::Unsafe
+    }
 }
 
 fn title_with_caveat(title: &str, possibly_borrowed: &[String]) -> String {
@@ -570,7 +737,10 @@ fn title_with_caveat(title: &str, possibly_borrowed: &[String]) -> String {
         return title.to_string();
     }
     let names: Vec<String> = possibly_borrowed.iter().map(|n| format!("`{n}`")).collect();
-    format!("{title}; {} may borrow from the guard (add `.clone()` if it does not compile)", names.join(", "))
+    format!(
+        "{title}; {} may borrow from the guard (add `.clone()` if it does not compile)",
+        names.join(", ")
+    )
 }
 
 fn node_at(file: &SyntaxNode, range: TextRange) -> SyntaxNode {

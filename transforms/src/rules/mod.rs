@@ -23,5 +23,7 @@ pub struct Transform {
 }
 
 /// Every transform this build implements, in the order their findings are reported.
-pub const REGISTRY: &[Transform] =
-    &[Transform { doc: guard_across_await::DOC, check: guard_across_await::check }];
+pub const REGISTRY: &[Transform] = &[Transform {
+    doc: guard_across_await::DOC,
+    check: guard_across_await::check,
+}];
