@@ -122,11 +122,23 @@ impl Report {
     }
 }
 
-/// "1 finding", "2 findings".
+/// "1 finding", "2 findings", "3 fixes".
 pub fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("{count} {noun}")
-    } else {
-        format!("{count} {noun}s")
+    match count {
+        1 => format!("{count} {noun}"),
+        _ if noun.ends_with(['s', 'x']) => format!("{count} {noun}es"),
+        _ => format!("{count} {noun}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plurals() {
+        assert_eq!(plural(1, "fix"), "1 fix");
+        assert_eq!(plural(3, "fix"), "3 fixes");
+        assert_eq!(plural(0, "finding"), "0 findings");
     }
 }

@@ -7,7 +7,11 @@
 
 use std::fmt;
 use std::fs;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::thread;
 
 use lockfix_transforms::{Options, RuleId};
 
@@ -71,43 +75,18 @@ pub fn run(
     let discovery = discover::discover(&config.paths, cwd)
         .map_err(|missing| RunError::MissingPaths(missing.0))?;
     let mut errors = discovery.errors;
-    let mut resolver = EditionResolver::new();
+    let resolver = Mutex::new(EditionResolver::new());
     let mut analysed = Vec::new();
-    for source in &discovery.files {
-        let file = match SourceFile::read(&source.path) {
-            Ok(file) => file,
-            Err(error) => {
-                errors.push(ErrorEntry {
-                    path: source.display.clone(),
-                    message: error.to_string(),
-                });
-                continue;
-            }
-        };
-        let edition = resolver.edition_for(&cwd.join(&source.path));
-        let options = Options {
-            edition,
-            rules: config.rules.clone(),
-        };
-        let mut apply_all = |_: &str, _: &_| Decision::Apply;
-        let outcome = catch_panic(|| {
-            fix::fix_source(&file.text, &options, config.unsafe_fixes, &mut apply_all)
-        })
-        .and_then(|outcome| outcome);
-        match outcome {
-            Ok(outcome) if outcome.initial.findings.is_empty() && !outcome.changed() => {}
-            Ok(outcome) => analysed.push(Analysed {
-                source: source.clone(),
-                file,
-                options,
-                outcome,
-            }),
-            Err(panic) => errors.push(ErrorEntry {
-                path: source.display.clone(),
-                message: panic.to_string(),
-            }),
+    for result in analyse_all(&discovery.files, config, cwd, &resolver) {
+        match result {
+            FileResult::NothingFound => {}
+            FileResult::Analysed(file) => analysed.push(*file),
+            FileResult::Failed(error) => errors.push(error),
         }
     }
+    let mut resolver = resolver
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
     for warning in resolver.take_warnings() {
         errors.push(ErrorEntry {
             path: display_path(&warning.manifest, cwd),
@@ -161,8 +140,113 @@ pub fn run(
             write_all(analysed, &mut report);
         }
     }
-    report.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    // Worker threads finish in any order; sorting keeps the output stable.
+    report
+        .errors
+        .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     Ok(report)
+}
+
+/// What the first, non-interactive fix loop made of one file.
+enum FileResult {
+    NothingFound,
+    Analysed(Box<Analysed>),
+    Failed(ErrorEntry),
+}
+
+/// Parsing dominates the run time (rust-analyzer's parser does ~450k lines/s on one core), so
+/// files are analysed on every core. The results come back in the order of `files`, so the
+/// output does not depend on scheduling.
+fn analyse_all(
+    files: &[SourcePath],
+    config: &RunConfig,
+    cwd: &Path,
+    resolver: &Mutex<EditionResolver>,
+) -> Vec<FileResult> {
+    let workers = thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .min(files.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(source) = files.get(index) else {
+                break;
+            };
+            done.push((index, analyse_file(source, config, cwd, resolver)));
+        }
+        done
+    };
+    let mut results: Vec<(usize, FileResult)> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                // The parser recurses on nesting; the main thread's stack size keeps deeply
+                // nested real-world files (generated code) from overflowing, which would abort.
+                thread::Builder::new()
+                    .stack_size(WORKER_STACK_SIZE)
+                    .spawn_scoped(scope, work)
+            })
+            .collect();
+        let mut results = Vec::new();
+        for handle in handles {
+            match handle {
+                // A worker cannot panic: everything that might runs under `catch_panic`.
+                Ok(handle) => results.extend(handle.join().unwrap_or_default()),
+                // No thread could be started: do the remaining work here.
+                Err(_) => results.extend(work()),
+            }
+        }
+        results
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+const WORKER_STACK_SIZE: usize = 8 * 1024 * 1024;
+
+/// Reads one file and runs the fix loop on it, accepting every fix the policy allows.
+fn analyse_file(
+    source: &SourcePath,
+    config: &RunConfig,
+    cwd: &Path,
+    resolver: &Mutex<EditionResolver>,
+) -> FileResult {
+    let failed = |message: String| {
+        FileResult::Failed(ErrorEntry {
+            path: source.display.clone(),
+            message,
+        })
+    };
+    let file = match SourceFile::read(&source.path) {
+        Ok(file) => file,
+        Err(error) => return failed(error.to_string()),
+    };
+    let edition = resolver
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .edition_for(&cwd.join(&source.path));
+    let options = Options {
+        edition,
+        rules: config.rules.clone(),
+    };
+    let mut apply_all = |_: &str, _: &_| Decision::Apply;
+    let outcome =
+        catch_panic(|| fix::fix_source(&file.text, &options, config.unsafe_fixes, &mut apply_all))
+            .and_then(|outcome| outcome);
+    match outcome {
+        Ok(outcome) if outcome.initial.findings.is_empty() && !outcome.changed() => {
+            FileResult::NothingFound
+        }
+        Ok(outcome) => FileResult::Analysed(Box::new(Analysed {
+            source: source.clone(),
+            file,
+            options,
+            outcome,
+        })),
+        Err(panic) => failed(panic.to_string()),
+    }
 }
 
 fn check_clean(analysed: &[Analysed]) -> Result<(), Refusal> {

@@ -559,6 +559,35 @@ fn a_symlinked_file_is_written_through() {
     assert_eq!(read(dir.path(), "real/tick.rs"), TICK_FIXED);
 }
 
+#[test]
+fn a_failed_write_exits_2_and_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.rs", TICK);
+    write(dir.path(), "b.rs", TICK);
+    let path = dir.path().join("a.rs");
+    let mut permissions = fs::metadata(&path).unwrap().permissions();
+    permissions.set_readonly(true);
+    fs::set_permissions(&path, permissions).unwrap();
+
+    let output = lockfix(
+        dir.path(),
+        &["--apply", "--allow-dirty", "--format", "json"],
+    );
+    assert_eq!(code(&output), 2);
+    let report = json(&output);
+    assert_eq!(report["errors"][0]["path"], "a.rs", "{report:#}");
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("read-only")
+    );
+    // The unwritten file's findings are still listed; the other file was written.
+    assert_eq!(report["findings"][0]["path"], "a.rs");
+    assert_eq!(read(dir.path(), "a.rs"), TICK);
+    assert_eq!(read(dir.path(), "b.rs"), TICK_FIXED);
+}
+
 // Bad input.
 
 #[test]
