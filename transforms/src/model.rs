@@ -69,12 +69,6 @@ pub struct Fix {
 impl Fix {
     /// The smallest range covering every edit: two fixes whose spans overlap are never applied in
     /// the same pass.
-    /// `text` with this fix's edits applied. Edits are applied from the end so earlier offsets stay
-    /// valid.
-    pub fn apply(&self, text: &str) -> String {
-        apply_edits(text, self.edits.iter())
-    }
-
     pub fn span(&self) -> Range<usize> {
         let start = self.edits.iter().map(|e| e.range.start).min().unwrap_or(0);
         let end = self.edits.iter().map(|e| e.range.end).max().unwrap_or(0);
@@ -167,19 +161,4 @@ pub struct RuleDoc {
     pub summary: &'static str,
     /// Markdown: What it does / Why is this bad / Example / Use instead / Fix safety / Known problems.
     pub explanation: &'static str,
-}
-
-/// `text` with non-overlapping `edits` applied.
-pub fn apply_edits<'a>(text: &str, edits: impl IntoIterator<Item = &'a TextEdit>) -> String {
-    let mut edits: Vec<&TextEdit> = edits.into_iter().collect();
-    edits.sort_by_key(|e| (e.range.start, e.range.end));
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for edit in edits {
-        out.push_str(&text[at..edit.range.start]);
-        out.push_str(&edit.replacement);
-        at = edit.range.end;
-    }
-    out.push_str(&text[at..]);
-    out
 }

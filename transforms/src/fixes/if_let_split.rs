@@ -21,7 +21,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast};
 
-use super::ownership::{Ownership, ownership};
+use super::exports::exports;
 use crate::analysis::syntax;
 use crate::model::TextEdit;
 
@@ -62,42 +62,7 @@ pub fn if_let_split(
         ra_ap_syntax::TextSize::from(split_at as u32),
         then_list.syntax().text_range().end(),
     );
-    let mut tainted = vec![guard_name.to_string()];
-    let mut exported: Vec<ast::IdentPat> = Vec::new();
-    let mut possibly_borrowed = Vec::new();
-    for item in &items[..=last] {
-        let Some(stmt) = ast::LetStmt::cast(item.clone()) else {
-            continue;
-        };
-        let Some(pat) = stmt.pat() else { continue };
-        let init = stmt.initializer();
-        let init_tainted = init.as_ref().is_some_and(|e| {
-            tainted
-                .iter()
-                .any(|t| !syntax::mentions(file, e.syntax().text_range(), t).is_empty())
-        });
-        let owned = match &init {
-            _ if !init_tainted => Ownership::Owned,
-            Some(init) if matches!(pat, ast::Pat::IdentPat(_)) => ownership(init, &tainted, file),
-            _ => Ownership::Unknown,
-        };
-        for binding in syntax::pattern_bindings(&pat) {
-            let name = syntax::ident_name(&binding);
-            if init_tainted {
-                tainted.push(name.clone());
-            }
-            if syntax::mentions(file, rest, &name).is_empty() {
-                continue;
-            }
-            if binding.ref_token().is_some() {
-                return None;
-            }
-            if owned == Ownership::Unknown {
-                possibly_borrowed.push(name);
-            }
-            exported.push(binding);
-        }
-    }
+    let exports = exports(file, &items[..=last], rest, guard_name)?;
 
     let start = usize::from(if_expr.syntax().text_range().start());
     let indent = syntax::line_indent(text, start);
@@ -107,17 +72,8 @@ pub fn if_let_split(
         "locked",
         &syntax::identifiers(if_expr.syntax().ancestors().last().as_ref()?),
     );
-    let names: Vec<String> = exported.iter().map(syntax::ident_name).collect();
-    let patterns: Vec<String> = exported
-        .iter()
-        .map(|b| {
-            format!(
-                "{}{}",
-                if b.mut_token().is_some() { "mut " } else { "" },
-                syntax::ident_name(b)
-            )
-        })
-        .collect();
+    let names = exports.names();
+    let patterns = exports.patterns();
     let (yes, no, condition) = match names.len() {
         0 => ("true".to_string(), "false", flag.clone()),
         1 => (
@@ -159,6 +115,6 @@ pub fn if_let_split(
                 replacement: middle,
             },
         ],
-        possibly_borrowed,
+        possibly_borrowed: exports.possibly_borrowed,
     })
 }

@@ -17,7 +17,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxNode, ast};
 
-use super::ownership::{Ownership, ownership};
+use super::exports::{Export, exports};
 use crate::analysis::syntax;
 use crate::model::TextEdit;
 
@@ -66,48 +66,7 @@ pub fn scoped_block(
         ra_ap_syntax::TextSize::from(after_start as u32),
         list.syntax().text_range().end(),
     );
-    let mut exported: Vec<(ast::IdentPat, Option<ast::LetStmt>)> = Vec::new();
-    let mut tainted = vec![guard_name.to_string()];
-    let mut possibly_borrowed = Vec::new();
-    for item in &moved[1..] {
-        let Some(stmt) = ast::LetStmt::cast(item.clone()) else {
-            continue;
-        };
-        let Some(pat) = stmt.pat() else { continue };
-        let init = stmt.initializer();
-        let init_tainted = init.as_ref().is_some_and(|e| {
-            tainted
-                .iter()
-                .any(|t| !syntax::mentions(file, e.syntax().text_range(), t).is_empty())
-        });
-        let simple = matches!(&pat, ast::Pat::IdentPat(_));
-        let owned = match &init {
-            _ if !init_tainted => Ownership::Owned,
-            Some(init) if simple => ownership(init, &tainted, file),
-            _ => Ownership::Unknown,
-        };
-        for binding in syntax::pattern_bindings(&pat) {
-            let name = syntax::ident_name(&binding);
-            if init_tainted {
-                tainted.push(name.clone());
-            }
-            if syntax::mentions(file, after, &name).is_empty() {
-                continue;
-            }
-            if binding.ref_token().is_some() {
-                return None;
-            }
-            if owned == Ownership::Unknown {
-                possibly_borrowed.push(name.clone());
-            }
-            exported.push((binding, Some(stmt.clone())));
-        }
-    }
-    // A later binding shadows an earlier one of the same name: export the one visible after.
-    let mut seen = std::collections::HashSet::new();
-    exported.reverse();
-    exported.retain(|(b, _)| seen.insert(syntax::ident_name(b)));
-    exported.reverse();
+    let exports = exports(file, &moved[1..], after, guard_name)?;
 
     let start = usize::from(items[first].text_range().start());
     let indent = syntax::line_indent(text, start).to_string();
@@ -118,18 +77,12 @@ pub fn scoped_block(
     let moved_text =
         |from: usize, to: usize| syntax::reindent(&text[from..to], from, &unit, &strings);
 
-    let names: Vec<String> = exported
-        .iter()
-        .map(|(b, _)| syntax::ident_name(b))
-        .collect();
-    let binding_text = |b: &ast::IdentPat| {
-        let mutability = if b.mut_token().is_some() { "mut " } else { "" };
-        format!("{mutability}{}", syntax::ident_name(b))
-    };
+    let names = exports.names();
+    let mut patterns = exports.patterns();
 
-    let replacement = match (exported.as_slice(), extras) {
+    let replacement = match (exports.bindings.as_slice(), extras) {
         // One value, computed by the last moved `let`: make its initializer the block's tail.
-        ([(binding, Some(stmt))], []) if is_tail_let(stmt, binding, &items[last]) => {
+        ([Export { binding, stmt }], []) if is_tail_let(stmt, binding, &items[last]) => {
             let init = stmt.initializer()?;
             let before_last = usize::from(items[last].text_range().start());
             let head = text[start..before_last].trim_end();
@@ -140,7 +93,7 @@ pub fn scoped_block(
                 .ty()
                 .map(|t| format!(": {}", t.syntax().text()))
                 .unwrap_or_default();
-            let mut out = format!("let {}{ty} = {{{eol}{inner}", binding_text(binding));
+            let mut out = format!("let {}{ty} = {{{eol}{inner}", patterns[0]);
             if !head.is_empty() {
                 out.push_str(&moved_text(start, start + head.len()));
                 out.push_str(&format!("{eol}{inner}"));
@@ -153,7 +106,6 @@ pub fn scoped_block(
             let body = moved_text(start, after_start);
             let mut values: Vec<String> = names.clone();
             values.extend(extras.iter().map(|e| e.expr.clone()));
-            let mut patterns: Vec<String> = exported.iter().map(|(b, _)| binding_text(b)).collect();
             patterns.extend(extras.iter().map(|e| e.name.clone()));
             match values.len() {
                 0 => format!("{{{eol}{inner}{body}{eol}{indent}}}"),
@@ -175,7 +127,7 @@ pub fn scoped_block(
             replacement,
         },
         exported: names,
-        possibly_borrowed,
+        possibly_borrowed: exports.possibly_borrowed,
     })
 }
 
