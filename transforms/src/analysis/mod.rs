@@ -220,13 +220,7 @@ fn acquisition(call: &ast::MethodCallExpr, kinds: &KindIndex, edition: Edition) 
         return None;
     }
     let receiver = call.receiver()?;
-    let lock_path: String = receiver
-        .syntax()
-        .text()
-        .to_string()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let lock_path = syntax::compact_text(receiver.syntax());
     let lock_name = receiver_name(&receiver);
     if is_not_a_lock(&receiver, &lock_name, kinds) {
         return None;

@@ -198,13 +198,7 @@ pub fn multiline_string_ranges(node: &SyntaxNode) -> Vec<TextRange> {
 pub fn is_allowed(node: &SyntaxNode, lints: &[&str]) -> bool {
     node.ancestors().any(|ancestor| {
         ancestor.children().filter_map(ast::Attr::cast).any(|attr| {
-            let text: String = attr
-                .syntax()
-                .text()
-                .to_string()
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect();
+            let text = compact_text(attr.syntax());
             let inner = text
                 .trim_start_matches('#')
                 .trim_start_matches('!')
@@ -220,6 +214,11 @@ pub fn is_allowed(node: &SyntaxNode, lints: &[&str]) -> bool {
                 .any(|lint| args.split([',', '(', ')', ']']).any(|w| w == *lint))
         })
     })
+}
+
+/// A node's text without whitespace: `self . cache` and `self.cache` name the same lock.
+pub fn compact_text(node: &SyntaxNode) -> String {
+    node.text().to_string().chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// The start of the line containing `offset`.
