@@ -6,6 +6,8 @@ pub mod analysis;
 pub mod fixes;
 pub mod model;
 pub mod rules;
+#[cfg(test)]
+mod test_support;
 
 use std::ops::Range;
 

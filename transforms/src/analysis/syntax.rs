@@ -218,7 +218,11 @@ pub fn is_allowed(node: &SyntaxNode, lints: &[&str]) -> bool {
 
 /// A node's text without whitespace: `self . cache` and `self.cache` name the same lock.
 pub fn compact_text(node: &SyntaxNode) -> String {
-    node.text().to_string().chars().filter(|c| !c.is_whitespace()).collect()
+    node.text()
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 /// The start of the line containing `offset`.

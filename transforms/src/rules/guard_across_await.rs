@@ -35,19 +35,19 @@ for the whole I/O (Fluvio #2490: readers starved ~450 ms behind a disk write).
 
 ## Example
 ```rust
-async fn write_and_persist(&self, data: Vec<u8>) {
+async fn write_and_persist(&self, batch: Vec<u8>) {
     let mut cache = self.cache.write().unwrap();
-    cache.update(data);
-    write_to_disk(cache.get_data()).await; // the lock is held for the whole write
+    cache.update(batch);
+    write_to_disk(cache.get_data()).await;
 }
 ```
 
 ## Use instead
 ```rust
-async fn write_and_persist(&self, data: Vec<u8>) {
+async fn write_and_persist(&self, batch: Vec<u8>) {
     let data = {
         let mut cache = self.cache.write().unwrap();
-        cache.update(data);
+        cache.update(batch);
         cache.get_data().to_owned()
     };
     write_to_disk(&data).await;
@@ -778,4 +778,59 @@ fn unused_guard() -> String {
 
 fn no_fix_here() -> String {
     "release the guard before the `.await` (no automatic rewrite for this shape)".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::RuleId;
+    use crate::test_support::{code_block, findings, fixed};
+
+    /// What the scaffolding around the doc example declares: the lock's type and `get_data`'s
+    /// return type are what let the fix copy the borrowed slice.
+    const SCAFFOLD: &str = "struct Cache { data: Vec<u8> }\n\
+        impl Cache { fn update(&mut self, d: Vec<u8>) { self.data = d; } fn get_data(&self) -> &[u8] { &self.data } }\n\
+        async fn write_to_disk(_: &[u8]) {}\n\
+        struct Store { cache: std::sync::RwLock<Cache> }\n";
+
+    #[test]
+    fn the_documented_example_becomes_the_documented_fix() {
+        let doc = super::DOC.explanation;
+        let before = format!(
+            "{SCAFFOLD}impl Store {{\n{}}}\n",
+            code_block(doc, "## Example")
+        );
+        let after = format!(
+            "{SCAFFOLD}impl Store {{\n{}}}\n",
+            code_block(doc, "## Use instead")
+        );
+        assert_eq!(fixed(&before, RuleId::GuardAcrossAwait), after);
+        assert!(findings(&after, RuleId::GuardAcrossAwait).is_empty());
+    }
+
+    #[test]
+    fn an_async_lock_held_for_io_on_the_guarded_object_is_fine() {
+        let src = "async fn f(sink: &tokio::sync::Mutex<tokio::net::TcpStream>) {\n\
+                   let mut s = sink.lock().await;\n\
+                   s.write_all(b\"x\").await;\n}\n";
+        assert!(findings(src, RuleId::GuardAcrossAwait).is_empty());
+    }
+
+    #[test]
+    fn a_guard_dropped_before_the_await_is_fine() {
+        let src = "async fn f(m: &std::sync::Mutex<u32>) {\n\
+                   let g = m.lock().unwrap();\n\
+                   let n = *g;\n\
+                   drop(g);\n\
+                   tick(n).await;\n}\n";
+        assert!(findings(src, RuleId::GuardAcrossAwait).is_empty());
+    }
+
+    #[test]
+    fn clippy_allow_silences_the_rule() {
+        let src = "#[allow(clippy::await_holding_lock)]\n\
+                   async fn f(m: &std::sync::Mutex<u32>) {\n\
+                   let g = m.lock().unwrap();\n\
+                   tick(*g).await;\n}\n";
+        assert!(findings(src, RuleId::GuardAcrossAwait).is_empty());
+    }
 }
