@@ -6,14 +6,16 @@
 //! the end of the temporary's statement, with the edition's scrutinee rules), and the awaits that
 //! run while it is alive.
 
+pub mod events;
 pub mod kind;
 pub mod syntax;
 
 use ra_ap_syntax::{
     AstNode, Edition, SyntaxKind, SyntaxNode, TextRange, TextSize,
-    ast::{self, HasArgList},
+    ast::{self, HasArgList, HasName},
 };
 
+pub use events::{Call, CallKind};
 pub use kind::{KindIndex, LockKind};
 
 /// Read or write access; a mutex is exclusive.
@@ -62,8 +64,12 @@ pub enum Holder {
 #[derive(Debug, Clone)]
 pub struct Guard {
     pub call: ast::MethodCallExpr,
-    /// The lock's identity: the receiver's text without whitespace (`self.cache`).
+    /// The receiver's text without whitespace (`self.cache`), for messages.
     pub lock_path: String,
+    /// Which lock this is, for "the same lock" questions: the receiver without references,
+    /// `.clone()`/`Arc::clone`, and with a local alias (`let store = state.store.clone();`)
+    /// replaced by what it aliases (`state.store`).
+    pub identity: String,
     /// The last name the lock is reached through (`cache`), for messages and kind lookup.
     pub lock_name: String,
     pub kind: LockKind,
@@ -77,11 +83,24 @@ pub struct Guard {
     pub body: SyntaxNode,
     /// Where the guard is alive: from the end of `guard_expr` to its release.
     pub live: TextRange,
+    /// `drop(guard)` statements: code they run before is not under the lock any more.
+    pub drops: Vec<ast::ExprStmt>,
     /// Awaits in the same body that run while the guard is alive, in source order.
     pub awaits: Vec<ast::AwaitExpr>,
+    /// Calls and macro calls in the same body made while the guard is alive, in source order.
+    pub calls: Vec<Call>,
 }
 
 impl Guard {
+    /// Whether the guard is alive when execution reaches offset `at` of `node`: inside the live
+    /// region, in the guard's own body (not a closure or async block that runs elsewhere), and not
+    /// after a `drop(guard)` that every path to it passes.
+    pub fn alive_at(&self, at: TextSize, node: &SyntaxNode) -> bool {
+        self.live.contains(at)
+            && syntax::enclosing_body(node).as_ref() == Some(&self.body)
+            && !self.drops.iter().any(|d| dominates(d, node))
+    }
+
     /// The guard's binding name, if it has one.
     pub fn name(&self) -> Option<String> {
         match &self.holder {
@@ -150,6 +169,8 @@ impl Guard {
 #[derive(Debug, Default)]
 pub struct LockScopes {
     pub guards: Vec<Guard>,
+    /// `(outer, inner)` indices into `guards`: `inner` is acquired while `outer` is alive.
+    pub nested: Vec<(usize, usize)>,
 }
 
 const LOCK_METHODS: &[(&str, AccessMode)] = &[
@@ -201,12 +222,41 @@ const NOT_LOCK_RECEIVERS: &[&str] = &[
 impl LockScopes {
     pub fn compute(file: &SyntaxNode, edition: Edition) -> LockScopes {
         let kinds = KindIndex::build(file);
-        let guards = file
+        let guards: Vec<Guard> = file
             .descendants()
             .filter_map(ast::MethodCallExpr::cast)
             .filter_map(|call| acquisition(&call, &kinds, edition))
             .collect();
-        LockScopes { guards }
+        let mut nested = Vec::new();
+        for (o, outer) in guards.iter().enumerate() {
+            for (i, inner) in guards.iter().enumerate() {
+                if o != i
+                    && outer.alive_at(events::happens_at(inner.call.syntax()), inner.call.syntax())
+                {
+                    nested.push((o, i));
+                }
+            }
+        }
+        LockScopes { guards, nested }
+    }
+
+    /// Guards acquired while `outer` is alive.
+    pub fn acquired_under(&self, outer: usize) -> impl Iterator<Item = &Guard> {
+        self.nested
+            .iter()
+            .filter(move |(o, _)| *o == outer)
+            .map(|(_, i)| &self.guards[*i])
+    }
+
+    /// Guards taken in the body of the method `name` on the lock `self.<field>`: what a call
+    /// `self.name(..)` acquires, as far as this file shows.
+    pub fn locks_taken_by_method(&self, name: &str) -> impl Iterator<Item = &Guard> {
+        self.guards.iter().filter(move |g| {
+            g.identity.starts_with("self.")
+                && ast::Fn::cast(g.body.clone())
+                    .and_then(|f| f.name())
+                    .is_some_and(|n| n.text() == name)
+        })
     }
 }
 
@@ -221,6 +271,8 @@ fn acquisition(call: &ast::MethodCallExpr, kinds: &KindIndex, edition: Edition) 
     }
     let receiver = call.receiver()?;
     let lock_path = syntax::compact_text(receiver.syntax());
+    let body = syntax::enclosing_body(call.syntax())?;
+    let identity = lock_identity(&receiver, &body, 0);
     let lock_name = receiver_name(&receiver);
     if is_not_a_lock(&receiver, &lock_name, kinds) {
         return None;
@@ -236,12 +288,12 @@ fn acquisition(call: &ast::MethodCallExpr, kinds: &KindIndex, edition: Edition) 
         // guard; without a declaration there is nothing to go on.
         return None;
     }
-    let body = syntax::enclosing_body(call.syntax())?;
     let holder = holder_of(&guard_expr);
     let live = live_region(&guard_expr, &holder, edition)?;
     let mut guard = Guard {
         call: call.clone(),
         lock_path,
+        identity,
         lock_name,
         kind,
         mode,
@@ -250,10 +302,79 @@ fn acquisition(call: &ast::MethodCallExpr, kinds: &KindIndex, edition: Edition) 
         holder,
         body,
         live,
+        drops: Vec::new(),
         awaits: Vec::new(),
+        calls: Vec::new(),
     };
-    guard.awaits = awaits_while_alive(&guard);
+    if let Some(name) = guard.name() {
+        guard.drops = drop_statements(&guard.body, guard.live, &name);
+    }
+    if !guard.live.is_empty() {
+        guard.awaits = guard
+            .body
+            .descendants()
+            .filter_map(ast::AwaitExpr::cast)
+            .filter(|a| {
+                a.await_token()
+                    .is_some_and(|t| guard.alive_at(t.text_range().start(), a.syntax()))
+            })
+            .collect();
+        guard.calls = events::calls_where(&guard.body, |at, node| guard.alive_at(at, node));
+    }
     Some(guard)
+}
+
+/// See [`Guard::identity`]. `depth` bounds alias chains.
+fn lock_identity(receiver: &ast::Expr, body: &SyntaxNode, depth: usize) -> String {
+    let mut expr = syntax::strip_wrappers(receiver);
+    loop {
+        let inner = match &expr {
+            ast::Expr::MethodCallExpr(m)
+                if m.name_ref()
+                    .is_some_and(|n| matches!(n.text(), "clone" | "as_ref"))
+                    && m.arg_list().is_some_and(|a| a.args().next().is_none()) =>
+            {
+                m.receiver()
+            }
+            // `Arc::clone(&x)`, `Rc::clone(&x)`.
+            ast::Expr::CallExpr(c)
+                if c.expr()
+                    .is_some_and(|e| syntax::compact_text(e.syntax()).ends_with("::clone")) =>
+            {
+                c.arg_list().and_then(|a| a.args().next())
+            }
+            _ => None,
+        };
+        match inner {
+            Some(e) => expr = syntax::strip_wrappers(&e),
+            None => break,
+        }
+    }
+    let text = syntax::compact_text(expr.syntax());
+    if let (true, ast::Expr::PathExpr(path)) = (depth < 3, &expr) {
+        {
+            // A local alias of another lock: `let store = state.user_store.clone();`.
+            let alias = body.descendants().filter_map(ast::LetStmt::cast).filter(|l| {
+                l.syntax().text_range().end() <= expr.syntax().text_range().start()
+                    && matches!(l.pat(), Some(ast::Pat::IdentPat(p)) if syntax::ident_name(&p) == path.syntax().text().to_string())
+            }).last();
+            if let Some(init) = alias.and_then(|l| l.initializer()) {
+                let stripped = syntax::strip_wrappers(&init);
+                let is_place_or_clone = matches!(
+                    stripped,
+                    ast::Expr::PathExpr(_)
+                        | ast::Expr::FieldExpr(_)
+                        | ast::Expr::MethodCallExpr(_)
+                        | ast::Expr::CallExpr(_)
+                );
+                let resolved = lock_identity(&init, body, depth + 1);
+                if is_place_or_clone && !resolved.contains('(') {
+                    return resolved;
+                }
+            }
+        }
+    }
+    text
 }
 
 /// The last name a receiver is reached through: `self.cache` → `cache`, `state.lock()` → `state`.
@@ -587,31 +708,6 @@ fn temporary_scope_end(node: &SyntaxNode, edition: Edition) -> TextSize {
         child = ancestor;
     }
     node.text_range().end()
-}
-
-/// Awaits in the guard's own body, inside its live region and after the guard exists, that are not
-/// preceded by a `drop(guard)` that every path to them passes.
-fn awaits_while_alive(guard: &Guard) -> Vec<ast::AwaitExpr> {
-    if guard.live.is_empty() {
-        return Vec::new();
-    }
-    let root = guard.body.clone();
-    let drops = match guard.name() {
-        Some(name) => drop_statements(&root, guard.live, &name),
-        None => Vec::new(),
-    };
-    root.descendants()
-        .filter_map(ast::AwaitExpr::cast)
-        .filter(|a| {
-            let Some(token) = a.await_token() else {
-                return false;
-            };
-            let at = token.text_range().start();
-            guard.live.contains(at)
-                && syntax::enclosing_body(a.syntax()).as_ref() == Some(&guard.body)
-                && !drops.iter().any(|d| dominates(d, a.syntax()))
-        })
-        .collect()
 }
 
 /// `drop(name);` / `std::mem::drop(name);` statements inside `range`.

@@ -381,3 +381,8 @@ pub fn same_file_method_returns_owned(file: &SyntaxNode, method: &str) -> Option
     }
     verdict
 }
+
+/// A syntax range as the byte range the data model uses.
+pub fn to_range(range: TextRange) -> std::ops::Range<usize> {
+    usize::from(range.start())..usize::from(range.end())
+}

@@ -7,5 +7,6 @@ pub mod hoist;
 pub mod if_let_split;
 pub mod naming;
 pub mod ownership;
+pub mod release;
 pub mod scoped_block;
 pub mod snapshot;

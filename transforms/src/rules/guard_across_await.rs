@@ -4,12 +4,11 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
 use super::Context;
 use crate::analysis::{AccessMode, Guard, Holder, syntax};
-use crate::fixes::hoist::hoist;
 use crate::fixes::hoist::runs_before;
-use crate::fixes::if_let_split::if_let_split;
 use crate::fixes::naming::suggest_name;
+use crate::fixes::ownership::Ownership;
 use crate::fixes::ownership::ownership;
-use crate::fixes::ownership::{Ownership, temporary_ownership};
+use crate::fixes::release::{Blocked, node_at, release_before};
 use crate::fixes::scoped_block::{ExtraValue, scoped_block};
 use crate::fixes::snapshot::snapshot;
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity, TextEdit};
@@ -112,7 +111,7 @@ fn finding(
     };
     let await_range = first_await.syntax().text_range();
     let mut labels = vec![Label {
-        range: to_range(await_range),
+        range: syntax::to_range(await_range),
         message: if count > 1 {
             format!(
                 "the guard is still held at this `.await` ({} more after it)",
@@ -128,7 +127,7 @@ fn finding(
         return Finding {
             rule: RuleId::GuardAcrossAwait,
             severity: Severity::Info,
-            range: to_range(guard.primary_range()),
+            range: syntax::to_range(guard.primary_range()),
             message: format!("{what} {subject} is held across an `.await`, apparently on purpose"),
             labels,
             help: Some(
@@ -158,7 +157,7 @@ fn finding(
         labels.insert(
             0,
             Label {
-                range: to_range(*last),
+                range: syntax::to_range(*last),
                 message: "last use of the guard".to_string(),
             },
         );
@@ -178,7 +177,7 @@ fn finding(
     Finding {
         rule: RuleId::GuardAcrossAwait,
         severity,
-        range: to_range(guard.primary_range()),
+        range: syntax::to_range(guard.primary_range()),
         message,
         labels,
         help: Some(help),
@@ -317,86 +316,44 @@ fn build_fix(
     first_await: &ast::AwaitExpr,
     uses: &[TextRange],
 ) -> Result<Fix, String> {
-    let await_at = first_await
-        .await_token()
-        .map_or(first_await.syntax().text_range(), |t| t.text_range());
-    match &guard.holder {
-        Holder::Let { list, index, .. } => {
-            fix_binding(ctx, guard, list, *index, first_await, await_at, uses)
-        }
-        Holder::IfLet {
-            if_expr,
-            then_branch,
-            ..
-        } => {
-            let list = then_branch.stmt_list().ok_or_else(no_fix_here)?;
-            let last_use = uses.last().ok_or_else(unused_guard)?;
-            let last = syntax::item_containing(&list, &node_at(ctx.file, *last_use))
-                .ok_or_else(no_fix_here)?;
-            let first_await_item =
-                syntax::item_containing(&list, first_await.syntax()).ok_or_else(no_fix_here)?;
-            if last >= first_await_item {
-                return snapshot_fix(ctx, guard, spans_await_for(guard));
+    let phrase = "the `.await`";
+    match release_before(ctx.text, ctx.file, guard, first_await.syntax(), phrase) {
+        Ok(fix) => Ok(fix),
+        Err(Blocked::Unused) => Err(unused_guard()),
+        Err(Blocked::Other(reason)) => Err(reason),
+        Err(Blocked::UsedAtOrAfter {
+            last_use,
+            event_item,
+        }) => {
+            let await_at = first_await
+                .await_token()
+                .map_or(first_await.syntax().text_range(), |t| t.text_range());
+            match (&guard.holder, event_item) {
+                // The last use is inside the awaiting statement itself, before the await:
+                // compute or copy what the awaited call needs inside the scope.
+                (Holder::Let { list, index, .. }, Some(await_item))
+                    if last_use.start() < await_at.start() =>
+                {
+                    let statement = &syntax::block_items(list)[await_item];
+                    clone_out(
+                        ctx,
+                        guard,
+                        list,
+                        *index,
+                        await_item,
+                        statement,
+                        first_await,
+                        uses,
+                    )
+                    .or_else(|reason| snapshot_fix(ctx, guard, reason))
+                }
+                (Holder::Let { .. } | Holder::IfLet { .. }, _) => {
+                    snapshot_fix(ctx, guard, spans_await_for(guard))
+                }
+                _ => Err(spans_await_for(guard)),
             }
-            let name = guard.name().unwrap_or_default();
-            let split =
-                if_let_split(ctx.text, ctx.file, if_expr, last, &name).ok_or_else(no_fix_here)?;
-            Ok(Fix {
-                title: title_with_caveat(
-                    "Run the locked part in its own `if let`, then the awaiting part",
-                    &split.possibly_borrowed,
-                ),
-                applicability: applicability(&split.possibly_borrowed),
-                edits: split.edits,
-            })
         }
-        Holder::Temporary => fix_temporary(ctx, guard),
-        Holder::Discarded => Err(no_fix_here()),
     }
-}
-
-fn fix_binding(
-    ctx: &Context<'_>,
-    guard: &Guard,
-    list: &ast::StmtList,
-    index: usize,
-    first_await: &ast::AwaitExpr,
-    await_at: TextRange,
-    uses: &[TextRange],
-) -> Result<Fix, String> {
-    let name = guard.name().unwrap_or_default();
-    let last_use = uses.last().ok_or_else(unused_guard)?;
-    let last =
-        syntax::item_containing(list, &node_at(ctx.file, *last_use)).ok_or_else(no_fix_here)?;
-    let await_item = syntax::item_containing(list, first_await.syntax()).ok_or_else(no_fix_here)?;
-    if last < await_item {
-        let block = scoped_block(ctx.text, ctx.file, list, index, last, &name, &[])
-            .ok_or_else(no_fix_here)?;
-        return Ok(Fix {
-            title: title_with_caveat(
-                "Scope the guard in a block that ends before the `.await`",
-                &block.possibly_borrowed,
-            ),
-            applicability: applicability(&block.possibly_borrowed),
-            edits: vec![block.edit],
-        });
-    }
-    if last_use.start() > await_at.start() {
-        return snapshot_fix(ctx, guard, spans_await_for(guard));
-    }
-    // The last use is inside the awaiting statement itself: copy what the awaited call borrows.
-    let statement = &syntax::block_items(list)[await_item];
-    clone_out(
-        ctx,
-        guard,
-        list,
-        index,
-        await_item,
-        statement,
-        first_await,
-        uses,
-    )
-    .or_else(|reason| snapshot_fix(ctx, guard, reason))
 }
 
 /// Seed 002's `read().await.clone()`: a guard that is only read, and needed after the await, is
@@ -510,7 +467,7 @@ fn clone_out(
             value_name.clone()
         };
         replacements.push(TextEdit {
-            range: to_range(argument.syntax().text_range()),
+            range: syntax::to_range(argument.syntax().text_range()),
             replacement: use_text,
         });
         extras.push(ExtraValue {
@@ -633,125 +590,6 @@ fn method_return_shape(file: &SyntaxNode, method: &str) -> Option<ReturnShape> {
     let first = shapes.next()??;
     // Two methods with this name in one file: which one is called needs types.
     shapes.next().is_none().then_some(first)
-}
-
-/// A temporary guard: hoist the value computed from it into its own statement.
-fn fix_temporary(ctx: &Context<'_>, guard: &Guard) -> Result<Fix, String> {
-    let mut value = guard.guard_expr.clone();
-    loop {
-        let Some(parent) = value.syntax().parent() else {
-            break;
-        };
-        let continues = match ast::Expr::cast(parent.clone()) {
-            Some(ast::Expr::MethodCallExpr(m)) => {
-                m.receiver().is_some_and(|r| r.syntax() == value.syntax())
-            }
-            Some(
-                ast::Expr::FieldExpr(_)
-                | ast::Expr::IndexExpr(_)
-                | ast::Expr::TryExpr(_)
-                | ast::Expr::ParenExpr(_),
-            ) => true,
-            Some(ast::Expr::PrefixExpr(p)) => p.op_kind() == Some(ast::UnaryOp::Deref),
-            _ => false,
-        };
-        if !continues {
-            break;
-        }
-        value = ast::Expr::cast(parent).ok_or_else(no_fix_here)?;
-    }
-    if value
-        .syntax()
-        .parent()
-        .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR)
-    {
-        return Err(spans_await_for(guard));
-    }
-    let in_while_let = value
-        .syntax()
-        .ancestors()
-        .take_while(|a| a.kind() != SyntaxKind::STMT_LIST)
-        .any(|a| {
-            ast::WhileExpr::cast(a)
-                .and_then(|w| w.condition())
-                .is_some_and(|c| {
-                    c.syntax()
-                        .text_range()
-                        .contains_range(value.syntax().text_range())
-                })
-        });
-    if in_while_let {
-        return Err("the guard is created anew in every iteration of the `while let`; rewrite it as `loop` with \
-                    `let Some(x) = …; else { break }` so the value is bound first"
-            .to_string());
-    }
-    if value.syntax() == guard.guard_expr.syntax() {
-        return Err("the guard itself is matched and used across the `.await`; move the awaiting part after the \
-                    `match`"
-            .to_string());
-    }
-    if temporary_ownership(&value, guard.guard_expr.syntax().text_range(), ctx.file)
-        != Ownership::Owned
-    {
-        return Err(format!(
-            "`{}` may borrow from the guard; bind an owned copy (`.clone()`, `.cloned()`) in a `let` before the `.await`",
-            value.syntax().text()
-        ));
-    }
-    let item = value
-        .syntax()
-        .ancestors()
-        .find(|n| {
-            n.parent()
-                .is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST)
-        })
-        .ok_or_else(no_fix_here)?;
-    if syntax::enclosing_body(&item).as_ref() != Some(&guard.body) {
-        return Err(no_fix_here());
-    }
-    let hoisted = hoist(ctx.text, &item, &value, &guard.body);
-    Ok(Fix {
-        title: format!(
-            "Compute `{}` in its own statement so the guard is released before the `.await`",
-            hoisted.name
-        ),
-        applicability: if hoisted.reorders {
-            Applicability::Unsafe
-        } else {
-            Applicability::Safe
-        },
-        edits: vec![hoisted.edit],
-    })
-}
-
-fn applicability(possibly_borrowed: &[String]) -> Applicability {
-    if possibly_borrowed.is_empty() {
-        Applicability::Safe
-    } else {
-        Applicability::Unsafe
-    }
-}
-
-fn title_with_caveat(title: &str, possibly_borrowed: &[String]) -> String {
-    if possibly_borrowed.is_empty() {
-        return title.to_string();
-    }
-    let names: Vec<String> = possibly_borrowed.iter().map(|n| format!("`{n}`")).collect();
-    format!(
-        "{title}; {} may borrow from the guard (add `.clone()` if it does not compile)",
-        names.join(", ")
-    )
-}
-
-fn node_at(file: &SyntaxNode, range: TextRange) -> SyntaxNode {
-    match file.covering_element(range) {
-        ra_ap_syntax::NodeOrToken::Node(n) => n,
-        ra_ap_syntax::NodeOrToken::Token(t) => t.parent().unwrap_or_else(|| file.clone()),
-    }
-}
-
-fn to_range(range: TextRange) -> std::ops::Range<usize> {
-    usize::from(range.start())..usize::from(range.end())
 }
 
 fn spans_await_for(guard: &Guard) -> String {

@@ -1,0 +1,103 @@
+//! What happens while a guard is alive: the calls (and macro calls) made in the guard's own body
+//! inside its live region. Transforms match these against their lists — blocking work, spawns and
+//! sends, methods of `self` that lock again.
+
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextSize, ast};
+
+use super::syntax;
+
+/// One call made while a guard is alive.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// A `CALL_EXPR`, `METHOD_CALL_EXPR` or `MACRO_CALL`.
+    pub node: SyntaxNode,
+    /// The callee as written: `bcrypt::hash`, `tokio::spawn`, `std::fs::write` for path calls;
+    /// the method name (`send`, `join`) for method calls; the macro path without `!` for macros.
+    pub callee: String,
+    /// For method calls, the receiver without whitespace: `self`, `tx`, `self.events`.
+    pub receiver: Option<String>,
+    pub kind: CallKind,
+    /// The call's result is awaited directly: `tx.send(x).await`.
+    pub awaited: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    Path,
+    Method,
+    Macro,
+}
+
+impl Call {
+    /// `tokio::spawn` matches `spawn`, `task::spawn` and `tokio::spawn`: the last segments of the
+    /// callee equal the given path's last segments.
+    pub fn callee_ends_with(&self, path: &str) -> bool {
+        self.callee == path || self.callee.ends_with(&format!("::{path}"))
+    }
+}
+
+/// The offset at which a call happens: after its arguments are evaluated, so at its end. A call
+/// whose receiver or argument creates a temporary guard runs while that guard is alive.
+pub fn happens_at(node: &SyntaxNode) -> TextSize {
+    node.text_range().end() - TextSize::from(1)
+}
+
+/// Every call in `body` (not in nested closures or async blocks) for which `alive` holds.
+pub fn calls_where(body: &SyntaxNode, alive: impl Fn(TextSize, &SyntaxNode) -> bool) -> Vec<Call> {
+    body.descendants()
+        .filter(|n| {
+            matches!(
+                n.kind(),
+                SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR | SyntaxKind::MACRO_CALL
+            )
+        })
+        .filter(|n| syntax::enclosing_body(n).as_ref() == Some(body) && alive(happens_at(n), n))
+        .filter_map(|n| describe(&n))
+        .collect()
+}
+
+fn describe(node: &SyntaxNode) -> Option<Call> {
+    let awaited = node
+        .parent()
+        .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
+    let (callee, receiver, kind) = if let Some(call) = ast::CallExpr::cast(node.clone()) {
+        (callee_path(&call.expr()?), None, CallKind::Path)
+    } else if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
+        let receiver = call.receiver().map(|r| syntax::compact_text(r.syntax()));
+        (
+            call.name_ref()?.text().to_string(),
+            receiver,
+            CallKind::Method,
+        )
+    } else {
+        let mac = ast::MacroCall::cast(node.clone())?;
+        (
+            syntax::compact_text(mac.path()?.syntax()),
+            None,
+            CallKind::Macro,
+        )
+    };
+    Some(Call {
+        node: node.clone(),
+        callee,
+        receiver,
+        kind,
+        awaited,
+    })
+}
+
+/// A path callee without generic arguments: `Vec::<u8>::new` → `Vec::new`.
+fn callee_path(expr: &ast::Expr) -> String {
+    let text = syntax::compact_text(expr.syntax());
+    let mut out = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("::::", "::").trim_end_matches("::").to_string()
+}

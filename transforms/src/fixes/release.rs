@@ -1,0 +1,230 @@
+//! Release a guard before something that must not run under it — an `.await`, a bcrypt call, a
+//! second lock of the same lock, a spawn — choosing the rewrite by where the guard lives:
+//!
+//! - a `let` binding whose last use comes before the event: [`scoped_block`];
+//! - an `if let Ok(g) = m.lock()` binding: [`if_let_split`];
+//! - a temporary: [`hoist`] the value computed from it into its own `let`.
+//!
+//! Every transform that reports "X while the guard is alive" calls [`release_before`] and adds
+//! rewrites of its own only for what is specific to its event (clone-out for awaits).
+
+use ra_ap_syntax::{AstNode, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, ast};
+
+use super::hoist::hoist;
+use super::if_let_split::if_let_split;
+use super::ownership::{Ownership, temporary_ownership};
+use super::scoped_block::scoped_block;
+use crate::analysis::{Guard, Holder, syntax};
+use crate::model::{Applicability, Fix};
+
+/// Why the guard cannot simply be released before the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocked {
+    /// The guard is used in the event's own statement or after it: the critical section spans
+    /// the event. `last_use` is the guard's last use.
+    UsedAtOrAfter {
+        last_use: TextRange,
+        event_item: Option<usize>,
+    },
+    /// The guard is bound but never used.
+    Unused,
+    /// No rewrite for this shape; the sentence says what to do by hand.
+    Other(String),
+}
+
+/// Rewrite so that `guard` is released before `event` runs. `event_phrase` finishes the fix's
+/// title: "…released before `event_phrase`" (e.g. "the `.await`", "the `bcrypt::verify` call").
+pub fn release_before(
+    text: &str,
+    file: &SyntaxNode,
+    guard: &Guard,
+    event: &SyntaxNode,
+    event_phrase: &str,
+) -> Result<Fix, Blocked> {
+    let uses = guard.uses(file);
+    match &guard.holder {
+        Holder::Let { list, index, .. } => {
+            let (last, _) = split_point(file, list, &uses, event)?;
+            let name = guard.name().unwrap_or_default();
+            let block =
+                scoped_block(text, file, list, *index, last, &name, &[]).ok_or_else(no_rewrite)?;
+            Ok(Fix {
+                title: title_with_caveat(
+                    &format!("Scope the guard in a block that ends before {event_phrase}"),
+                    &block.possibly_borrowed,
+                ),
+                applicability: applicability(&block.possibly_borrowed),
+                edits: vec![block.edit],
+            })
+        }
+        Holder::IfLet {
+            if_expr,
+            then_branch,
+            ..
+        } => {
+            let list = then_branch.stmt_list().ok_or_else(no_rewrite)?;
+            let (last, _) = split_point(file, &list, &uses, event)?;
+            let name = guard.name().unwrap_or_default();
+            let split = if_let_split(text, file, if_expr, last, &name).ok_or_else(no_rewrite)?;
+            Ok(Fix {
+                title: title_with_caveat(
+                    &format!("Run the locked part in its own `if let`, before {event_phrase}"),
+                    &split.possibly_borrowed,
+                ),
+                applicability: applicability(&split.possibly_borrowed),
+                edits: split.edits,
+            })
+        }
+        Holder::Temporary => hoist_temporary(text, file, guard, event_phrase),
+        Holder::Discarded => Err(no_rewrite()),
+    }
+}
+
+/// The last block item that uses the guard, and the item holding the event; the first must come
+/// before the second.
+fn split_point(
+    file: &SyntaxNode,
+    list: &ast::StmtList,
+    uses: &[TextRange],
+    event: &SyntaxNode,
+) -> Result<(usize, usize), Blocked> {
+    let last_use = *uses.last().ok_or(Blocked::Unused)?;
+    let event_item = syntax::item_containing(list, event);
+    let last = syntax::item_containing(list, &node_at(file, last_use)).ok_or_else(no_rewrite)?;
+    match event_item {
+        Some(event_item) if last < event_item => Ok((last, event_item)),
+        _ => Err(Blocked::UsedAtOrAfter {
+            last_use,
+            event_item,
+        }),
+    }
+}
+
+/// A temporary guard: compute the value taken from it in its own statement.
+fn hoist_temporary(
+    text: &str,
+    file: &SyntaxNode,
+    guard: &Guard,
+    event_phrase: &str,
+) -> Result<Fix, Blocked> {
+    let mut value = guard.guard_expr.clone();
+    while let Some(parent) = value.syntax().parent().and_then(ast::Expr::cast) {
+        let continues = match &parent {
+            ast::Expr::MethodCallExpr(m) => {
+                m.receiver().is_some_and(|r| r.syntax() == value.syntax())
+            }
+            ast::Expr::FieldExpr(_)
+            | ast::Expr::IndexExpr(_)
+            | ast::Expr::TryExpr(_)
+            | ast::Expr::ParenExpr(_) => true,
+            ast::Expr::PrefixExpr(p) => p.op_kind() == Some(ast::UnaryOp::Deref),
+            _ => false,
+        };
+        if !continues {
+            break;
+        }
+        value = parent;
+    }
+    if value
+        .syntax()
+        .parent()
+        .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR)
+    {
+        // `m.lock().await.send(x).await`: the awaited future works on the guard itself.
+        return Err(Blocked::UsedAtOrAfter {
+            last_use: value.syntax().text_range(),
+            event_item: None,
+        });
+    }
+    let in_while_let = value
+        .syntax()
+        .ancestors()
+        .take_while(|a| a.kind() != SyntaxKind::STMT_LIST)
+        .any(|a| {
+            ast::WhileExpr::cast(a)
+                .and_then(|w| w.condition())
+                .is_some_and(|c| {
+                    c.syntax()
+                        .text_range()
+                        .contains_range(value.syntax().text_range())
+                })
+        });
+    if in_while_let {
+        return Err(Blocked::Other(
+            "the guard is created anew in every iteration of the `while let`; rewrite it as `loop` with \
+             `let Some(x) = …; else { break }` so the value is bound first"
+                .to_string(),
+        ));
+    }
+    if value.syntax() == guard.guard_expr.syntax() {
+        return Err(Blocked::Other(format!(
+            "the guard itself is matched and used across {event_phrase}; move that part after the `match`"
+        )));
+    }
+    if temporary_ownership(&value, guard.guard_expr.syntax().text_range(), file) != Ownership::Owned
+    {
+        return Err(Blocked::Other(format!(
+            "`{}` may borrow from the guard; bind an owned copy (`.clone()`, `.cloned()`) in a `let` before \
+             {event_phrase}",
+            value.syntax().text()
+        )));
+    }
+    let item = value
+        .syntax()
+        .ancestors()
+        .find(|n| {
+            n.parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST)
+        })
+        .ok_or_else(no_rewrite)?;
+    if syntax::enclosing_body(&item).as_ref() != Some(&guard.body) {
+        return Err(no_rewrite());
+    }
+    let hoisted = hoist(text, &item, &value, &guard.body);
+    Ok(Fix {
+        title: format!(
+            "Compute `{}` in its own statement so the guard is released before {event_phrase}",
+            hoisted.name
+        ),
+        applicability: if hoisted.reorders {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        },
+        edits: vec![hoisted.edit],
+    })
+}
+
+/// Safe unless a value leaving the lock scope might borrow from the guard.
+pub fn applicability(possibly_borrowed: &[String]) -> Applicability {
+    if possibly_borrowed.is_empty() {
+        Applicability::Safe
+    } else {
+        Applicability::Unsafe
+    }
+}
+
+pub fn title_with_caveat(title: &str, possibly_borrowed: &[String]) -> String {
+    if possibly_borrowed.is_empty() {
+        return title.to_string();
+    }
+    let names: Vec<String> = possibly_borrowed.iter().map(|n| format!("`{n}`")).collect();
+    format!(
+        "{title}; {} may borrow from the guard (add `.clone()` if it does not compile)",
+        names.join(", ")
+    )
+}
+
+/// The smallest node covering `range`.
+pub fn node_at(file: &SyntaxNode, range: TextRange) -> SyntaxNode {
+    match file.covering_element(range) {
+        NodeOrToken::Node(n) => n,
+        NodeOrToken::Token(t) => t.parent().unwrap_or_else(|| file.clone()),
+    }
+}
+
+fn no_rewrite() -> Blocked {
+    Blocked::Other(
+        "release the guard earlier by hand (no automatic rewrite for this shape)".to_string(),
+    )
+}
