@@ -351,26 +351,26 @@ fn lock_identity(receiver: &ast::Expr, body: &SyntaxNode, depth: usize) -> Strin
         }
     }
     let text = syntax::compact_text(expr.syntax());
-    if let (true, ast::Expr::PathExpr(path)) = (depth < 3, &expr) {
-        {
-            // A local alias of another lock: `let store = state.user_store.clone();`.
-            let alias = body.descendants().filter_map(ast::LetStmt::cast).filter(|l| {
+    if depth < 3
+        && let ast::Expr::PathExpr(path) = &expr
+    {
+        // A local alias of another lock: `let store = state.user_store.clone();`.
+        let alias = body.descendants().filter_map(ast::LetStmt::cast).filter(|l| {
                 l.syntax().text_range().end() <= expr.syntax().text_range().start()
                     && matches!(l.pat(), Some(ast::Pat::IdentPat(p)) if syntax::ident_name(&p) == path.syntax().text().to_string())
             }).last();
-            if let Some(init) = alias.and_then(|l| l.initializer()) {
-                let stripped = syntax::strip_wrappers(&init);
-                let is_place_or_clone = matches!(
-                    stripped,
-                    ast::Expr::PathExpr(_)
-                        | ast::Expr::FieldExpr(_)
-                        | ast::Expr::MethodCallExpr(_)
-                        | ast::Expr::CallExpr(_)
-                );
-                let resolved = lock_identity(&init, body, depth + 1);
-                if is_place_or_clone && !resolved.contains('(') {
-                    return resolved;
-                }
+        if let Some(init) = alias.and_then(|l| l.initializer()) {
+            let stripped = syntax::strip_wrappers(&init);
+            let is_place_or_clone = matches!(
+                stripped,
+                ast::Expr::PathExpr(_)
+                    | ast::Expr::FieldExpr(_)
+                    | ast::Expr::MethodCallExpr(_)
+                    | ast::Expr::CallExpr(_)
+            );
+            let resolved = lock_identity(&init, body, depth + 1);
+            if is_place_or_clone && !resolved.contains('(') {
+                return resolved;
             }
         }
     }
