@@ -3,7 +3,9 @@
 //! the findings plus the diff are snapshotted (reviewed by hand in `tests/snapshots/`).
 //!
 //! Annotation: `//~ <rule-id> <safe|unsafe|nofix|info>` at the end of the line where a finding
-//! starts. Lines without one must have no finding.
+//! starts (several on one line when several rules report there). Lines without one must have no
+//! finding. `LOCKFIX_FIXTURES=read_then_write,double_lock` limits the run to those folders while
+//! working on a transform; CI runs them all.
 
 mod common;
 
@@ -26,18 +28,21 @@ fn line_of(text: &str, offset: usize) -> usize {
 }
 
 fn expected(text: &str) -> BTreeSet<(usize, String, String)> {
-    text.lines()
-        .enumerate()
-        .filter_map(|(i, line)| {
-            let annotation = line.split("//~").nth(1)?;
+    let mut wanted = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        // `//~ rule kind`, possibly several on one line: `//~ a safe //~ b nofix`.
+        for annotation in line.split("//~").skip(1) {
             let mut words = annotation.split_whitespace();
-            Some((
-                i + 1,
-                words.next()?.to_string(),
-                words.next().unwrap_or("").to_string(),
-            ))
-        })
-        .collect()
+            if let Some(rule) = words.next() {
+                wanted.insert((
+                    i + 1,
+                    rule.to_string(),
+                    words.next().unwrap_or("").to_string(),
+                ));
+            }
+        }
+    }
+    wanted
 }
 
 fn render(text: &str, findings: &[Finding]) -> String {

@@ -37,6 +37,15 @@ pub fn fixtures() -> Vec<Fixture> {
             }
         }
     }
+    // While working on one transform: `LOCKFIX_FIXTURES=read_then_write cargo test --test fixtures`.
+    if let Ok(only) = std::env::var("LOCKFIX_FIXTURES") {
+        let folders: Vec<&str> = only.split(',').map(str::trim).collect();
+        paths.retain(|p| {
+            p.parent()
+                .and_then(|d| d.file_name())
+                .is_some_and(|d| folders.iter().any(|f| d == *f))
+        });
+    }
     paths.sort();
     paths
         .into_iter()
