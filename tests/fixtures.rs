@@ -164,3 +164,13 @@ fn fixtures_match_annotations_fix_cleanly_and_snapshot() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[test]
+fn the_prefilter_loses_no_findings() {
+    for fixture in common::fixtures() {
+        let options = lockfix_transforms::Options::all_rules(fixture.edition);
+        let filtered = lockfix_transforms::analyze(&fixture.text, &options).findings;
+        let unfiltered = lockfix_transforms::analyze_unfiltered(&fixture.text, &options).findings;
+        assert_eq!(filtered, unfiltered, "{}", fixture.path.display());
+    }
+}

@@ -5,6 +5,7 @@
 pub mod analysis;
 pub mod fixes;
 pub mod model;
+pub mod prefilter;
 pub mod rules;
 #[cfg(test)]
 mod test_support;
@@ -44,7 +45,18 @@ pub struct FileAnalysis {
 
 /// Analyse one file. May panic inside the parser on pathological input: callers run it under
 /// `catch_unwind` (rust-analyzer 0.0.345 panics on at least one real file).
+///
+/// Files that [`prefilter::may_contain_locks`] rejects are not parsed: they cannot hold a guard, so
+/// they have no findings (and no fixes, so their syntax errors do not matter).
 pub fn analyze(source: &str, options: &Options) -> FileAnalysis {
+    if !prefilter::may_contain_locks(source) {
+        return FileAnalysis::default();
+    }
+    analyze_unfiltered(source, options)
+}
+
+/// [`analyze`] without the byte-level prefilter: the tests check both give the same findings.
+pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
     use ra_ap_syntax::AstNode;
     let parse = ra_ap_syntax::SourceFile::parse(source, options.edition);
     let syntax_errors = parse

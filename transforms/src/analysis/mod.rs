@@ -173,7 +173,7 @@ pub struct LockScopes {
     pub nested: Vec<(usize, usize)>,
 }
 
-const LOCK_METHODS: &[(&str, AccessMode)] = &[
+pub(crate) const LOCK_METHODS: &[(&str, AccessMode)] = &[
     ("lock", AccessMode::Exclusive),
     ("try_lock", AccessMode::Exclusive),
     ("lock_owned", AccessMode::Exclusive),
