@@ -7,13 +7,11 @@
 
 use std::fmt;
 use std::fs;
-use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::thread;
 
 use lockfix_transforms::{Options, RuleId};
+use rayon::prelude::*;
 
 use crate::analysis::catch_panic;
 use crate::diff::unified_diff;
@@ -154,54 +152,32 @@ enum FileResult {
     Failed(ErrorEntry),
 }
 
-/// Parsing dominates the run time (rust-analyzer's parser does ~450k lines/s on one core), so
-/// files are analysed on every core. The results come back in the order of `files`, so the
-/// output does not depend on scheduling.
+/// Analyses every file on rayon's pool; results come back in the order of `files`, so the output
+/// is the same as a serial run's.
 fn analyse_all(
     files: &[SourcePath],
     config: &RunConfig,
     cwd: &Path,
     resolver: &Mutex<EditionResolver>,
 ) -> Vec<FileResult> {
-    let workers = thread::available_parallelism()
-        .map_or(1, NonZeroUsize::get)
-        .min(files.len())
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            let Some(source) = files.get(index) else {
-                break;
-            };
-            done.push((index, analyse_file(source, config, cwd, resolver)));
-        }
-        done
+    let analyse = || {
+        files
+            .par_iter()
+            .map(|source| analyse_file(source, config, cwd, resolver))
+            .collect()
     };
-    let mut results: Vec<(usize, FileResult)> = thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                // The parser recurses on nesting; the main thread's stack size keeps deeply
-                // nested real-world files (generated code) from overflowing, which would abort.
-                thread::Builder::new()
-                    .stack_size(WORKER_STACK_SIZE)
-                    .spawn_scoped(scope, work)
-            })
-            .collect();
-        let mut results = Vec::new();
-        for handle in handles {
-            match handle {
-                // A worker cannot panic: everything that might runs under `catch_panic`.
-                Ok(handle) => results.extend(handle.join().unwrap_or_default()),
-                // No thread could be started: do the remaining work here.
-                Err(_) => results.extend(work()),
-            }
-        }
-        results
-    });
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, result)| result).collect()
+    // The parser recurses on nesting: a big stack keeps deeply nested real-world files (generated
+    // code) from overflowing, which would abort the process rather than panic.
+    match rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_SIZE)
+        .build()
+    {
+        Ok(pool) => pool.install(analyse),
+        Err(_) => files
+            .iter()
+            .map(|source| analyse_file(source, config, cwd, resolver))
+            .collect(),
+    }
 }
 
 const WORKER_STACK_SIZE: usize = 8 * 1024 * 1024;
