@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Reproducible whole-tree benchmark (issue 7): lockfix vs ast-grep with one relational rule vs the
+# grep floor, over the pinned corpus in ../shared/corpus, side by side in one run.
+#
+#   bench/corpus.sh [REPETITIONS]        (default 5; prints medians and peak memory as Markdown)
+#
+# Downloads (once): the corpus crates via `cargo vendor` into $CORPUS (default
+# ${TMPDIR:-/tmp}/lockfix-corpus) and @ast-grep/cli 0.51 from the npm registry into bench/.tools.
+# lockfix itself never reaches the network; this script does, to fetch what it compares against.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+reps=${1:-5}
+corpus=${CORPUS:-${TMPDIR:-/tmp}/lockfix-corpus}
+manifest_dir=${TMPDIR:-/tmp}/lockfix-corpus-manifest
+
+if [ ! -d "$corpus" ]; then
+  rm -rf "$manifest_dir" && cp -r ../shared/corpus "$manifest_dir"
+  cargo vendor --locked --versioned-dirs --manifest-path "$manifest_dir/Cargo.toml" "$corpus" >/dev/null
+fi
+if [ ! -x bench/.tools/node_modules/.bin/ast-grep ]; then
+  npm install --silent --prefix bench/.tools @ast-grep/cli@0.51 >/dev/null
+fi
+cargo build --release --quiet
+lockfix=target/release/lockfix
+sg=bench/.tools/node_modules/.bin/ast-grep
+
+files=$(find "$corpus" -name '*.rs' | wc -l)
+lines=$(find "$corpus" -name '*.rs' -print0 | xargs -0 cat | wc -l)
+
+# One measurement: "<seconds> <peak KiB>" of a command, output discarded.
+measure() { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/tmp/lockfix-bench-time || true; tail -1 /tmp/lockfix-bench-time; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+declare -A secs mem
+tools=(grep lockfix ast-grep)
+for ((i = 0; i < reps; i++)); do
+  for tool in "${tools[@]}"; do
+    case $tool in
+      grep) out=$(measure grep -rlE --include='*.rs' '\.(lock|read|write)\(\)' "$corpus") ;;
+      lockfix) out=$(measure "$lockfix" --dry-run --format json "$corpus") ;;
+      ast-grep) out=$(measure "$sg" scan --rule bench/ast-grep-rule.yml --json=compact "$corpus") ;;
+    esac
+    secs[$tool]+="${out% *}"$'\n'
+    mem[$tool]+="${out#* }"$'\n'
+  done
+done
+
+echo "corpus: $files files, $lines lines; $reps repetitions, interleaved; $(nproc) cores"
+echo
+echo "| tool | median wall (s) | peak RSS (MiB) | lockfix / tool |"
+echo "|---|---|---|---|"
+lf=$(printf '%s' "${secs[lockfix]}" | median)
+for tool in "${tools[@]}"; do
+  s=$(printf '%s' "${secs[$tool]}" | median)
+  m=$(printf '%s' "${mem[$tool]}" | median)
+  printf '| %s | %.2f | %.0f | %.2f |\n' "$tool" "$s" "$(echo "$m / 1024" | bc -l)" "$(echo "$lf / $s" | bc -l)"
+done
