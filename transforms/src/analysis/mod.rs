@@ -8,6 +8,7 @@
 
 pub mod events;
 pub mod kind;
+pub mod relock;
 pub mod syntax;
 
 use ra_ap_syntax::{

@@ -3,6 +3,7 @@
 //! without a fix.
 
 pub mod exports;
+pub mod extract_check;
 pub mod hoist;
 pub mod if_let_split;
 pub mod naming;

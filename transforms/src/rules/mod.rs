@@ -2,6 +2,7 @@
 //! line in [`REGISTRY`], a fixture folder and its snapshots — the tidy test names what is missing.
 
 pub mod guard_across_await;
+pub mod read_then_write;
 
 use ra_ap_syntax::{Edition, SyntaxNode};
 
@@ -23,7 +24,13 @@ pub struct Transform {
 }
 
 /// Every transform this build implements, in the order their findings are reported.
-pub const REGISTRY: &[Transform] = &[Transform {
-    doc: guard_across_await::DOC,
-    check: guard_across_await::check,
-}];
+pub const REGISTRY: &[Transform] = &[
+    Transform {
+        doc: guard_across_await::DOC,
+        check: guard_across_await::check,
+    },
+    Transform {
+        doc: read_then_write::DOC,
+        check: read_then_write::check,
+    },
+];
