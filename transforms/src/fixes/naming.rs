@@ -60,7 +60,9 @@ fn describe_check(expr: &ast::Expr) -> Option<String> {
             let suffix = match method.as_str() {
                 "is_ok" | "is_some" => "exists",
                 "is_err" | "is_none" => "missing",
-                "contains" | "contains_key" | "exists" => return Some("exists".to_string()),
+                "contains" | "contains_key" | "exists" | "any" => {
+                    return Some("exists".to_string());
+                }
                 m if ["is_", "has_", "can_", "should_"]
                     .iter()
                     .any(|p| m.starts_with(p)) =>
@@ -169,5 +171,6 @@ mod tests {
         assert_eq!(check_name("g.get(&k).is_none()"), "missing");
         assert_eq!(check_name("g.is_empty()"), "is_empty");
         assert_eq!(check_name("g.len() > 3"), "condition");
+        assert_eq!(check_name("g.iter().any(|n| n == name)"), "exists");
     }
 }

@@ -109,12 +109,17 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
         guard.lock_path
     );
     let again = requested_phrase(requested.mode);
+    // Through an alias the second lock may be written differently: say that it is the same lock.
+    let relocked = if requested.lock_path == guard.lock_path {
+        format!("`{}`", guard.lock_path)
+    } else {
+        format!("`{}` (the same lock)", requested.lock_path)
+    };
     let (message, site_label) = match &first.via_method {
         None => (
             format!(
-                "{what} is still alive when the same task locks `{}` again{again}: the `{}()` waits forever for a \
-                 guard only this task can release",
-                guard.lock_path,
+                "{what} is still alive when the same task locks {relocked} again{again}: the `{}()` waits forever \
+                 for a guard only this task can release",
                 method_name(requested)
             ),
             format!("the same lock is requested here{again} while the guard is alive"),
@@ -288,18 +293,17 @@ fn window_note(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> String {
         }
     };
     let opens = match guard.mode {
-        AccessMode::Write | AccessMode::Exclusive if relock.via_method.is_some() => {
-            "this opens a check-then-act window: another task can run between the two critical sections"
-        }
-        _ => {
+        AccessMode::Read | AccessMode::Upgradable => {
             "this opens a check-then-act window: another task can change the data between the check and the write"
+        }
+        AccessMode::Write | AccessMode::Exclusive => {
+            "this splits one critical section in two: another task can run in between, a check-then-act window \
+             wherever the second part relies on what the first saw"
         }
     };
     match recheck(ctx, relock, second) {
         Some(evidence) => format!("{opens}; {evidence}, which closes it"),
-        None => format!(
-            "{opens}; it stays open unless the code under {second} checks again before it writes"
-        ),
+        None => format!("{opens}; it stays open unless the code under {second} checks again"),
     }
 }
 
