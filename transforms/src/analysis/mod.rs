@@ -696,7 +696,15 @@ fn let_holder(stmt: ast::LetStmt) -> Holder {
 
 /// The region in which the guard is alive.
 fn live_region(guard_expr: &ast::Expr, holder: &Holder, edition: Edition) -> Option<TextRange> {
-    let start = guard_expr.syntax().text_range().end();
+    let mut start = guard_expr.syntax().text_range().end();
+    if let Holder::Let { .. } = holder
+        && let Some(m) = guard_expr.syntax().parent().and_then(ast::MatchExpr::cast)
+    {
+        // `let g = match m.try_lock() { Ok(g) => g, Err(_) => { m.lock(); return } };`: the `let`
+        // holds the guard from the end of the `match`; an arm that does not yield it (a failed
+        // `try_lock`) holds nothing.
+        start = m.syntax().text_range().end();
+    }
     let end = match holder {
         Holder::Let { list, .. } => list.syntax().text_range().end(),
         Holder::IfLet { then_branch, .. } => then_branch.syntax().text_range().end(),

@@ -47,6 +47,23 @@ pub fn excludes(held: AccessMode, requested: AccessMode) -> bool {
     }
 }
 
+/// `#[cfg(feature = "std")] let g = m.lock().unwrap(); #[cfg(not(feature = "std"))] let g = m.lock();`:
+/// statements under `#[cfg]` may be alternatives of which only one is compiled. A guard or a second
+/// lock in such a statement is left alone.
+fn cfg_alternatives(guard: &Guard, site: &SyntaxNode) -> bool {
+    let under_cfg = |node: &SyntaxNode| {
+        node.ancestors()
+            .take_while(|a| Some(a) != Some(&guard.body))
+            .filter(|a| matches!(a.kind(), SyntaxKind::LET_STMT | SyntaxKind::EXPR_STMT))
+            .any(|stmt| {
+                stmt.children()
+                    .filter_map(ast::Attr::cast)
+                    .any(|a| syntax::compact_text(a.syntax()).starts_with("#[cfg("))
+            })
+    };
+    under_cfg(guard.call.syntax()) || under_cfg(site)
+}
+
 /// `try_lock()`, `try_write()`…: they return at once instead of waiting.
 fn is_non_blocking(guard: &Guard) -> bool {
     guard
@@ -72,6 +89,7 @@ pub fn relocks(scopes: &LockScopes, file: &SyntaxNode, held: usize) -> Vec<Reloc
         let second = &scopes.guards[inner];
         let site = second.call.syntax();
         if second.identity == guard.identity
+            && !cfg_alternatives(guard, site)
             && !is_non_blocking(second)
             && excludes(guard.mode, second.mode)
             && before_move(site)
