@@ -214,18 +214,17 @@ pub fn moved_at(guard: &Guard, file: &SyntaxNode) -> Option<TextRange> {
         if path.text_range() != *range {
             return false;
         }
-        path.parent().is_some_and(|p| {
-            matches!(
-                p.kind(),
-                SyntaxKind::ARG_LIST
-                    | SyntaxKind::LET_STMT
-                    | SyntaxKind::RETURN_EXPR
-                    | SyntaxKind::BREAK_EXPR
-                    | SyntaxKind::RECORD_EXPR_FIELD
-                    | SyntaxKind::TUPLE_EXPR
-                    | SyntaxKind::ARRAY_EXPR
-                    | SyntaxKind::BIN_EXPR
-            ) && !(p.kind() == SyntaxKind::BIN_EXPR && !is_assignment(&p))
+        path.parent().is_some_and(|p| match p.kind() {
+            SyntaxKind::ARG_LIST
+            | SyntaxKind::LET_STMT
+            | SyntaxKind::RETURN_EXPR
+            | SyntaxKind::BREAK_EXPR
+            | SyntaxKind::RECORD_EXPR_FIELD
+            | SyntaxKind::TUPLE_EXPR
+            | SyntaxKind::ARRAY_EXPR => true,
+            // `other = g;` moves it; `g == x` does not.
+            SyntaxKind::BIN_EXPR => is_assignment(&p),
+            _ => false,
         })
     })
 }

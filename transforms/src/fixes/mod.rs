@@ -11,3 +11,4 @@ pub mod ownership;
 pub mod release;
 pub mod scoped_block;
 pub mod snapshot;
+pub mod while_let_loop;

@@ -2,6 +2,7 @@
 //! line in [`REGISTRY`], a fixture folder and its snapshots — the tidy test names what is missing.
 
 pub mod guard_across_await;
+pub mod guard_in_scrutinee;
 pub mod read_then_write;
 
 use ra_ap_syntax::{Edition, SyntaxNode};
@@ -32,5 +33,9 @@ pub const REGISTRY: &[Transform] = &[
     Transform {
         doc: read_then_write::DOC,
         check: read_then_write::check,
+    },
+    Transform {
+        doc: guard_in_scrutinee::DOC,
+        check: guard_in_scrutinee::check,
     },
 ];
