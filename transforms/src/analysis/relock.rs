@@ -64,6 +64,46 @@ fn cfg_alternatives(guard: &Guard, site: &SyntaxNode) -> bool {
     under_cfg(guard.call.syntax()) || under_cfg(site)
 }
 
+/// `match m.try_lock() { Ok(g) => …, Err(TryLockError::WouldBlock) => m.lock() }`: in the arm (or
+/// `else` branch) for a failed `try_*`, no guard was taken. A poisoned result does carry one, so
+/// only patterns that say `WouldBlock`, or `None`/`Err(_)` of a `try_` call, count.
+fn in_failed_try_arm(guard: &Guard, site: &SyntaxNode) -> bool {
+    if !is_non_blocking(guard) {
+        return false;
+    }
+    let call = guard.call.syntax();
+    let failed = |pat: &str| {
+        let pat: String = pat.chars().filter(|c| !c.is_whitespace()).collect();
+        pat == "None" || pat == "Err(_)" || pat.contains("WouldBlock")
+    };
+    for ancestor in site.ancestors() {
+        if let Some(arm) = ast::MatchArm::cast(ancestor.clone()) {
+            let matches_call = arm
+                .syntax()
+                .ancestors()
+                .find_map(ast::MatchExpr::cast)
+                .and_then(|m| m.expr())
+                .is_some_and(|e| e.syntax() == call);
+            if matches_call {
+                return arm
+                    .pat()
+                    .is_some_and(|p| failed(&p.syntax().text().to_string()));
+            }
+        }
+        if let Some(if_expr) = ast::IfExpr::cast(ancestor.clone())
+            && let Some(ast::Expr::LetExpr(l)) = if_expr.condition()
+            && l.expr().is_some_and(|e| e.syntax() == call)
+        {
+            // `if let Ok(g) = m.try_lock() { … } else { m.lock() }`
+            let in_else = if_expr
+                .else_branch()
+                .is_some_and(|e| e.syntax().text_range().contains_range(site.text_range()));
+            return in_else;
+        }
+    }
+    false
+}
+
 /// `try_lock()`, `try_write()`…: they return at once instead of waiting.
 fn is_non_blocking(guard: &Guard) -> bool {
     guard
@@ -90,6 +130,7 @@ pub fn relocks(scopes: &LockScopes, file: &SyntaxNode, held: usize) -> Vec<Reloc
         let site = second.call.syntax();
         if second.identity == guard.identity
             && !cfg_alternatives(guard, site)
+            && !in_failed_try_arm(guard, site)
             && !is_non_blocking(second)
             && excludes(guard.mode, second.mode)
             && before_move(site)
@@ -163,33 +204,49 @@ fn is_not_a_place(identity: &str) -> bool {
 }
 
 /// A lock declared as `ReentrantMutex` (parking_lot, or std's unstable one) may be locked again by
-/// the thread that holds it.
+/// the thread that holds it. A local or parameter of the guard's own function decides; otherwise a
+/// field or static of that name anywhere in the file.
 fn reentrant(file: &SyntaxNode, guard: &Guard) -> bool {
     let name = guard.lock_name.as_str();
     if name.is_empty() {
         return false;
     }
-    let declares = |ty: Option<ast::Type>| {
-        ty.is_some_and(|t| syntax::compact_text(t.syntax()).contains("Reentrant"))
+    let says_reentrant = |node: Option<&SyntaxNode>| {
+        node.is_some_and(|n| syntax::compact_text(n).contains("Reentrant"))
     };
+    let named = |pat: Option<ast::Pat>| matches!(pat, Some(ast::Pat::IdentPat(p)) if syntax::ident_name(&p) == name);
+    let function = guard
+        .call
+        .syntax()
+        .ancestors()
+        .find(|a| a.kind() == SyntaxKind::FN);
+    let mut local: Option<bool> = None;
+    for node in function.iter().flat_map(|f| f.descendants()) {
+        if let Some(param) = ast::Param::cast(node.clone())
+            && named(param.pat())
+        {
+            local = Some(says_reentrant(param.ty().as_ref().map(|t| t.syntax())));
+        } else if let Some(stmt) = ast::LetStmt::cast(node)
+            && named(stmt.pat())
+            && stmt.syntax().text_range().end() <= guard.call.syntax().text_range().start()
+        {
+            local = Some(
+                says_reentrant(stmt.ty().as_ref().map(|t| t.syntax()))
+                    || says_reentrant(stmt.initializer().as_ref().map(|i| i.syntax())),
+            );
+        }
+    }
+    if let Some(local) = local {
+        return local;
+    }
     file.descendants().any(|node| {
         if let Some(field) = ast::RecordField::cast(node.clone()) {
-            return field.name().is_some_and(|n| n.text() == name) && declares(field.ty());
-        }
-        if let Some(param) = ast::Param::cast(node.clone()) {
-            let named = matches!(param.pat(), Some(ast::Pat::IdentPat(p)) if syntax::ident_name(&p) == name);
-            return named && declares(param.ty());
-        }
-        if let Some(stmt) = ast::LetStmt::cast(node.clone()) {
-            let named = matches!(stmt.pat(), Some(ast::Pat::IdentPat(p)) if syntax::ident_name(&p) == name);
-            return named
-                && (declares(stmt.ty())
-                    || stmt
-                        .initializer()
-                        .is_some_and(|i| syntax::compact_text(i.syntax()).contains("Reentrant")));
+            return field.name().is_some_and(|n| n.text() == name)
+                && says_reentrant(field.ty().as_ref().map(|t| t.syntax()));
         }
         if let Some(stat) = ast::Static::cast(node) {
-            return stat.name().is_some_and(|n| n.text() == name) && declares(stat.ty());
+            return stat.name().is_some_and(|n| n.text() == name)
+                && says_reentrant(stat.ty().as_ref().map(|t| t.syntax()));
         }
         false
     })
