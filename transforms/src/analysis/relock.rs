@@ -279,11 +279,18 @@ pub fn moved_at(guard: &Guard, file: &SyntaxNode) -> Option<TextRange> {
             | SyntaxKind::RECORD_EXPR_FIELD
             | SyntaxKind::TUPLE_EXPR
             | SyntaxKind::ARRAY_EXPR => true,
-            // `other = g;` moves it; `g == x` does not.
-            SyntaxKind::BIN_EXPR => is_assignment(&p),
+            // `other = g;` moves it; `g == x` does not, and neither does `g = m.lock()`, which
+            // drops the old guard only after the new one is taken.
+            SyntaxKind::BIN_EXPR => is_assignment(&p) && is_rhs(&p, &path),
             _ => false,
         })
     })
+}
+
+fn is_rhs(bin: &SyntaxNode, operand: &SyntaxNode) -> bool {
+    ast::BinExpr::cast(bin.clone())
+        .and_then(|b| b.rhs())
+        .is_some_and(|rhs| rhs.syntax() == operand)
 }
 
 fn is_assignment(bin: &SyntaxNode) -> bool {

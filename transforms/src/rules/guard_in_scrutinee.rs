@@ -100,6 +100,13 @@ const BLOCKING_METHODS: &[&str] = &[
 ];
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    // `use tokio::fs;` makes `fs::write(..)` an async function (its future is awaited later).
+    let async_fs = ctx.file.descendants().filter_map(ast::Use::cast).any(|u| {
+        let text = syntax::compact_text(u.syntax());
+        ["tokio::fs", "async_std::fs", "smol::fs", "async_fs"]
+            .iter()
+            .any(|m| text.contains(m))
+    });
     for (index, guard) in ctx.scopes.guards.iter().enumerate() {
         let Some(scope) = scrutinee_scope(guard) else {
             continue;
@@ -111,7 +118,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let blocking: Vec<&Call> = guard
             .calls
             .iter()
-            .filter(|c| scope.arms.contains_range(c.node.text_range()) && is_blocking(c))
+            .filter(|c| scope.arms.contains_range(c.node.text_range()) && is_blocking(c, async_fs))
             .collect();
         if found.is_empty() && blocking.is_empty() {
             continue;
@@ -120,16 +127,16 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-fn is_blocking(call: &Call) -> bool {
+fn is_blocking(call: &Call, async_fs: bool) -> bool {
     if call.awaited {
         return false;
     }
     match call.kind {
         CallKind::Path => {
             BLOCKING_PATHS.iter().any(|p| call.callee_ends_with(p))
-                || BLOCKING_MODULES
-                    .iter()
-                    .any(|m| call.callee.starts_with(m) && !call.callee.starts_with("tokio::"))
+                || BLOCKING_MODULES.iter().any(|m| {
+                    call.callee.starts_with(m) && !(async_fs && call.callee.starts_with("fs::"))
+                })
         }
         CallKind::Method => BLOCKING_METHODS.contains(&call.callee.as_str()),
         CallKind::Macro => false,

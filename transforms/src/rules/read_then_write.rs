@@ -226,6 +226,9 @@ fn let_fix(
 ) -> Result<Fix, String> {
     let uses = guard.uses(ctx.file);
     let name = guard.name().unwrap_or_default();
+    if let Some(fix) = drop_before_reassignment(ctx, relock, &name, phrase) {
+        return Ok(fix);
+    }
     let Some(last_use) = uses.last() else {
         return Err(
             "the guard is never used: if it serialises the code after it on purpose, the second lock still hangs; \
@@ -265,6 +268,43 @@ fn let_fix(
         }
     }
     release_before(ctx.text, ctx.file, guard, &relock.site, phrase).map_err(blocked)
+}
+
+/// `g = m.lock().unwrap();` while the old `g` is alive: the old guard is dropped by the
+/// assignment, after the new lock is taken. Dropping it explicitly first is the rewrite (a scope
+/// cannot end before a statement that assigns the binding).
+fn drop_before_reassignment(
+    ctx: &Context<'_>,
+    relock: &Relock,
+    name: &str,
+    phrase: &str,
+) -> Option<Fix> {
+    let stmt = relock.site.ancestors().find_map(ast::ExprStmt::cast)?;
+    let ast::Expr::BinExpr(assign) = stmt.expr()? else {
+        return None;
+    };
+    let assigns_guard = matches!(
+        assign.op_kind(),
+        Some(ast::BinaryOp::Assignment { op: None })
+    ) && matches!(assign.lhs(), Some(ast::Expr::PathExpr(p)) if p.syntax().text() == name)
+        && assign.rhs().is_some_and(|r| {
+            r.syntax()
+                .text_range()
+                .contains_range(relock.site.text_range())
+        });
+    if !assigns_guard {
+        return None;
+    }
+    let start = usize::from(stmt.syntax().text_range().start());
+    let indent = syntax::line_indent(ctx.text, start);
+    Some(Fix {
+        title: format!("Drop the old guard `{name}` before {phrase}"),
+        applicability: Applicability::Unsafe,
+        edits: vec![crate::model::TextEdit {
+            range: start..start,
+            replacement: format!("drop({name});{}{indent}", syntax::eol(ctx.text)),
+        }],
+    })
 }
 
 fn blocked(reason: Blocked) -> String {
