@@ -16,7 +16,7 @@
 //! the block, in the same order; only the guard's release moves from after the branches to before
 //! them.
 
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast};
 
 use super::naming::{suggest_check_name, suggest_name};
 use super::ownership::{Ownership, ownership};
@@ -156,7 +156,6 @@ pub fn extract_check(
         range: syntax::to_range(value_range),
         replacement: name.clone(),
     };
-    debug_assert!(!TextRange::new(value_range.start(), value_range.end()).is_empty());
     Some(CheckExtraction {
         edits: vec![block.edit, replace_value],
         name,

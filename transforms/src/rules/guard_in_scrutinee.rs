@@ -71,9 +71,16 @@ guard dies with that statement; a `while let` becomes a `loop` whose first state
   else in the statement that used to run first.
 
 ## Known problems
-Blocking calls are recognised by name from a short built-in list. A scrutinee that is the guard
+`#[allow(clippy::significant_drop_in_scrutinee)]` (or `#[expect]`) on the item or statement
+silences the rule. Blocking calls are recognised by name from a short built-in list. A scrutinee that is the guard
 itself (`match *m.lock().unwrap()`, `match m.lock() { Ok(g) => … }`) is reported without a fix."#,
 };
+
+/// The clippy lint whose `allow`/`expect` also silences this rule.
+const CLIPPY_EQUIVALENTS: &[&str] = &[
+    "clippy::significant_drop_in_scrutinee",
+    "significant_drop_in_scrutinee",
+];
 
 /// Calls that block the thread, by the path they are called through (last segments match).
 const BLOCKING_PATHS: &[&str] = &[
@@ -111,6 +118,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(scope) = scrutinee_scope(guard) else {
             continue;
         };
+        if syntax::is_allowed(guard.call.syntax(), CLIPPY_EQUIVALENTS) {
+            continue;
+        }
         let found: Vec<Relock> = relocks(ctx.scopes, ctx.file, index)
             .into_iter()
             .filter(|r| scope.arms.contains_range(r.site_range()))
@@ -327,6 +337,17 @@ mod tests {
                    }\n}\n";
         assert!(findings(src, RuleId::GuardInScrutinee).is_empty());
         assert_eq!(findings(src, RuleId::GuardAcrossAwait).len(), 1);
+    }
+
+    #[test]
+    fn clippy_allow_silences_the_rule() {
+        let src = "#[allow(clippy::significant_drop_in_scrutinee)]\n\
+                   fn f(m: &std::sync::Mutex<Vec<u32>>) {\n\
+                   match m.lock().unwrap().pop() {\n\
+                   Some(x) => m.lock().unwrap().push(x),\n\
+                   None => {}\n\
+                   }\n}\n";
+        assert!(findings(src, RuleId::GuardInScrutinee).is_empty());
     }
 
     #[test]
