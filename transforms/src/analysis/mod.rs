@@ -8,6 +8,7 @@
 
 pub mod events;
 pub mod kind;
+pub mod relock;
 pub mod syntax;
 
 use ra_ap_syntax::{
@@ -582,7 +583,9 @@ fn holder_of(guard_expr: &ast::Expr) -> Holder {
     if let Some(scrutinee_of) = ast::MatchExpr::cast(parent.clone()) {
         // `let g = match m.lock() { Ok(g) => g, Err(e) => e.into_inner() };`
         let binding = scrutinee_of.syntax().parent().and_then(ast::LetStmt::cast);
-        if let Some(stmt) = binding {
+        if let Some(stmt) = binding
+            && arms_yield_the_guard(&scrutinee_of)
+        {
             return let_holder(stmt);
         }
     }
@@ -607,6 +610,59 @@ fn holder_of(guard_expr: &ast::Expr) -> Holder {
         }
     }
     Holder::Temporary
+}
+
+/// Whether a `match` on a lock result hands the guard itself to the `let` around it
+/// (`Ok(g) => g`, `Err(e) => e.into_inner()`, or an arm that leaves), rather than a value computed
+/// from it (`Ok(g) => g.len()`), in which case the guard is a temporary of the `let`.
+fn arms_yield_the_guard(m: &ast::MatchExpr) -> bool {
+    let Some(arms) = m.match_arm_list() else {
+        return false;
+    };
+    let mut yields = false;
+    for arm in arms.arms() {
+        let Some(mut expr) = arm.expr() else {
+            return false;
+        };
+        // `Ok(g) => { g }`
+        while let ast::Expr::BlockExpr(b) = &expr {
+            match b.stmt_list().and_then(|l| {
+                l.statements()
+                    .next()
+                    .is_none()
+                    .then(|| l.tail_expr())
+                    .flatten()
+            }) {
+                Some(tail) => expr = tail,
+                None => break,
+            }
+        }
+        let bound: Vec<String> = arm
+            .pat()
+            .map(|p| {
+                syntax::pattern_bindings(&p)
+                    .iter()
+                    .map(syntax::ident_name)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let ok = match &expr {
+            ast::Expr::PathExpr(p) => {
+                let named = bound.iter().any(|b| *b == p.syntax().text().to_string());
+                yields |= named;
+                named
+            }
+            ast::Expr::MethodCallExpr(c) => c.name_ref().is_some_and(|n| n.text() == "into_inner"),
+            ast::Expr::ReturnExpr(_) | ast::Expr::BreakExpr(_) | ast::Expr::ContinueExpr(_) => true,
+            ast::Expr::MacroExpr(_) => true,
+            ast::Expr::BlockExpr(_) => true,
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    yields
 }
 
 /// A `let` that binds the guard: `let g = …`, `let mut g = …`, or `let Ok(g) = … else { … }`.
@@ -640,7 +696,15 @@ fn let_holder(stmt: ast::LetStmt) -> Holder {
 
 /// The region in which the guard is alive.
 fn live_region(guard_expr: &ast::Expr, holder: &Holder, edition: Edition) -> Option<TextRange> {
-    let start = guard_expr.syntax().text_range().end();
+    let mut start = guard_expr.syntax().text_range().end();
+    if let Holder::Let { .. } = holder
+        && let Some(m) = guard_expr.syntax().parent().and_then(ast::MatchExpr::cast)
+    {
+        // `let g = match m.try_lock() { Ok(g) => g, Err(_) => { m.lock(); return } };`: the `let`
+        // holds the guard from the end of the `match`; an arm that does not yield it (a failed
+        // `try_lock`) holds nothing.
+        start = m.syntax().text_range().end();
+    }
     let end = match holder {
         Holder::Let { list, .. } => list.syntax().text_range().end(),
         Holder::IfLet { then_branch, .. } => then_branch.syntax().text_range().end(),

@@ -3,6 +3,7 @@
 //! without a fix.
 
 pub mod exports;
+pub mod extract_check;
 pub mod hoist;
 pub mod if_let_split;
 pub mod naming;
@@ -10,3 +11,4 @@ pub mod ownership;
 pub mod release;
 pub mod scoped_block;
 pub mod snapshot;
+pub mod while_let_loop;

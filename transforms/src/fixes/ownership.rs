@@ -116,6 +116,13 @@ fn classify(
             if OWNING_METHODS.contains(&name.as_str()) {
                 return Ownership::Owned;
             }
+            if name == "map"
+                && let Some(owned) = closure_result_owned(call, is_tainted, file)
+            {
+                // `g.get(&k).map(|v| v.len())`: whatever the closure is handed, it returns an
+                // owned value, so the `Option`/`Result` it builds is owned.
+                return owned;
+            }
             if name == "collect" {
                 // `iter().collect()` gathers references; a copying step before it does not.
                 let chain = call.syntax().text().to_string();
@@ -169,6 +176,33 @@ fn classify(
     }
 }
 
+/// For `x.map(|p| body)`: the ownership of `body`, where the closure's parameters count as
+/// borrowing from the guard. `None` when the argument is not a closure.
+fn closure_result_owned(
+    call: &ast::MethodCallExpr,
+    is_tainted: &dyn Fn(&ast::Expr) -> bool,
+    file: &SyntaxNode,
+) -> Option<Ownership> {
+    let ast::Expr::ClosureExpr(closure) = call.arg_list()?.args().next()? else {
+        return None;
+    };
+    let body = closure.body()?;
+    let params: Vec<String> = closure
+        .param_list()?
+        .params()
+        .filter_map(|p| p.pat())
+        .flat_map(|p| syntax::pattern_bindings(&p))
+        .map(|p| syntax::ident_name(&p))
+        .collect();
+    let tainted_in_body = |e: &ast::Expr| {
+        is_tainted(e)
+            || params
+                .iter()
+                .any(|name| !syntax::mentions(file, e.syntax().text_range(), name).is_empty())
+    };
+    Some(classify(&body, &tainted_in_body, file))
+}
+
 fn root(node: &SyntaxNode) -> SyntaxNode {
     node.ancestors().last().unwrap_or_else(|| node.clone())
 }
@@ -206,6 +240,7 @@ mod tests {
             "g.iter().cloned().collect::<Vec<_>>()",
             "g.get(&k).cloned().unwrap_or_default()",
             "(g.a, g.b.clone())",
+            "g.get(&k).map(|v| v.is_empty())",
         ] {
             assert_eq!(check(init), Ownership::Owned, "{init}");
         }
@@ -221,6 +256,8 @@ mod tests {
             "g.get(&k).unwrap()",
             "g",
             "g.unknown_method()?",
+            "g.get(&k).map(|v| v)",
+            "g.get(&k).map(|v| &v.name)",
         ] {
             assert_eq!(check(init), Ownership::Unknown, "{init}");
         }

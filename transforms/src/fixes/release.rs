@@ -180,19 +180,50 @@ fn hoist_temporary(
     if syntax::enclosing_body(&item).as_ref() != Some(&guard.body) {
         return Err(no_rewrite());
     }
+    let needs_copy = place_not_moved(&value);
     let hoisted = hoist(text, &item, &value, &guard.body);
+    let title = format!(
+        "Compute `{}` in its own statement so the guard is released before {event_phrase}",
+        hoisted.name
+    );
     Ok(Fix {
-        title: format!(
-            "Compute `{}` in its own statement so the guard is released before {event_phrase}",
-            hoisted.name
-        ),
-        applicability: if hoisted.reorders {
+        title: if needs_copy {
+            format!(
+                "{title} (this copies the value out of the guard: it compiles only if the value is `Copy`)"
+            )
+        } else {
+            title
+        },
+        applicability: if hoisted.reorders || needs_copy {
             Applicability::Unsafe
         } else {
             Applicability::Safe
         },
         edits: vec![hoisted.edit],
     })
+}
+
+/// A place through the guard (`*g`, `g.field`, `g[i]`) used where it is not moved: as a `match` or
+/// `if let` scrutinee, behind `&`, or compared. Its type need not be `Copy` there, but a `let` that
+/// holds it must copy (or move) it out of the guard.
+fn place_not_moved(value: &ast::Expr) -> bool {
+    let is_place = match value {
+        ast::Expr::FieldExpr(_) | ast::Expr::IndexExpr(_) => true,
+        ast::Expr::PrefixExpr(p) => p.op_kind() == Some(ast::UnaryOp::Deref),
+        _ => false,
+    };
+    let mut node = value.syntax().clone();
+    while let Some(parent) = node.parent().filter(|p| p.kind() == SyntaxKind::PAREN_EXPR) {
+        node = parent;
+    }
+    let in_place_context = node.parent().is_some_and(|p| match p.kind() {
+        SyntaxKind::MATCH_EXPR | SyntaxKind::LET_EXPR | SyntaxKind::REF_EXPR => true,
+        SyntaxKind::BIN_EXPR => ast::BinExpr::cast(p)
+            .and_then(|b| b.op_kind())
+            .is_some_and(|op| matches!(op, ast::BinaryOp::CmpOp(_))),
+        _ => false,
+    });
+    is_place && in_place_context
 }
 
 /// Safe unless a value leaving the lock scope might borrow from the guard.

@@ -2,6 +2,8 @@
 //! line in [`REGISTRY`], a fixture folder and its snapshots — the tidy test names what is missing.
 
 pub mod guard_across_await;
+pub mod guard_in_scrutinee;
+pub mod read_then_write;
 
 use ra_ap_syntax::{Edition, SyntaxNode};
 
@@ -23,7 +25,17 @@ pub struct Transform {
 }
 
 /// Every transform this build implements, in the order their findings are reported.
-pub const REGISTRY: &[Transform] = &[Transform {
-    doc: guard_across_await::DOC,
-    check: guard_across_await::check,
-}];
+pub const REGISTRY: &[Transform] = &[
+    Transform {
+        doc: guard_across_await::DOC,
+        check: guard_across_await::check,
+    },
+    Transform {
+        doc: read_then_write::DOC,
+        check: read_then_write::check,
+    },
+    Transform {
+        doc: guard_in_scrutinee::DOC,
+        check: guard_in_scrutinee::check,
+    },
+];

@@ -1,0 +1,419 @@
+//! Re-locking: the same task asks a lock for a guard while it still holds one that excludes it —
+//! `read()` then `write()`, `lock()` then `lock()` — directly, or by calling a method of `self`
+//! (defined in the same file, on the same type) that locks the same field. The request waits for a
+//! guard only the waiting task can release: a hang with no panic, for tokio, std and parking_lot
+//! alike.
+//!
+//! Also here, because two transforms split these findings between them: where a temporary guard
+//! in a `match` / `if let` / `while let` scrutinee lives through the arms ([`scrutinee_scope`]).
+
+use ra_ap_syntax::{
+    AstNode, NodeOrToken, SyntaxKind, SyntaxNode, TextRange,
+    ast::{self, HasLoopBody, HasName},
+};
+
+use super::{AccessMode, Guard, Holder, LockScopes, events, syntax};
+
+/// One request for a lock that is already held by the same task in an excluding mode.
+#[derive(Debug, Clone)]
+pub struct Relock {
+    /// Index into [`LockScopes::guards`] of the guard that is still alive.
+    pub held: usize,
+    /// Index of the second acquisition: in the same body, or in the method called.
+    pub requested: usize,
+    /// The node where the request happens: the second lock call, or the call of the method that
+    /// makes it. Releasing the held guard before this node resolves the hang.
+    pub site: SyntaxNode,
+    /// `Some(name)` when the request is made by the method `self.name(..)`.
+    pub via_method: Option<String>,
+}
+
+impl Relock {
+    pub fn site_range(&self) -> TextRange {
+        self.site.text_range()
+    }
+}
+
+/// Whether holding a guard of mode `held` makes a blocking request of mode `requested` on the same
+/// lock wait forever. A read guard excludes writers (and, for parking_lot, upgradable readers are
+/// compatible with readers only); a second read while reading is left out — it only hangs when a
+/// writer queues in between.
+pub fn excludes(held: AccessMode, requested: AccessMode) -> bool {
+    use AccessMode::*;
+    match held {
+        Read => matches!(requested, Write),
+        Upgradable => matches!(requested, Write | Upgradable),
+        Write | Exclusive => true,
+    }
+}
+
+/// `#[cfg(feature = "std")] let g = m.lock().unwrap(); #[cfg(not(feature = "std"))] let g = m.lock();`:
+/// statements under `#[cfg]` may be alternatives of which only one is compiled. A guard or a second
+/// lock in such a statement is left alone.
+fn cfg_alternatives(guard: &Guard, site: &SyntaxNode) -> bool {
+    let under_cfg = |node: &SyntaxNode| {
+        node.ancestors()
+            .take_while(|a| Some(a) != Some(&guard.body))
+            .filter(|a| matches!(a.kind(), SyntaxKind::LET_STMT | SyntaxKind::EXPR_STMT))
+            .any(|stmt| {
+                stmt.children()
+                    .filter_map(ast::Attr::cast)
+                    .any(|a| syntax::compact_text(a.syntax()).starts_with("#[cfg("))
+            })
+    };
+    under_cfg(guard.call.syntax()) || under_cfg(site)
+}
+
+/// `match m.try_lock() { Ok(g) => …, Err(TryLockError::WouldBlock) => m.lock() }`: in the arm (or
+/// `else` branch) for a failed `try_*`, no guard was taken. A poisoned result does carry one, so
+/// only patterns that say `WouldBlock`, or `None`/`Err(_)` of a `try_` call, count.
+fn in_failed_try_arm(guard: &Guard, site: &SyntaxNode) -> bool {
+    if !is_non_blocking(guard) {
+        return false;
+    }
+    let call = guard.call.syntax();
+    let failed = |pat: &str| {
+        let pat: String = pat.chars().filter(|c| !c.is_whitespace()).collect();
+        pat == "None" || pat == "Err(_)" || pat.contains("WouldBlock")
+    };
+    for ancestor in site.ancestors() {
+        if let Some(arm) = ast::MatchArm::cast(ancestor.clone()) {
+            let matches_call = arm
+                .syntax()
+                .ancestors()
+                .find_map(ast::MatchExpr::cast)
+                .and_then(|m| m.expr())
+                .is_some_and(|e| e.syntax() == call);
+            if matches_call {
+                return arm
+                    .pat()
+                    .is_some_and(|p| failed(&p.syntax().text().to_string()));
+            }
+        }
+        if let Some(if_expr) = ast::IfExpr::cast(ancestor.clone())
+            && let Some(ast::Expr::LetExpr(l)) = if_expr.condition()
+            && l.expr().is_some_and(|e| e.syntax() == call)
+        {
+            // `if let Ok(g) = m.try_lock() { … } else { m.lock() }`
+            let in_else = if_expr
+                .else_branch()
+                .is_some_and(|e| e.syntax().text_range().contains_range(site.text_range()));
+            return in_else;
+        }
+    }
+    false
+}
+
+/// `try_lock()`, `try_write()`…: they return at once instead of waiting.
+fn is_non_blocking(guard: &Guard) -> bool {
+    guard
+        .call
+        .name_ref()
+        .is_some_and(|n| n.text().starts_with("try_"))
+}
+
+/// Every re-lock of the lock that `scopes.guards[held]` holds, in source order.
+pub fn relocks(scopes: &LockScopes, file: &SyntaxNode, held: usize) -> Vec<Relock> {
+    let guard = &scopes.guards[held];
+    if guard.live.is_empty() || is_not_a_place(&guard.identity) || reentrant(file, guard) {
+        return Vec::new();
+    }
+    let moved = moved_at(guard, file);
+    let before_move =
+        |site: &SyntaxNode| moved.is_none_or(|m| site.text_range().start() < m.start());
+    let mut found = Vec::new();
+    for &(outer, inner) in &scopes.nested {
+        if outer != held {
+            continue;
+        }
+        let second = &scopes.guards[inner];
+        let site = second.call.syntax();
+        if second.identity == guard.identity
+            && !cfg_alternatives(guard, site)
+            && !in_failed_try_arm(guard, site)
+            && !is_non_blocking(second)
+            && excludes(guard.mode, second.mode)
+            && before_move(site)
+            && !rebound_between(guard, site)
+        {
+            found.push(Relock {
+                held,
+                requested: inner,
+                site: site.clone(),
+                via_method: None,
+            });
+        }
+    }
+    if guard.identity.starts_with("self.") {
+        for call in &guard.calls {
+            if call.kind != events::CallKind::Method || call.receiver.as_deref() != Some("self") {
+                continue;
+            }
+            if !before_move(&call.node) {
+                continue;
+            }
+            let Some((index, _)) = scopes.guards.iter().enumerate().find(|(_, g)| {
+                g.identity == guard.identity
+                    && !is_non_blocking(g)
+                    && excludes(guard.mode, g.mode)
+                    && method_locks_on_call(g, &call.callee, call.awaited)
+                    && same_self_type(guard.call.syntax(), g.call.syntax())
+            }) else {
+                continue;
+            };
+            found.push(Relock {
+                held,
+                requested: index,
+                site: call.node.clone(),
+                via_method: Some(call.callee.clone()),
+            });
+        }
+    }
+    found.sort_by_key(|r| r.site.text_range().start());
+    found
+}
+
+/// Whether `g` is taken in the body of the method `name` itself (not in a closure or async block
+/// inside it), so that calling the method takes it. An `async fn` runs when awaited: a call that
+/// only builds the future takes nothing yet.
+fn method_locks_on_call(g: &Guard, name: &str, awaited: bool) -> bool {
+    let Some(f) = ast::Fn::cast(g.body.clone()) else {
+        return false;
+    };
+    f.name().is_some_and(|n| n.text() == name) && (awaited || f.async_token().is_none())
+}
+
+/// Both nodes are in `impl` blocks for the same type: a method name in another type's impl is
+/// another method.
+fn same_self_type(a: &SyntaxNode, b: &SyntaxNode) -> bool {
+    let self_ty = |n: &SyntaxNode| {
+        n.ancestors()
+            .find_map(ast::Impl::cast)
+            .and_then(|i| i.self_ty())
+            .map(|t| syntax::compact_text(t.syntax()))
+    };
+    matches!((self_ty(a), self_ty(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// A receiver that builds a new lock (`Mutex::new(0).lock()`) or whose text cannot name one place.
+fn is_not_a_place(identity: &str) -> bool {
+    identity.is_empty()
+        || ["::new(", "::default(", "::from(", "new("]
+            .iter()
+            .any(|c| identity.contains(c))
+}
+
+/// A lock declared as `ReentrantMutex` (parking_lot, or std's unstable one) may be locked again by
+/// the thread that holds it. A local or parameter of the guard's own function decides; otherwise a
+/// field or static of that name anywhere in the file.
+fn reentrant(file: &SyntaxNode, guard: &Guard) -> bool {
+    let name = guard.lock_name.as_str();
+    if name.is_empty() {
+        return false;
+    }
+    let says_reentrant = |node: Option<&SyntaxNode>| {
+        node.is_some_and(|n| syntax::compact_text(n).contains("Reentrant"))
+    };
+    let named = |pat: Option<ast::Pat>| matches!(pat, Some(ast::Pat::IdentPat(p)) if syntax::ident_name(&p) == name);
+    let function = guard
+        .call
+        .syntax()
+        .ancestors()
+        .find(|a| a.kind() == SyntaxKind::FN);
+    let mut local: Option<bool> = None;
+    for node in function.iter().flat_map(|f| f.descendants()) {
+        if let Some(param) = ast::Param::cast(node.clone())
+            && named(param.pat())
+        {
+            local = Some(says_reentrant(param.ty().as_ref().map(|t| t.syntax())));
+        } else if let Some(stmt) = ast::LetStmt::cast(node)
+            && named(stmt.pat())
+            && stmt.syntax().text_range().end() <= guard.call.syntax().text_range().start()
+        {
+            local = Some(
+                says_reentrant(stmt.ty().as_ref().map(|t| t.syntax()))
+                    || says_reentrant(stmt.initializer().as_ref().map(|i| i.syntax())),
+            );
+        }
+    }
+    if let Some(local) = local {
+        return local;
+    }
+    file.descendants().any(|node| {
+        if let Some(field) = ast::RecordField::cast(node.clone()) {
+            return field.name().is_some_and(|n| n.text() == name)
+                && says_reentrant(field.ty().as_ref().map(|t| t.syntax()));
+        }
+        if let Some(stat) = ast::Static::cast(node) {
+            return stat.name().is_some_and(|n| n.text() == name)
+                && says_reentrant(stat.ty().as_ref().map(|t| t.syntax()));
+        }
+        false
+    })
+}
+
+/// Where a named guard is moved away by value (`consume(g)`, `let h = g;`, `Some(g)`, `return g`):
+/// from there on this binding no longer holds the lock. `drop(g)` is tracked separately, as
+/// [`Guard::drops`].
+pub fn moved_at(guard: &Guard, file: &SyntaxNode) -> Option<TextRange> {
+    guard.uses(file).into_iter().find(|range| {
+        let covering = match file.covering_element(*range) {
+            NodeOrToken::Node(n) => Some(n),
+            NodeOrToken::Token(t) => t.parent(),
+        };
+        let Some(path) = covering
+            .into_iter()
+            .flat_map(|n| n.ancestors())
+            .find(|a| a.kind() == SyntaxKind::PATH_EXPR)
+        else {
+            return false;
+        };
+        if path.text_range() != *range {
+            return false;
+        }
+        path.parent().is_some_and(|p| match p.kind() {
+            SyntaxKind::ARG_LIST
+            | SyntaxKind::LET_STMT
+            | SyntaxKind::RETURN_EXPR
+            | SyntaxKind::BREAK_EXPR
+            | SyntaxKind::RECORD_EXPR_FIELD
+            | SyntaxKind::TUPLE_EXPR
+            | SyntaxKind::ARRAY_EXPR => true,
+            // `other = g;` moves it; `g == x` does not, and neither does `g = m.lock()`, which
+            // drops the old guard only after the new one is taken.
+            SyntaxKind::BIN_EXPR => is_assignment(&p) && is_rhs(&p, &path),
+            _ => false,
+        })
+    })
+}
+
+fn is_rhs(bin: &SyntaxNode, operand: &SyntaxNode) -> bool {
+    ast::BinExpr::cast(bin.clone())
+        .and_then(|b| b.rhs())
+        .is_some_and(|rhs| rhs.syntax() == operand)
+}
+
+fn is_assignment(bin: &SyntaxNode) -> bool {
+    ast::BinExpr::cast(bin.clone())
+        .and_then(|b| b.op_kind())
+        .is_some_and(|op| matches!(op, ast::BinaryOp::Assignment { op: None }))
+}
+
+/// Whether the local the lock is reached through (`store` in `store.write()`) is bound anew
+/// between the held guard and `site`: the same text then names another lock.
+fn rebound_between(guard: &Guard, site: &SyntaxNode) -> bool {
+    let root: String = guard
+        .identity
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if root.is_empty() || root == "self" {
+        return false;
+    }
+    let between = TextRange::new(
+        guard.call.syntax().text_range().end(),
+        site.text_range()
+            .start()
+            .max(guard.call.syntax().text_range().end()),
+    );
+    guard
+        .body
+        .descendants()
+        .filter_map(ast::IdentPat::cast)
+        .any(|p| between.contains_range(p.syntax().text_range()) && syntax::ident_name(&p) == root)
+}
+
+/// The construct whose scrutinee a temporary guard sits in, when the guard lives on into its arms.
+#[derive(Debug, Clone)]
+pub struct ScrutineeScope {
+    pub kind: ScrutineeKind,
+    /// The `match`, `if` or `while` expression.
+    pub construct: SyntaxNode,
+    /// The scrutinee expression (`m.lock().unwrap().get(&k)`; for `if let`/`while let` the
+    /// expression after `=`).
+    pub scrutinee: ast::Expr,
+    /// The arms, branches or loop body: where the guard is alive although no code there names it.
+    pub arms: TextRange,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScrutineeKind {
+    Match,
+    IfLet,
+    WhileLet,
+}
+
+impl ScrutineeKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ScrutineeKind::Match => "match",
+            ScrutineeKind::IfLet => "if let",
+            ScrutineeKind::WhileLet => "while let",
+        }
+    }
+}
+
+/// For a temporary guard created in the scrutinee of a `match`, `if let` or `while let`: that
+/// construct, when the guard is still alive in its arms (edition 2021 everywhere; edition 2024
+/// ends `if let` temporaries before `else`, and the analysis's live region already says so).
+pub fn scrutinee_scope(guard: &Guard) -> Option<ScrutineeScope> {
+    if !matches!(guard.holder, Holder::Temporary) {
+        return None;
+    }
+    let guard_range = guard.guard_expr.syntax().text_range();
+    for ancestor in guard.guard_expr.syntax().ancestors().skip(1) {
+        // Statements and bodies end the search: a temporary does not outlive them.
+        if matches!(
+            ancestor.kind(),
+            SyntaxKind::STMT_LIST | SyntaxKind::CLOSURE_EXPR | SyntaxKind::FN
+        ) {
+            return None;
+        }
+        let found = if let Some(m) = ast::MatchExpr::cast(ancestor.clone()) {
+            let scrutinee = m.expr();
+            let arms = m.match_arm_list().map(|l| l.syntax().text_range());
+            scrutinee
+                .zip(arms)
+                .map(|(s, a)| (ScrutineeKind::Match, s, a))
+        } else if let Some(i) = ast::IfExpr::cast(ancestor.clone()) {
+            let scrutinee = let_scrutinee(i.condition());
+            let arms = i.then_branch().map(|t| {
+                TextRange::new(t.syntax().text_range().start(), ancestor.text_range().end())
+            });
+            scrutinee
+                .zip(arms)
+                .map(|(s, a)| (ScrutineeKind::IfLet, s, a))
+        } else if let Some(w) = ast::WhileExpr::cast(ancestor.clone()) {
+            let scrutinee = let_scrutinee(w.condition());
+            let arms = w.loop_body().map(|b| b.syntax().text_range());
+            scrutinee
+                .zip(arms)
+                .map(|(s, a)| (ScrutineeKind::WhileLet, s, a))
+        } else {
+            None
+        };
+        let Some((kind, scrutinee, arms)) = found else {
+            continue;
+        };
+        if !scrutinee.syntax().text_range().contains_range(guard_range) {
+            // The guard is in an arm or branch of this construct, not in its scrutinee.
+            return None;
+        }
+        let alive_in_arms = guard.live.end() > arms.start();
+        return alive_in_arms.then(|| ScrutineeScope {
+            kind,
+            construct: ancestor.clone(),
+            scrutinee,
+            arms,
+        });
+    }
+    None
+}
+
+/// `let PAT = EXPR` as a whole `if`/`while` condition: `EXPR`. Let chains are left out.
+fn let_scrutinee(condition: Option<ast::Expr>) -> Option<ast::Expr> {
+    match condition? {
+        ast::Expr::LetExpr(l) => l.expr(),
+        _ => None,
+    }
+}

@@ -1,0 +1,374 @@
+//! `guard-in-scrutinee`: a temporary guard in a `match` / `if let` / `while let` scrutinee lives
+//! through the arms, where the same lock is taken again or blocking work runs.
+
+use ra_ap_syntax::{AstNode, SyntaxNode, ast};
+
+use super::Context;
+use crate::analysis::relock::{Relock, ScrutineeKind, ScrutineeScope, relocks, scrutinee_scope};
+use crate::analysis::{AccessMode, Call, CallKind, Guard, syntax};
+use crate::fixes::release::{Blocked, release_before};
+use crate::fixes::while_let_loop::while_let_to_loop;
+use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
+
+pub const DOC: RuleDoc = RuleDoc {
+    id: RuleId::GuardInScrutinee,
+    summary: "A temporary guard in a `match`/`if let`/`while let` scrutinee lives through arms that lock again or block",
+    explanation: r#"## What it does
+Reports a lock guard created as a temporary in the scrutinee of a `match`, `if let` or `while let`
+— `match m.lock().unwrap().get(&k).copied() { … }` — when one of the arms (or the loop body):
+
+- locks the same lock again (directly, or through a method of `self` in the same file that does),
+  as an error: a self-deadlock;
+- calls a blocking function (`std::thread::sleep`, `std::fs`, `block_on`, bcrypt, JWT encoding,
+  `reqwest::blocking`, tokio's `blocking_*`), as a warning.
+
+Arms that `.await` are `guard-across-await`'s to report; this rule does not repeat them.
+
+## Why is this bad?
+Temporaries in a scrutinee are dropped at the end of the whole `match` / `if let` / `while let`
+statement, not after the scrutinee is evaluated. Nothing in the arms names the guard, yet it is held
+there: an arm that takes the same lock waits for itself forever, and blocking work in an arm keeps
+every other user of the lock waiting. Edition 2024 drops `if let` temporaries before the `else`
+branch, and only there; `match` and `while let` keep them in every edition.
+
+## Example
+```rust
+fn hits(&self, key: &str) -> u64 {
+    match self.counts.lock().unwrap().get(key).copied() {
+        Some(n) => n,
+        None => {
+            self.counts.lock().unwrap().insert(key.to_string(), 0);
+            0
+        }
+    }
+}
+```
+
+## Use instead
+```rust
+fn hits(&self, key: &str) -> u64 {
+    let value = self.counts.lock().unwrap().get(key).copied();
+    match value {
+        Some(n) => n,
+        None => {
+            self.counts.lock().unwrap().insert(key.to_string(), 0);
+            0
+        }
+    }
+}
+```
+
+## Fix safety
+The fix binds the scrutinee's value in a `let` of its own before the `match` / `if let`, so the
+guard dies with that statement; a `while let` becomes a `loop` whose first statement is
+`let PAT = VALUE else { break };`. Only owned values are bound this way (`copied()`, `cloned()`,
+`len()`, `pop()`…); a value that may borrow from the guard gets no fix.
+
+- When an arm locks the same lock again the fix is **unsafe**: the check in the scrutinee and the
+  write in the arm become two critical sections, a check-then-act window (another task can change
+  the data in between) that stays open unless the arm checks again under its own lock.
+- When an arm only blocks, the fix is safe unless the hoisted value is computed after something
+  else in the statement that used to run first.
+
+## Known problems
+`#[allow(clippy::significant_drop_in_scrutinee)]` (or `#[expect]`) on the item or statement
+silences the rule. Blocking calls are recognised by name from a short built-in list. A scrutinee that is the guard
+itself (`match *m.lock().unwrap()`, `match m.lock() { Ok(g) => … }`) is reported without a fix."#,
+};
+
+/// The clippy lint whose `allow`/`expect` also silences this rule.
+const CLIPPY_EQUIVALENTS: &[&str] = &[
+    "clippy::significant_drop_in_scrutinee",
+    "significant_drop_in_scrutinee",
+];
+
+/// Calls that block the thread, by the path they are called through (last segments match).
+const BLOCKING_PATHS: &[&str] = &[
+    "thread::sleep",
+    "block_on",
+    "bcrypt::hash",
+    "bcrypt::verify",
+    "jsonwebtoken::encode",
+    "jsonwebtoken::decode",
+];
+
+/// Path prefixes whose every function blocks when not awaited (`std::fs::read`, but not
+/// `tokio::fs::read(..).await`).
+const BLOCKING_MODULES: &[&str] = &["std::fs::", "fs::", "reqwest::blocking::"];
+
+/// Methods that block the thread whatever their receiver.
+const BLOCKING_METHODS: &[&str] = &[
+    "block_on",
+    "blocking_recv",
+    "blocking_send",
+    "blocking_lock",
+    "blocking_read",
+    "blocking_write",
+];
+
+pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    // `use tokio::fs;` makes `fs::write(..)` an async function (its future is awaited later).
+    let async_fs = ctx.file.descendants().filter_map(ast::Use::cast).any(|u| {
+        let text = syntax::compact_text(u.syntax());
+        ["tokio::fs", "async_std::fs", "smol::fs", "async_fs"]
+            .iter()
+            .any(|m| text.contains(m))
+    });
+    for (index, guard) in ctx.scopes.guards.iter().enumerate() {
+        let Some(scope) = scrutinee_scope(guard) else {
+            continue;
+        };
+        if syntax::is_allowed(guard.call.syntax(), CLIPPY_EQUIVALENTS) {
+            continue;
+        }
+        let found: Vec<Relock> = relocks(ctx.scopes, ctx.file, index)
+            .into_iter()
+            .filter(|r| scope.arms.contains_range(r.site_range()))
+            .collect();
+        let blocking: Vec<&Call> = guard
+            .calls
+            .iter()
+            .filter(|c| scope.arms.contains_range(c.node.text_range()) && is_blocking(c, async_fs))
+            .collect();
+        if found.is_empty() && blocking.is_empty() {
+            continue;
+        }
+        out.push(finding(ctx, guard, &scope, &found, &blocking));
+    }
+}
+
+fn is_blocking(call: &Call, async_fs: bool) -> bool {
+    if call.awaited {
+        return false;
+    }
+    match call.kind {
+        CallKind::Path => {
+            BLOCKING_PATHS.iter().any(|p| call.callee_ends_with(p))
+                || BLOCKING_MODULES.iter().any(|m| {
+                    call.callee.starts_with(m) && !(async_fs && call.callee.starts_with("fs::"))
+                })
+        }
+        CallKind::Method => BLOCKING_METHODS.contains(&call.callee.as_str()),
+        CallKind::Macro => false,
+    }
+}
+
+fn finding(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    scope: &ScrutineeScope,
+    found: &[Relock],
+    blocking: &[&Call],
+) -> Finding {
+    let construct = scope.kind.describe();
+    let arms = match scope.kind {
+        ScrutineeKind::Match => "the arms",
+        ScrutineeKind::IfLet => "the branches",
+        ScrutineeKind::WhileLet => "the loop body",
+    };
+    let what = format!(
+        "{} {} guard on `{}`, a temporary in the `{construct}` scrutinee,",
+        guard.kind.describe(),
+        guard.mode.describe(),
+        guard.lock_path
+    );
+    let (severity, message, site, site_label) = match found.first() {
+        Some(relock) => {
+            let requested = &ctx.scopes.guards[relock.requested];
+            let again = match requested.mode {
+                AccessMode::Read => " for reading",
+                AccessMode::Write => " for writing",
+                AccessMode::Upgradable => " for an upgradable read",
+                AccessMode::Exclusive => "",
+            };
+            let by = match &relock.via_method {
+                Some(method) => format!("`self.{method}()` locks"),
+                None => "the same task locks".to_string(),
+            };
+            (
+                Severity::Error,
+                format!(
+                    "{what} lives through {arms}, where {by} `{}` again{again}: that waits forever for a guard only \
+                     this task can release",
+                    requested.lock_path
+                ),
+                relock.site.clone(),
+                format!(
+                    "the lock is requested again here{again} while the scrutinee's guard is alive"
+                ),
+            )
+        }
+        None => {
+            let call = blocking[0];
+            (
+                Severity::Warning,
+                format!(
+                    "{what} lives through {arms}, where `{}` blocks while the lock is held",
+                    call.callee
+                ),
+                call.node.clone(),
+                "blocking call while the scrutinee's guard is alive".to_string(),
+            )
+        }
+    };
+    let others = found.len() + blocking.len() - 1;
+    let labels = vec![Label {
+        range: syntax::to_range(site.text_range()),
+        message: if others > 0 {
+            format!("{site_label} ({others} more after it)")
+        } else {
+            site_label
+        },
+    }];
+    let relocking = !found.is_empty();
+    let (fix, help) = match build_fix(ctx, guard, scope, &site, relocking) {
+        Ok(fix) => (
+            Some(fix),
+            format!(
+                "bind the scrutinee's value in a `let` first, so the guard is dropped before {arms}"
+            ),
+        ),
+        Err(reason) => (None, reason),
+    };
+    Finding {
+        rule: RuleId::GuardInScrutinee,
+        severity,
+        range: syntax::to_range(guard.primary_range()),
+        message,
+        labels,
+        help: Some(help),
+        fix,
+    }
+}
+
+fn build_fix(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    scope: &ScrutineeScope,
+    site: &SyntaxNode,
+    relocking: bool,
+) -> Result<Fix, String> {
+    let window = "this opens a check-then-act window: another task can change the data between the scrutinee's \
+                  check and the arm's second lock, unless the arm checks again under it";
+    if scope.kind == ScrutineeKind::WhileLet {
+        let while_expr = ast::WhileExpr::cast(scope.construct.clone()).ok_or_else(no_rewrite)?;
+        let edits = while_let_to_loop(
+            ctx.text,
+            ctx.file,
+            &while_expr,
+            guard.guard_expr.syntax().text_range(),
+        )
+        .ok_or_else(|| {
+            format!(
+                "`{}` may borrow from the guard; bind an owned value with `let … else {{ break }}` at the top of a \
+                 `loop` instead of `while let`",
+                scope.scrutinee.syntax().text()
+            )
+        })?;
+        let title = "Bind the value with `let … else { break }` at the top of a `loop`, so the guard is dropped \
+                     before the loop body";
+        return Ok(if relocking {
+            Fix {
+                title: format!("{title} ({window})"),
+                applicability: Applicability::Unsafe,
+                edits,
+            }
+        } else {
+            Fix {
+                title: title.to_string(),
+                applicability: Applicability::Safe,
+                edits,
+            }
+        });
+    }
+    let phrase = match scope.kind {
+        ScrutineeKind::Match => "the arms",
+        _ => "the branches",
+    };
+    let fix = release_before(ctx.text, ctx.file, guard, site, phrase).map_err(|b| match b {
+        Blocked::Other(reason) => reason,
+        Blocked::UsedAtOrAfter { .. } | Blocked::Unused => no_rewrite(),
+    })?;
+    Ok(if relocking {
+        Fix {
+            title: format!("{} ({window})", fix.title),
+            applicability: Applicability::Unsafe,
+            edits: fix.edits,
+        }
+    } else {
+        fix
+    })
+}
+
+fn no_rewrite() -> String {
+    "bind the scrutinee's value in a `let` of its own before the construct (no automatic rewrite for this shape)"
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::RuleId;
+    use crate::test_support::{code_block, findings, fixed};
+
+    const SCAFFOLD: &str = "use std::collections::HashMap;\nuse std::sync::Mutex;\n\
+        struct Stats { counts: Mutex<HashMap<String, u64>> }\n";
+
+    #[test]
+    fn the_documented_example_becomes_the_documented_fix() {
+        let doc = super::DOC.explanation;
+        let before = format!(
+            "{SCAFFOLD}impl Stats {{\n{}}}\n",
+            code_block(doc, "## Example")
+        );
+        let after = format!(
+            "{SCAFFOLD}impl Stats {{\n{}}}\n",
+            code_block(doc, "## Use instead")
+        );
+        assert_eq!(fixed(&before, RuleId::GuardInScrutinee), after);
+        assert!(findings(&after, RuleId::GuardInScrutinee).is_empty());
+    }
+
+    #[test]
+    fn arms_that_only_await_are_left_to_guard_across_await() {
+        let src = "async fn f(m: &std::sync::Mutex<Vec<u32>>) {\n\
+                   match m.lock().unwrap().pop() {\n\
+                   Some(x) => tick(x).await,\n\
+                   None => {}\n\
+                   }\n}\n";
+        assert!(findings(src, RuleId::GuardInScrutinee).is_empty());
+        assert_eq!(findings(src, RuleId::GuardAcrossAwait).len(), 1);
+    }
+
+    #[test]
+    fn clippy_allow_silences_the_rule() {
+        let src = "#[allow(clippy::significant_drop_in_scrutinee)]\n\
+                   fn f(m: &std::sync::Mutex<Vec<u32>>) {\n\
+                   match m.lock().unwrap().pop() {\n\
+                   Some(x) => m.lock().unwrap().push(x),\n\
+                   None => {}\n\
+                   }\n}\n";
+        assert!(findings(src, RuleId::GuardInScrutinee).is_empty());
+    }
+
+    #[test]
+    fn a_plain_if_condition_is_dropped_before_the_block() {
+        let src = "fn f(m: &std::sync::Mutex<Vec<u32>>) {\n\
+                   if m.lock().unwrap().is_empty() {\n\
+                   m.lock().unwrap().push(1);\n\
+                   }\n}\n";
+        assert!(findings(src, RuleId::GuardInScrutinee).is_empty());
+    }
+
+    #[test]
+    fn blocking_work_in_an_arm_is_a_warning_with_a_safe_fix() {
+        let src = "fn f(m: &std::sync::Mutex<Vec<u32>>) {\n\
+                   if let Some(x) = m.lock().unwrap().pop() {\n\
+                   std::thread::sleep(std::time::Duration::from_millis(u64::from(x)));\n\
+                   }\n}\n";
+        let found = findings(src, RuleId::GuardInScrutinee);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, crate::model::Severity::Warning);
+        let fix = found[0].fix.as_ref().expect("a fix");
+        assert_eq!(fix.applicability, crate::model::Applicability::Safe);
+    }
+}
