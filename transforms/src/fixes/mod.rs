@@ -2,6 +2,7 @@
 //! I/O; a builder that cannot produce a correct rewrite returns `None` and the finding is reported
 //! without a fix.
 
+pub mod clone_out;
 pub mod exports;
 pub mod hoist;
 pub mod if_let_split;

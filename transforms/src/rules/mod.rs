@@ -1,7 +1,9 @@
 //! The transforms, one per file. Adding one means: its file (docs, detection, fix, unit tests), one
 //! line in [`REGISTRY`], a fixture folder and its snapshots — the tidy test names what is missing.
 
+pub mod emit_under_lock;
 pub mod guard_across_await;
+pub mod guard_across_blocking;
 
 use ra_ap_syntax::{Edition, SyntaxNode};
 
@@ -23,7 +25,17 @@ pub struct Transform {
 }
 
 /// Every transform this build implements, in the order their findings are reported.
-pub const REGISTRY: &[Transform] = &[Transform {
-    doc: guard_across_await::DOC,
-    check: guard_across_await::check,
-}];
+pub const REGISTRY: &[Transform] = &[
+    Transform {
+        doc: guard_across_await::DOC,
+        check: guard_across_await::check,
+    },
+    Transform {
+        doc: guard_across_blocking::DOC,
+        check: guard_across_blocking::check,
+    },
+    Transform {
+        doc: emit_under_lock::DOC,
+        check: emit_under_lock::check,
+    },
+];
