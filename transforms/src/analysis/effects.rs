@@ -709,3 +709,91 @@ fn binding_scope(binding: &ast::IdentPat) -> Option<SyntaxNode> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ra_ap_syntax::{Edition, SourceFile};
+
+    /// The `what` of every listed call in the body of `f` in `src`, in source order.
+    fn classify(src: &str, list: fn(&Call) -> Option<&'static str>) -> Vec<(String, &'static str)> {
+        let file = SourceFile::parse(src, Edition::Edition2021).tree();
+        let f = file
+            .syntax()
+            .descendants()
+            .filter_map(ast::Fn::cast)
+            .find(|f| f.name().is_some_and(|n| n.text() == "f"))
+            .expect("fn f");
+        super::super::events::calls_where(f.syntax(), |_, _| true)
+            .iter()
+            .filter_map(|c| list(c).map(|what| (c.callee.clone(), what)))
+            .collect()
+    }
+
+    fn blocking_what(call: &Call) -> Option<&'static str> {
+        blocking(call).map(|m| m.pattern.what)
+    }
+
+    fn emission_what(call: &Call) -> Option<&'static str> {
+        emission(call).map(|m| m.pattern.what)
+    }
+
+    #[test]
+    fn blocking_calls_by_path_method_and_chain() {
+        let src = "use std::{fs, thread};\nuse std::process::Command;\n\
+                   fn helper() { jsonwebtoken::encode(&h, &c, &k); }\n\
+                   async fn f(client: reqwest::blocking::Client) {\n\
+                   fs::read(p); thread::sleep(d); Command::new(\"git\").arg(\"x\").output();\n\
+                   let h = thread::spawn(w); h.join(); client.get(u).send();\n\
+                   tokio::task::spawn_blocking(w).await; tokio::task::spawn_blocking(w);\n\
+                   argon.hash_password(pw, salt); helper(); tokio::fs::read(p).await; }";
+        let found: Vec<String> = classify(src, blocking_what)
+            .into_iter()
+            .map(|(callee, _)| callee)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "fs::read",
+                "thread::sleep",
+                "output",
+                "join",
+                "send",
+                "tokio::task::spawn_blocking",
+                "hash_password",
+                "helper"
+            ]
+        );
+    }
+
+    #[test]
+    fn emissions_and_what_is_not_one() {
+        let src = "fn f(tx: Sender, rt: Runtime) {\n\
+                   tokio::spawn(fut); rt.spawn(fut); Command::new(\"x\").spawn();\n\
+                   tx.send(1).await; tx.send(2); tx.try_send(3); bus.emit(e).await; bus.emit(e);\n\
+                   (self.on_change)(1); (self.create)();\n\
+                   for listener in &self.listeners { listener(1); }\n\
+                   let double = |x| x * 2; double(1); }";
+        let found: Vec<String> = classify(src, emission_what)
+            .into_iter()
+            .map(|(callee, _)| callee)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "tokio::spawn",
+                "spawn",
+                "send",
+                "emit",
+                "(self.on_change)",
+                "listener"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_binding_is_not_in_scope_in_its_own_initializer() {
+        let src = "fn hash(x: u8) -> u8 { x }\nfn f(cb: u8) { let hash = hash(1); }";
+        assert!(classify(src, emission_what).is_empty());
+    }
+}

@@ -173,3 +173,38 @@ pub fn in_test_code(node: &SyntaxNode) -> bool {
         })
     })
 }
+
+/// For a temporary guard created in a `match`, `if let` or `while let` scrutinee, the region its
+/// arms (or branches, or loop body) cover: the guard lives through them (before edition 2024 for
+/// `if let`), which is `guard-in-scrutinee`'s finding.
+pub fn scrutinee_arms(guard: &Guard) -> Option<TextRange> {
+    if !matches!(guard.holder, super::Holder::Temporary) {
+        return None;
+    }
+    let guard_range = guard.guard_expr.syntax().text_range();
+    for ancestor in guard.guard_expr.syntax().ancestors().skip(1) {
+        if let Some(m) = ast::MatchExpr::cast(ancestor.clone()) {
+            let in_scrutinee = m
+                .expr()
+                .is_some_and(|e| e.syntax().text_range().contains_range(guard_range));
+            return in_scrutinee
+                .then(|| m.match_arm_list().map(|l| l.syntax().text_range()))
+                .flatten();
+        }
+        if let Some(let_expr) = ast::LetExpr::cast(ancestor.clone()) {
+            let in_scrutinee = let_expr
+                .expr()
+                .is_some_and(|e| e.syntax().text_range().contains_range(guard_range));
+            let owner = let_expr
+                .syntax()
+                .ancestors()
+                .find(|a| matches!(a.kind(), SyntaxKind::IF_EXPR | SyntaxKind::WHILE_EXPR))?;
+            let start = let_expr.syntax().text_range().end();
+            return in_scrutinee.then(|| TextRange::new(start, owner.text_range().end()));
+        }
+        if ancestor.kind() == SyntaxKind::STMT_LIST || syntax::is_body(&ancestor) {
+            return None;
+        }
+    }
+    None
+}

@@ -91,7 +91,9 @@ in between. A guard that is bound but never used (`let _guard = FILE_LOCK.lock()
 work on purpose and is not reported. Blocking calls inside closures (`iter().map(|p| hash(p))`) are
 not seen, nor methods whose blocking nature needs types (`file.read_to_end(..)` on a
 `std::fs::File`). An awaited `spawn_blocking(..)` under a blocking guard is a `guard-across-await`
-finding (that rule reports every `.await` under a blocking guard), not this rule's. There is no
+finding (that rule reports every `.await` under a blocking guard), not this rule's; blocking work in
+the arms of a `match`/`if let`/`while let` whose scrutinee created the guard as a temporary is
+`guard-in-scrutinee`'s. There is no
 attribute to silence this rule on one item; use `--ignore guard-across-blocking`."#,
 };
 
@@ -102,10 +104,13 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let data = OnceCell::new();
+        // Blocking work in the arms of a scrutinee that created the guard is `guard-in-scrutinee`'s.
+        let arms = held::scrutinee_arms(guard);
         let events: Vec<(&Call, Matched<Blocking>)> = guard
             .calls
             .iter()
             .filter_map(|call| effects::blocking(call).map(|m| (call, m)))
+            .filter(|(call, _)| arms.is_none_or(|a| !a.contains_range(call.node.text_range())))
             .filter(|(call, _)| still_held(ctx, guard, call))
             .filter(|(call, _)| !on_guarded_object(guard, call, ctx.file))
             .filter(|(call, m)| {
@@ -428,6 +433,25 @@ mod tests {
         let found = findings(src, RuleId::GuardAcrossBlocking);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].severity, crate::model::Severity::Warning);
+    }
+
+    #[test]
+    fn blocking_in_the_arms_of_a_scrutinee_guard_is_guard_in_scrutinee_s() {
+        let src = "fn load(m: &std::sync::Mutex<Option<u8>>) -> u8 {\n\
+                   match *m.lock().unwrap() {\n\
+                   Some(v) => v,\n\
+                   None => std::fs::read(\"v\").unwrap()[0],\n}\n}\n";
+        assert!(findings(src, RuleId::GuardAcrossBlocking).is_empty());
+    }
+
+    #[test]
+    fn an_awaited_blocking_task_under_a_std_guard_is_guard_across_await_s() {
+        let src = "async fn f(m: &std::sync::Mutex<u8>) -> u8 {\n\
+                   let g = m.lock().unwrap();\n\
+                   let v = *g;\n\
+                   tokio::task::spawn_blocking(move || v).await.unwrap()\n}\n";
+        assert!(findings(src, RuleId::GuardAcrossBlocking).is_empty());
+        assert_eq!(findings(src, RuleId::GuardAcrossAwait).len(), 1);
     }
 
     #[test]
