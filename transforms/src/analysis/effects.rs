@@ -352,7 +352,9 @@ pub const EMITTERS: &[CallPattern<Emission>] = &[
         Emission::Spawn,
         "a spawned blocking task",
     ),
-    p(".send*", Yes, Emission::Send, "an awaited send"),
+    // With a value: `tx.send(v).await`. `request.send().await` (reqwest, hyper) is an HTTP request,
+    // and a token refresh under an async lock is a deliberate single-flight hold.
+    p(".send*(..)", Yes, Emission::Send, "an awaited send"),
     p(
         ".reserve*",
         Yes,
@@ -771,6 +773,7 @@ mod tests {
         let src = "fn f(tx: Sender, rt: Runtime) {\n\
                    tokio::spawn(fut); rt.spawn(fut); Command::new(\"x\").spawn();\n\
                    tx.send(1).await; tx.send(2); tx.try_send(3); bus.emit(e).await; bus.emit(e);\n\
+                   client.post(url).send().await;\n\
                    (self.on_change)(1); (self.create)();\n\
                    for listener in &self.listeners { listener(1); }\n\
                    let double = |x| x * 2; double(1); }";

@@ -21,16 +21,22 @@ pub const DOC: RuleDoc = RuleDoc {
     explanation: r#"## What it does
 Reports a lock guard that is still alive when the code emits:
 
-- spawns a task or thread: `tokio::spawn`, `task::spawn_local`, `Handle::spawn`/`rt.spawn(..)`,
-  `join_set.spawn(..)`, `std::thread::spawn`;
-- awaits a send: `tx.send(..).await`, `reserve().await`, or blocks on one (`blocking_send`);
+- awaits a spawned task (`tokio::spawn(..).await`), or spawns one — `tokio::spawn`,
+  `task::spawn_local`, `Handle::spawn`/`rt.spawn(..)`, `join_set.spawn(..)`, `std::thread::spawn` —
+  after the guard's last use, so that the lock is held across the spawn for nothing;
+- awaits a send of a value: `tx.send(v).await`, `sink.send_all(..).await`, `reserve().await`;
 - awaits an `emit`/`publish`/`notify`/`broadcast`/`dispatch`-style call;
-- calls a callback that came from elsewhere: `(self.on_change)(..)`, `listener(..)` for a
-  listener taken from a list, a closure parameter.
+- calls a listener that came from outside the guarded data: `(self.on_change)(..)`,
+  `listener(..)` for a listener taken from `self.listeners`, a `callback`/`handler`/`hook`.
 
 Synchronous sends that never wait — `broadcast::Sender::send`, `UnboundedSender::send`,
 `try_send` — are fine under a lock and are not reported (mini-redis publishes under its std mutex
-exactly so). The list is data (`analysis::effects::EMITTERS`).
+exactly so); nor is `request.send().await` without a value, an HTTP request (a token refresh under
+an async lock is a deliberate single-flight hold). The list is data (`analysis::effects::EMITTERS`).
+
+Severity: a warning. An emission under a lock is a hang only when the receiving side needs the
+same lock, which one file rarely shows; the certain hangs have their own rules (an `.await` under
+a blocking guard: `guard-across-await`; locking again: `read-then-write`).
 
 ## Why is this bad?
 An emission hands control to code that does not know a lock is held. A spawned task, a listener
@@ -79,12 +85,22 @@ it reads are computed or copied at the end of the block (clone-out).
 Which rule owns an awaited emission: under a blocking guard (`std::sync`, `parking_lot`) every
 `.await` is a `guard-across-await` error with the same release-before fix, so this rule does not
 repeat it. Under an async guard this rule reports awaited sends and events, except when
-`guard-across-await` already reports that await (its data is borrowed from the guard). A thread
-spawned and joined under the guard is `guard-across-blocking`'s (the join blocks). A method called
-on the guarded object itself (`sink.lock().await.send(msg).await`) is what the lock is for and is
-not reported; nor are emissions under a named guard that is never used (it orders them on
-purpose). When the guard is used after the emission no fix is offered; with several guards held
-together, split the function into phases (`double-lock`). Emissions inside closures
+`guard-across-await` already reports that await (its data is borrowed from the guard). The same
+guard can carry both rules' findings for different calls (seed 004's `metrics`: the awaited
+`emit(.., metrics.trips)` is guard-across-await's, the awaited spawn before it is this rule's). A
+thread spawned and joined under the guard is `guard-across-blocking`'s (the join blocks).
+
+Left alone on purpose, because the lock is doing its job there: a method called on the guarded
+object itself (`sink.lock().await.send(msg).await`); a fire-and-forget spawn inside a critical
+section that goes on after it (a thread counted, a `JoinHandle` stored in the guarded map — spawning
+under the lock makes the registration atomic); a closure parameter run under the lock
+(`with_lock(f)`, `retain(predicate)`), a closure kept in the guarded data (an `FnMut` behind a
+mutex), a callback handed the guarded data; calls of values not named like listeners
+(`(self.create)()` in a pool); emissions under a named guard that is never used (it orders them on
+purpose); test code (`#[test]`, `#[cfg(test)]`), which spawns under locks to build races.
+
+When the guard is used after the emission no fix is offered; with several guards held together,
+split the function into phases (`double-lock`). Emissions inside closures
 (`listeners.iter().for_each(|l| l(ev))`) are not seen. There is no attribute to silence this rule
 on one item; use `--ignore emit-under-lock`."#,
 };

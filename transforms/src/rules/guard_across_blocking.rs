@@ -28,7 +28,13 @@ and sync functions alike:
   `spawn_blocking(..).await`, `block_on`, `block_in_place`.
 
 Names are resolved through the file's `use` items: `verify(..)` after `use bcrypt::verify;` counts,
-a function `verify` defined in the file does not. The list is data (`analysis::effects::BLOCKING`).
+a function `verify` defined in the file does not. A synchronous function of the same file that does
+such work in its own body counts too (the ADR's `generate_token` wrapping `jsonwebtoken::encode`),
+one level deep. The list is data (`analysis::effects::BLOCKING`).
+
+Severity: an error when a blocking guard (`std::sync`, `parking_lot`) is held in an async function
+— the seed's freeze: waiting tasks block executor threads; a warning in synchronous code
+(contention) and under async guards (waiters are parked, only the holder's thread blocks).
 
 ## Why is this bad?
 Every other thread or task that needs the lock waits for the whole computation: bcrypt takes
@@ -88,7 +94,12 @@ When the guard is used after the blocking call (read, compute, write back), the 
 spans it and no fix is offered: take what the work needs in one scope, do the work, then lock
 again to store the result (seed 003's Pattern 2) — and decide whether the state may have changed
 in between. A guard that is bound but never used (`let _guard = FILE_LOCK.lock();`) serialises the
-work on purpose and is not reported. Blocking calls inside closures (`iter().map(|p| hash(p))`) are
+work on purpose and is not reported; nor is waiting on the guarded object itself
+(`child.lock().unwrap().wait()`, `block_on(rx.next())` with `rx` taken from the guard), nor test
+code (`#[test]`, `#[cfg(test)]`), which holds locks across sleeps and joins to build the contention
+it tests. A single-flight fill — the work computed under the lock so that only one caller does it,
+its result stored before the lock is released — is reported without a fix: whether others may wait
+for it is a decision the code does not show. Blocking calls inside closures (`iter().map(|p| hash(p))`) are
 not seen, nor methods whose blocking nature needs types (`file.read_to_end(..)` on a
 `std::fs::File`). An awaited `spawn_blocking(..)` under a blocking guard is a `guard-across-await`
 finding (that rule reports every `.await` under a blocking guard), not this rule's; blocking work in
