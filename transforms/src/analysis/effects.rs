@@ -14,7 +14,8 @@
 //!   segment (`client: reqwest::blocking::Client` for `reqwest::blocking::Client::*().send`).
 //!
 //! [`Awaited`] says whether the call must be awaited (`spawn_blocking(..).await`), must not be
-//! (`bcrypt::hash`), or either (`tokio::spawn`). Callbacks — calling a closure that came from
+//! (`bcrypt::hash`), or either (`tokio::spawn`). [`matches`] takes any [`CallPattern`], so entries
+//! read from a configuration file in the same grammar can join the built-in lists. Callbacks — calling a closure that came from
 //! elsewhere — are recognised by shape and by a listener-like name ([`is_callback`]).
 
 use ra_ap_syntax::{
@@ -93,274 +94,71 @@ const fn p<K>(call: &'static str, awaited: Awaited, kind: K, what: &'static str)
 use Awaited::{Either, No, Yes};
 
 /// CPU-heavy or blocking work (seed 003's forbidden operations).
+#[rustfmt::skip]
 pub const BLOCKING: &[CallPattern<Blocking>] = &[
-    p(
-        "bcrypt::hash*",
-        No,
-        Blocking::Cpu,
-        "bcrypt password hashing",
-    ),
-    p(
-        "bcrypt::verify",
-        No,
-        Blocking::Cpu,
-        "bcrypt password verification",
-    ),
-    p(
-        "bcrypt::non_truncating_*",
-        No,
-        Blocking::Cpu,
-        "bcrypt password hashing",
-    ),
+    p("bcrypt::hash*", No, Blocking::Cpu, "bcrypt password hashing"),
+    p("bcrypt::verify", No, Blocking::Cpu, "bcrypt password verification"),
+    p("bcrypt::non_truncating_*", No, Blocking::Cpu, "bcrypt password hashing"),
     // The `password-hash` traits that argon2, scrypt, pbkdf2 and balloon-hash implement.
     p(".hash_password*", No, Blocking::Cpu, "password hashing"),
-    p(
-        ".verify_password",
-        No,
-        Blocking::Cpu,
-        "password verification",
-    ),
+    p(".verify_password", No, Blocking::Cpu, "password verification"),
     // rust-argon2's free functions.
-    p(
-        "argon2::hash_*",
-        No,
-        Blocking::Cpu,
-        "argon2 password hashing",
-    ),
-    p(
-        "argon2::verify_*",
-        No,
-        Blocking::Cpu,
-        "argon2 password verification",
-    ),
-    p(
-        "scrypt::scrypt*",
-        No,
-        Blocking::Cpu,
-        "scrypt key derivation",
-    ),
-    p(
-        "pbkdf2::pbkdf2*",
-        No,
-        Blocking::Cpu,
-        "PBKDF2 key derivation",
-    ),
-    p(
-        "ring::pbkdf2::derive",
-        No,
-        Blocking::Cpu,
-        "PBKDF2 key derivation",
-    ),
-    p(
-        "ring::pbkdf2::verify",
-        No,
-        Blocking::Cpu,
-        "PBKDF2 verification",
-    ),
+    p("argon2::hash_*", No, Blocking::Cpu, "argon2 password hashing"),
+    p("argon2::verify_*", No, Blocking::Cpu, "argon2 password verification"),
+    p("scrypt::scrypt*", No, Blocking::Cpu, "scrypt key derivation"),
+    p("pbkdf2::pbkdf2*", No, Blocking::Cpu, "PBKDF2 key derivation"),
+    p("ring::pbkdf2::derive", No, Blocking::Cpu, "PBKDF2 key derivation"),
+    p("ring::pbkdf2::verify", No, Blocking::Cpu, "PBKDF2 verification"),
     p("jsonwebtoken::encode", No, Blocking::Cpu, "JWT signing"),
-    p(
-        "jsonwebtoken::decode",
-        No,
-        Blocking::Cpu,
-        "JWT verification",
-    ),
+    p("jsonwebtoken::decode", No, Blocking::Cpu, "JWT verification"),
     p("std::fs::*", No, Blocking::Io, "blocking file-system IO"),
-    p(
-        "std::fs::File::open",
-        No,
-        Blocking::Io,
-        "blocking file-system IO",
-    ),
-    p(
-        "std::fs::File::create*",
-        No,
-        Blocking::Io,
-        "blocking file-system IO",
-    ),
-    p(
-        "std::fs::OpenOptions::*().open",
-        No,
-        Blocking::Io,
-        "blocking file-system IO",
-    ),
+    p("std::fs::File::open", No, Blocking::Io, "blocking file-system IO"),
+    p("std::fs::File::create*", No, Blocking::Io, "blocking file-system IO"),
+    p("std::fs::OpenOptions::*().open", No, Blocking::Io, "blocking file-system IO"),
     p("std::thread::sleep*", No, Blocking::Sleep, "a thread sleep"),
-    p(
-        "std::net::TcpStream::connect*",
-        No,
-        Blocking::Io,
-        "a blocking network connect",
-    ),
-    p(
-        "std::net::TcpListener::bind",
-        No,
-        Blocking::Io,
-        "a blocking socket bind",
-    ),
-    p(
-        "std::net::UdpSocket::bind",
-        No,
-        Blocking::Io,
-        "a blocking socket bind",
-    ),
-    p(
-        ".to_socket_addrs",
-        No,
-        Blocking::Io,
-        "a blocking DNS lookup",
-    ),
-    p(
-        "reqwest::blocking::*",
-        No,
-        Blocking::Io,
-        "a blocking HTTP request",
-    ),
-    p(
-        "reqwest::blocking::Client::*().send",
-        No,
-        Blocking::Io,
-        "a blocking HTTP request",
-    ),
-    p(
-        "ureq::*().call",
-        No,
-        Blocking::Io,
-        "a blocking HTTP request",
-    ),
-    p(
-        "ureq::*().send*",
-        No,
-        Blocking::Io,
-        "a blocking HTTP request",
-    ),
-    p(
-        "ureq::Agent::*().call",
-        No,
-        Blocking::Io,
-        "a blocking HTTP request",
-    ),
-    p(
-        "std::process::Command::*().output",
-        No,
-        Blocking::Io,
-        "running a process to completion",
-    ),
-    p(
-        "std::process::Command::*().status",
-        No,
-        Blocking::Io,
-        "running a process to completion",
-    ),
-    p(
-        "std::process::Command::*().wait*",
-        No,
-        Blocking::Io,
-        "waiting for a process",
-    ),
-    p(
-        "tokio::task::spawn_blocking",
-        Yes,
-        Blocking::Wait,
-        "waiting for a blocking task",
-    ),
-    p(
-        ".spawn_blocking(..)",
-        Yes,
-        Blocking::Wait,
-        "waiting for a blocking task",
-    ),
-    p(
-        "std::thread::spawn().join",
-        No,
-        Blocking::Wait,
-        "joining a thread",
-    ),
-    p(
-        "std::thread::Builder::*().join",
-        No,
-        Blocking::Wait,
-        "joining a thread",
-    ),
-    p(
-        "std::thread::scope",
-        No,
-        Blocking::Wait,
-        "waiting for scoped threads",
-    ),
-    p(
-        "futures::executor::block_on",
-        No,
-        Blocking::Wait,
-        "blocking on a future",
-    ),
+    p("std::net::TcpStream::connect*", No, Blocking::Io, "a blocking network connect"),
+    p("std::net::TcpListener::bind", No, Blocking::Io, "a blocking socket bind"),
+    p("std::net::UdpSocket::bind", No, Blocking::Io, "a blocking socket bind"),
+    p(".to_socket_addrs", No, Blocking::Io, "a blocking DNS lookup"),
+    p("reqwest::blocking::*", No, Blocking::Io, "a blocking HTTP request"),
+    p("reqwest::blocking::Client::*().send", No, Blocking::Io, "a blocking HTTP request"),
+    p("ureq::*().call", No, Blocking::Io, "a blocking HTTP request"),
+    p("ureq::*().send*", No, Blocking::Io, "a blocking HTTP request"),
+    p("ureq::Agent::*().call", No, Blocking::Io, "a blocking HTTP request"),
+    p("std::process::Command::*().output", No, Blocking::Io, "running a process to completion"),
+    p("std::process::Command::*().status", No, Blocking::Io, "running a process to completion"),
+    p("std::process::Command::*().wait*", No, Blocking::Io, "waiting for a process"),
+    p("tokio::task::spawn_blocking", Yes, Blocking::Wait, "waiting for a blocking task"),
+    p(".spawn_blocking(..)", Yes, Blocking::Wait, "waiting for a blocking task"),
+    p("std::thread::spawn().join", No, Blocking::Wait, "joining a thread"),
+    p("std::thread::Builder::*().join", No, Blocking::Wait, "joining a thread"),
+    p("std::thread::scope", No, Blocking::Wait, "waiting for scoped threads"),
+    p("futures::executor::block_on", No, Blocking::Wait, "blocking on a future"),
     p(".block_on", No, Blocking::Wait, "blocking on a future"),
-    p(
-        "tokio::task::block_in_place",
-        No,
-        Blocking::Wait,
-        "blocking the executor thread",
-    ),
+    p("tokio::task::block_in_place", No, Blocking::Wait, "blocking the executor thread"),
 ];
 
 /// Emission: tasks spawned, sends and events awaited. Synchronous sends that never wait
 /// (`broadcast::Sender::send`, `UnboundedSender::send`, `try_send`) are deliberately absent: they
 /// are fine under a lock.
+#[rustfmt::skip]
 pub const EMITTERS: &[CallPattern<Emission>] = &[
     p("tokio::spawn", Either, Emission::Spawn, "a spawned task"),
-    p(
-        "tokio::task::spawn",
-        Either,
-        Emission::Spawn,
-        "a spawned task",
-    ),
-    p(
-        "tokio::task::spawn_local",
-        Either,
-        Emission::Spawn,
-        "a spawned task",
-    ),
-    p(
-        "tokio::task::spawn_blocking",
-        No,
-        Emission::Spawn,
-        "a spawned blocking task",
-    ),
-    p(
-        "async_std::task::spawn*",
-        Either,
-        Emission::Spawn,
-        "a spawned task",
-    ),
+    p("tokio::task::spawn", Either, Emission::Spawn, "a spawned task"),
+    p("tokio::task::spawn_local", Either, Emission::Spawn, "a spawned task"),
+    p("tokio::task::spawn_blocking", No, Emission::Spawn, "a spawned blocking task"),
+    p("async_std::task::spawn*", Either, Emission::Spawn, "a spawned task"),
     p("smol::spawn", Either, Emission::Spawn, "a spawned task"),
     p("actix_rt::spawn", Either, Emission::Spawn, "a spawned task"),
-    p(
-        "std::thread::spawn",
-        No,
-        Emission::Spawn,
-        "a spawned thread",
-    ),
+    p("std::thread::spawn", No, Emission::Spawn, "a spawned thread"),
     // `rt.spawn(fut)`, `Handle::current().spawn(fut)`, `join_set.spawn(fut)`, `Builder::spawn(f)`.
     p(".spawn(..)", Either, Emission::Spawn, "a spawned task"),
-    p(
-        ".spawn_local(..)",
-        Either,
-        Emission::Spawn,
-        "a spawned task",
-    ),
-    p(
-        ".spawn_blocking(..)",
-        No,
-        Emission::Spawn,
-        "a spawned blocking task",
-    ),
+    p(".spawn_local(..)", Either, Emission::Spawn, "a spawned task"),
+    p(".spawn_blocking(..)", No, Emission::Spawn, "a spawned blocking task"),
     // With a value: `tx.send(v).await`. `request.send().await` (reqwest, hyper) is an HTTP request,
     // and a token refresh under an async lock is a deliberate single-flight hold.
     p(".send*(..)", Yes, Emission::Send, "an awaited send"),
-    p(
-        ".reserve*",
-        Yes,
-        Emission::Send,
-        "waiting for channel capacity",
-    ),
+    p(".reserve*", Yes, Emission::Send, "waiting for channel capacity"),
     p(".emit*", Yes, Emission::Emit, "an awaited event emission"),
     p(".publish*", Yes, Emission::Emit, "an awaited publish"),
     p(".notify*", Yes, Emission::Emit, "an awaited notification"),
