@@ -165,11 +165,16 @@ pub fn in_test_code(node: &SyntaxNode) -> bool {
     node.ancestors().any(|ancestor| {
         ancestor.children().filter_map(ast::Attr::cast).any(|attr| {
             let text = syntax::compact_text(attr.syntax());
-            let inner = text.trim_start_matches("#[").trim_end_matches(']');
+            let inner = text
+                .trim_start_matches('#')
+                .trim_start_matches('!')
+                .trim_start_matches('[')
+                .trim_end_matches(']');
             inner == "test"
                 || inner.ends_with("::test")
-                || inner.starts_with("cfg(test")
                 || inner.contains("::test(")
+                || inner.starts_with("cfg(test")
+                || inner.starts_with("cfg(all(test")
         })
     })
 }
