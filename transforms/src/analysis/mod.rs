@@ -6,8 +6,11 @@
 //! the end of the temporary's statement, with the edition's scrutinee rules), and the awaits that
 //! run while it is alive.
 
+pub mod effects;
 pub mod events;
+pub mod held;
 pub mod kind;
+pub mod paths;
 pub mod relock;
 pub mod syntax;
 

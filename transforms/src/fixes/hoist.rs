@@ -25,6 +25,18 @@ pub struct Hoist {
 /// Move `value` (inside the block item `item`) into `let NAME = value;` just before `item`, and
 /// put `NAME` where it was.
 pub fn hoist(text: &str, item: &SyntaxNode, value: &ast::Expr, body: &SyntaxNode) -> Hoist {
+    hoist_with(text, item, value, body, "")
+}
+
+/// [`hoist`], binding `value` followed by `suffix` (`.clone()`): for a place that was borrowed
+/// (`&m.lock().unwrap().name`), which cannot be moved out of the guard.
+pub fn hoist_with(
+    text: &str,
+    item: &SyntaxNode,
+    value: &ast::Expr,
+    body: &SyntaxNode,
+    suffix: &str,
+) -> Hoist {
     let taken = syntax::identifiers(body);
     let name = syntax::fresh_name(&super::naming::suggest_name(value), &taken);
     let start = usize::from(item.text_range().start());
@@ -43,6 +55,12 @@ pub fn hoist(text: &str, item: &SyntaxNode, value: &ast::Expr, body: &SyntaxNode
         value_text.replace(&format!("\n{value_indent}"), &format!("\n{indent}"))
     } else {
         value_text
+    };
+    // `*m.lock().unwrap()` followed by a method needs parentheses to keep the dereference first.
+    let value_text = if !suffix.is_empty() && matches!(value, ast::Expr::PrefixExpr(_)) {
+        format!("({value_text}){suffix}")
+    } else {
+        format!("{value_text}{suffix}")
     };
     let replacement = format!(
         "let {name} = {value_text};{eol}{indent}{}{name}",

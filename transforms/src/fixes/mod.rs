@@ -2,6 +2,7 @@
 //! I/O; a builder that cannot produce a correct rewrite returns `None` and the finding is reported
 //! without a fix.
 
+pub mod clone_out;
 pub mod exports;
 pub mod extract_check;
 pub mod hoist;

@@ -10,7 +10,7 @@
 
 use ra_ap_syntax::{AstNode, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, ast};
 
-use super::hoist::hoist;
+use super::hoist::{hoist, hoist_with};
 use super::if_let_split::if_let_split;
 use super::ownership::{Ownership, temporary_ownership};
 use super::scoped_block::scoped_block;
@@ -161,7 +161,20 @@ fn hoist_temporary(
             "the guard itself is matched and used across {event_phrase}; move that part after the `match`"
         )));
     }
-    if temporary_ownership(&value, guard.guard_expr.syntax().text_range(), file) != Ownership::Owned
+    // `f(&m.lock().unwrap().name)`: the place is borrowed, not moved; binding it by value would move
+    // it out of the guard (which does not compile unless it is `Copy`), so bind a copy.
+    let borrowed_place = value
+        .syntax()
+        .parent()
+        .is_some_and(|p| p.kind() == SyntaxKind::REF_EXPR)
+        && match &value {
+            ast::Expr::FieldExpr(_) | ast::Expr::IndexExpr(_) => true,
+            ast::Expr::PrefixExpr(p) => p.op_kind() == Some(ast::UnaryOp::Deref),
+            _ => false,
+        };
+    if !borrowed_place
+        && temporary_ownership(&value, guard.guard_expr.syntax().text_range(), file)
+            != Ownership::Owned
     {
         return Err(Blocked::Other(format!(
             "`{}` may borrow from the guard; bind an owned copy (`.clone()`, `.cloned()`) in a `let` before \
@@ -179,6 +192,18 @@ fn hoist_temporary(
         .ok_or_else(no_rewrite)?;
     if syntax::enclosing_body(&item).as_ref() != Some(&guard.body) {
         return Err(no_rewrite());
+    }
+    if borrowed_place {
+        let hoisted = hoist_with(text, &item, &value, &guard.body, ".clone()");
+        return Ok(Fix {
+            title: format!(
+                "Copy `{}` in its own statement so the guard is released before {event_phrase} (the type must be \
+                 `Clone`)",
+                hoisted.name
+            ),
+            applicability: Applicability::Unsafe,
+            edits: vec![hoisted.edit],
+        });
     }
     let needs_copy = place_not_moved(&value);
     let hoisted = hoist(text, &item, &value, &guard.body);

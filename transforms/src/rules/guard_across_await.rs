@@ -70,7 +70,13 @@ When the guard is used after the await (the critical section spans it), scoping 
 no fix is offered; the swap to `tokio::sync` (rule `std-lock-in-async`) is the remedy. Guards bound
 to `_name` and never used are held on purpose (test serialisation, single-flight): they are reported
 as info and never fixed. `#[allow(clippy::await_holding_lock)]` (or `#[expect]`,
-`await_holding_invalid_type`) on the item or statement suppresses the rule."#,
+`await_holding_invalid_type`) on the item or statement suppresses the rule.
+
+This rule owns the `.await`: an awaited send, event, `spawn(..).await` or `spawn_blocking(..).await`
+under a blocking guard is reported here only, not again by `emit-under-lock` or
+`guard-across-blocking`; under an async guard those rules report the awaits this one leaves alone.
+The same guard can still carry a finding of each rule for different calls (an `.await` here, a
+bcrypt call there): each fix releases the guard before its own event."#,
 };
 
 /// The clippy lints whose `allow`/`expect` also silence this rule.

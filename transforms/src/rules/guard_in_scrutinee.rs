@@ -5,7 +5,7 @@ use ra_ap_syntax::{AstNode, SyntaxNode, ast};
 
 use super::Context;
 use crate::analysis::relock::{Relock, ScrutineeKind, ScrutineeScope, relocks, scrutinee_scope};
-use crate::analysis::{AccessMode, Call, CallKind, Guard, syntax};
+use crate::analysis::{AccessMode, Call, Guard, effects, syntax};
 use crate::fixes::release::{Blocked, release_before};
 use crate::fixes::while_let_loop::while_let_to_loop;
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
@@ -82,38 +82,7 @@ const CLIPPY_EQUIVALENTS: &[&str] = &[
     "significant_drop_in_scrutinee",
 ];
 
-/// Calls that block the thread, by the path they are called through (last segments match).
-const BLOCKING_PATHS: &[&str] = &[
-    "thread::sleep",
-    "block_on",
-    "bcrypt::hash",
-    "bcrypt::verify",
-    "jsonwebtoken::encode",
-    "jsonwebtoken::decode",
-];
-
-/// Path prefixes whose every function blocks when not awaited (`std::fs::read`, but not
-/// `tokio::fs::read(..).await`).
-const BLOCKING_MODULES: &[&str] = &["std::fs::", "fs::", "reqwest::blocking::"];
-
-/// Methods that block the thread whatever their receiver.
-const BLOCKING_METHODS: &[&str] = &[
-    "block_on",
-    "blocking_recv",
-    "blocking_send",
-    "blocking_lock",
-    "blocking_read",
-    "blocking_write",
-];
-
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    // `use tokio::fs;` makes `fs::write(..)` an async function (its future is awaited later).
-    let async_fs = ctx.file.descendants().filter_map(ast::Use::cast).any(|u| {
-        let text = syntax::compact_text(u.syntax());
-        ["tokio::fs", "async_std::fs", "smol::fs", "async_fs"]
-            .iter()
-            .any(|m| text.contains(m))
-    });
     for (index, guard) in ctx.scopes.guards.iter().enumerate() {
         let Some(scope) = scrutinee_scope(guard) else {
             continue;
@@ -128,28 +97,15 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let blocking: Vec<&Call> = guard
             .calls
             .iter()
-            .filter(|c| scope.arms.contains_range(c.node.text_range()) && is_blocking(c, async_fs))
+            // The same list as guard-across-blocking, which leaves scrutinee arms to this rule.
+            .filter(|c| {
+                scope.arms.contains_range(c.node.text_range()) && effects::blocking(c).is_some()
+            })
             .collect();
         if found.is_empty() && blocking.is_empty() {
             continue;
         }
         out.push(finding(ctx, guard, &scope, &found, &blocking));
-    }
-}
-
-fn is_blocking(call: &Call, async_fs: bool) -> bool {
-    if call.awaited {
-        return false;
-    }
-    match call.kind {
-        CallKind::Path => {
-            BLOCKING_PATHS.iter().any(|p| call.callee_ends_with(p))
-                || BLOCKING_MODULES.iter().any(|m| {
-                    call.callee.starts_with(m) && !(async_fs && call.callee.starts_with("fs::"))
-                })
-        }
-        CallKind::Method => BLOCKING_METHODS.contains(&call.callee.as_str()),
-        CallKind::Macro => false,
     }
 }
 

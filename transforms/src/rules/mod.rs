@@ -1,7 +1,9 @@
 //! The transforms, one per file. Adding one means: its file (docs, detection, fix, unit tests), one
 //! line in [`REGISTRY`], a fixture folder and its snapshots — the tidy test names what is missing.
 
+pub mod emit_under_lock;
 pub mod guard_across_await;
+pub mod guard_across_blocking;
 pub mod guard_in_scrutinee;
 pub mod read_then_write;
 
@@ -37,5 +39,13 @@ pub const REGISTRY: &[Transform] = &[
     Transform {
         doc: guard_in_scrutinee::DOC,
         check: guard_in_scrutinee::check,
+    },
+    Transform {
+        doc: guard_across_blocking::DOC,
+        check: guard_across_blocking::check,
+    },
+    Transform {
+        doc: emit_under_lock::DOC,
+        check: emit_under_lock::check,
     },
 ];

@@ -1,0 +1,215 @@
+//! Questions about what a guard's holder does with it, shared by the rules that report work done
+//! under a guard (`guard-across-blocking`, `emit-under-lock`): which values carry the guarded data,
+//! whether an expression starts at the guard, whether the guard was handed away, whether the code
+//! is a test.
+
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
+
+use super::{Guard, syntax};
+use crate::fixes::ownership::{Ownership, ownership, temporary_ownership};
+
+/// The guard's binding and every binding that may borrow from it (or from one of those) inside
+/// its live region: `let user = storage.get(name)?;`, `for item in queue.iter()`,
+/// `if let Some(rx) = &mut *g`. Plainly owned values (`let n = g.len();`, `let copy = g.clone();`)
+/// are not the guarded data any more and are not named.
+pub fn guard_data_names(file: &SyntaxNode, guard: &Guard) -> Vec<String> {
+    let mut names: Vec<String> = guard.name().into_iter().collect();
+    let guard_range = guard.guard_expr.syntax().text_range();
+    let carries = |names: &[String], source: &SyntaxNode| {
+        let range = source.text_range();
+        range.contains_range(guard_range)
+            || names
+                .iter()
+                .any(|n| !syntax::mentions(file, range, n).is_empty())
+    };
+    for node in guard.body.descendants() {
+        if !guard.live.contains_range(node.text_range()) {
+            continue;
+        }
+        let (pat, source) = if let Some(stmt) = ast::LetStmt::cast(node.clone()) {
+            (stmt.pat(), stmt.initializer().map(|e| e.syntax().clone()))
+        } else if let Some(for_expr) = ast::ForExpr::cast(node.clone()) {
+            (
+                for_expr.pat(),
+                for_expr.iterable().map(|e| e.syntax().clone()),
+            )
+        } else if let Some(let_expr) = ast::LetExpr::cast(node.clone()) {
+            (let_expr.pat(), let_expr.expr().map(|e| e.syntax().clone()))
+        } else {
+            continue;
+        };
+        let (Some(pat), Some(source)) = (pat, source) else {
+            continue;
+        };
+        let owned =
+            ast::Expr::cast(source.clone()).is_some_and(|e| owned_value(file, guard, &names, &e));
+        if carries(&names, &source) && !(owned && ast::LetStmt::can_cast(node.kind())) {
+            for binding in syntax::pattern_bindings(&pat) {
+                let name = syntax::ident_name(&binding);
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Whether `range` mentions the guard or a value computed from it (`names` from
+/// [`guard_data_names`]), or contains the temporary guard itself.
+pub fn mentions_guard_data(
+    file: &SyntaxNode,
+    guard: &Guard,
+    names: &[String],
+    range: TextRange,
+) -> bool {
+    range.contains_range(guard.guard_expr.syntax().text_range())
+        || names
+            .iter()
+            .any(|n| !syntax::mentions(file, range, n).is_empty())
+}
+
+/// Whether `expr` reads the guard (or a value from [`guard_data_names`]) and may still borrow
+/// from it: `self.0.lock().as_mut()`, `&mut *g`, `g.iter()` — not `g.len()` or `g.cb.clone()`.
+pub fn borrows_guard_data(
+    file: &SyntaxNode,
+    guard: &Guard,
+    names: &[String],
+    expr: &ast::Expr,
+) -> bool {
+    mentions_guard_data(file, guard, names, expr.syntax().text_range())
+        && !owned_value(file, guard, names, expr)
+}
+
+fn owned_value(file: &SyntaxNode, guard: &Guard, names: &[String], expr: &ast::Expr) -> bool {
+    let guard_range = guard.guard_expr.syntax().text_range();
+    if expr.syntax().text_range().contains_range(guard_range) {
+        temporary_ownership(expr, guard_range, file) == Ownership::Owned
+    } else {
+        ownership(expr, names, file) == Ownership::Owned
+    }
+}
+
+/// Whether the place or receiver chain `expr` starts at the guard: its binding (one of `uses`) or,
+/// for a temporary, the guard expression itself.
+pub fn rooted_at_guard(guard: &Guard, expr: &ast::Expr, uses: &[TextRange]) -> bool {
+    let mut current = Some(expr.clone());
+    while let Some(expr) = current {
+        if expr.syntax() == guard.guard_expr.syntax() {
+            return true;
+        }
+        current = match &expr {
+            ast::Expr::MethodCallExpr(m) => m.receiver(),
+            ast::Expr::FieldExpr(f) => f.expr(),
+            ast::Expr::AwaitExpr(a) => a.expr(),
+            ast::Expr::TryExpr(t) => t.expr(),
+            ast::Expr::ParenExpr(p) => p.expr(),
+            ast::Expr::RefExpr(r) => r.expr(),
+            ast::Expr::PrefixExpr(p) => p.expr(),
+            ast::Expr::IndexExpr(i) => i.base(),
+            ast::Expr::PathExpr(p) => {
+                return uses.contains(&p.syntax().text_range());
+            }
+            _ => None,
+        };
+    }
+    false
+}
+
+/// Whether the guard is handed away before `at`: moved into a `move` closure or `async move` block
+/// given to a call (`thread::spawn(move || { …; drop(guard); })`), which then owns it and releases
+/// it on its own schedule, or into a `_name` binding (`let _m = m;`), which holds it on purpose. A
+/// `move` closure kept in a local still holds the lock here, so it does not count.
+pub fn handed_away_before(file: &SyntaxNode, guard: &Guard, at: TextSize) -> bool {
+    guard.uses(file).iter().any(|u| {
+        if u.start() >= at {
+            return false;
+        }
+        let node = crate::fixes::release::node_at(file, *u);
+        let moved_into_body = syntax::enclosing_body(&node)
+            .filter(|b| *b != guard.body)
+            .is_some_and(|b| is_move_body(&b) && given_to_a_call(&b));
+        let into_underscore = node
+            .ancestors()
+            .find(|a| a.kind() == SyntaxKind::PATH_EXPR)
+            .and_then(|p| {
+                let stmt = ast::LetStmt::cast(p.parent()?)?;
+                let is_init = stmt.initializer()?.syntax() == &p;
+                let underscore = matches!(stmt.pat(), Some(ast::Pat::IdentPat(b)) if syntax::ident_name(&b).starts_with('_'));
+                Some(is_init && underscore)
+            })
+            .unwrap_or(false);
+        moved_into_body || into_underscore
+    })
+}
+
+/// The closure or block is an argument of a call (through parentheses or references).
+fn given_to_a_call(body: &SyntaxNode) -> bool {
+    body.ancestors()
+        .skip(1)
+        .find(|a| !matches!(a.kind(), SyntaxKind::PAREN_EXPR | SyntaxKind::REF_EXPR))
+        .is_some_and(|a| a.kind() == SyntaxKind::ARG_LIST)
+}
+
+fn is_move_body(body: &SyntaxNode) -> bool {
+    if let Some(closure) = ast::ClosureExpr::cast(body.clone()) {
+        return closure.move_token().is_some();
+    }
+    ast::BlockExpr::cast(body.clone()).is_some_and(|b| b.move_token().is_some())
+}
+
+/// Whether `node` is test code: inside a function marked `#[test]` (or `#[tokio::test]`, any
+/// `…::test`), or an item under `#[cfg(test)]`. Tests hold locks across sleeps, spawns and joins on
+/// purpose, to build the contention they test.
+pub fn in_test_code(node: &SyntaxNode) -> bool {
+    node.ancestors().any(|ancestor| {
+        ancestor.children().filter_map(ast::Attr::cast).any(|attr| {
+            let text = syntax::compact_text(attr.syntax());
+            let inner = text
+                .trim_start_matches('#')
+                .trim_start_matches('!')
+                .trim_start_matches('[')
+                .trim_end_matches(']');
+            inner == "test"
+                || inner.ends_with("::test")
+                || inner.contains("::test(")
+                || inner.starts_with("cfg(test")
+                || inner.starts_with("cfg(all(test")
+        })
+    })
+}
+
+/// For a temporary guard created in a `match`, `if let` or `while let` scrutinee, the region its
+/// arms (or branches, or loop body) cover: the guard lives through them (before edition 2024 for
+/// `if let`), which is `guard-in-scrutinee`'s finding.
+pub fn scrutinee_arms(guard: &Guard) -> Option<TextRange> {
+    if !matches!(guard.holder, super::Holder::Temporary) {
+        return None;
+    }
+    let guard_range = guard.guard_expr.syntax().text_range();
+    for ancestor in guard.guard_expr.syntax().ancestors().skip(1) {
+        if let Some(m) = ast::MatchExpr::cast(ancestor.clone()) {
+            let in_scrutinee = m
+                .expr()
+                .is_some_and(|e| e.syntax().text_range().contains_range(guard_range));
+            return in_scrutinee
+                .then(|| m.match_arm_list().map(|l| l.syntax().text_range()))
+                .flatten();
+        }
+        if let Some(let_expr) = ast::LetExpr::cast(ancestor.clone()) {
+            let in_scrutinee = let_expr
+                .expr()
+                .is_some_and(|e| e.syntax().text_range().contains_range(guard_range));
+            let owner = let_expr
+                .syntax()
+                .ancestors()
+                .find(|a| matches!(a.kind(), SyntaxKind::IF_EXPR | SyntaxKind::WHILE_EXPR))?;
+            let start = let_expr.syntax().text_range().end();
+            return in_scrutinee.then(|| TextRange::new(start, owner.text_range().end()));
+        }
+        if ancestor.kind() == SyntaxKind::STMT_LIST || syntax::is_body(&ancestor) {
+            return None;
+        }
+    }
+    None
+}

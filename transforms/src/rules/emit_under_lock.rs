@@ -1,0 +1,376 @@
+//! `emit-under-lock`: events emitted, sends awaited or tasks spawned while a lock guard is alive.
+
+use std::cell::OnceCell;
+
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast, ast::HasArgList};
+
+use super::Context;
+use super::guard_across_blocking::{
+    arguments_carry_guard_data, await_reported, build_fix, guard_subject, held_on_purpose, labels,
+    on_guarded_object, shown_call, still_held, with_note,
+};
+use crate::analysis::effects::{self, CallbackSource, Emission, Matched};
+use crate::analysis::held::{self, rooted_at_guard};
+use crate::analysis::{Call, Guard, syntax};
+use crate::fixes::release::node_at;
+use crate::model::{Applicability, Finding, RuleDoc, RuleId, Severity};
+
+pub const DOC: RuleDoc = RuleDoc {
+    id: RuleId::EmitUnderLock,
+    summary: "A task is spawned, a send or event awaited, or a callback called while a lock guard is alive",
+    explanation: r#"## What it does
+Reports a lock guard that is still alive when the code emits:
+
+- awaits a spawned task (`tokio::spawn(..).await`), or spawns one — `tokio::spawn`,
+  `task::spawn_local`, `Handle::spawn`/`rt.spawn(..)`, `join_set.spawn(..)`, `std::thread::spawn` —
+  after the guard's last use, so that the lock is held across the spawn for nothing;
+- awaits a send of a value: `tx.send(v).await`, `sink.send_all(..).await`, `reserve().await`;
+- awaits an `emit`/`publish`/`notify`/`broadcast`/`dispatch`-style call;
+- calls a listener that came from outside the guarded data: `(self.on_change)(..)`,
+  `listener(..)` for a listener taken from `self.listeners`, a `callback`/`handler`/`hook`.
+
+Synchronous sends that never wait — `broadcast::Sender::send`, `UnboundedSender::send`,
+`try_send` — are fine under a lock and are not reported (mini-redis publishes under its std mutex
+exactly so); nor is `request.send().await` without a value, an HTTP request (a token refresh under
+an async lock is a deliberate single-flight hold). The list is data (`analysis::effects::EMITTERS`).
+
+Severity: a warning. An emission under a lock is a hang only when the receiving side needs the
+same lock, which one file rarely shows; the certain hangs have their own rules (an `.await` under
+a blocking guard: `guard-across-await`; locking again: `read-then-write`).
+
+## Why is this bad?
+An emission hands control to code that does not know a lock is held. A spawned task, a listener
+or the receiver of a send that needs the same lock waits for it — and when the emitter then waits
+for them (an awaited send on a full channel, `spawn(..).await`), nothing moves again. A callback
+that locks the same `std::sync::Mutex` on the same thread deadlocks at once. Even without a cycle,
+every other user of the lock waits for the whole emission (seed 004: circuit-breaker events
+spawned and awaited while two guards were held for 140 lines).
+
+## Example
+```rust
+async fn record_failure(&self) {
+    let mut state = self.circuit_state.lock().await;
+    state.failures += 1;
+    let trips = state.trips;
+    self.events.emit("circuit_breaker_opened", trips).await;
+}
+```
+
+## Use instead
+```rust
+async fn record_failure(&self) {
+    let trips = {
+        let mut state = self.circuit_state.lock().await;
+        state.failures += 1;
+        state.trips
+    };
+    self.events.emit("circuit_breaker_opened", trips).await;
+}
+```
+
+## Fix safety
+The fix computes the event data inside the lock scope and emits after it (seed 004's phase 3): the
+guard and the statements that use it move into a scoped block returning what the emission needs;
+when the emitting statement itself reads the guard (`tokio::spawn(report(state.count))`), the values
+it reads are computed or copied at the end of the block (clone-out).
+
+- Safe: spawning a task or thread, when every value leaving the block is plainly owned. The lock
+  never ordered the spawned task: it could always run before or after other holders.
+- Unsafe: sends, events and callbacks. Emitted under the lock, concurrent callers' events arrive
+  in the order of their state changes; emitted after it, two callers' events may arrive swapped.
+  Also unsafe when data is copied (the copy may be stale) or a returned value might borrow from
+  the guard.
+
+## Known problems
+Which rule owns an awaited emission: under a blocking guard (`std::sync`, `parking_lot`) every
+`.await` is a `guard-across-await` error with the same release-before fix, so this rule does not
+repeat it. Under an async guard this rule reports awaited sends and events, except when
+`guard-across-await` already reports that await (its data is borrowed from the guard). The same
+guard can carry both rules' findings for different calls (seed 004's `metrics`: the awaited
+`emit(.., metrics.trips)` is guard-across-await's, the awaited spawn before it is this rule's). A
+thread spawned and joined under the guard is `guard-across-blocking`'s (the join blocks).
+
+Left alone on purpose, because the lock is doing its job there: a method called on the guarded
+object itself (`sink.lock().await.send(msg).await`); a fire-and-forget spawn inside a critical
+section that goes on after it (a thread counted, a `JoinHandle` stored in the guarded map — spawning
+under the lock makes the registration atomic); a closure parameter run under the lock
+(`with_lock(f)`, `retain(predicate)`), a closure kept in the guarded data (an `FnMut` behind a
+mutex), a callback handed the guarded data; calls of values not named like listeners
+(`(self.create)()` in a pool); emissions under a named guard that is never used (it orders them on
+purpose); test code (`#[test]`, `#[cfg(test)]`), which spawns under locks to build races.
+
+When the guard is used after the emission no fix is offered; with several guards held together,
+split the function into phases (`double-lock`). Emissions inside closures
+(`listeners.iter().for_each(|l| l(ev))`) are not seen. There is no attribute to silence this rule
+on one item; use `--ignore emit-under-lock`."#,
+};
+
+pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let reported_awaits = OnceCell::new();
+    for guard in &ctx.scopes.guards {
+        if guard.calls.is_empty() || held::in_test_code(guard.call.syntax()) {
+            continue;
+        }
+        let data = OnceCell::new();
+        let joined = joined_spawns(guard);
+        let events: Vec<(&Call, Matched<Emission>)> = guard
+            .calls
+            .iter()
+            .filter_map(|call| effects::emission(call).map(|m| (call, m)))
+            .filter(|(call, _)| still_held(ctx, guard, call))
+            .filter(|(call, m)| match m.pattern.kind {
+                Emission::Callback => foreign_callback(ctx, guard, &data, call),
+                _ => !on_guarded_object(guard, call, ctx.file),
+            })
+            .filter(|(call, m)| {
+                m.pattern.kind != Emission::Spawn
+                    || !joined.contains(&call.node) && !handle_kept_under_guard(ctx, guard, call)
+            })
+            .filter(|(call, _)| {
+                !call.awaited || !await_reported(ctx, &reported_awaits, guard, &call.node)
+            })
+            .filter(|(call, m)| {
+                // A spawn in the middle of a critical section that goes on after it (a thread
+                // counted, a handle registered) is there on purpose and costs microseconds; one
+                // the lock is merely still held across is worth moving out.
+                m.pattern.kind != Emission::Spawn
+                    || call.awaited
+                    || build_fix(ctx, guard, &call.node, "the spawn").is_ok()
+            })
+            .collect();
+        let Some((first, matched)) = events.first() else {
+            continue;
+        };
+        if held_on_purpose(ctx, guard) {
+            continue;
+        }
+        out.push(finding(ctx, guard, first, matched, events.len()));
+    }
+}
+
+/// A callback that came from outside the guarded data and is not handed it: a listener stored in a
+/// field, a handler bound from elsewhere. Not a closure parameter (`with_lock(f)`, `retain(pred)`
+/// run caller code under the lock by contract), not a closure kept in the guarded data (an `FnMut`
+/// behind a mutex must be called under it), not a call handed the guarded data (a job run on it).
+fn foreign_callback(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    data: &OnceCell<Vec<String>>,
+    call: &Call,
+) -> bool {
+    let names = data.get_or_init(|| held::guard_data_names(ctx.file, guard));
+    // A closure taken out of the guarded data as an owned copy (`state.on_change.clone()`) no
+    // longer needs the lock; one borrowed from it (`self.0.lock().as_mut()`) does.
+    let from_guard = |e: &ast::Expr| held::borrows_guard_data(ctx.file, guard, names, e);
+    let foreign = match effects::callback_source(call) {
+        None | Some(CallbackSource::Parameter) => false,
+        Some(CallbackSource::Place(place)) => {
+            !from_guard(&place) && !rooted_at_guard(guard, &place, &guard.uses(ctx.file))
+        }
+        Some(CallbackSource::Binding(source)) => !from_guard(&source),
+    };
+    foreign && !arguments_carry_guard_data(ctx, guard, data, &call.node)
+}
+
+fn finding(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    call: &Call,
+    matched: &Matched<Emission>,
+    count: usize,
+) -> Finding {
+    let shown = shown_call(call);
+    let during = match matched.pattern.kind {
+        Emission::Spawn if call.awaited => "while the spawned task is awaited",
+        Emission::Spawn => "when the task is spawned",
+        Emission::Send => "during the send",
+        Emission::Emit => "during the emission",
+        Emission::Callback => "during the callback",
+    };
+    let labels = labels(ctx, guard, call, during, count);
+    let phrase = format!("`{shown}`");
+    let (fix, help) = match build_fix(ctx, guard, &call.node, &phrase) {
+        Ok(mut fix) => {
+            if matched.pattern.kind.ordered_by_lock() {
+                fix.applicability = Applicability::Unsafe;
+                fix.title = with_note(
+                    &fix.title,
+                    "emitted after the lock is released, concurrent callers' events may arrive in a different order \
+                     than their state changes",
+                );
+            }
+            (
+                Some(fix),
+                format!("emit after the lock is released: {phrase}"),
+            )
+        }
+        Err(reason) => (None, emission_help(reason, matched.pattern.kind)),
+    };
+    Finding {
+        rule: RuleId::EmitUnderLock,
+        severity: Severity::Warning,
+        range: syntax::to_range(guard.primary_range()),
+        message: format!(
+            "{} is held during {} (`{shown}`)",
+            guard_subject(guard),
+            matched.pattern.what
+        ),
+        labels,
+        help: Some(help),
+        fix,
+    }
+}
+
+fn emission_help(reason: String, kind: Emission) -> String {
+    if !reason.contains("critical section spans") {
+        return reason;
+    }
+    let extra = match kind {
+        Emission::Callback => {
+            "; if the callbacks live in the guarded data, clone them (`Arc<dyn Fn>`) inside the scope and call \
+             them after it"
+        }
+        _ => {
+            "; if several guards are held together, split the function into phases (`double-lock`)"
+        }
+    };
+    format!(
+        "the guard is used in or after the emission, so the event is inside the critical section: compute the \
+         event data in a scoped block and emit after the guard's last use{extra}"
+    )
+}
+
+/// Spawns whose handle is joined under the same guard: `guard-across-blocking` reports the join.
+fn joined_spawns(guard: &Guard) -> Vec<SyntaxNode> {
+    guard
+        .calls
+        .iter()
+        .filter_map(effects::blocking)
+        .filter_map(|m| m.root)
+        .collect()
+}
+
+/// `tasks.insert(id, tokio::spawn(..))`, `state.worker = Some(thread::spawn(..))`, or a handle
+/// bound by `let` and then stored by a statement that uses the guard: spawning under the lock is
+/// what makes registering the task atomic (it cannot finish and deregister before it is
+/// registered), so it is deliberate.
+fn handle_kept_under_guard(ctx: &Context<'_>, guard: &Guard, call: &Call) -> bool {
+    let uses = guard.uses(ctx.file);
+    for ancestor in call.node.ancestors().skip(1) {
+        if let Some(method) = ast::MethodCallExpr::cast(ancestor.clone()) {
+            let in_arguments = method.arg_list().is_some_and(|a| {
+                a.syntax()
+                    .text_range()
+                    .contains_range(call.node.text_range())
+            });
+            if in_arguments
+                && method
+                    .receiver()
+                    .is_some_and(|r| rooted_at_guard(guard, &r, &uses))
+            {
+                return true;
+            }
+        }
+        if let Some(assign) = ast::BinExpr::cast(ancestor.clone())
+            && matches!(assign.op_kind(), Some(ast::BinaryOp::Assignment { .. }))
+            && assign.rhs().is_some_and(|r| {
+                r.syntax()
+                    .text_range()
+                    .contains_range(call.node.text_range())
+            })
+            && assign
+                .lhs()
+                .is_some_and(|l| rooted_at_guard(guard, &l, &uses))
+        {
+            return true;
+        }
+        if let Some(stmt) = ast::LetStmt::cast(ancestor.clone()) {
+            let Some(pat) = stmt.pat() else { return false };
+            let after = TextRange::new(stmt.syntax().text_range().end(), guard.live.end());
+            return syntax::pattern_bindings(&pat).iter().any(|binding| {
+                let name = syntax::ident_name(binding);
+                syntax::mentions(ctx.file, after, &name).iter().any(|m| {
+                    let statement = node_at(ctx.file, *m).ancestors().find(|a| {
+                        a.parent()
+                            .is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST)
+                    });
+                    statement.is_some_and(|s| {
+                        uses.iter().any(|u| s.text_range().contains_range(*u))
+                            || s.text_range()
+                                .contains_range(guard.guard_expr.syntax().text_range())
+                    })
+                })
+            });
+        }
+        if ancestor
+            .parent()
+            .is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST)
+        {
+            break;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Applicability, RuleId};
+    use crate::test_support::{code_block, findings, fixed};
+
+    const SCAFFOLD: &str = "struct State { failures: u64, trips: u64 }\n\
+        #[derive(Clone)] struct EventBus;\n\
+        impl EventBus { async fn emit(&self, _: &str, _: u64) {} }\n\
+        struct Pool { circuit_state: tokio::sync::Mutex<State>, events: EventBus }\n";
+
+    #[test]
+    fn the_documented_example_becomes_the_documented_fix() {
+        let doc = super::DOC.explanation;
+        let before = format!(
+            "{SCAFFOLD}impl Pool {{\n{}}}\n",
+            code_block(doc, "## Example")
+        );
+        let after = format!(
+            "{SCAFFOLD}impl Pool {{\n{}}}\n",
+            code_block(doc, "## Use instead")
+        );
+        let found = findings(&before, RuleId::EmitUnderLock);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(
+            found[0].fix.as_ref().map(|f| f.applicability),
+            Some(Applicability::Unsafe)
+        );
+        assert_eq!(fixed(&before, RuleId::EmitUnderLock), after);
+        assert!(findings(&after, RuleId::EmitUnderLock).is_empty());
+    }
+
+    #[test]
+    fn non_blocking_sends_under_a_std_lock_are_fine() {
+        // mini-redis `Db::publish`: a broadcast send under the std mutex.
+        let src = "fn publish(&self, key: &str, value: Bytes) -> usize {\n\
+                   let state = self.shared.state.lock().unwrap();\n\
+                   state.pub_sub.get(key).map(|tx| tx.send(value).unwrap_or(0)).unwrap_or(0)\n}\n\
+                   fn tell(&self, tx: &tokio::sync::mpsc::UnboundedSender<u8>) {\n\
+                   let g = self.m.lock().unwrap();\n\
+                   tx.send(*g).ok();\n\
+                   tx.try_send(*g).ok();\n}\n";
+        assert!(findings(src, RuleId::EmitUnderLock).is_empty());
+    }
+
+    #[test]
+    fn an_awaited_send_under_a_std_guard_belongs_to_guard_across_await() {
+        let src = "async fn f(m: &std::sync::Mutex<u8>, tx: tokio::sync::mpsc::Sender<u8>) {\n\
+                   let g = m.lock().unwrap();\n\
+                   let v = *g;\n\
+                   tx.send(v).await.ok();\n}\n";
+        assert!(findings(src, RuleId::EmitUnderLock).is_empty());
+        assert_eq!(findings(src, RuleId::GuardAcrossAwait).len(), 1);
+    }
+
+    #[test]
+    fn a_with_lock_helper_is_not_a_callback() {
+        let src = "fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {\n\
+                   let mut g = self.m.lock().unwrap();\n\
+                   f(&mut g)\n}\n";
+        assert!(findings(src, RuleId::EmitUnderLock).is_empty());
+    }
+}
