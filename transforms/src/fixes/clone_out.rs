@@ -13,8 +13,8 @@
 //!                                          tokio::spawn(report(count));
 //! ```
 //!
-//! guard-across-await has its own copy of this rewrite for awaits (written before this module);
-//! this one takes any event node so that every rule with a "release before X" finding can use it.
+//! It takes any event node (an awaited call, a blocking call, a spawn), so every rule with a
+//! "release before X" finding uses it.
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 

@@ -4,14 +4,10 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
 use super::Context;
 use crate::analysis::{AccessMode, Guard, Holder, syntax};
-use crate::fixes::hoist::runs_before;
-use crate::fixes::naming::suggest_name;
-use crate::fixes::ownership::Ownership;
-use crate::fixes::ownership::ownership;
-use crate::fixes::release::{Blocked, node_at, release_before};
-use crate::fixes::scoped_block::{ExtraValue, scoped_block};
+use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
+use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
 use crate::fixes::snapshot::snapshot;
-use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity, TextEdit};
+use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
 
 pub const DOC: RuleDoc = RuleDoc {
     id: RuleId::GuardAcrossAwait,
@@ -168,7 +164,7 @@ fn finding(
             },
         );
     }
-    let (fix, help) = match build_fix(ctx, guard, first_await, &uses) {
+    let (fix, help) = match build_fix(ctx, guard, first_await) {
         Ok(fix) => {
             let help = match fix.applicability {
                 Applicability::Safe => "release the guard before the `.await`".to_string(),
@@ -278,49 +274,10 @@ fn receiver_chain(expr: &ast::Expr) -> Vec<ast::Expr> {
     chain
 }
 
-/// The innermost receiver of a method-call chain: `g.a().b()` → `g`, `f(x).b()` → `f(x)`'s callee.
-fn receiver_root(expr: &ast::Expr) -> ast::Expr {
-    let mut current = expr.clone();
-    loop {
-        current = match &current {
-            ast::Expr::MethodCallExpr(m) => match m.receiver() {
-                Some(r) => r,
-                None => return current,
-            },
-            ast::Expr::FieldExpr(f) => match f.expr() {
-                Some(e) => e,
-                None => return current,
-            },
-            ast::Expr::AwaitExpr(a) => match a.expr() {
-                Some(e) => e,
-                None => return current,
-            },
-            ast::Expr::TryExpr(t) => match t.expr() {
-                Some(e) => e,
-                None => return current,
-            },
-            ast::Expr::ParenExpr(p) => match p.expr() {
-                Some(e) => e,
-                None => return current,
-            },
-            ast::Expr::PrefixExpr(p) => match p.expr() {
-                Some(e) => e,
-                None => return current,
-            },
-            ast::Expr::CallExpr(c) => match c.expr() {
-                Some(e) => e,
-                None => return current,
-            },
-            _ => return current,
-        }
-    }
-}
-
 fn build_fix(
     ctx: &Context<'_>,
     guard: &Guard,
     first_await: &ast::AwaitExpr,
-    uses: &[TextRange],
 ) -> Result<Fix, String> {
     let phrase = "the `.await`";
     match release_before(ctx.text, ctx.file, guard, first_await.syntax(), phrase) {
@@ -337,21 +294,14 @@ fn build_fix(
             match (&guard.holder, event_item) {
                 // The last use is inside the awaiting statement itself, before the await:
                 // compute or copy what the awaited call needs inside the scope.
-                (Holder::Let { list, index, .. }, Some(await_item))
-                    if last_use.start() < await_at.start() =>
-                {
-                    let statement = &syntax::block_items(list)[await_item];
-                    clone_out(
-                        ctx,
-                        guard,
-                        list,
-                        *index,
-                        await_item,
-                        statement,
-                        first_await,
-                        uses,
-                    )
-                    .or_else(|reason| snapshot_fix(ctx, guard, reason))
+                (Holder::Let { .. }, Some(_)) if last_use.start() < await_at.start() => {
+                    let operand = first_await.expr().ok_or_else(no_fix_here)?;
+                    match clone_out(ctx.text, ctx.file, guard, operand.syntax()) {
+                        Ok(out) => Ok(clone_out_fix(out)),
+                        Err(NoCloneOut::UnknownType(reason)) => snapshot_fix(ctx, guard, reason),
+                        Err(NoCloneOut::Spans) => snapshot_fix(ctx, guard, spans_await_for(guard)),
+                        Err(NoCloneOut::Shape) => snapshot_fix(ctx, guard, no_fix_here()),
+                    }
                 }
                 (Holder::Let { .. } | Holder::IfLet { .. }, _) => {
                     snapshot_fix(ctx, guard, spans_await_for(guard))
@@ -419,183 +369,22 @@ fn snapshot_fix(ctx: &Context<'_>, guard: &Guard, reason: String) -> Result<Fix,
 
 /// Seed 000: `write_to_disk(cache.get_data()).await` becomes `write_to_disk(&data).await` with
 /// `data` copied inside the guard's scope.
-#[allow(clippy::too_many_arguments)]
-fn clone_out(
-    ctx: &Context<'_>,
-    guard: &Guard,
-    list: &ast::StmtList,
-    index: usize,
-    await_item: usize,
-    statement: &SyntaxNode,
-    first_await: &ast::AwaitExpr,
-    uses: &[TextRange],
-) -> Result<Fix, String> {
-    let name = guard.name().unwrap_or_default();
-    let operand = first_await.expr().ok_or_else(no_fix_here)?;
-    let in_statement: Vec<TextRange> = uses
-        .iter()
-        .copied()
-        .filter(|u| statement.text_range().contains_range(*u))
-        .collect();
-    let mut arguments: Vec<ast::Expr> = Vec::new();
-    for use_range in &in_statement {
-        let argument = node_at(ctx.file, *use_range)
-            .ancestors()
-            .take_while(|n| operand.syntax().text_range().contains_range(n.text_range()))
-            .find(|n| n.parent().is_some_and(|p| p.kind() == SyntaxKind::ARG_LIST))
-            .and_then(ast::Expr::cast)
-            .ok_or_else(|| spans_await_for(guard))?;
-        if !arguments.iter().any(|a| a.syntax() == argument.syntax()) {
-            arguments.push(argument);
-        }
-    }
-    let body = guard.body.clone();
-    let mut taken = syntax::identifiers(&body);
-    let mut extras = Vec::new();
-    let mut replacements = Vec::new();
-    let mut copies_data = false;
-    let mut reorders = false;
-    for argument in &arguments {
-        let (copy, by_ref) =
-            if ownership(argument, std::slice::from_ref(&name), ctx.file) == Ownership::Owned {
-                // `send(queue.len())`: the value is already owned; compute it in the scope, no copy.
-                (argument.syntax().text().to_string(), false)
-            } else {
-                copies_data = true;
-                owned_copy(ctx, argument, &name)?
-            };
-        reorders |= runs_before(statement, argument);
-        let value_name = syntax::fresh_name(&suggest_name(argument), &taken);
-        taken.insert(value_name.clone());
-        let use_text = if by_ref {
-            format!("&{value_name}")
-        } else {
-            value_name.clone()
-        };
-        replacements.push(TextEdit {
-            range: syntax::to_range(argument.syntax().text_range()),
-            replacement: use_text,
-        });
-        extras.push(ExtraValue {
-            name: value_name,
-            expr: copy,
-        });
-    }
-    if await_item == 0 || await_item <= index {
-        return Err(no_fix_here());
-    }
-    let block = scoped_block(
-        ctx.text,
-        ctx.file,
-        list,
-        index,
-        await_item - 1,
-        &name,
-        &extras,
-    )
-    .ok_or_else(no_fix_here)?;
-    let mut edits = vec![block.edit];
-    edits.extend(replacements);
-    let title = if copies_data {
+fn clone_out_fix(out: CloneOut) -> Fix {
+    let title = if out.copies_data {
         "Copy the data the `.await` needs inside the lock scope, then await without the lock"
     } else {
         "Compute the `.await`'s arguments inside the lock scope, then await without the lock"
     };
-    Ok(Fix {
-        title: title.to_string(),
-        applicability: if copies_data || reorders {
+    let unsafe_ = out.copies_data || out.reorders || !out.possibly_borrowed.is_empty();
+    Fix {
+        title: title_with_caveat(title, &out.possibly_borrowed),
+        applicability: if unsafe_ {
             Applicability::Unsafe
         } else {
             Applicability::Safe
         },
-        edits,
-    })
-}
-
-/// An owned copy of an argument that reads through the guard, and whether the call site must now
-/// borrow it. Only shapes whose types the syntax settles: `&g.field` (clone), a by-value field,
-/// or a method of the same file whose return type is a plain reference or plainly owned.
-fn owned_copy(
-    ctx: &Context<'_>,
-    argument: &ast::Expr,
-    guard: &str,
-) -> Result<(String, bool), String> {
-    let rooted = |e: &ast::Expr| matches!(receiver_root(e), ast::Expr::PathExpr(p) if p.syntax().text() == guard);
-    let unknown = || {
-        format!(
-            "`{}` reads through the guard and its type is not known from this file; copy what the call needs \
-             inside a scope, then await",
-            argument.syntax().text()
-        )
-    };
-    match argument {
-        ast::Expr::RefExpr(r) => {
-            let place = r.expr().ok_or_else(unknown)?;
-            if !rooted(&place)
-                || matches!(place, ast::Expr::MethodCallExpr(_) | ast::Expr::CallExpr(_))
-            {
-                return Err(unknown());
-            }
-            let place_text = match &place {
-                ast::Expr::PathExpr(_) => format!("(*{})", place.syntax().text()),
-                _ => place.syntax().text().to_string(),
-            };
-            Ok((format!("{place_text}.clone()"), true))
-        }
-        ast::Expr::FieldExpr(_) if rooted(argument) => {
-            Ok((argument.syntax().text().to_string(), false))
-        }
-        ast::Expr::MethodCallExpr(call) if rooted(argument) => {
-            let method = call
-                .name_ref()
-                .map(|n| n.text().to_string())
-                .unwrap_or_default();
-            match method_return_shape(ctx.file, &method) {
-                Some(ReturnShape::Reference) => {
-                    Ok((format!("{}.to_owned()", argument.syntax().text()), true))
-                }
-                Some(ReturnShape::Owned) => Ok((argument.syntax().text().to_string(), false)),
-                None => Err(unknown()),
-            }
-        }
-        _ => Err(unknown()),
+        edits: out.edits,
     }
-}
-
-enum ReturnShape {
-    /// `-> &T`: `.to_owned()` gives a `T` (or `Vec`, `String`) the call can borrow again.
-    Reference,
-    Owned,
-}
-
-/// Standard-library accessors that return a plain shared reference.
-const STD_REFERENCE_ACCESSORS: &[&str] =
-    &["as_bytes", "as_str", "as_slice", "as_path", "as_os_str"];
-
-fn method_return_shape(file: &SyntaxNode, method: &str) -> Option<ReturnShape> {
-    use ra_ap_syntax::ast::HasName;
-    if STD_REFERENCE_ACCESSORS.contains(&method) {
-        return Some(ReturnShape::Reference);
-    }
-    let mut shapes = file
-        .descendants()
-        .filter_map(ast::Fn::cast)
-        .filter(|f| f.name().is_some_and(|n| n.text() == method))
-        .map(|f| match f.ret_type().and_then(|r| r.ty()) {
-            None => Some(ReturnShape::Owned),
-            Some(ast::Type::RefType(r)) if r.mut_token().is_none() => Some(ReturnShape::Reference),
-            Some(ty) => {
-                let text = ty.syntax().text().to_string();
-                let borrows = text.contains('&')
-                    || text.contains('\'')
-                    || text.starts_with("impl")
-                    || text.contains("Guard");
-                (!borrows).then_some(ReturnShape::Owned)
-            }
-        });
-    let first = shapes.next()??;
-    // Two methods with this name in one file: which one is called needs types.
-    shapes.next().is_none().then_some(first)
 }
 
 fn spans_await_for(guard: &Guard) -> String {
