@@ -1,6 +1,7 @@
 //! The transforms, one per file. Adding one means: its file (docs, detection, fix, unit tests), one
 //! line in [`REGISTRY`], a fixture folder and its snapshots — the tidy test names what is missing.
 
+pub mod double_lock;
 pub mod guard_across_await;
 
 use ra_ap_syntax::{Edition, SyntaxNode};
@@ -23,7 +24,13 @@ pub struct Transform {
 }
 
 /// Every transform this build implements, in the order their findings are reported.
-pub const REGISTRY: &[Transform] = &[Transform {
-    doc: guard_across_await::DOC,
-    check: guard_across_await::check,
-}];
+pub const REGISTRY: &[Transform] = &[
+    Transform {
+        doc: guard_across_await::DOC,
+        check: guard_across_await::check,
+    },
+    Transform {
+        doc: double_lock::DOC,
+        check: double_lock::check,
+    },
+];
