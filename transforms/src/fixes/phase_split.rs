@@ -208,7 +208,7 @@ pub fn phase_split(
     let first_stmt = splitter.members[0].stmt.syntax().clone();
     let start = first_stmt.text_range().start();
     let indent = syntax::line_indent(text, usize::from(start)).to_string();
-    let replacement = splitter.render_chunks(&chunks, &indent)?;
+    let replacement = splitter.render_chunks(&chunks, &indent, false)?;
     let last = items.last().cloned().unwrap_or(first_stmt);
     let end = syntax::end_with_trailing_comment(&last);
     let phases = count_phases(&chunks);
@@ -485,7 +485,8 @@ impl<'a> Splitter<'a> {
             other_locks,
             awaits,
             spawns,
-            taken: syntax::identifiers(file),
+            // Names of this function only: a field or another function's local may be reused.
+            taken: syntax::identifiers(&body),
             unit,
             eol: syntax::eol(text),
             strings: syntax::multiline_string_ranges(file),
@@ -975,6 +976,16 @@ impl<'a> Splitter<'a> {
                     && let Some(pat) = stmt.pat()
                 {
                     self.kept(walk, pat.syntax())?;
+                }
+                // `place = match … ;`: the place is written after the arms run, under the lock.
+                if let Some(lhs) = ast::ExprStmt::cast(node.clone())
+                    .and_then(|s| s.expr())
+                    .and_then(|e| match e {
+                        ast::Expr::BinExpr(b) => b.lhs(),
+                        _ => None,
+                    })
+                {
+                    self.kept(walk, lhs.syntax())?;
                 }
                 self.compound(walk, &expr)
             }
@@ -1577,7 +1588,7 @@ impl<'a> Splitter<'a> {
                         && value
                             .chars()
                             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-                        && value.contains('_');
+                        && !super::naming::is_keyword(&value);
                     if looks_like_a_name {
                         base = Some(value.to_string());
                         break 'strings;
@@ -1616,7 +1627,14 @@ impl<'a> Splitter<'a> {
 
     /// The chunks as code at `indent` (the first line without it). Each phase returns the
     /// values declared in it that the code after it (in this block) uses.
-    fn render_chunks(&mut self, chunks: &[Chunk], indent: &str) -> Result<String, String> {
+    /// `inline_last`: the chunks end a block of their own (a deferred block), so a last phase
+    /// that returns nothing needs no braces of its own.
+    fn render_chunks(
+        &mut self,
+        chunks: &[Chunk],
+        indent: &str,
+        inline_last: bool,
+    ) -> Result<String, String> {
         let mut rendered: Vec<String> = vec![String::new(); chunks.len()];
         for i in (0..chunks.len()).rev() {
             let after = rendered[i + 1..].join(self.eol);
@@ -1626,10 +1644,13 @@ impl<'a> Splitter<'a> {
                     text, indent: from, ..
                 } => reindent(text, from, indent, &[], TextSize::from(0)),
                 Chunk::Slots(decls) => decls.join(&format!("{}{indent}", self.eol)),
-                Chunk::Phase(phase) => self.render_phase(phase, indent, &after)?,
+                Chunk::Phase(phase) => {
+                    let inline = inline_last && i + 1 == chunks.len();
+                    self.render_phase(phase, indent, &after, inline)?
+                }
                 Chunk::Cont(cont) => {
                     let inner = format!("{indent}{}", self.unit);
-                    let body = self.render_chunks(&cont.chunks, &inner)?;
+                    let body = self.render_chunks(&cont.chunks, &inner, true)?;
                     let head = match cont.captures.len() {
                         0 => format!("if {} {{", cont.flag),
                         1 => format!("if let Some({}) = {} {{", cont.captures[0].0, cont.flag),
@@ -1676,9 +1697,14 @@ impl<'a> Splitter<'a> {
         reindent_with_origin(&raw, &from, indent, &protected)
     }
 
-    fn render_phase(&mut self, phase: &Phase, indent: &str, after: &str) -> Result<String, String> {
+    fn render_phase(
+        &mut self,
+        phase: &Phase,
+        indent: &str,
+        after: &str,
+        inline: bool,
+    ) -> Result<String, String> {
         let member = &self.members[phase.member];
-        let inner = format!("{indent}{}", self.unit);
         let eol = self.eol;
         // Exports: bindings of the phase's statements that the code after it mentions.
         let mut tainted = vec![member.name.clone()];
@@ -1745,6 +1771,13 @@ impl<'a> Splitter<'a> {
         for (name, expr) in &phase.snapshots {
             exports.push((name.clone(), expr.clone()));
         }
+        let has_tail = phase.items.last().is_some_and(|p| p.is_tail);
+        let inline = inline && exports.is_empty() && !has_tail;
+        let inner = if inline {
+            indent.to_string()
+        } else {
+            format!("{indent}{}", self.unit)
+        };
         // The guard, `mut` only when something in the phase writes through it.
         let writes = phase
             .items
@@ -1826,6 +1859,9 @@ impl<'a> Splitter<'a> {
             lines.push(format!("{inner}{}", self.render_piece(piece, &inner)));
         }
         let block_body = lines.join(eol);
+        if inline {
+            return Ok(block_body[inner.len()..].to_string());
+        }
         if has_tail {
             if !exports.is_empty() {
                 return Err(
@@ -2128,7 +2164,15 @@ fn compound_of(node: &SyntaxNode) -> Option<ast::Expr> {
         }
         stmt.initializer()?
     } else if let Some(stmt) = ast::ExprStmt::cast(node.clone()) {
-        stmt.expr()?
+        match stmt.expr()? {
+            // `place = match … ;`
+            ast::Expr::BinExpr(b)
+                if matches!(b.op_kind(), Some(ast::BinaryOp::Assignment { op: None })) =>
+            {
+                b.rhs()?
+            }
+            e => e,
+        }
     } else {
         ast::Expr::cast(node.clone())?
     };
