@@ -1173,6 +1173,20 @@ impl<'a> Splitter<'a> {
             .matches('\n')
             .count()
             + 1;
+        let node = super::release::node_at(self.file, mention);
+        let in_loop = node.ancestors().any(|a| {
+            matches!(
+                a.kind(),
+                SyntaxKind::FOR_EXPR | SyntaxKind::WHILE_EXPR | SyntaxKind::LOOP_EXPR
+            ) && a.text_range().start() >= self.list.syntax().text_range().start()
+        });
+        if let (true, Some(p)) = (in_loop, primary) {
+            return format!(
+                "line {line} changes `{}` in a loop that also uses `{}`: the phases cannot separate the two; split \
+                 the function by hand",
+                self.members[m].name, self.members[p].name
+            );
+        }
         match primary {
             Some(p) => format!(
                 "line {line} changes `{}` in the same step that needs `{}`; split the function by hand",
@@ -1189,7 +1203,7 @@ impl<'a> Splitter<'a> {
     /// statement. `let name = <read>;` gives its name to the snapshot and goes away.
     fn snapshot(&mut self, walk: &mut Walk, m: usize, expr: &ast::Expr) -> Result<(), String> {
         let range = expr.syntax().text_range();
-        let value = render_plain(self.text, range, &walk.edits);
+        let value = apply(self.text, range, &walk.edits);
         let names: Vec<String> = syntax::identifiers(expr.syntax())
             .into_iter()
             .filter(|n| *n != self.members[m].name)
@@ -1279,7 +1293,7 @@ impl<'a> Splitter<'a> {
                 if edited(&piece.edits, expr.syntax().text_range()) {
                     continue;
                 }
-                let value = render_plain(self.text, expr.syntax().text_range(), &piece.edits);
+                let value = apply(self.text, expr.syntax().text_range(), &piece.edits);
                 let declared_in_run = syntax::identifiers(expr.syntax()).into_iter().any(|n| {
                     n != primary_name
                         && self
@@ -1404,10 +1418,7 @@ impl<'a> Splitter<'a> {
         walk.deferred_ranges.push(run_range);
         walk.slots.push(Slot {
             flag,
-            captures: captures
-                .into_iter()
-                .map(|(name, value)| (name, value))
-                .collect(),
+            captures,
             pieces,
         });
         Ok(())
@@ -1642,7 +1653,7 @@ impl<'a> Splitter<'a> {
                 Chunk::Plain(piece) => self.render_piece(piece, indent),
                 Chunk::Comment {
                     text, indent: from, ..
-                } => reindent(text, from, indent, &[], TextSize::from(0)),
+                } => reindent(text, &[], from, indent),
                 Chunk::Slots(decls) => decls.join(&format!("{}{indent}", self.eol)),
                 Chunk::Phase(phase) => {
                     let inline = inline_last && i + 1 == chunks.len();
@@ -1691,10 +1702,15 @@ impl<'a> Splitter<'a> {
     }
 
     fn render_piece(&self, piece: &Piece, indent: &str) -> String {
-        let from = syntax::line_indent(self.text, usize::from(piece.range.start())).to_string();
-        let raw = apply(self.text, piece.range, &piece.edits);
-        let protected: Vec<TextRange> = self.strings.clone();
-        reindent_with_origin(&raw, &from, indent, &protected)
+        self.render(piece.range, &piece.edits, indent)
+    }
+
+    /// `range` with `edits`, its lines after the first moved from the indentation of its first
+    /// line to `to`; lines inside multi-line string literals are left as they are.
+    fn render(&self, range: TextRange, edits: &[Edit], to: &str) -> String {
+        let from = syntax::line_indent(self.text, usize::from(range.start()));
+        let (raw, protected) = apply_lines(self.text, range, edits, &self.strings);
+        reindent(&raw, &protected, from, to)
     }
 
     fn render_phase(
@@ -1800,14 +1816,7 @@ impl<'a> Splitter<'a> {
             let end = syntax::end_with_trailing_comment(member.stmt.syntax());
             guard_range = TextRange::new(guard_range.start(), TextSize::from(end as u32));
         }
-        let guard_from =
-            syntax::line_indent(self.text, usize::from(guard_range.start())).to_string();
-        let guard_line = reindent_with_origin(
-            &apply(self.text, guard_range, &guard_edits),
-            &guard_from,
-            &inner,
-            &self.strings,
-        );
+        let guard_line = self.render(guard_range, &guard_edits, &inner);
         let mut lines = vec![format!("{inner}{guard_line}")];
         let single_tail_let =
             exports.len() == 1 && phase.snapshots.is_empty() && last_let.is_some();
@@ -1820,36 +1829,18 @@ impl<'a> Splitter<'a> {
             {
                 // `let x = { …; value };`: the last `let` becomes the block's value.
                 let init = stmt.initializer().expect("checked above");
-                let head_end = init.syntax().text_range().start();
                 let head = TextRange::new(piece.range.start(), stmt.syntax().text_range().start());
-                let leading = apply(self.text, head, &piece.edits);
-                if !leading.trim().is_empty() {
-                    if piece.blank_before {
-                        lines.push(String::new());
-                    }
-                    lines.push(format!(
-                        "{inner}{}",
-                        reindent_with_origin(
-                            leading.trim_end(),
-                            &syntax::line_indent(self.text, usize::from(piece.range.start()))
-                                .to_string(),
-                            &inner,
-                            &self.strings
-                        )
-                    ));
-                } else if piece.blank_before {
+                if piece.blank_before {
                     lines.push(String::new());
                 }
-                let _ = head_end;
-                let from =
-                    syntax::line_indent(self.text, usize::from(stmt.syntax().text_range().start()))
-                        .to_string();
-                let value = reindent_with_origin(
-                    &apply(self.text, init.syntax().text_range(), &piece.edits),
-                    &from,
-                    &inner,
-                    &self.strings,
-                );
+                let leading = self.render(head, &piece.edits, &inner);
+                if !leading.trim().is_empty() {
+                    lines.push(format!("{inner}{}", leading.trim_end()));
+                }
+                let mut value = self.render(init.syntax().text_range(), &piece.edits, &inner);
+                // A comment after the `let` stays on its line.
+                let trailing = TextRange::new(stmt.syntax().text_range().end(), piece.range.end());
+                value.push_str(self.text[syntax::to_range(trailing)].trim_end());
                 lines.push(format!("{inner}{value}"));
                 continue;
             }
@@ -2015,84 +2006,70 @@ fn apply(text: &str, range: TextRange, edits: &[Edit]) -> String {
     out
 }
 
-/// The text of an expression with edits, on one line when it was on one.
-fn render_plain(text: &str, range: TextRange, edits: &[Edit]) -> String {
-    apply(text, range, edits)
-}
-
-/// Lines of `text` after the first: their indentation `from` becomes `to`. Lines inside multi-line
-/// string literals (by their original offsets, `protected`) are left alone; since edits shift
-/// offsets, a line is protected only when its content is unchanged text of such a literal.
-fn reindent_with_origin(text: &str, from: &str, to: &str, protected: &[TextRange]) -> String {
-    let _ = protected;
-    reindent(text, from, to, &[], TextSize::from(0))
-}
-
-fn reindent(text: &str, from: &str, to: &str, _strings: &[TextRange], _offset: TextSize) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_string = false;
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-            let content = line.trim_start_matches([' ', '\t']);
-            if in_string {
-                out.push_str(line);
-            } else if content.is_empty() || content == "\r" {
-                out.push_str(content);
-            } else if let Some(rest) = line.strip_prefix(from) {
-                out.push_str(to);
-                out.push_str(rest);
-            } else {
-                out.push_str(to);
-                out.push_str(content);
+/// [`apply`], and for each line after the first whether it begins inside one of the multi-line
+/// string literals `strings` (by its offset in the original text).
+fn apply_lines(
+    text: &str,
+    range: TextRange,
+    edits: &[Edit],
+    strings: &[TextRange],
+) -> (String, Vec<bool>) {
+    let mut out = String::new();
+    let mut protected = Vec::new();
+    let original = |out: &mut String, protected: &mut Vec<bool>, from: TextSize, to: TextSize| {
+        let slice = &text[syntax::to_range(TextRange::new(from, to))];
+        for (i, c) in slice.char_indices() {
+            out.push(c);
+            if c == '\n' {
+                let next = from + TextSize::from((i + 1) as u32);
+                protected.push(strings.iter().any(|r| r.start() < next && next < r.end()));
             }
-        } else {
-            out.push_str(line);
         }
-        in_string = ends_inside_string(line, in_string);
+    };
+    let mut at = range.start();
+    let mut sorted: Vec<&Edit> = edits
+        .iter()
+        .filter(|e| range.contains_range(e.range))
+        .collect();
+    sorted.sort_by_key(|e| (e.range.start(), e.range.end()));
+    for edit in sorted {
+        if edit.range.start() < at {
+            continue;
+        }
+        original(&mut out, &mut protected, at, edit.range.start());
+        out.push_str(&edit.text);
+        protected.extend(edit.text.matches('\n').map(|_| false));
+        at = edit.range.end();
+    }
+    original(&mut out, &mut protected, at, range.end());
+    (out, protected)
+}
+
+/// Lines of `text` after the first: their indentation `from` becomes `to`; a line indented less
+/// gets `to` in front of its content; blank lines stay empty. `protected[i]` keeps line `i + 1`
+/// exactly as it is (it is inside a string literal).
+fn reindent(text: &str, protected: &[bool], from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i == 0 {
+            out.push_str(line);
+            continue;
+        }
+        out.push('\n');
+        let content = line.trim_start_matches([' ', '\t']);
+        if protected.get(i - 1).copied().unwrap_or(false) {
+            out.push_str(line);
+        } else if content.is_empty() || content == "\r" {
+            out.push_str(content);
+        } else if let Some(rest) = line.strip_prefix(from) {
+            out.push_str(to);
+            out.push_str(rest);
+        } else {
+            out.push_str(to);
+            out.push_str(content);
+        }
     }
     out
-}
-
-/// Whether a line leaves an ordinary string literal open (a multi-line string), given whether it
-/// started inside one. Raw strings and char literals with quotes are rare enough in the moved
-/// statements to be treated conservatively: a line with `r#"` is assumed to close what it opens.
-fn ends_inside_string(line: &str, mut inside: bool) -> bool {
-    let mut chars = line.chars().peekable();
-    let mut previous = ' ';
-    while let Some(c) = chars.next() {
-        if inside {
-            if c == '\\' {
-                chars.next();
-                continue;
-            }
-            if c == '"' {
-                inside = false;
-            }
-        } else {
-            match c {
-                '/' if chars.peek() == Some(&'/') => return false,
-                '\'' => {
-                    // A char literal `'"'` or `'\''`; a lifetime has no closing quote soon.
-                    let rest: String = chars.clone().take(3).collect();
-                    if rest.starts_with("\\") {
-                        if let Some(close) = rest[1..].find('\'') {
-                            for _ in 0..close + 2 {
-                                chars.next();
-                            }
-                        }
-                    } else if rest.chars().nth(1) == Some('\'') {
-                        chars.next();
-                        chars.next();
-                    }
-                }
-                '"' if previous != '\'' => inside = true,
-                _ => {}
-            }
-        }
-        previous = c;
-    }
-    inside
 }
 
 /// From the first comment line directly above `node` (the comments that belong to it), and

@@ -19,8 +19,10 @@ is held, when while both are held:
 - at least 15 statements run.
 
 Guards taken one after the other, the first released (a scoped block, `drop`) before the second
-is taken, are not held together. A short critical section that needs both locks (move an entry
-from one map to the other) is below the threshold and is not reported.
+is taken, are not held together. Nor is a first guard whose last use comes before the second is
+taken: it only lingers until the end of its scope, and releasing it early is the fix the
+single-guard rules (`guard-across-await`…) offer. A short critical section that needs both locks
+(move an entry from one map to the other) is below the threshold and is not reported.
 
 ## Why is this bad?
 Every task that needs either lock waits for the whole body, including the `.await`s and the event
@@ -135,7 +137,23 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        pairs.push((o, i, overlap(ctx, outer, inner)));
+        let overlap = overlap(ctx, outer, inner);
+        // The first guard must still be needed once the second is taken: one whose last use
+        // comes before only lingers, and releasing it early (the single-guard rules' fix) is all
+        // it needs. The second must be used while both are held.
+        let region = TextRange::new(overlap.start, overlap.end);
+        let outer_needed = outer
+            .uses(ctx.file)
+            .iter()
+            .any(|u| u.start() >= overlap.start);
+        let inner_used = inner
+            .uses(ctx.file)
+            .iter()
+            .any(|u| region.contains_range(*u));
+        if !outer_needed || !inner_used {
+            continue;
+        }
+        pairs.push((o, i, overlap));
     }
     // Guards linked by pairs form one cluster; it is reported when one of its pairs is long.
     let mut clusters: Vec<Vec<usize>> = Vec::new();

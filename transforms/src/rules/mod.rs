@@ -3,6 +3,7 @@
 
 pub mod double_lock;
 pub mod guard_across_await;
+pub mod lock_order_inversion;
 
 use ra_ap_syntax::{Edition, SyntaxNode};
 
@@ -32,5 +33,9 @@ pub const REGISTRY: &[Transform] = &[
     Transform {
         doc: double_lock::DOC,
         check: double_lock::check,
+    },
+    Transform {
+        doc: lock_order_inversion::DOC,
+        check: lock_order_inversion::check,
     },
 ];
