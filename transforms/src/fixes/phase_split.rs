@@ -47,7 +47,7 @@ use std::collections::HashSet;
 
 use ra_ap_syntax::{
     AstNode, AstToken, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, TextSize,
-    ast::{self, HasArgList, HasName},
+    ast::{self, HasArgList, HasLoopBody},
 };
 
 use super::naming::suggest_name;
@@ -642,27 +642,10 @@ impl<'a> Splitter<'a> {
         Access::Read { expr, owned }
     }
 
-    /// A method that only reads its receiver: a known read-only one, or one defined in this file
-    /// only with `&self`.
+    /// A method known to only read its receiver. A method of the same name defined in this file
+    /// proves nothing: the guarded type may have its own, taking `&mut self`.
     fn reads_only(&self, method: &str) -> bool {
-        if READ_METHODS.contains(&method) {
-            return true;
-        }
-        let mut found = false;
-        for f in self.file.descendants().filter_map(ast::Fn::cast) {
-            if f.name().is_none_or(|n| n.text() != method) {
-                continue;
-            }
-            let shared_self = f
-                .param_list()
-                .and_then(|p| p.self_param())
-                .is_some_and(|s| s.amp_token().is_some() && s.mut_token().is_none());
-            if !shared_self {
-                return false;
-            }
-            found = true;
-        }
-        found
+        READ_METHODS.contains(&method)
     }
 
     /// Every mention of `m` in `range` is a read whose value can leave the lock.
@@ -738,6 +721,19 @@ impl<'a> Splitter<'a> {
                                 || (!plan.kept_effect
                                     && neutral.iter().all(|p| self.is_quiet(p.range, &p.edits))))
                     });
+                    if !joins
+                        && plan.pre.is_empty()
+                        && plan.conts.is_empty()
+                        && !plan.kept_effect
+                        && let Some(target) =
+                            self.can_move_back(&plan.piece, m, &out, &open, &neutral)
+                    {
+                        // It commutes with everything since that lock's last phase: no re-lock.
+                        if let Chunk::Phase(phase) = &mut out[target] {
+                            phase.items.push(plan.piece);
+                        }
+                        continue;
+                    }
                     if !joins {
                         close(&mut out, &mut open, &mut neutral);
                         open = Some(Open {
@@ -856,13 +852,146 @@ impl<'a> Splitter<'a> {
             p.snapshots.push(entry);
             return;
         }
-        close(out, open, neutral);
-        out.push(Chunk::Phase(Phase {
+        let untouched = !touches(out, pre.member)
+            && open.as_ref().is_none_or(|o| {
+                o.phase.member != pre.member
+                    && !o.conts.iter().any(|c| touches(&c.chunks, pre.member))
+            });
+        let phase = Chunk::Phase(Phase {
             member: pre.member,
             first: false,
             items: Vec::new(),
             snapshots: vec![entry],
-        }));
+        });
+        if movable && untouched {
+            // Nothing in this sequence touched that lock yet: its value at the start is the value
+            // the statement reads, and reading it first keeps the other phases together.
+            out.insert(0, phase);
+            return;
+        }
+        close(out, open, neutral);
+        out.push(phase);
+    }
+
+    /// Whether `piece` (a statement under `member`'s lock that reads no other guard, defers
+    /// nothing and awaits nothing) can move back into that lock's last phase, ahead of everything
+    /// that came after it: each of those must commute with it.
+    fn can_move_back(
+        &self,
+        piece: &Piece,
+        member: usize,
+        out: &[Chunk],
+        open: &Option<Open>,
+        neutral: &[Piece],
+    ) -> Option<usize> {
+        if piece.is_tail || !self.quiet_except(piece, Some(member)) {
+            return None;
+        }
+        let target = out
+            .iter()
+            .rposition(|c| matches!(c, Chunk::Phase(p) if p.member == member))?;
+        let Chunk::Phase(phase) = &out[target] else {
+            return None;
+        };
+        // Snapshots are read at the end of the phase: a statement appended after them would change
+        // what they read.
+        if !phase.snapshots.is_empty() {
+            return None;
+        }
+        let mut between: Vec<(&Piece, Option<usize>)> = Vec::new();
+        for chunk in &out[target + 1..] {
+            match chunk {
+                Chunk::Phase(p) => between.extend(p.items.iter().map(|i| (i, Some(p.member)))),
+                Chunk::Plain(p) => between.push((p, None)),
+                Chunk::Comment { .. } => {}
+                Chunk::Slots(_) | Chunk::Cont(_) => return None,
+            }
+        }
+        if let Some(o) = open {
+            if !o.conts.is_empty() {
+                return None;
+            }
+            between.extend(o.phase.items.iter().map(|i| (i, Some(o.phase.member))));
+        }
+        between.extend(neutral.iter().map(|p| (p, None)));
+        between
+            .iter()
+            .all(|(other, other_member)| {
+                self.quiet_except(other, *other_member) && self.independent(piece, other)
+            })
+            .then_some(target)
+    }
+
+    /// No await or spawn, and no call other than known reads and calls on `member`'s guard.
+    fn quiet_except(&self, piece: &Piece, member: Option<usize>) -> bool {
+        if self.effect_in(piece.range, &piece.edits).is_some() {
+            return false;
+        }
+        let guard_uses: &[TextRange] = member.map_or(&[], |m| &self.members[m].uses);
+        piece
+            .node
+            .descendants()
+            .filter(|n| !edited(&piece.edits, n.text_range()))
+            .all(|n| {
+                if let Some(call) = ast::MethodCallExpr::cast(n.clone()) {
+                    let reads = call.name_ref().is_some_and(|name| {
+                        READ_METHODS.contains(&name.text().to_string().as_str())
+                    });
+                    return reads || call.receiver().is_some_and(|r| rooted_in(&r, guard_uses));
+                }
+                if let Some(call) = ast::CallExpr::cast(n.clone()) {
+                    let callee = call
+                        .expr()
+                        .map(|e| syntax::compact_text(e.syntax()))
+                        .unwrap_or_default();
+                    return matches!(
+                        callee.as_str(),
+                        "Some" | "Ok" | "Err" | "Instant::now" | "String::from" | "Box::new"
+                    ) || callee.starts_with("Duration::from_");
+                }
+                if let Some(mac) = ast::MacroCall::cast(n.clone()) {
+                    return is_quiet_macro(&mac);
+                }
+                true
+            })
+    }
+
+    /// `a` can run before `b` (which came first) without either seeing a different value: `b`
+    /// mentions nothing `a` declares, and the locals both mention are immutable bindings declared
+    /// outside both.
+    fn independent(&self, a: &Piece, b: &Piece) -> bool {
+        let names_a = candidate_names(&a.node);
+        let names_b = candidate_names(&b.node);
+        if declared_names(&a.node).iter().any(|n| names_b.contains(n)) {
+            return false;
+        }
+        names_a.iter().filter(|n| names_b.contains(n)).all(|name| {
+            if self.members.iter().any(|m| &m.name == name) {
+                return true;
+            }
+            match self.declaration(name, &a.node) {
+                // A function, a type, a constant: nothing either statement can change.
+                None => !self.is_local(name),
+                Some(decl) => {
+                    let range = decl.text_range();
+                    let immutable = ast::IdentPat::cast(decl.clone())
+                        .is_some_and(|p| p.mut_token().is_none() && p.ref_token().is_none());
+                    immutable && !a.range.contains_range(range) && !b.range.contains_range(range)
+                }
+            }
+        })
+    }
+
+    fn is_local(&self, name: &str) -> bool {
+        self.list
+            .syntax()
+            .ancestors()
+            .find(|a| syntax::is_body(a))
+            .is_some_and(|body| {
+                body.descendants()
+                    .filter_map(ast::IdentPat::cast)
+                    .any(|p| syntax::ident_name(&p) == name)
+            })
     }
 
     /// A statement with no await, spawn or call beyond a short list of reads: it can run before or
@@ -1532,6 +1661,24 @@ impl<'a> Splitter<'a> {
             {
                 return Some(found);
             }
+            if let Some(for_expr) = ast::ForExpr::cast(ancestor.clone())
+                && for_expr.loop_body().is_some_and(|b| b.syntax() == &child)
+                && let Some(found) = for_expr.pat().and_then(|p| {
+                    syntax::pattern_bindings(&p)
+                        .into_iter()
+                        .find(|b| syntax::ident_name(b) == name)
+                })
+            {
+                return Some(found.syntax().clone());
+            }
+            if let Some(while_expr) = ast::WhileExpr::cast(ancestor.clone())
+                && while_expr.loop_body().is_some_and(|b| b.syntax() == &child)
+                && let Some(found) = while_expr
+                    .condition()
+                    .and_then(|c| binding_in_lets(&c, name))
+            {
+                return Some(found);
+            }
             if let Some(closure) = ast::ClosureExpr::cast(ancestor.clone())
                 && let Some(found) = closure.param_list().and_then(|p| {
                     p.params()
@@ -1941,6 +2088,38 @@ fn close(out: &mut Vec<Chunk>, open: &mut Option<Open>, neutral: &mut Vec<Piece>
         out.extend(o.conts.into_iter().map(Chunk::Cont));
     }
     out.extend(neutral.drain(..).map(Chunk::Plain));
+}
+
+/// Whether `expr` is a place or call chain built on one of the guard mentions `uses`
+/// (`g.log.push(..)` is rooted in `g`).
+fn rooted_in(expr: &ast::Expr, uses: &[TextRange]) -> bool {
+    let mut current = expr.clone();
+    loop {
+        current = match &current {
+            ast::Expr::MethodCallExpr(m) => match m.receiver() {
+                Some(r) => r,
+                None => return false,
+            },
+            ast::Expr::FieldExpr(f) => match f.expr() {
+                Some(e) => e,
+                None => return false,
+            },
+            ast::Expr::IndexExpr(i) => match i.base() {
+                Some(e) => e,
+                None => return false,
+            },
+            ast::Expr::ParenExpr(p) => match p.expr() {
+                Some(e) => e,
+                None => return false,
+            },
+            ast::Expr::PrefixExpr(p) => match p.expr() {
+                Some(e) => e,
+                None => return false,
+            },
+            ast::Expr::PathExpr(p) => return uses.contains(&p.syntax().text_range()),
+            _ => return false,
+        }
+    }
 }
 
 /// The last chunk that takes member `m`'s lock, if no chunk after it does.

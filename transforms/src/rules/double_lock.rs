@@ -16,13 +16,15 @@ is held, when while both are held:
 
 - the task reaches an `.await` (other than taking a further lock), or
 - a task or thread is spawned (`tokio::spawn`, `rt.spawn`, `thread::spawn`, `spawn_blocking`), or
-- at least 15 statements run.
+- in an `async` body, at least 15 statements run.
 
 Guards taken one after the other, the first released (a scoped block, `drop`) before the second
 is taken, are not held together. Nor is a first guard whose last use comes before the second is
 taken: it only lingers until the end of its scope, and releasing it early is the fix the
 single-guard rules (`guard-across-await`…) offer. A short critical section that needs both locks
-(move an entry from one map to the other) is below the threshold and is not reported.
+(move an entry from one map to the other) is below the threshold and is not reported. In
+synchronous code a long section under several locks with nothing spawned is usually a deliberate
+atomic update (lock coupling down a tree, a cache's housekeeping): it is not reported either.
 
 ## Why is this bad?
 Every task that needs either lock waits for the whole body, including the `.await`s and the event
@@ -120,7 +122,7 @@ invariant spans both, keep them and document why."#,
 };
 
 /// Statements both guards are alive for, with no `.await` or spawn among them, before the
-/// stretch counts as long.
+/// stretch counts as long (in async code only: see the docs).
 const MIN_STATEMENTS: usize = 15;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -206,11 +208,14 @@ struct Overlap {
     statements: usize,
     awaits: Vec<TextRange>,
     spawns: Vec<TextRange>,
+    in_async: bool,
 }
 
 impl Overlap {
     fn long(&self) -> bool {
-        !self.awaits.is_empty() || !self.spawns.is_empty() || self.statements >= MIN_STATEMENTS
+        !self.awaits.is_empty()
+            || !self.spawns.is_empty()
+            || (self.in_async && self.statements >= MIN_STATEMENTS)
     }
 }
 
@@ -271,6 +276,7 @@ fn overlap(ctx: &Context<'_>, outer: &Guard, inner: &Guard) -> Overlap {
         statements,
         awaits,
         spawns,
+        in_async: syntax::body_is_async(&inner.body),
     }
 }
 
