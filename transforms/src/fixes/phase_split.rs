@@ -986,7 +986,7 @@ impl<'a> Splitter<'a> {
         self.list
             .syntax()
             .ancestors()
-            .find(|a| syntax::is_body(a))
+            .find(syntax::is_body)
             .is_some_and(|body| {
                 body.descendants()
                     .filter_map(ast::IdentPat::cast)
