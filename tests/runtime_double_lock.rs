@@ -3,7 +3,7 @@
 //! lines: counters, state transitions, events) is run twice in the scratch crate
 //! `tests/compile-check`: as written, and as `lockfix --apply --unsafe-fixes` rewrites it. Both runs
 //! must pass and print the same transcript, and the rewrite must really be a phase split (the
-//! `double-lock` finding is gone).
+//! `double-lock` finding is gone). `LOCKFIX_SHOW_RUNTIME=1` prints what the fixtures' tests printed.
 
 mod common;
 
@@ -61,6 +61,9 @@ fn phase_split_fixtures_behave_the_same_before_and_after() {
         .output()
         .expect("cargo runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
+    if std::env::var_os("LOCKFIX_SHOW_RUNTIME").is_some() {
+        eprintln!("{stdout}");
+    }
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),

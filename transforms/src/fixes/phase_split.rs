@@ -166,16 +166,8 @@ pub fn phase_split(
     let items = syntax::block_items(&list);
     let first = splitter.members.iter().map(|m| m.index).min().unwrap_or(0);
     let mut pieces = Vec::new();
-    let mut lead_comments = Vec::new();
     for (i, item) in items.iter().enumerate().skip(first) {
-        if let Some(m) = splitter.members.iter().find(|m| m.index == i) {
-            if i != first {
-                // Comments above a later guard's `let` stay where the `let` was.
-                let piece = splitter.piece(item);
-                if piece.range.start() < m.stmt.syntax().text_range().start() {
-                    lead_comments.push((pieces.len(), piece));
-                }
-            }
+        if splitter.members.iter().any(|m| m.index == i) {
             continue;
         }
         let mut piece = splitter.piece(item);
@@ -187,20 +179,6 @@ pub fn phase_split(
     }
     let scope = TextRange::new(pieces[0].range.start(), list.syntax().text_range().end());
     let mut chunks = splitter.split_sequence(pieces, 0, scope)?;
-    // Put the comments of later guards' `let`s back in front of the chunk holding the first
-    // statement that followed them.
-    for (before, comment) in lead_comments.into_iter().rev() {
-        let range = TextRange::new(comment.range.start(), comment.node.text_range().start());
-        let position = chunk_position(&chunks, before);
-        chunks.insert(
-            position,
-            Chunk::Comment {
-                text: text[syntax::to_range(range)].trim_end().to_string(),
-                indent: syntax::line_indent(text, usize::from(range.start())).to_string(),
-                blank_before: comment.blank_before,
-            },
-        );
-    }
     if !chunks.iter().any(|c| matches!(c, Chunk::Phase(_))) {
         return Err("no statement after the guards uses them".to_string());
     }
@@ -210,7 +188,7 @@ pub fn phase_split(
     let indent = syntax::line_indent(text, usize::from(start)).to_string();
     let replacement = splitter.render_chunks(&chunks, &indent, false)?;
     let last = items.last().cloned().unwrap_or(first_stmt);
-    let end = syntax::end_with_trailing_comment(&last);
+    let end = comment_end(text, &last);
     let phases = count_phases(&chunks);
     Ok(PhaseSplit {
         edit: TextEdit {
@@ -221,28 +199,6 @@ pub fn phase_split(
         relocks: splitter.relocks(&chunks),
         deferred: splitter.deferred,
     })
-}
-
-/// The index in `chunks` of the chunk that holds piece number `piece` of the top-level sequence.
-fn chunk_position(chunks: &[Chunk], piece: usize) -> usize {
-    let mut seen = 0;
-    for (i, chunk) in chunks.iter().enumerate() {
-        let n = match chunk {
-            Chunk::Plain(_) => 1,
-            Chunk::Phase(p) => p.items.len(),
-            _ => 0,
-        };
-        if seen + n > piece {
-            // A phase's slot declarations stay attached to it.
-            let mut at = i;
-            while at > 0 && matches!(chunks[at - 1], Chunk::Slots(_)) {
-                at -= 1;
-            }
-            return at;
-        }
-        seen += n;
-    }
-    chunks.len()
 }
 
 fn mark_first_phases(chunks: &mut [Chunk], seen: &mut Vec<usize>) {
@@ -308,11 +264,6 @@ enum Chunk {
     Slots(Vec<String>),
     /// `if flag { … }`: deferred steps, split into phases again.
     Cont(Cont),
-    Comment {
-        text: String,
-        indent: String,
-        blank_before: bool,
-    },
 }
 
 #[derive(Debug, Clone)]
@@ -444,6 +395,64 @@ impl<'a> Splitter<'a> {
         }
         members.sort_by_key(|m| m.index);
         let list = list.ok_or_else(|| "no guards".to_string())?;
+        let items = syntax::block_items(&list);
+        let first_index = members.first().map_or(0, |m| m.index);
+        for m in &members {
+            // Each phase takes the lock again with the same `let`: what it names must exist
+            // before the first guard.
+            let init = m.stmt.initializer().map(|i| i.syntax().clone());
+            let names = init.as_ref().map(syntax::identifiers).unwrap_or_default();
+            let declared_since: Vec<String> = items[first_index..m.index]
+                .iter()
+                .flat_map(declared_names)
+                .collect();
+            if let Some(other) = members.iter().find(|o| names.contains(&o.name)) {
+                return Err(format!(
+                    "`{}` is taken through `{}`; split the function by hand",
+                    m.name, other.name
+                ));
+            }
+            if let Some(name) = names.iter().find(|n| declared_since.contains(n)) {
+                return Err(format!(
+                    "`{}` is taken with `{name}`, computed while the first lock is held; split the function by hand",
+                    m.name
+                ));
+            }
+            // A guard handed over whole (`notify(guard)`, `Condvar::wait(guard)`) is released by
+            // the callee, on its own terms.
+            let handed = m.uses.iter().any(|u| {
+                let node = super::release::node_at(file, *u);
+                let path = node.ancestors().find(|a| a.kind() == SyntaxKind::PATH_EXPR);
+                let argument = path
+                    .as_ref()
+                    .and_then(|p| p.parent())
+                    .is_some_and(|p| p.kind() == SyntaxKind::ARG_LIST);
+                let call = path
+                    .as_ref()
+                    .and_then(|p| p.parent())
+                    .and_then(|p| p.parent())
+                    .and_then(ast::CallExpr::cast);
+                let is_top_drop = call.as_ref().is_some_and(|c| {
+                    c.syntax()
+                        .parent()
+                        .and_then(ast::ExprStmt::cast)
+                        .is_some_and(|s| s.syntax().parent().as_ref() == Some(list.syntax()))
+                        && c.expr().is_some_and(|e| {
+                            matches!(
+                                syntax::compact_text(e.syntax()).as_str(),
+                                "drop" | "mem::drop" | "std::mem::drop"
+                            )
+                        })
+                });
+                argument && !is_top_drop
+            });
+            if handed {
+                return Err(format!(
+                    "`{}` itself is handed to a function, which decides when it is released; split the function by hand",
+                    m.name
+                ));
+            }
+        }
         let names: HashSet<&str> = members.iter().map(|m| m.name.as_str()).collect();
         if names.len() != members.len() {
             return Err("two guards share a name; split the function by hand".to_string());
@@ -505,7 +514,7 @@ impl<'a> Splitter<'a> {
 
     fn piece(&self, node: &SyntaxNode) -> Piece {
         let (start, blank_before) = leading_comments(node);
-        let end = TextSize::from(syntax::end_with_trailing_comment(node) as u32);
+        let end = TextSize::from(comment_end(self.text, node) as u32);
         Piece {
             node: node.clone(),
             range: TextRange::new(start, end.max(start)),
@@ -903,7 +912,6 @@ impl<'a> Splitter<'a> {
             match chunk {
                 Chunk::Phase(p) => between.extend(p.items.iter().map(|i| (i, Some(p.member)))),
                 Chunk::Plain(p) => between.push((p, None)),
-                Chunk::Comment { .. } => {}
                 Chunk::Slots(_) | Chunk::Cont(_) => return None,
             }
         }
@@ -1798,9 +1806,6 @@ impl<'a> Splitter<'a> {
             let after = rendered[i + 1..].join(self.eol);
             rendered[i] = match &chunks[i] {
                 Chunk::Plain(piece) => self.render_piece(piece, indent),
-                Chunk::Comment {
-                    text, indent: from, ..
-                } => reindent(text, &[], from, indent),
                 Chunk::Slots(decls) => decls.join(&format!("{}{indent}", self.eol)),
                 Chunk::Phase(phase) => {
                     let inline = inline_last && i + 1 == chunks.len();
@@ -1834,7 +1839,6 @@ impl<'a> Splitter<'a> {
                 let blank = match (previous, chunk) {
                     (Chunk::Slots(_), _) => false,
                     (_, Chunk::Plain(p)) => p.blank_before,
-                    (_, Chunk::Comment { blank_before, .. }) => *blank_before,
                     _ => true,
                 };
                 out.push_str(self.eol);
@@ -1960,8 +1964,15 @@ impl<'a> Splitter<'a> {
         }
         let mut guard_range = member.stmt.syntax().text_range();
         if phase.first {
-            let end = syntax::end_with_trailing_comment(member.stmt.syntax());
-            guard_range = TextRange::new(guard_range.start(), TextSize::from(end as u32));
+            // The guard's comments go with its first phase (the first guard's comments above it
+            // stay where they are, outside the rewritten code).
+            let end = comment_end(self.text, member.stmt.syntax());
+            let start = if phase.member == 0 {
+                guard_range.start()
+            } else {
+                leading_comments(member.stmt.syntax()).0
+            };
+            guard_range = TextRange::new(start, TextSize::from(end as u32));
         }
         let guard_line = self.render(guard_range, &guard_edits, &inner);
         let mut lines = vec![format!("{inner}{guard_line}")];
@@ -2249,6 +2260,17 @@ fn reindent(text: &str, protected: &[bool], from: &str, to: &str) -> String {
         }
     }
     out
+}
+
+/// [`syntax::end_with_trailing_comment`] without the `\r` a line comment ends with in a CRLF
+/// file: the line break is written separately.
+fn comment_end(text: &str, node: &SyntaxNode) -> usize {
+    let end = syntax::end_with_trailing_comment(node);
+    if text[..end].ends_with('\r') {
+        end - 1
+    } else {
+        end
+    }
 }
 
 /// From the first comment line directly above `node` (the comments that belong to it), and
