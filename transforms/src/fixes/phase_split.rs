@@ -32,13 +32,14 @@
 //! The statements after the guards are taken in order and grouped into phases: a run of
 //! statements that use one guard becomes a scoped block that takes that lock and returns what
 //! later phases need; statements that use no guard stay outside every lock. A statement that
-//! reads a second guard gets the value read in the phase of that guard (a snapshot). Inside a
-//! statement that needs one lock (the state machine), the steps that need another lock or emit
-//! an event are deferred: they are replaced by a flag (with the values they need), and run after
-//! the phase in a block of their own, which takes the other lock again briefly (a re-lock phase)
-//! and emits with no lock held. Nothing is ever reordered except these deferred steps, and only
-//! when nothing that runs before them in the new order could observe the difference for a caller
-//! that runs alone: the rewrite refuses (with the reason) when the order cannot be kept.
+//! reads a second guard gets the value read in the phase of that guard (a snapshot; a lock that
+//! nothing has touched yet is read first). Inside a statement that needs one lock (the state
+//! machine), the steps that need another lock or emit an event are deferred: they are replaced by
+//! a flag (with the values they need), and run after the phase in a block of their own, which
+//! takes the other lock again briefly (a re-lock phase) and emits with no lock held. A statement
+//! may also move back into its lock's previous phase when it commutes with everything in between.
+//! Nothing else is reordered, and the rewrite refuses (with the reason) when the order cannot be
+//! kept for a caller that runs alone.
 //!
 //! The two updates are no longer atomic together: another task can see the metrics updated and
 //! the state not yet. That is why the fix is always unsafe.
@@ -169,6 +170,13 @@ pub fn phase_split(
     for (i, item) in items.iter().enumerate().skip(first) {
         if splitter.members.iter().any(|m| m.index == i) {
             continue;
+        }
+        if ast::Item::can_cast(item.kind()) {
+            // An item is visible in its whole block: inside a phase it would be hidden from the rest.
+            return Err(
+                "an item (`fn`, `use`, `struct`…) is declared among the statements; split the function by hand"
+                    .to_string(),
+            );
         }
         let mut piece = splitter.piece(item);
         piece.is_tail = list.tail_expr().is_some_and(|t| t.syntax() == item);
@@ -1484,6 +1492,16 @@ impl<'a> Splitter<'a> {
                 let decl_range = decl.text_range();
                 if run_range.contains_range(decl_range) {
                     continue;
+                }
+                if walk
+                    .deferred_ranges
+                    .iter()
+                    .any(|r| r.contains_range(decl_range))
+                {
+                    return Err(format!(
+                        "`{name}` is computed in one step that moves after the lock and used in another, with code \
+                         that stays in between; split the function by hand"
+                    ));
                 }
                 let pat = ast::IdentPat::cast(decl.clone());
                 let mutable = pat.as_ref().is_some_and(|p| p.mut_token().is_some());

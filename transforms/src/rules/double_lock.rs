@@ -99,19 +99,25 @@ async fn record(&self, ok: bool) {
 ## Fix safety
 The fix splits the function into phases, as seed 004's analysis does by hand: the statements are
 taken in order, and each run of statements that uses one guard becomes a scoped block that takes
-that lock and returns what later phases need. A value of one guard that a statement under another
-lock reads is computed in the first guard's phase (a snapshot). Inside the state machine, the steps
-that need the other lock or emit an event are deferred: a flag (with the values they need) is set
-where they were, and they run after the state machine's phase, taking the other lock again briefly
-(a re-lock phase) and emitting with no lock held. Nothing else is reordered. The fix is refused,
-with the reason, when the order cannot be kept: a value read under one lock after a deferred step
-changed it, a step that moves is needed by code that stays, a step that returns early, or a lock
-taken inside a phase.
+that lock and returns what later phases need; statements that use no guard (and the events) run
+with no lock held. A value of one guard that a statement under another lock reads is computed in
+the first guard's phase (a snapshot). Inside the state machine, the steps that need the other lock
+or emit an event are deferred: a flag (with the values they need) is set where they were, and they
+run after the state machine's phase, taking the other lock again briefly (a re-lock phase) and
+emitting with no lock held. To save re-locks, a statement may also move back into the last phase
+of its lock when it commutes with everything in between (no await, spawn or call other than known
+reads and calls on its own guard, no local that both touch), and a lock nothing has touched yet is
+read first. Nothing else moves. The fix is refused, with the reason, when the order cannot be kept:
+a value read under one lock after a deferred step changed it, a step that moves is needed by code
+that stays, a step that returns early, a loop that uses both guards, a lock taken inside a phase,
+a guard taken through the other or handed to a function whole.
 
 The fix is always unsafe: the updates of the two locks are no longer atomic together, so another
 task can observe the metrics updated and the state not yet (or take the locks between the phases).
 A caller that runs alone sees the same counters, state transitions and events, in the same order,
-as before. Events are emitted after the state is updated instead of while it was being decided.
+as before — except that events are emitted after the state is updated instead of while it was being
+decided (an event handler that reads the state now sees the new one). Lock errors (`?` on a
+poisoned lock) can now surface after an earlier phase has already written.
 
 ## Known problems
 Only guards bound by `let`s of one block are split; other shapes are reported without a fix. The
@@ -304,7 +310,7 @@ fn finding(ctx: &Context<'_>, cluster: &[usize], pair: &(usize, usize, Overlap))
         during.push("an `.await`");
     }
     if !ov.spawns.is_empty() {
-        during.push("a task spawn");
+        during.push("a spawn");
     }
     let message = if during.is_empty() {
         format!(
@@ -332,7 +338,7 @@ fn finding(ctx: &Context<'_>, cluster: &[usize], pair: &(usize, usize, Overlap))
         .chain(
             ov.spawns
                 .iter()
-                .map(|r| (*r, "both are still held when this task is spawned")),
+                .map(|r| (*r, "both are still held when this is spawned")),
         )
         .min_by_key(|(r, _)| r.start());
     if let Some((range, message)) = first_event {
