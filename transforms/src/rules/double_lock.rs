@@ -18,6 +18,9 @@ is held, when while both are held:
 - a task or thread is spawned (`tokio::spawn`, `rt.spawn`, `thread::spawn`, `spawn_blocking`), or
 - in an `async` body, at least 15 statements run.
 
+Reported as a warning: holding the locks together is sometimes what an invariant needs, and the
+deadlock it risks is `lock-order-inversion`'s to report.
+
 Guards taken one after the other, the first released (a scoped block, `drop`) before the second
 is taken, are not held together. Nor is a first guard whose last use comes before the second is
 taken: it only lingers until the end of its scope, and releasing it early is the fix the

@@ -32,6 +32,9 @@ acquisitions are read locks, the finding is a warning: readers only wait for eac
 writer queues up on both locks in between (tokio's `RwLock` is fair and queues readers behind a
 waiting writer; `std`'s depends on the platform).
 
+Reported as an error; as a warning when the locks are matched through a parameter's type, or when
+all four acquisitions are read locks (see below).
+
 ## Why is this bad?
 Task 1 holds `a` and waits for `b`; task 2 holds `b` and waits for `a`. Neither ever continues: a
 deadlock, with no panic and no error, that only happens when the two paths run at the same time —
@@ -120,7 +123,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut sites: Vec<Site> = Vec::new();
     for &(o, i) in &ctx.scopes.nested {
         let inner = &guards[i];
-        if !can_wait(inner) {
+        if !can_wait(inner) || assigned_first(&guards[o], inner) {
             continue;
         }
         let at = inner.call.syntax().clone();
@@ -159,6 +162,27 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         out.push(finding(ctx, site, first, opposite.len()));
     }
+}
+
+/// `*a.lock().unwrap() = b.lock().unwrap().len();`: the value is evaluated before the place it is
+/// assigned to, so `b` is taken first although it is written second.
+fn assigned_first(outer: &Guard, inner: &Guard) -> bool {
+    let outer_range = outer.call.syntax().text_range();
+    inner
+        .call
+        .syntax()
+        .ancestors()
+        .filter_map(ast::BinExpr::cast)
+        .any(|b| {
+            matches!(b.op_kind(), Some(ast::BinaryOp::Assignment { .. }))
+                && b.lhs()
+                    .is_some_and(|l| l.syntax().text_range().contains_range(outer_range))
+                && b.rhs().is_some_and(|r| {
+                    r.syntax()
+                        .text_range()
+                        .contains_range(inner.call.syntax().text_range())
+                })
+        })
 }
 
 /// An acquisition that can block: not `try_*`.
@@ -307,10 +331,12 @@ fn function_name(node: &SyntaxNode) -> String {
 /// Which lock a guard takes, as a key that is equal for the same lock in two functions.
 fn lock_class(ctx: &Context<'_>, guard: &Guard) -> Option<(String, Confidence)> {
     let identity = guard.identity.as_str();
-    if identity.contains('(') || identity.is_empty() {
+    // A call's result, or an element picked by an index (`shards[i]`), is not known to be the
+    // same lock in two places.
+    if identity.contains(['(', '[']) || identity.is_empty() {
         return None;
     }
-    let (root, rest) = match identity.find(['.', '[']) {
+    let (root, rest) = match identity.find('.') {
         Some(at) => (&identity[..at], &identity[at..]),
         None => (identity, ""),
     };
