@@ -9,6 +9,7 @@ pub mod hoist;
 pub mod if_let_split;
 pub mod naming;
 pub mod ownership;
+pub mod phase_split;
 pub mod release;
 pub mod scoped_block;
 pub mod snapshot;

@@ -36,6 +36,11 @@ const KEYWORDS: &[&str] = &[
     "where", "while", "gen",
 ];
 
+/// Whether `name` is a Rust keyword (so not usable as a binding).
+pub fn is_keyword(name: &str) -> bool {
+    KEYWORDS.contains(&name)
+}
+
 /// A snake_case name describing `expr`: `self.cache.read().unwrap().get_data()` → `data`,
 /// `*self.count.lock().unwrap()` → `count`, `m.lock().unwrap().get(&k).cloned()` → `value`.
 pub fn suggest_name(expr: &ast::Expr) -> String {

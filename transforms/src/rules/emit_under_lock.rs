@@ -107,8 +107,17 @@ on one item; use `--ignore emit-under-lock`."#,
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let reported_awaits = OnceCell::new();
-    for guard in &ctx.scopes.guards {
-        if guard.calls.is_empty() || held::in_test_code(guard.call.syntax()) {
+    // Guards held together with another are double-lock's: its phase split moves the events after
+    // every lock is released, which a fix for one guard at a time cannot do.
+    let phase_split: Vec<usize> = super::double_lock::reported_clusters(ctx)
+        .into_iter()
+        .flat_map(|(cluster, _)| cluster)
+        .collect();
+    for (index, guard) in ctx.scopes.guards.iter().enumerate() {
+        if guard.calls.is_empty()
+            || held::in_test_code(guard.call.syntax())
+            || phase_split.contains(&index)
+        {
             continue;
         }
         let data = OnceCell::new();

@@ -1,10 +1,12 @@
 //! The transforms, one per file. Adding one means: its file (docs, detection, fix, unit tests), one
 //! line in [`REGISTRY`], a fixture folder and its snapshots — the tidy test names what is missing.
 
+pub mod double_lock;
 pub mod emit_under_lock;
 pub mod guard_across_await;
 pub mod guard_across_blocking;
 pub mod guard_in_scrutinee;
+pub mod lock_order_inversion;
 pub mod read_then_write;
 
 use ra_ap_syntax::{Edition, SyntaxNode};
@@ -47,5 +49,13 @@ pub const REGISTRY: &[Transform] = &[
     Transform {
         doc: emit_under_lock::DOC,
         check: emit_under_lock::check,
+    },
+    Transform {
+        doc: double_lock::DOC,
+        check: double_lock::check,
+    },
+    Transform {
+        doc: lock_order_inversion::DOC,
+        check: lock_order_inversion::check,
     },
 ];
