@@ -1,7 +1,7 @@
 //! Helpers for the transforms' inline tests: analyse a snippet, apply the first fix, read a code
 //! block out of a rule's documentation.
 
-use crate::model::{Finding, RuleId, TextEdit};
+use crate::model::{Finding, RuleDoc, RuleId, TextEdit};
 use crate::{Edition, Options, analyze};
 
 pub fn findings(src: &str, rule: RuleId) -> Vec<Finding> {
@@ -32,4 +32,24 @@ pub fn code_block(doc: &str, heading: &str) -> String {
     let start = section.find("```rust\n").expect("code block") + "```rust\n".len();
     let end = section[start..].find("```").expect("closed code block") + start;
     section[start..end].to_string()
+}
+
+/// The rule's documented Example and Use instead, each put in context by `wrap` (the scaffolding
+/// that declares the types the snippet uses).
+pub fn documented_example(doc: &RuleDoc, wrap: impl Fn(&str) -> String) -> (String, String) {
+    (
+        wrap(&code_block(doc.explanation, "## Example")),
+        wrap(&code_block(doc.explanation, "## Use instead")),
+    )
+}
+
+/// The documented Example, fixed, is exactly the documented Use instead, which is itself clean:
+/// the docs cannot drift from what the transform does.
+pub fn assert_documented_fix(doc: &RuleDoc, wrap: impl Fn(&str) -> String) {
+    let (before, after) = documented_example(doc, wrap);
+    assert_eq!(fixed(&before, doc.id), after);
+    assert!(
+        findings(&after, doc.id).is_empty(),
+        "the documented fix is reported again"
+    );
 }

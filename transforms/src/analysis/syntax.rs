@@ -386,3 +386,19 @@ pub fn same_file_method_returns_owned(file: &SyntaxNode, method: &str) -> Option
 pub fn to_range(range: TextRange) -> std::ops::Range<usize> {
     usize::from(range.start())..usize::from(range.end())
 }
+
+/// One step down a method-call chain towards what it is built on: the receiver of a method call,
+/// the base of a field access or index, the operand of `.await`, `?`, parentheses or a prefix
+/// operator. Arguments are not followed.
+pub fn receiver_step(expr: &ast::Expr) -> Option<ast::Expr> {
+    match expr {
+        ast::Expr::MethodCallExpr(m) => m.receiver(),
+        ast::Expr::FieldExpr(f) => f.expr(),
+        ast::Expr::AwaitExpr(a) => a.expr(),
+        ast::Expr::TryExpr(t) => t.expr(),
+        ast::Expr::ParenExpr(p) => p.expr(),
+        ast::Expr::PrefixExpr(p) => p.expr(),
+        ast::Expr::IndexExpr(i) => i.base(),
+        _ => None,
+    }
+}

@@ -194,23 +194,13 @@ pub fn owned_copy(
 /// The innermost receiver of a method-call chain: `g.a().b()` → `g`.
 pub fn receiver_root(expr: &ast::Expr) -> ast::Expr {
     let mut current = expr.clone();
-    loop {
-        let next = match &current {
-            ast::Expr::MethodCallExpr(m) => m.receiver(),
-            ast::Expr::FieldExpr(f) => f.expr(),
-            ast::Expr::AwaitExpr(a) => a.expr(),
-            ast::Expr::TryExpr(t) => t.expr(),
-            ast::Expr::ParenExpr(p) => p.expr(),
-            ast::Expr::PrefixExpr(p) => p.expr(),
-            ast::Expr::IndexExpr(i) => i.base(),
-            ast::Expr::CallExpr(c) => c.expr(),
-            _ => None,
-        };
-        match next {
-            Some(e) => current = e,
-            None => return current,
-        }
+    while let Some(next) = syntax::receiver_step(&current).or_else(|| match &current {
+        ast::Expr::CallExpr(c) => c.expr(),
+        _ => None,
+    }) {
+        current = next;
     }
+    current
 }
 
 enum ReturnShape {

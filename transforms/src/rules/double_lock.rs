@@ -419,7 +419,7 @@ fn build_fix(ctx: &Context<'_>, cluster: &[usize]) -> Result<Fix, String> {
 #[cfg(test)]
 mod tests {
     use crate::model::RuleId;
-    use crate::test_support::{code_block, findings, fixed};
+    use crate::test_support::{assert_documented_fix, findings};
 
     const SCAFFOLD: &str = "use tokio::sync::Mutex;\n\
         enum State { Closed { failures: u32 }, Open }\n\
@@ -430,17 +430,9 @@ mod tests {
 
     #[test]
     fn the_documented_example_becomes_the_documented_fix() {
-        let doc = super::DOC.explanation;
-        let before = format!(
-            "{SCAFFOLD}impl Breaker {{\n{}}}\n",
-            code_block(doc, "## Example")
-        );
-        let after = format!(
-            "{SCAFFOLD}impl Breaker {{\n{}}}\n",
-            code_block(doc, "## Use instead")
-        );
-        assert_eq!(fixed(&before, RuleId::DoubleLock), after);
-        assert!(findings(&after, RuleId::DoubleLock).is_empty());
+        assert_documented_fix(&super::DOC, |code| {
+            format!("{SCAFFOLD}impl Breaker {{\n{code}}}\n")
+        });
     }
 
     #[test]

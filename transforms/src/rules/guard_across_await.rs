@@ -259,16 +259,7 @@ fn reads_through_guard(file: &SyntaxNode, range: TextRange, operand: &ast::Expr)
 /// `g.a()`, `g`. Only receivers (not arguments) are followed.
 fn receiver_chain(expr: &ast::Expr) -> Vec<ast::Expr> {
     let mut chain = vec![expr.clone()];
-    while let Some(next) = chain.last().and_then(|current| match current {
-        ast::Expr::MethodCallExpr(m) => m.receiver(),
-        ast::Expr::FieldExpr(f) => f.expr(),
-        ast::Expr::AwaitExpr(a) => a.expr(),
-        ast::Expr::TryExpr(t) => t.expr(),
-        ast::Expr::ParenExpr(p) => p.expr(),
-        ast::Expr::PrefixExpr(p) => p.expr(),
-        ast::Expr::IndexExpr(i) => i.base(),
-        _ => None,
-    }) {
+    while let Some(next) = chain.last().and_then(syntax::receiver_step) {
         chain.push(next);
     }
     chain
@@ -416,7 +407,7 @@ fn no_fix_here() -> String {
 #[cfg(test)]
 mod tests {
     use crate::model::RuleId;
-    use crate::test_support::{code_block, findings, fixed};
+    use crate::test_support::{assert_documented_fix, findings};
 
     /// What the scaffolding around the doc example declares: the lock's type and `get_data`'s
     /// return type are what let the fix copy the borrowed slice.
@@ -427,17 +418,9 @@ mod tests {
 
     #[test]
     fn the_documented_example_becomes_the_documented_fix() {
-        let doc = super::DOC.explanation;
-        let before = format!(
-            "{SCAFFOLD}impl Store {{\n{}}}\n",
-            code_block(doc, "## Example")
-        );
-        let after = format!(
-            "{SCAFFOLD}impl Store {{\n{}}}\n",
-            code_block(doc, "## Use instead")
-        );
-        assert_eq!(fixed(&before, RuleId::GuardAcrossAwait), after);
-        assert!(findings(&after, RuleId::GuardAcrossAwait).is_empty());
+        assert_documented_fix(&super::DOC, |code| {
+            format!("{SCAFFOLD}impl Store {{\n{code}}}\n")
+        });
     }
 
     #[test]

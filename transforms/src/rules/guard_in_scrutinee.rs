@@ -264,24 +264,16 @@ fn no_rewrite() -> String {
 #[cfg(test)]
 mod tests {
     use crate::model::RuleId;
-    use crate::test_support::{code_block, findings, fixed};
+    use crate::test_support::{assert_documented_fix, findings};
 
     const SCAFFOLD: &str = "use std::collections::HashMap;\nuse std::sync::Mutex;\n\
         struct Stats { counts: Mutex<HashMap<String, u64>> }\n";
 
     #[test]
     fn the_documented_example_becomes_the_documented_fix() {
-        let doc = super::DOC.explanation;
-        let before = format!(
-            "{SCAFFOLD}impl Stats {{\n{}}}\n",
-            code_block(doc, "## Example")
-        );
-        let after = format!(
-            "{SCAFFOLD}impl Stats {{\n{}}}\n",
-            code_block(doc, "## Use instead")
-        );
-        assert_eq!(fixed(&before, RuleId::GuardInScrutinee), after);
-        assert!(findings(&after, RuleId::GuardInScrutinee).is_empty());
+        assert_documented_fix(&super::DOC, |code| {
+            format!("{SCAFFOLD}impl Stats {{\n{code}}}\n")
+        });
     }
 
     #[test]

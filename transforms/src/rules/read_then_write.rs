@@ -445,7 +445,7 @@ fn branches_then_returns(body: &SyntaxNode) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::model::RuleId;
-    use crate::test_support::{code_block, findings, fixed};
+    use crate::test_support::{assert_documented_fix, findings};
 
     const SCAFFOLD: &str = "use tokio::sync::RwLock;\n\
         struct User;\n\
@@ -459,11 +459,7 @@ mod tests {
 
     #[test]
     fn the_documented_example_becomes_the_documented_fix() {
-        let doc = super::DOC.explanation;
-        let before = format!("{SCAFFOLD}{}", code_block(doc, "## Example"));
-        let after = format!("{SCAFFOLD}{}", code_block(doc, "## Use instead"));
-        assert_eq!(fixed(&before, RuleId::ReadThenWrite), after);
-        assert!(findings(&after, RuleId::ReadThenWrite).is_empty());
+        assert_documented_fix(&super::DOC, |code| format!("{SCAFFOLD}{code}"));
     }
 
     #[test]
