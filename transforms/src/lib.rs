@@ -40,6 +40,7 @@ pub struct FileAnalysis {
     /// Sorted by start offset, then rule.
     pub findings: Vec<Finding>,
     /// Parse errors, as reported by the parser. A file with parse errors is analysed but never fixed.
+    /// Left empty when there are no findings (nothing to fix, so nothing to withhold).
     pub syntax_errors: Vec<(Range<usize>, String)>,
 }
 
@@ -59,14 +60,6 @@ pub fn analyze(source: &str, options: &Options) -> FileAnalysis {
 pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
     use ra_ap_syntax::AstNode;
     let parse = ra_ap_syntax::SourceFile::parse(source, options.edition);
-    let syntax_errors = parse
-        .errors()
-        .iter()
-        .map(|e| {
-            let r = e.range();
-            (usize::from(r.start())..usize::from(r.end()), e.to_string())
-        })
-        .collect();
     let tree = parse.tree();
     let file = tree.syntax();
     let scopes = analysis::LockScopes::compute(file, options.edition);
@@ -83,6 +76,20 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
         }
     }
     findings.sort_by_key(|a| (a.range.start, a.rule));
+    // Syntax errors only matter to decide whether findings may be fixed, and collecting them runs
+    // a validation pass over the whole tree: skip it for the many files with nothing to report.
+    let syntax_errors = if findings.is_empty() {
+        Vec::new()
+    } else {
+        parse
+            .errors()
+            .iter()
+            .map(|e| {
+                let r = e.range();
+                (usize::from(r.start())..usize::from(r.end()), e.to_string())
+            })
+            .collect()
+    };
     FileAnalysis {
         findings,
         syntax_errors,

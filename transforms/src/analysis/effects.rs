@@ -236,8 +236,10 @@ pub fn emission(call: &Call) -> Option<Matched<Emission>> {
 }
 
 fn find<K>(table: &'static [CallPattern<K>], call: &Call) -> Option<Matched<K>> {
+    // Resolving the callee walks the `use` items in scope: do it once per call, not per pattern.
+    let resolved = std::cell::OnceCell::new();
     table.iter().find_map(|pattern| {
-        matches(pattern, call).map(|root| Matched {
+        matches_resolved(pattern, call, &resolved).map(|root| Matched {
             pattern,
             root,
             via: None,
@@ -247,6 +249,15 @@ fn find<K>(table: &'static [CallPattern<K>], call: &Call) -> Option<Matched<K>> 
 
 /// `Some(root)` when `call` matches `pattern` (`root` as in [`Matched::root`]).
 pub fn matches<K>(pattern: &CallPattern<K>, call: &Call) -> Option<Option<SyntaxNode>> {
+    matches_resolved(pattern, call, &std::cell::OnceCell::new())
+}
+
+/// [`matches`], with the callee's resolved paths computed at most once into `resolved`.
+fn matches_resolved<K>(
+    pattern: &CallPattern<K>,
+    call: &Call,
+    resolved: &std::cell::OnceCell<Vec<String>>,
+) -> Option<Option<SyntaxNode>> {
     let awaited_ok = match pattern.awaited {
         Awaited::No => !call.awaited,
         Awaited::Yes => call.awaited,
@@ -269,7 +280,8 @@ pub fn matches<K>(pattern: &CallPattern<K>, call: &Call) -> Option<Option<Syntax
     if call.kind != CallKind::Path {
         return None;
     }
-    paths::resolve(&call.node, &call.callee)
+    resolved
+        .get_or_init(|| paths::resolve(&call.node, &call.callee))
         .iter()
         .any(|candidate| paths::path_matches(pattern.call, candidate))
         .then_some(None)

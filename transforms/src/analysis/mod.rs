@@ -225,11 +225,22 @@ const NOT_LOCK_RECEIVERS: &[&str] = &[
 
 impl LockScopes {
     pub fn compute(file: &SyntaxNode, edition: Edition) -> LockScopes {
-        let kinds = KindIndex::build(file);
-        let guards: Vec<Guard> = file
+        let candidates: Vec<ast::MethodCallExpr> = file
             .descendants()
             .filter_map(ast::MethodCallExpr::cast)
-            .filter_map(|call| acquisition(&call, &kinds, edition))
+            .filter(|call| {
+                call.name_ref()
+                    .is_some_and(|n| LOCK_METHODS.iter().any(|(m, _)| *m == n.text()))
+            })
+            .collect();
+        if candidates.is_empty() {
+            // The file's declarations only matter to classify acquisitions.
+            return LockScopes::default();
+        }
+        let kinds = KindIndex::build(file);
+        let guards: Vec<Guard> = candidates
+            .iter()
+            .filter_map(|call| acquisition(call, &kinds, edition))
             .collect();
         let mut nested = Vec::new();
         for (o, outer) in guards.iter().enumerate() {
