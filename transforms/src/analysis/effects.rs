@@ -18,6 +18,8 @@
 //! read from a configuration file in the same grammar can join the built-in lists. Callbacks — calling a closure that came from
 //! elsewhere — are recognised by shape and by a listener-like name ([`is_callback`]).
 
+use std::collections::HashMap;
+
 use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode,
     ast::{self, HasArgList, HasLoopBody, HasName},
@@ -194,6 +196,32 @@ pub fn blocking(call: &Call) -> Option<Matched<Blocking>> {
     find(BLOCKING, call).or_else(|| blocking_in_helper(call))
 }
 
+/// The functions of `file` named `name`. Every call in every guard's region asks, so the index is
+/// built once per file (per thread: files are analysed one at a time on each worker) instead of
+/// walking the whole tree per call.
+fn functions_named(file: &SyntaxNode, name: &str) -> Vec<ast::Fn> {
+    thread_local! {
+        static INDEX: std::cell::RefCell<Option<(SyntaxNode, HashMap<String, Vec<ast::Fn>>)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    INDEX.with(|index| {
+        let mut index = index.borrow_mut();
+        if index.as_ref().is_none_or(|(root, _)| root != file) {
+            let mut by_name: HashMap<String, Vec<ast::Fn>> = HashMap::new();
+            for f in file.descendants().filter_map(ast::Fn::cast) {
+                if let Some(n) = f.name() {
+                    by_name.entry(n.text().to_string()).or_default().push(f);
+                }
+            }
+            *index = Some((file.clone(), by_name));
+        }
+        index
+            .as_ref()
+            .and_then(|(_, by_name)| by_name.get(name).cloned())
+            .unwrap_or_default()
+    })
+}
+
 fn blocking_in_helper(call: &Call) -> Option<Matched<Blocking>> {
     if call.awaited {
         return None;
@@ -204,12 +232,12 @@ fn blocking_in_helper(call: &Call) -> Option<Matched<Blocking>> {
         _ => return None,
     };
     let file = call.node.ancestors().last()?;
-    let mut helpers = file
-        .descendants()
-        .filter_map(ast::Fn::cast)
-        .filter(|f| f.name().is_some_and(|n| n.text() == name));
-    let helper = helpers.next()?;
-    if helpers.next().is_some() || helper.async_token().is_some() {
+    let helpers = functions_named(&file, name);
+    let [helper] = helpers.as_slice() else {
+        // None, or two functions of that name: which one runs needs types.
+        return None;
+    };
+    if helper.async_token().is_some() {
         // Two functions of that name: which one runs needs types. An async one only builds a
         // future here.
         return None;
