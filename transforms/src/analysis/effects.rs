@@ -200,9 +200,10 @@ pub fn blocking(call: &Call) -> Option<Matched<Blocking>> {
 /// built once per file (per thread: files are analysed one at a time on each worker) instead of
 /// walking the whole tree per call.
 fn functions_named(file: &SyntaxNode, name: &str) -> Vec<ast::Fn> {
+    /// A file's root and its functions by name.
+    type FnIndex = Option<(SyntaxNode, HashMap<String, Vec<ast::Fn>>)>;
     thread_local! {
-        static INDEX: std::cell::RefCell<Option<(SyntaxNode, HashMap<String, Vec<ast::Fn>>)>> =
-            const { std::cell::RefCell::new(None) };
+        static INDEX: std::cell::RefCell<FnIndex> = const { std::cell::RefCell::new(None) };
     }
     INDEX.with(|index| {
         let mut index = index.borrow_mut();
