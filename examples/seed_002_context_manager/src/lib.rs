@@ -4,7 +4,10 @@
 //!
 //! lockfix reports `guard-across-await` on `update_context_state` (the synchronous part moves into
 //! its own scope, the poisoned-lock branch is kept) and on `sync_state` (the active id is copied out
-//! before the await: unsafe). `deactivate_context` already drops its guard before the await.
+//! before the await: unsafe). `deactivate_context` drops its guard before the await, yet its future
+//! is `!Send` too: the `LockResult` the `if let` matched on (its error type holds the guard) lives
+//! until the end of the `if let`, across the await; lockfix does not report it yet, and the snapshot
+//! fix of `sync_state` keeps such a `LockResult` as well (see tests/scenarios.rs).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
