@@ -69,6 +69,15 @@ pub async fn run_demo() -> Duration {
         tokio::spawn(async move { replica.write_and_persist(b"hello".to_vec()).await })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
+    // On a loaded machine the writer may start late: wait until it holds the lock or has already
+    // updated the cache, so the reader always arrives after the write began (as in the seed).
+    loop {
+        match replica.cache.try_read() {
+            Err(_) => break,
+            Ok(cache) if cache.version > 0 => break,
+            Ok(_) => tokio::time::sleep(Duration::from_millis(1)).await,
+        }
+    }
 
     println!("[BUGGY] Reader: trying to acquire read lock...");
     let start = Instant::now();

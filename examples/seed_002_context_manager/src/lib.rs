@@ -4,7 +4,10 @@
 //!
 //! lockfix reports `guard-across-await` on `update_context_state` (the synchronous part moves into
 //! its own scope, the poisoned-lock branch is kept) and on `sync_state` (the active id is copied out
-//! before the await: unsafe). `deactivate_context` already drops its guard before the await.
+//! before the await: unsafe). `deactivate_context` drops its guard before the await, yet its future
+//! is `!Send` too: the `LockResult` the `if let` matched on (its error type holds the guard) lives
+//! until the end of the `if let`, across the await; lockfix does not report it yet, and the snapshot
+//! fix of `sync_state` keeps such a `LockResult` as well (see tests/scenarios.rs).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -116,5 +119,39 @@ impl ContextAdapter {
             }
         }
         Ok(())
+    }
+}
+
+// Constructors for the scenario's program and tests; the seed shows only the methods above.
+
+impl ContextManager {
+    pub fn new(config: ContextConfig, persistence: Option<Persistence>, ids: &[&str]) -> Self {
+        let contexts = ids.iter().map(|id| (id.to_string(), ContextState::default())).collect();
+        ContextManager { contexts: RwLock::new(contexts), config, persistence, async_lock: Arc::default() }
+    }
+
+    pub fn version_of(&self, id: &str) -> Option<u64> {
+        self.contexts.read().ok()?.get(id).map(|state| state.version)
+    }
+}
+
+impl ContextTracker {
+    pub fn new(manager: Arc<ContextManager>, active_context_id: Option<&str>, state: ContextState) -> Self {
+        ContextTracker {
+            manager: Some(manager),
+            active_context_id: Arc::new(RwLock::new(active_context_id.map(str::to_string))),
+            last_sync: Arc::new(RwLock::new(Instant::now())),
+            state,
+        }
+    }
+}
+
+impl ContextAdapter {
+    pub fn new(config: ContextConfig, current: &str) -> Self {
+        ContextAdapter { current_context_id: RwLock::new(current.to_string()), config }
+    }
+
+    pub fn current_context_id(&self) -> Option<String> {
+        self.current_context_id.read().ok().map(|id| id.clone())
     }
 }

@@ -71,23 +71,24 @@ pub async fn register(app_state: &AppState, username: String, password: String) 
     Ok(user_id)
 }
 
-// Stand-ins for the `bcrypt` and `jsonwebtoken` crates, so that this example builds offline.
-mod bcrypt {
-    pub const DEFAULT_COST: u32 = 12;
-
-    pub fn hash(password: &str, cost: u32) -> Result<String, String> {
-        std::thread::sleep(std::time::Duration::from_millis(80)); // bcrypt is slow by design
-        Ok(format!("$2b${cost}${}", password.len()))
-    }
-
-    pub fn verify(password: &str, hash: &str) -> Result<bool, String> {
-        std::thread::sleep(std::time::Duration::from_millis(80));
-        Ok(hash.ends_with(&format!("${}", password.len())))
-    }
-}
-
+// A stand-in for `jsonwebtoken` (signing is cheap next to bcrypt, and the real crate pulls in ring);
+// `bcrypt` is the real crate.
 mod jsonwebtoken {
     pub fn encode(subject: &str) -> Result<String, String> {
         Ok(format!("eyJhbGciOiJIUzI1NiJ9.{subject}.signature"))
     }
+}
+
+// Setup and the cheap request for the scenario's program; the seed shows only the handlers above.
+
+impl Storage {
+    pub fn with_users(users: impl IntoIterator<Item = User>) -> Self {
+        Storage { users: users.into_iter().map(|user| (user.username.clone(), user)).collect() }
+    }
+}
+
+/// A profile read: needs the storage lock only for a lookup.
+pub fn profile(app_state: &AppState, username: &str) -> Option<String> {
+    let storage = app_state.shared_storage.lock().unwrap();
+    storage.users.get(username).map(|user| user.user_id.clone())
 }

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::Mutex;
+use tokio::sync::{mpsc, Mutex};
 
 #[derive(Debug, Clone, Default)]
 pub struct PerformanceMetrics {
@@ -31,13 +31,26 @@ pub struct PoolConfig {
     pub circuit_breaker_timeout: Duration,
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub name: String,
+    pub trips: u64,
+}
+
+/// Events go to a bounded channel: `emit` waits while a slow consumer has it full.
 #[derive(Clone)]
-pub struct EventBus;
+pub struct EventBus {
+    sender: mpsc::Sender<Event>,
+}
 
 impl EventBus {
+    pub fn new(capacity: usize) -> (Self, mpsc::Receiver<Event>) {
+        let (sender, receiver) = mpsc::channel(capacity);
+        (EventBus { sender }, receiver)
+    }
+
     pub async fn emit(&self, name: &str, trips: u64) {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        println!("event {name}: total trips {trips}");
+        let _ = self.sender.send(Event { name: name.to_string(), trips }).await;
     }
 }
 
@@ -93,5 +106,27 @@ impl InstancePool {
         };
 
         *state = new_state;
+    }
+}
+
+// Construction and inspection for the scenario's program; the seed shows only the method above.
+
+impl InstancePool {
+    pub fn new(config: PoolConfig, events: EventBus) -> Self {
+        InstancePool {
+            circuit_state: Arc::new(Mutex::new(CircuitBreakerState::Closed { failure_count: 0, success_count: 0 })),
+            metrics: Arc::default(),
+            config,
+            events,
+        }
+    }
+
+    /// The metrics lock, for a concurrent reader such as a `/metrics` endpoint.
+    pub fn metrics(&self) -> Arc<Mutex<PerformanceMetrics>> {
+        self.metrics.clone()
+    }
+
+    pub async fn circuit_state(&self) -> CircuitBreakerState {
+        self.circuit_state.lock().await.clone()
     }
 }

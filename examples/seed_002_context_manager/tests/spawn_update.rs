@@ -1,0 +1,27 @@
+//! The spec's goal: the context system's futures (here: `update_context_state`'s) can be handed to `tokio::spawn`, which needs
+//! them to be `Send`. A std guard held across an `.await` makes a future `!Send`, so before the
+//! fix this file does not compile. One file per method, so each compiles or fails on its own.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lockfix_example_002_context_manager::{ContextConfig, ContextManager, ContextState, Persistence};
+
+const TIMEOUT: Duration = Duration::from_secs(2);
+
+fn config() -> ContextConfig {
+    ContextConfig { persistence_enabled: true, default_context_id: "default".to_string() }
+}
+
+#[tokio::test]
+async fn update_context_state_runs_on_a_spawned_task() {
+    let manager = Arc::new(ContextManager::new(config(), Some(Persistence), &["a"]));
+    let state = ContextState { version: 7, ..ContextState::default() };
+    let task = {
+        let manager = manager.clone();
+        tokio::spawn(async move { manager.update_context_state("a", state).await })
+    };
+    let result = tokio::time::timeout(TIMEOUT, task).await.expect("HANG: update_context_state");
+    assert!(result.expect("task panicked").is_ok());
+    assert_eq!(manager.version_of("a"), Some(7));
+}
