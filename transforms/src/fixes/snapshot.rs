@@ -16,15 +16,27 @@ use ra_ap_syntax::{AstNode, SyntaxNode, TextRange, ast};
 use crate::analysis::syntax;
 use crate::model::TextEdit;
 
-/// Edits that turn the guard bound to `binding` into a clone of the guarded value. `in_result`:
-/// the bound expression is a `Result`/`Option` of the guard (`if let Ok(g) = m.read()`), so the
-/// clone goes inside a `map`. `visible` is where mentions of the binding refer to it.
+/// How the bound expression carries the guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carrier {
+    /// The guard itself: `let g = m.read().unwrap();`.
+    Guard,
+    /// An `Option` or a `Result` whose error holds no guard (`parking_lot`/tokio `try_lock`).
+    Wrapped,
+    /// std's `LockResult`/`TryLockResult`: the error (`PoisonError<Guard>`) holds a guard too,
+    /// and in an `if let` scrutinee that temporary lives across the awaits of the whole `if let`
+    /// (making the future not `Send`), so the error is dropped as well.
+    StdResult,
+}
+
+/// Edits that turn the guard bound to `binding` into a clone of the guarded value. `visible` is
+/// where mentions of the binding refer to it.
 pub fn snapshot(
     file: &SyntaxNode,
     guard_expr: &ast::Expr,
     binding: &ast::IdentPat,
     visible: TextRange,
-    in_result: bool,
+    carrier: Carrier,
 ) -> Option<Vec<TextEdit>> {
     if binding.mut_token().is_some() || binding.ref_token().is_some() {
         return None;
@@ -32,11 +44,11 @@ pub fn snapshot(
     let name = syntax::ident_name(binding);
     let end = usize::from(guard_expr.syntax().text_range().end());
     let taken = syntax::identifiers(file);
-    let clone = if in_result {
-        let param = syntax::fresh_name("guard", &taken);
-        format!(".map(|{param}| {param}.clone())")
-    } else {
-        ".clone()".to_string()
+    let param = syntax::fresh_name("guard", &taken);
+    let clone = match carrier {
+        Carrier::Guard => ".clone()".to_string(),
+        Carrier::Wrapped => format!(".map(|{param}| {param}.clone())"),
+        Carrier::StdResult => format!(".map(|{param}| {param}.clone()).map_err(drop)"),
     };
     let mut edits = vec![TextEdit {
         range: end..end,

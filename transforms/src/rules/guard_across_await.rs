@@ -3,10 +3,10 @@
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
 use super::Context;
-use crate::analysis::{AccessMode, Guard, Holder, syntax};
+use crate::analysis::{AccessMode, Guard, Holder, LockKind, syntax};
 use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
-use crate::fixes::snapshot::snapshot;
+use crate::fixes::snapshot::{Carrier, snapshot};
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -348,7 +348,12 @@ fn snapshot_fix(ctx: &Context<'_>, guard: &Guard, reason: String) -> Result<Fix,
         return Err(reason);
     };
     let visible = TextRange::new(guard.live.start(), last.end());
-    let edits = snapshot(ctx.file, &guard.guard_expr, binding, visible, in_result).ok_or(reason)?;
+    let carrier = match (in_result, guard.kind) {
+        (false, _) => Carrier::Guard,
+        (true, LockKind::Std) => Carrier::StdResult,
+        (true, _) => Carrier::Wrapped,
+    };
+    let edits = snapshot(ctx.file, &guard.guard_expr, binding, visible, carrier).ok_or(reason)?;
     Ok(Fix {
         title: "Take a copy of the guarded value and release the lock at once (later reads see the snapshot; the \
                 type must be `Clone`)"
