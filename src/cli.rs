@@ -66,12 +66,25 @@ pub struct Cli {
     /// Print the documentation of a rule and exit.
     #[arg(long, value_name = "RULE", value_parser = rules::parse_rule_id)]
     pub explain: Option<RuleId>,
+
+    /// Print every rule with its one-line summary and exit.
+    #[arg(long)]
+    pub list_rules: bool,
+
+    /// Print how many findings each rule reported (and how many are fixable) instead of the
+    /// findings (human format only).
+    #[arg(long)]
+    pub statistics: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
 }
 
 impl Cli {
@@ -119,6 +132,15 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     if let Some(rule) = cli.explain {
         return explain(rule);
     }
+    if cli.list_rules {
+        let _ = crate::rule_list::write_rule_list(&mut anstream::stdout().lock());
+        return Ok(ExitCode::Clean);
+    }
+    if cli.statistics && cli.format != Format::Human {
+        return Err(
+            "--statistics prints a table for people; it works with --format human only".to_owned(),
+        );
+    }
     let mode = cli.mode();
     if mode == Mode::Interactive && !interactive::stdin_is_terminal() {
         return Err(
@@ -151,9 +173,20 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     // A closed pipe (`lockfix | head`) is not an error of the run: the exit code still tells.
     let mut stdout = anstream::stdout().lock();
     match cli.format {
+        Format::Human if cli.statistics => {
+            let _ = human::write_errors(&mut anstream::stderr().lock(), &report.errors);
+            let _ = crate::statistics::write_statistics(&mut stdout, &report);
+            let _ = writeln!(stdout, "{}", human::summary_line(&report));
+        }
         Format::Human => {
             let _ = human::write_errors(&mut anstream::stderr().lock(), &report.errors);
             let _ = human::write_report(&mut stdout, &report);
+        }
+        Format::Sarif => {
+            let _ = crate::sarif::write_report(&mut stdout, &report);
+        }
+        Format::Github => {
+            let _ = crate::github::write_report(&mut stdout, &report);
         }
         Format::Json => {
             let _ = json::write_report(&mut stdout, &report);

@@ -15,14 +15,18 @@ pub mod edit;
 pub mod edition;
 pub mod fix;
 pub mod git;
+pub mod github;
 pub mod human;
 pub mod interactive;
 pub mod json;
 pub mod line_index;
 pub mod report;
+pub mod rule_list;
 pub mod rules;
 pub mod run;
+pub mod sarif;
 pub mod source;
+pub mod statistics;
 pub mod write;
 
 pub use cli::run_with_args;
