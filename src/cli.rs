@@ -67,6 +67,11 @@ pub struct Cli {
     #[arg(long, value_name = "RULE", value_parser = rules::parse_rule_id)]
     pub explain: Option<RuleId>,
 
+    /// Write a `// lockfix: ignore[rule] TODO(lockfix): …` comment above every line with a
+    /// finding, so that only new findings are reported from now on.
+    #[arg(long, conflicts_with_all = ["apply", "interactive"])]
+    pub add_ignore: bool,
+
     /// Print every rule with its one-line summary and exit.
     #[arg(long)]
     pub list_rules: bool,
@@ -141,7 +146,11 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             "--statistics prints a table for people; it works with --format human only".to_owned(),
         );
     }
-    let mode = cli.mode();
+    let mode = if cli.add_ignore {
+        Mode::DryRun
+    } else {
+        cli.mode()
+    };
     if mode == Mode::Interactive && !interactive::stdin_is_terminal() {
         return Err(
             "--interactive needs a terminal on standard input to ask about each fix; \
@@ -169,6 +178,9 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         .map_err(|error| format!("cannot read the current directory: {error}"))?;
     let mut prompter = (mode == Mode::Interactive).then(Prompter::terminal);
     let report = run(&config, &cwd, prompter.as_mut()).map_err(|error| error.to_string())?;
+    if cli.add_ignore {
+        return add_ignore(&report, &cwd, cli.allow_dirty);
+    }
 
     // A closed pipe (`lockfix | head`) is not an error of the run: the exit code still tells.
     let mut stdout = anstream::stdout().lock();
@@ -194,6 +206,30 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     }
     let _ = stdout.flush();
     Ok(report.exit_code())
+}
+
+/// `--add-ignore`: writes the comments and says how many; findings remain only where no comment
+/// could be written.
+fn add_ignore(
+    report: &crate::report::Report,
+    cwd: &std::path::Path,
+    allow_dirty: bool,
+) -> Result<ExitCode, String> {
+    let added = crate::add_ignore::add_ignore_comments(report, cwd, allow_dirty)?;
+    let mut stderr = anstream::stderr().lock();
+    let _ = human::write_errors(&mut stderr, &report.errors);
+    let _ = human::write_errors(&mut stderr, &added.errors);
+    let _ = writeln!(
+        anstream::stdout(),
+        "added {} to {}",
+        crate::report::plural(added.comments, "ignore comment"),
+        crate::report::plural(added.files, "file")
+    );
+    Ok(if added.errors.is_empty() {
+        ExitCode::Clean
+    } else {
+        ExitCode::FindingsRemain
+    })
 }
 
 /// `--explain RULE`: the rule's documentation, as written in its transform.

@@ -7,6 +7,7 @@
 //! ([`human`] / [`json`], with [`diff`]) → [`git`] + [`write`]; [`run`] strings them together,
 //! [`cli`] parses the command line and [`interactive`] asks the user.
 
+pub mod add_ignore;
 pub mod analysis;
 pub mod cli;
 pub mod diff;

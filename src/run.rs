@@ -111,7 +111,7 @@ pub fn run(
             {
                 report
                     .errors
-                    .extend(outcome_notes(&source.display, &outcome));
+                    .extend(outcome_notes(&source.display, &file.text, &outcome));
                 report.files.push(FileReport {
                     diff: unified_diff(&source.display, &file.text, &outcome.text),
                     fixes: outcome.applied.len(),
@@ -212,7 +212,11 @@ fn analyse_file(
         catch_panic(|| fix::fix_source(&file.text, &options, config.unsafe_fixes, &mut apply_all))
             .and_then(|outcome| outcome);
     match outcome {
-        Ok(outcome) if outcome.initial.findings.is_empty() && !outcome.changed() => {
+        Ok(outcome)
+            if outcome.initial.findings.is_empty()
+                && outcome.initial.unused_suppressions.is_empty()
+                && !outcome.changed() =>
+        {
             FileResult::NothingFound
         }
         Ok(outcome) => FileResult::Analysed(Box::new(Analysed {
@@ -309,7 +313,7 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) {
     {
         report
             .errors
-            .extend(outcome_notes(&source.display, &outcome));
+            .extend(outcome_notes(&source.display, &file.text, &outcome));
         if !outcome.changed() {
             report.files.push(FileReport {
                 path: source.display,
@@ -356,7 +360,7 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) {
 }
 
 /// Things about the fix loop the user should hear about: they are lockfix bugs or limits.
-fn outcome_notes(path: &str, outcome: &FixOutcome) -> Vec<ErrorEntry> {
+fn outcome_notes(path: &str, input: &str, outcome: &FixOutcome) -> Vec<ErrorEntry> {
     let mut notes: Vec<ErrorEntry> = outcome
         .dropped
         .iter()
@@ -365,6 +369,15 @@ fn outcome_notes(path: &str, outcome: &FixOutcome) -> Vec<ErrorEntry> {
             message: dropped.reason.clone(),
         })
         .collect();
+    // Reported against the text the user has: the input.
+    let index = crate::line_index::LineIndex::new(input);
+    for unused in &outcome.initial.unused_suppressions {
+        let line = index.line_of(unused.range.start) + 1;
+        notes.push(ErrorEntry {
+            path: path.to_owned(),
+            message: format!("line {line}: {}", unused.message),
+        });
+    }
     if !outcome.converged {
         notes.push(ErrorEntry {
             path: path.to_owned(),

@@ -7,6 +7,7 @@ pub mod fixes;
 pub mod model;
 pub mod prefilter;
 pub mod rules;
+pub mod suppress;
 #[cfg(test)]
 mod test_support;
 
@@ -41,6 +42,8 @@ pub struct FileAnalysis {
     pub findings: Vec<Finding>,
     /// Parse errors, as reported by the parser. A file with parse errors is analysed but never fixed.
     pub syntax_errors: Vec<(Range<usize>, String)>,
+    /// `// lockfix: ignore[..]` comments that suppressed nothing.
+    pub unused_suppressions: Vec<suppress::UnusedSuppression>,
 }
 
 /// Analyse one file. May panic inside the parser on pathological input: callers run it under
@@ -82,10 +85,12 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
             (transform.check)(&ctx, &mut findings);
         }
     }
+    let unused_suppressions = suppress::apply(source, file, &options.rules, &mut findings);
     findings.sort_by_key(|a| (a.range.start, a.rule));
     FileAnalysis {
         findings,
         syntax_errors,
+        unused_suppressions,
     }
 }
 
