@@ -9,6 +9,7 @@ use anstyle::{AnsiColor, Style};
 use clap::{ArgGroup, Parser, ValueEnum};
 use lockfix_transforms::{RuleId, rule_docs};
 
+use crate::config::{FileConfig, Source};
 use crate::interactive::{self, Prompter};
 use crate::report::{ExitCode, Mode};
 use crate::rules;
@@ -71,6 +72,11 @@ pub struct Cli {
     /// finding, so that only new findings are reported from now on.
     #[arg(long, conflicts_with_all = ["apply", "interactive"])]
     pub add_ignore: bool,
+
+    /// Print the effective settings, and where each came from (default, configuration file or
+    /// command line), and exit.
+    #[arg(long)]
+    pub show_settings: bool,
 
     /// Print every rule with its one-line summary and exit.
     #[arg(long)]
@@ -158,7 +164,19 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
                 .to_owned(),
         );
     }
-    let selected = rules::selected_rules(&cli.select, &cli.ignore);
+    let cwd = std::env::current_dir()
+        .map_err(|error| format!("cannot read the current directory: {error}"))?;
+    let file_config = crate::config::load(&cwd)?;
+    let settings = Settings::resolve(cli, file_config.as_ref());
+    if cli.show_settings {
+        let _ = write!(
+            anstream::stdout(),
+            "{}",
+            settings.describe(file_config.as_ref())
+        );
+        return Ok(ExitCode::Clean);
+    }
+    let selected = rules::selected_rules(&settings.select.0, &settings.ignore.0);
     let unimplemented = rules::unimplemented(&selected);
     if !unimplemented.is_empty() {
         let ids: Vec<&str> = unimplemented.iter().map(|rule| rule.as_str()).collect();
@@ -170,12 +188,11 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     let config = RunConfig {
         paths: cli.paths.clone(),
         mode,
-        unsafe_fixes: cli.unsafe_fixes,
+        unsafe_fixes: settings.unsafe_fixes.0,
         rules: selected,
         allow_dirty: cli.allow_dirty,
+        file_config,
     };
-    let cwd = std::env::current_dir()
-        .map_err(|error| format!("cannot read the current directory: {error}"))?;
     let mut prompter = (mode == Mode::Interactive).then(Prompter::terminal);
     let report = run(&config, &cwd, prompter.as_mut()).map_err(|error| error.to_string())?;
     if cli.add_ignore {
@@ -206,6 +223,85 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     }
     let _ = stdout.flush();
     Ok(report.exit_code())
+}
+
+/// The settings the command line and the configuration file decide, with where each came from:
+/// a flag given on the command line wins over the file.
+struct Settings {
+    select: (Vec<RuleId>, Source),
+    ignore: (Vec<RuleId>, Source),
+    unsafe_fixes: (bool, Source),
+}
+
+impl Settings {
+    fn resolve(cli: &Cli, file: Option<&FileConfig>) -> Settings {
+        let from_file = |value: Option<&Vec<RuleId>>| {
+            value
+                .zip(file)
+                .map(|(rules, file)| (rules.clone(), Source::File(file.origin.clone())))
+        };
+        let pick = |flag: &Vec<RuleId>, value: Option<&Vec<RuleId>>| {
+            if flag.is_empty() {
+                from_file(value).unwrap_or((Vec::new(), Source::Default))
+            } else {
+                (flag.clone(), Source::CommandLine)
+            }
+        };
+        let unsafe_fixes = if cli.unsafe_fixes {
+            (true, Source::CommandLine)
+        } else {
+            file.and_then(|file| {
+                file.unsafe_fixes
+                    .map(|value| (value, Source::File(file.origin.clone())))
+            })
+            .unwrap_or((false, Source::Default))
+        };
+        Settings {
+            select: pick(&cli.select, file.and_then(|f| f.select.as_ref())),
+            ignore: pick(&cli.ignore, file.and_then(|f| f.ignore.as_ref())),
+            unsafe_fixes,
+        }
+    }
+
+    fn describe(&self, file: Option<&FileConfig>) -> String {
+        let list = |rules: &[RuleId]| {
+            let ids: Vec<String> = rules.iter().map(|rule| format!("\"{rule}\"")).collect();
+            format!("[{}]", ids.join(", "))
+        };
+        let select = if self.select.0.is_empty() {
+            "[] (every rule)".to_owned()
+        } else {
+            list(&self.select.0)
+        };
+        let mut settings = vec![
+            ("select", select, self.select.1.clone()),
+            ("ignore", list(&self.ignore.0), self.ignore.1.clone()),
+            (
+                "unsafe-fixes",
+                self.unsafe_fixes.0.to_string(),
+                self.unsafe_fixes.1.clone(),
+            ),
+        ];
+        match file {
+            Some(file) => {
+                for ignore in &file.per_path_ignores {
+                    settings.push((
+                        "per-path-ignores",
+                        format!("\"{}\" = {}", ignore.glob, list(&ignore.rules)),
+                        Source::File(file.origin.clone()),
+                    ));
+                }
+            }
+            None => settings.push(("per-path-ignores", "{}".to_owned(), Source::Default)),
+        }
+        let origin = file.map_or("none found".to_owned(), |file| {
+            format!("{} in {}", file.origin, file.root.display())
+        });
+        format!(
+            "# configuration: {origin}\n{}",
+            crate::config::describe(&settings)
+        )
+    }
 }
 
 /// `--add-ignore`: writes the comments and says how many; findings remain only where no comment

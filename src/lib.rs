@@ -10,6 +10,7 @@
 pub mod add_ignore;
 pub mod analysis;
 pub mod cli;
+pub mod config;
 pub mod diff;
 pub mod discover;
 pub mod edit;

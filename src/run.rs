@@ -32,6 +32,8 @@ pub struct RunConfig {
     pub unsafe_fixes: bool,
     pub rules: Vec<RuleId>,
     pub allow_dirty: bool,
+    /// The configuration file, for its per-path ignores.
+    pub file_config: Option<crate::config::FileConfig>,
 }
 
 /// Why a run stopped without a report: all exit with code 2.
@@ -203,9 +205,15 @@ fn analyse_file(
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .edition_for(&cwd.join(&source.path));
+    let ignored = crate::config::ignored_for(config.file_config.as_ref(), &cwd.join(&source.path));
     let options = Options {
         edition,
-        rules: config.rules.clone(),
+        rules: config
+            .rules
+            .iter()
+            .copied()
+            .filter(|rule| !ignored.contains(rule))
+            .collect(),
     };
     let mut apply_all = |_: &str, _: &_| Decision::Apply;
     let outcome =
