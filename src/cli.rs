@@ -78,6 +78,14 @@ pub struct Cli {
     #[arg(long)]
     pub show_settings: bool,
 
+    /// Report only findings that FILE (a baseline) does not record.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record every current finding in the --baseline file, and exit.
+    #[arg(long, requires = "baseline", conflicts_with_all = ["apply", "interactive", "add_ignore"])]
+    pub update_baseline: bool,
+
     /// Print every rule with its one-line summary and exit.
     #[arg(long)]
     pub list_rules: bool,
@@ -194,7 +202,20 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         file_config,
     };
     let mut prompter = (mode == Mode::Interactive).then(Prompter::terminal);
-    let report = run(&config, &cwd, prompter.as_mut()).map_err(|error| error.to_string())?;
+    let mut report = run(&config, &cwd, prompter.as_mut()).map_err(|error| error.to_string())?;
+    if let Some(baseline) = &cli.baseline {
+        if cli.update_baseline {
+            let recorded = crate::baseline::write(baseline, &report)?;
+            let _ = writeln!(
+                anstream::stderr(),
+                "recorded {} in {}",
+                crate::report::plural(recorded, "finding"),
+                baseline.display()
+            );
+            return Ok(ExitCode::Clean);
+        }
+        crate::baseline::filter(baseline, &mut report)?;
+    }
     if cli.add_ignore {
         return add_ignore(&report, &cwd, cli.allow_dirty);
     }

@@ -9,6 +9,7 @@
 
 pub mod add_ignore;
 pub mod analysis;
+pub mod baseline;
 pub mod cargo_subcommand;
 pub mod cli;
 pub mod config;

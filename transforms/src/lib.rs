@@ -3,6 +3,7 @@
 //! Everything here is pure: text in, findings and edits out. The `lockfix` crate owns all I/O.
 
 pub mod analysis;
+pub mod baseline_key;
 pub mod fixes;
 pub mod model;
 pub mod prefilter;
