@@ -199,6 +199,12 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         unsafe_fixes: settings.unsafe_fixes.0,
         rules: selected,
         allow_dirty: cli.allow_dirty,
+        extra: file_config.as_ref().map_or_else(Default::default, |file| {
+            lockfix_transforms::analysis::effects::Extra::leak(
+                &file.extra_blocking,
+                &file.extra_emitters,
+            )
+        }),
         file_config,
     };
     let mut prompter = (mode == Mode::Interactive).then(Prompter::terminal);
@@ -305,6 +311,18 @@ impl Settings {
         ];
         match file {
             Some(file) => {
+                for (name, list) in [
+                    ("extra-blocking-functions", &file.extra_blocking),
+                    ("extra-event-emitters", &file.extra_emitters),
+                ] {
+                    let quoted: Vec<String> = list.iter().map(|call| format!("{call:?}")).collect();
+                    let source = if list.is_empty() {
+                        Source::Default
+                    } else {
+                        Source::File(file.origin.clone())
+                    };
+                    settings.push((name, format!("[{}]", quoted.join(", ")), source));
+                }
                 for ignore in &file.per_path_ignores {
                     settings.push((
                         "per-path-ignores",

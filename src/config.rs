@@ -8,6 +8,8 @@
 //! unsafe-fixes = true
 //! [per-path-ignores]
 //! "tests/**" = ["guard-across-await"]    # globs relative to the file's directory
+//! extra-blocking-functions = ["mycrate::slow_hash", ".recompute_index"]
+//! extra-event-emitters = ["events::publish"]
 //! ```
 //!
 //! Command-line flags override the file. Unknown keys are errors that name the nearest valid key:
@@ -23,7 +25,14 @@ use toml::{Table, Value};
 
 use crate::rules::parse_rule_id;
 
-const KEYS: &[&str] = &["select", "ignore", "unsafe-fixes", "per-path-ignores"];
+const KEYS: &[&str] = &[
+    "select",
+    "ignore",
+    "unsafe-fixes",
+    "per-path-ignores",
+    "extra-blocking-functions",
+    "extra-event-emitters",
+];
 
 /// Where a setting's value came from, for `--show-settings`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +71,11 @@ pub struct FileConfig {
     pub ignore: Option<Vec<RuleId>>,
     pub unsafe_fixes: Option<bool>,
     pub per_path_ignores: Vec<PathIgnore>,
+    /// Call patterns added to the blocking list (`mycrate::slow_hash`, `.compute`), in the
+    /// grammar of `lockfix_transforms::analysis::effects`.
+    pub extra_blocking: Vec<String>,
+    /// Call patterns added to the emitter list.
+    pub extra_emitters: Vec<String>,
 }
 
 /// Finds and reads the configuration that applies to `cwd`; `Ok(None)` when there is none.
@@ -133,6 +147,12 @@ pub fn parse(table: &Table, origin: String, root: &Path) -> Result<FileConfig, S
                     });
                 }
             }
+            "extra-blocking-functions" => {
+                config.extra_blocking = string_list(value).map_err(|e| at(&e))?
+            }
+            "extra-event-emitters" => {
+                config.extra_emitters = string_list(value).map_err(|e| at(&e))?
+            }
             _ => {
                 return Err(format!(
                     "{origin}: unknown key `{key}`; did you mean `{}`? (valid keys: {})",
@@ -155,6 +175,18 @@ fn rule_list(value: &Value) -> Result<Vec<RuleId>, String> {
             item.as_str()
                 .ok_or_else(|| "must be a list of rule ids".to_owned())
                 .and_then(parse_rule_id)
+        })
+        .collect()
+}
+
+fn string_list(value: &Value) -> Result<Vec<String>, String> {
+    let list = value.as_array().ok_or("must be a list of call patterns")?;
+    list.iter()
+        .map(|item| {
+            item.as_str()
+                .filter(|text| !text.trim().is_empty())
+                .map(str::to_owned)
+                .ok_or_else(|| "must be a list of call patterns".to_owned())
         })
         .collect()
 }

@@ -34,6 +34,8 @@ pub struct RunConfig {
     pub allow_dirty: bool,
     /// The configuration file, for its per-path ignores.
     pub file_config: Option<crate::config::FileConfig>,
+    /// The configuration's additions to the blocking and emitter lists.
+    pub extra: lockfix_transforms::analysis::effects::Extra,
 }
 
 /// Why a run stopped without a report: all exit with code 2.
@@ -214,6 +216,7 @@ fn analyse_file(
             .copied()
             .filter(|rule| !ignored.contains(rule))
             .collect(),
+        extra: config.extra,
     };
     let mut apply_all = |_: &str, _: &_| Decision::Apply;
     let outcome =

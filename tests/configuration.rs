@@ -86,6 +86,30 @@ fn cargo_metadata_and_per_path_ignores() {
 }
 
 #[test]
+fn extra_blocking_functions_are_read_by_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let slow = "pub async fn f(m: &std::sync::Mutex<u32>) {\n    let g = m.lock().unwrap();\n    mycrate::crunch(*g);\n    drop(g);\n}\n";
+    fs::write(dir.path().join("a.rs"), slow).unwrap();
+    assert_eq!(lockfix(dir.path(), &[]).status.code(), Some(0));
+    fs::write(
+        dir.path().join("lockfix.toml"),
+        "extra-blocking-functions = [\"mycrate::crunch\"]\n",
+    )
+    .unwrap();
+    let output = lockfix(dir.path(), &["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["findings"][0]["rule"], "guard-across-blocking",
+        "{report}"
+    );
+    let settings = text(&lockfix(dir.path(), &["--show-settings"]).stdout);
+    assert!(
+        settings.contains("extra-blocking-functions = [\"mycrate::crunch\"]    # lockfix.toml"),
+        "{settings}"
+    );
+}
+
+#[test]
 fn unknown_keys_are_errors_naming_the_nearest_key() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("a.rs"), TICK).unwrap();

@@ -24,6 +24,8 @@ pub struct Options {
     pub edition: Edition,
     /// Rules to run. Rules not in the list produce nothing.
     pub rules: Vec<RuleId>,
+    /// Entries the user's configuration adds to the blocking and emitter lists.
+    pub extra: analysis::effects::Extra,
 }
 
 impl Options {
@@ -32,6 +34,7 @@ impl Options {
         Options {
             edition,
             rules: implemented_rules(),
+            extra: Default::default(),
         }
     }
 }
@@ -79,6 +82,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
         file,
         edition: options.edition,
         scopes: &scopes,
+        extra: options.extra,
     };
     let mut findings = Vec::new();
     for transform in rules::REGISTRY {

@@ -98,7 +98,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .iter()
             // The same list as guard-across-blocking, which leaves scrutinee arms to this rule.
             .filter(|c| {
-                scope.arms.contains_range(c.node.text_range()) && effects::blocking(c).is_some()
+                scope.arms.contains_range(c.node.text_range())
+                    && effects::blocking(c, &ctx.extra).is_some()
             })
             .collect();
         if found.is_empty() && blocking.is_empty() {
