@@ -206,6 +206,11 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             )
         }),
         file_config,
+        progress: crate::progress::wanted(
+            matches!(cli.format, Format::Json | Format::Sarif),
+            mode == Mode::Interactive,
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        ),
     };
     let mut prompter = (mode == Mode::Interactive).then(Prompter::terminal);
     let mut report = run(&config, &cwd, prompter.as_mut()).map_err(|error| error.to_string())?;

@@ -24,6 +24,7 @@ pub mod human;
 pub mod interactive;
 pub mod json;
 pub mod line_index;
+pub mod progress;
 pub mod report;
 pub mod rule_list;
 pub mod rules;

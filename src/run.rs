@@ -36,6 +36,8 @@ pub struct RunConfig {
     pub file_config: Option<crate::config::FileConfig>,
     /// The configuration's additions to the blocking and emitter lists.
     pub extra: lockfix_transforms::analysis::effects::Extra,
+    /// Show a progress bar on standard error (see [`crate::progress`]).
+    pub progress: bool,
 }
 
 /// Why a run stopped without a report: all exit with code 2.
@@ -164,10 +166,15 @@ fn analyse_all(
     cwd: &Path,
     resolver: &Mutex<EditionResolver>,
 ) -> Vec<FileResult> {
+    let bar = crate::progress::bar(config.progress, files.len());
     let analyse = || {
         files
             .par_iter()
-            .map(|source| analyse_file(source, config, cwd, resolver))
+            .map(|source| {
+                let result = analyse_file(source, config, cwd, resolver);
+                bar.inc(1);
+                result
+            })
             .collect()
     };
     // The parser recurses on nesting: a big stack keeps deeply nested real-world files (generated
@@ -176,7 +183,11 @@ fn analyse_all(
         .stack_size(WORKER_STACK_SIZE)
         .build()
     {
-        Ok(pool) => pool.install(analyse),
+        Ok(pool) => {
+            let results = pool.install(analyse);
+            bar.finish_and_clear();
+            results
+        }
         Err(_) => files
             .iter()
             .map(|source| analyse_file(source, config, cwd, resolver))
