@@ -86,6 +86,14 @@ pub struct Cli {
     #[arg(long, requires = "baseline", conflicts_with_all = ["apply", "interactive", "add_ignore"])]
     pub update_baseline: bool,
 
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) and exit.
+    #[arg(long, value_name = "SHELL")]
+    pub completions: Option<clap_complete::Shell>,
+
+    /// Print the man page (roff) and exit.
+    #[arg(long)]
+    pub man_page: bool,
+
     /// Print every rule with its one-line summary and exit.
     #[arg(long)]
     pub list_rules: bool,
@@ -150,6 +158,23 @@ where
 fn execute(cli: &Cli) -> Result<ExitCode, String> {
     if let Some(rule) = cli.explain {
         return explain(rule);
+    }
+    if let Some(shell) = cli.completions {
+        use clap::CommandFactory;
+        clap_complete::generate(
+            shell,
+            &mut Cli::command(),
+            "lockfix",
+            &mut std::io::stdout(),
+        );
+        return Ok(ExitCode::Clean);
+    }
+    if cli.man_page {
+        use clap::CommandFactory;
+        clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map_err(|error| format!("cannot write the man page: {error}"))?;
+        return Ok(ExitCode::Clean);
     }
     if cli.list_rules {
         let _ = crate::rule_list::write_rule_list(&mut anstream::stdout().lock());

@@ -160,3 +160,28 @@ fn list_rules_prints_every_id() {
         "{text}"
     );
 }
+
+#[test]
+fn completions_and_man_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let bash = lockfix(dir.path(), &["--completions", "bash"]);
+    assert_eq!(bash.status.code(), Some(0));
+    assert!(
+        stdout(&bash).contains("--unsafe-fixes"),
+        "{}",
+        stdout(&bash)
+    );
+    let man = lockfix(dir.path(), &["--man-page"]);
+    assert_eq!(man.status.code(), Some(0));
+    assert!(stdout(&man).starts_with(".ie"), "{}", stdout(&man));
+    assert!(stdout(&man).contains("lockfix"));
+}
+
+#[test]
+fn pre_commit_hooks_run_the_binary() {
+    let hooks =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"))
+            .expect("the hooks file");
+    assert!(hooks.contains("- id: lockfix\n"));
+    assert!(hooks.contains("entry: lockfix --dry-run"));
+}
