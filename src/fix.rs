@@ -416,6 +416,7 @@ mod tests {
             Ok(FileAnalysis {
                 findings,
                 syntax_errors,
+                ..FileAnalysis::default()
             })
         }
 
@@ -577,7 +578,7 @@ mod tests {
                 finding.fix.as_mut().unwrap().edits[0].range = 0..source.len() + 5;
                 Ok(FileAnalysis {
                     findings: vec![finding],
-                    syntax_errors: Vec::new(),
+                    ..FileAnalysis::default()
                 })
             }
             fn syntax_error_count(&mut self, _: &str) -> Result<usize, AnalysisPanic> {

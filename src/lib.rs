@@ -7,22 +7,31 @@
 //! ([`human`] / [`json`], with [`diff`]) → [`git`] + [`write`]; [`run`] strings them together,
 //! [`cli`] parses the command line and [`interactive`] asks the user.
 
+pub mod add_ignore;
 pub mod analysis;
+pub mod baseline;
+pub mod cargo_subcommand;
 pub mod cli;
+pub mod config;
 pub mod diff;
 pub mod discover;
 pub mod edit;
 pub mod edition;
 pub mod fix;
 pub mod git;
+pub mod github;
 pub mod human;
 pub mod interactive;
 pub mod json;
 pub mod line_index;
+pub mod progress;
 pub mod report;
+pub mod rule_list;
 pub mod rules;
 pub mod run;
+pub mod sarif;
 pub mod source;
+pub mod statistics;
 pub mod write;
 
 pub use cli::run_with_args;

@@ -32,6 +32,12 @@ pub struct RunConfig {
     pub unsafe_fixes: bool,
     pub rules: Vec<RuleId>,
     pub allow_dirty: bool,
+    /// The configuration file, for its per-path ignores.
+    pub file_config: Option<crate::config::FileConfig>,
+    /// The configuration's additions to the blocking and emitter lists.
+    pub extra: lockfix_transforms::analysis::effects::Extra,
+    /// Show a progress bar on standard error (see [`crate::progress`]).
+    pub progress: bool,
 }
 
 /// Why a run stopped without a report: all exit with code 2.
@@ -111,7 +117,7 @@ pub fn run(
             {
                 report
                     .errors
-                    .extend(outcome_notes(&source.display, &outcome));
+                    .extend(outcome_notes(&source.display, &file.text, &outcome));
                 report.files.push(FileReport {
                     diff: unified_diff(&source.display, &file.text, &outcome.text),
                     fixes: outcome.applied.len(),
@@ -160,10 +166,15 @@ fn analyse_all(
     cwd: &Path,
     resolver: &Mutex<EditionResolver>,
 ) -> Vec<FileResult> {
+    let bar = crate::progress::bar(config.progress, files.len());
     let analyse = || {
         files
             .par_iter()
-            .map(|source| analyse_file(source, config, cwd, resolver))
+            .map(|source| {
+                let result = analyse_file(source, config, cwd, resolver);
+                bar.inc(1);
+                result
+            })
             .collect()
     };
     // The parser recurses on nesting: a big stack keeps deeply nested real-world files (generated
@@ -172,7 +183,11 @@ fn analyse_all(
         .stack_size(WORKER_STACK_SIZE)
         .build()
     {
-        Ok(pool) => pool.install(analyse),
+        Ok(pool) => {
+            let results = pool.install(analyse);
+            bar.finish_and_clear();
+            results
+        }
         Err(_) => files
             .iter()
             .map(|source| analyse_file(source, config, cwd, resolver))
@@ -203,16 +218,27 @@ fn analyse_file(
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .edition_for(&cwd.join(&source.path));
+    let ignored = crate::config::ignored_for(config.file_config.as_ref(), &cwd.join(&source.path));
     let options = Options {
         edition,
-        rules: config.rules.clone(),
+        rules: config
+            .rules
+            .iter()
+            .copied()
+            .filter(|rule| !ignored.contains(rule))
+            .collect(),
+        extra: config.extra,
     };
     let mut apply_all = |_: &str, _: &_| Decision::Apply;
     let outcome =
         catch_panic(|| fix::fix_source(&file.text, &options, config.unsafe_fixes, &mut apply_all))
             .and_then(|outcome| outcome);
     match outcome {
-        Ok(outcome) if outcome.initial.findings.is_empty() && !outcome.changed() => {
+        Ok(outcome)
+            if outcome.initial.findings.is_empty()
+                && outcome.initial.unused_suppressions.is_empty()
+                && !outcome.changed() =>
+        {
             FileResult::NothingFound
         }
         Ok(outcome) => FileResult::Analysed(Box::new(Analysed {
@@ -309,7 +335,7 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) {
     {
         report
             .errors
-            .extend(outcome_notes(&source.display, &outcome));
+            .extend(outcome_notes(&source.display, &file.text, &outcome));
         if !outcome.changed() {
             report.files.push(FileReport {
                 path: source.display,
@@ -356,7 +382,7 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) {
 }
 
 /// Things about the fix loop the user should hear about: they are lockfix bugs or limits.
-fn outcome_notes(path: &str, outcome: &FixOutcome) -> Vec<ErrorEntry> {
+fn outcome_notes(path: &str, input: &str, outcome: &FixOutcome) -> Vec<ErrorEntry> {
     let mut notes: Vec<ErrorEntry> = outcome
         .dropped
         .iter()
@@ -365,6 +391,15 @@ fn outcome_notes(path: &str, outcome: &FixOutcome) -> Vec<ErrorEntry> {
             message: dropped.reason.clone(),
         })
         .collect();
+    // Reported against the text the user has: the input.
+    let index = crate::line_index::LineIndex::new(input);
+    for unused in &outcome.initial.unused_suppressions {
+        let line = index.line_of(unused.range.start) + 1;
+        notes.push(ErrorEntry {
+            path: path.to_owned(),
+            message: format!("line {line}: {}", unused.message),
+        });
+    }
     if !outcome.converged {
         notes.push(ErrorEntry {
             path: path.to_owned(),

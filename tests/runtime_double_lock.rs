@@ -34,6 +34,7 @@ fn phase_split_fixtures_behave_the_same_before_and_after() {
         let options = Options {
             edition: Edition::Edition2021,
             rules: vec![RuleId::DoubleLock],
+            extra: Default::default(),
         };
         assert!(
             analyze(&outcome.text, &options).findings.is_empty(),

@@ -3,10 +3,12 @@
 //! Everything here is pure: text in, findings and edits out. The `lockfix` crate owns all I/O.
 
 pub mod analysis;
+pub mod baseline_key;
 pub mod fixes;
 pub mod model;
 pub mod prefilter;
 pub mod rules;
+pub mod suppress;
 #[cfg(test)]
 mod test_support;
 
@@ -22,6 +24,8 @@ pub struct Options {
     pub edition: Edition,
     /// Rules to run. Rules not in the list produce nothing.
     pub rules: Vec<RuleId>,
+    /// Entries the user's configuration adds to the blocking and emitter lists.
+    pub extra: analysis::effects::Extra,
 }
 
 impl Options {
@@ -30,6 +34,7 @@ impl Options {
         Options {
             edition,
             rules: implemented_rules(),
+            extra: Default::default(),
         }
     }
 }
@@ -42,6 +47,8 @@ pub struct FileAnalysis {
     /// Parse errors, as reported by the parser. A file with parse errors is analysed but never fixed.
     /// Left empty when there are no findings (nothing to fix, so nothing to withhold).
     pub syntax_errors: Vec<(Range<usize>, String)>,
+    /// `// lockfix: ignore[..]` comments that suppressed nothing.
+    pub unused_suppressions: Vec<suppress::UnusedSuppression>,
 }
 
 /// Analyse one file. May panic inside the parser on pathological input: callers run it under
@@ -68,6 +75,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
         file,
         edition: options.edition,
         scopes: &scopes,
+        extra: options.extra,
     };
     let mut findings = Vec::new();
     for transform in rules::REGISTRY {
@@ -75,6 +83,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
             (transform.check)(&ctx, &mut findings);
         }
     }
+    let unused_suppressions = suppress::apply(source, file, &options.rules, &mut findings);
     findings.sort_by_key(|a| (a.range.start, a.rule));
     // Syntax errors only matter to decide whether findings may be fixed, and collecting them runs
     // a validation pass over the whole tree: skip it for the many files with nothing to report.
@@ -93,6 +102,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
     FileAnalysis {
         findings,
         syntax_errors,
+        unused_suppressions,
     }
 }
 

@@ -8,6 +8,7 @@ pub fn findings(src: &str, rule: RuleId) -> Vec<Finding> {
     let options = Options {
         edition: Edition::Edition2021,
         rules: vec![rule],
+        extra: Default::default(),
     };
     analyze(src, &options).findings
 }

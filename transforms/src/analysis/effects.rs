@@ -177,6 +177,39 @@ pub const EMITTERS: &[CallPattern<Emission>] = &[
 
 const CALLBACK: CallPattern<Emission> = p("(callback)", Either, Emission::Callback, "a callback");
 
+/// Entries a user's configuration adds to [`BLOCKING`] and [`EMITTERS`], in the same grammar.
+///
+/// The slices are `'static` because a [`Matched`] points at its pattern; the command line builds
+/// them once per process from the configuration file (see `Extra::leak`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extra {
+    pub blocking: &'static [CallPattern<Blocking>],
+    pub emitters: &'static [CallPattern<Emission>],
+}
+
+impl Extra {
+    /// Builds the lists from configured call patterns: blocking entries count as blocking IO (the
+    /// most careful kind: a fix that moves them out of the lock is unsafe), emitters as awaited
+    /// `emit`-style events. Leaks them, which is right for settings that live as long as the process.
+    pub fn leak(blocking: &[String], emitters: &[String]) -> Extra {
+        fn leak_str(text: &str) -> &'static str {
+            Box::leak(text.to_owned().into_boxed_str())
+        }
+        let blocking: Vec<CallPattern<Blocking>> = blocking
+            .iter()
+            .map(|call| p(leak_str(call), Either, Blocking::Io, leak_str(call)))
+            .collect();
+        let emitters: Vec<CallPattern<Emission>> = emitters
+            .iter()
+            .map(|call| p(leak_str(call), Either, Emission::Emit, leak_str(call)))
+            .collect();
+        Extra {
+            blocking: Box::leak(blocking.into_boxed_slice()),
+            emitters: Box::leak(emitters.into_boxed_slice()),
+        }
+    }
+}
+
 /// A call that matched a pattern.
 #[derive(Debug, Clone)]
 pub struct Matched<K: 'static> {
@@ -192,8 +225,10 @@ pub struct Matched<K: 'static> {
 /// The blocking-list entry `call` matches: directly, or through a synchronous function of the same
 /// file that makes such a call in its own body (`generate_token(..)` wrapping
 /// `jsonwebtoken::encode`). One level deep: a wrapper of a wrapper is not followed.
-pub fn blocking(call: &Call) -> Option<Matched<Blocking>> {
-    find(BLOCKING, call).or_else(|| blocking_in_helper(call))
+pub fn blocking(call: &Call, extra: &Extra) -> Option<Matched<Blocking>> {
+    find(BLOCKING, call)
+        .or_else(|| find(extra.blocking, call))
+        .or_else(|| blocking_in_helper(call, extra))
 }
 
 /// The functions of `file` named `name`. Every call in every guard's region asks, so the index is
@@ -223,7 +258,7 @@ fn functions_named(file: &SyntaxNode, name: &str) -> Vec<ast::Fn> {
     })
 }
 
-fn blocking_in_helper(call: &Call) -> Option<Matched<Blocking>> {
+fn blocking_in_helper(call: &Call, extra: &Extra) -> Option<Matched<Blocking>> {
     if call.awaited {
         return None;
     }
@@ -239,13 +274,12 @@ fn blocking_in_helper(call: &Call) -> Option<Matched<Blocking>> {
         return None;
     };
     if helper.async_token().is_some() {
-        // Two functions of that name: which one runs needs types. An async one only builds a
-        // future here.
+        // An async one only builds a future here.
         return None;
     }
     let inner = super::events::calls_where(helper.syntax(), |_, _| true);
     inner.iter().find_map(|c| {
-        let found = find(BLOCKING, c)?;
+        let found = find(BLOCKING, c).or_else(|| find(extra.blocking, c))?;
         Some(Matched {
             via: Some(name.to_string()),
             ..found
@@ -254,14 +288,16 @@ fn blocking_in_helper(call: &Call) -> Option<Matched<Blocking>> {
 }
 
 /// The emitter-list entry `call` matches, or the callback entry.
-pub fn emission(call: &Call) -> Option<Matched<Emission>> {
-    find(EMITTERS, call).or_else(|| {
-        is_callback(call).then_some(Matched {
-            pattern: &CALLBACK,
-            root: None,
-            via: None,
+pub fn emission(call: &Call, extra: &Extra) -> Option<Matched<Emission>> {
+    find(EMITTERS, call)
+        .or_else(|| find(extra.emitters, call))
+        .or_else(|| {
+            is_callback(call).then_some(Matched {
+                pattern: &CALLBACK,
+                root: None,
+                via: None,
+            })
         })
-    })
 }
 
 fn find<K>(table: &'static [CallPattern<K>], call: &Call) -> Option<Matched<K>> {
@@ -575,11 +611,11 @@ mod tests {
     }
 
     fn blocking_what(call: &Call) -> Option<&'static str> {
-        blocking(call).map(|m| m.pattern.what)
+        blocking(call, &Extra::default()).map(|m| m.pattern.what)
     }
 
     fn emission_what(call: &Call) -> Option<&'static str> {
-        emission(call).map(|m| m.pattern.what)
+        emission(call, &Extra::default()).map(|m| m.pattern.what)
     }
 
     #[test]
@@ -640,5 +676,31 @@ mod tests {
     fn a_binding_is_not_in_scope_in_its_own_initializer() {
         let src = "fn hash(x: u8) -> u8 { x }\nfn f(cb: u8) { let hash = hash(1); }";
         assert!(classify(src, emission_what).is_empty());
+    }
+
+    #[test]
+    fn configured_entries_join_the_lists() {
+        let src = "async fn f(m: &tokio::sync::Mutex<u32>) {\n    let g = m.lock().await;\n    mycrate::crunch(*g);\n    bus.publish_event(*g).await;\n    drop(g);\n}\n";
+        let all = |extra| {
+            let options = crate::Options {
+                extra,
+                ..crate::Options::all_rules(ra_ap_syntax::Edition::Edition2021)
+            };
+            let mut rules: Vec<crate::RuleId> = crate::analyze(src, &options)
+                .findings
+                .iter()
+                .map(|f| f.rule)
+                .collect();
+            rules.sort();
+            rules
+        };
+        assert!(!all(Extra::default()).contains(&crate::RuleId::GuardAcrossBlocking));
+        let extra = Extra::leak(&["mycrate::crunch".into()], &[".publish_event".into()]);
+        let rules = all(extra);
+        assert!(
+            rules.contains(&crate::RuleId::GuardAcrossBlocking),
+            "{rules:?}"
+        );
+        assert!(rules.contains(&crate::RuleId::EmitUnderLock), "{rules:?}");
     }
 }

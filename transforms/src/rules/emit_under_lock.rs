@@ -121,11 +121,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let data = OnceCell::new();
-        let joined = joined_spawns(guard);
+        let joined = joined_spawns(guard, &ctx.extra);
         let events: Vec<(&Call, Matched<Emission>)> = guard
             .calls
             .iter()
-            .filter_map(|call| effects::emission(call).map(|m| (call, m)))
+            .filter_map(|call| effects::emission(call, &ctx.extra).map(|m| (call, m)))
             .filter(|(call, _)| still_held(ctx, guard, call))
             .filter(|(call, m)| match m.pattern.kind {
                 Emission::Callback => foreign_callback(ctx, guard, &data, call),
@@ -250,11 +250,11 @@ fn emission_help(reason: String, kind: Emission) -> String {
 }
 
 /// Spawns whose handle is joined under the same guard: `guard-across-blocking` reports the join.
-fn joined_spawns(guard: &Guard) -> Vec<SyntaxNode> {
+fn joined_spawns(guard: &Guard, extra: &effects::Extra) -> Vec<SyntaxNode> {
     guard
         .calls
         .iter()
-        .filter_map(effects::blocking)
+        .filter_map(|call| effects::blocking(call, extra))
         .filter_map(|m| m.root)
         .collect()
 }

@@ -76,16 +76,14 @@ bcrypt call there): each fix releases the guard before its own event."#,
 };
 
 /// The clippy lints whose `allow`/`expect` also silence this rule.
-const CLIPPY_EQUIVALENTS: &[&str] = &[
-    "clippy::await_holding_lock",
-    "await_holding_lock",
-    "clippy::await_holding_invalid_type",
-    "await_holding_invalid_type",
-];
+fn clippy_equivalents() -> &'static [&'static str] {
+    crate::suppress::clippy_equivalents(crate::model::RuleId::GuardAcrossAwait)
+}
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for guard in &ctx.scopes.guards {
-        if guard.awaits.is_empty() || syntax::is_allowed(guard.call.syntax(), CLIPPY_EQUIVALENTS) {
+        if guard.awaits.is_empty() || syntax::is_allowed(guard.call.syntax(), clippy_equivalents())
+        {
             continue;
         }
         let awaits: Vec<&ast::AwaitExpr> = guard

@@ -120,7 +120,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let events: Vec<(&Call, Matched<Blocking>)> = guard
             .calls
             .iter()
-            .filter_map(|call| effects::blocking(call).map(|m| (call, m)))
+            .filter_map(|call| effects::blocking(call, &ctx.extra).map(|m| (call, m)))
             .filter(|(call, _)| arms.is_none_or(|a| !a.contains_range(call.node.text_range())))
             .filter(|(call, _)| still_held(ctx, guard, call))
             .filter(|(call, _)| !on_guarded_object(guard, call, ctx.file))

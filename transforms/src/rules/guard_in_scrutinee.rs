@@ -77,17 +77,16 @@ itself (`match *m.lock().unwrap()`, `match m.lock() { Ok(g) => … }`) is report
 };
 
 /// The clippy lint whose `allow`/`expect` also silences this rule.
-const CLIPPY_EQUIVALENTS: &[&str] = &[
-    "clippy::significant_drop_in_scrutinee",
-    "significant_drop_in_scrutinee",
-];
+fn clippy_equivalents() -> &'static [&'static str] {
+    crate::suppress::clippy_equivalents(crate::model::RuleId::GuardInScrutinee)
+}
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (index, guard) in ctx.scopes.guards.iter().enumerate() {
         let Some(scope) = scrutinee_scope(guard) else {
             continue;
         };
-        if syntax::is_allowed(guard.call.syntax(), CLIPPY_EQUIVALENTS) {
+        if syntax::is_allowed(guard.call.syntax(), clippy_equivalents()) {
             continue;
         }
         let found: Vec<Relock> = relocks(ctx.scopes, ctx.file, index)
@@ -99,7 +98,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .iter()
             // The same list as guard-across-blocking, which leaves scrutinee arms to this rule.
             .filter(|c| {
-                scope.arms.contains_range(c.node.text_range()) && effects::blocking(c).is_some()
+                scope.arms.contains_range(c.node.text_range())
+                    && effects::blocking(c, &ctx.extra).is_some()
             })
             .collect();
         if found.is_empty() && blocking.is_empty() {

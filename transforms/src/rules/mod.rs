@@ -20,6 +20,8 @@ pub struct Context<'a> {
     pub file: &'a SyntaxNode,
     pub edition: Edition,
     pub scopes: &'a LockScopes,
+    /// Configured additions to the blocking and emitter lists.
+    pub extra: crate::analysis::effects::Extra,
 }
 
 /// A transform: documentation plus a check that reports findings, each with an optional fix.

@@ -1,0 +1,124 @@
+//! End-to-end tests of configuration files: `lockfix.toml` and Cargo.toml metadata, flags
+//! overriding them, per-path ignores, unknown keys and `--show-settings`.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const TICK: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
+    let g = m.lock().unwrap();
+    let n = g.len();
+    tokio::task::yield_now().await;
+    println!("{n}");
+}
+"#;
+
+fn lockfix(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lockfix"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .expect("lockfix runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn lockfix_toml_ignore_and_the_flag_that_overrides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.rs"), TICK).unwrap();
+    fs::write(
+        dir.path().join("lockfix.toml"),
+        "ignore = [\"guard-across-await\"]\n",
+    )
+    .unwrap();
+    assert_eq!(lockfix(dir.path(), &[]).status.code(), Some(0));
+    let overridden = lockfix(dir.path(), &["--ignore", "double-lock"]);
+    assert_eq!(overridden.status.code(), Some(1));
+
+    let settings = text(&lockfix(dir.path(), &["--show-settings"]).stdout);
+    assert!(
+        settings.contains("ignore = [\"guard-across-await\"]    # lockfix.toml"),
+        "{settings}"
+    );
+    assert!(
+        settings.contains("unsafe-fixes = false    # default"),
+        "{settings}"
+    );
+    let settings = text(&lockfix(dir.path(), &["--show-settings", "--unsafe-fixes"]).stdout);
+    assert!(
+        settings.contains("unsafe-fixes = true    # command line"),
+        "{settings}"
+    );
+}
+
+#[test]
+fn cargo_metadata_and_per_path_ignores() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("tests")).unwrap();
+    fs::create_dir_all(dir.path().join("src")).unwrap();
+    fs::write(dir.path().join("tests/a.rs"), TICK).unwrap();
+    fs::write(dir.path().join("src/b.rs"), TICK).unwrap();
+    fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [package.metadata.lockfix.per-path-ignores]\n\"tests/**\" = [\"guard-across-await\"]\n",
+    )
+    .unwrap();
+    let output = lockfix(dir.path(), &["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let paths: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["src/b.rs"], "{report}");
+    let settings = text(&lockfix(dir.path(), &["--show-settings"]).stdout);
+    assert!(
+        settings.contains("Cargo.toml [package.metadata.lockfix]"),
+        "{settings}"
+    );
+}
+
+#[test]
+fn extra_blocking_functions_are_read_by_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let slow = "pub async fn f(m: &std::sync::Mutex<u32>) {\n    let g = m.lock().unwrap();\n    mycrate::crunch(*g);\n    drop(g);\n}\n";
+    fs::write(dir.path().join("a.rs"), slow).unwrap();
+    assert_eq!(lockfix(dir.path(), &[]).status.code(), Some(0));
+    fs::write(
+        dir.path().join("lockfix.toml"),
+        "extra-blocking-functions = [\"mycrate::crunch\"]\n",
+    )
+    .unwrap();
+    let output = lockfix(dir.path(), &["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["findings"][0]["rule"], "guard-across-blocking",
+        "{report}"
+    );
+    let settings = text(&lockfix(dir.path(), &["--show-settings"]).stdout);
+    assert!(
+        settings.contains("extra-blocking-functions = [\"mycrate::crunch\"]    # lockfix.toml"),
+        "{settings}"
+    );
+}
+
+#[test]
+fn unknown_keys_are_errors_naming_the_nearest_key() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.rs"), TICK).unwrap();
+    fs::write(dir.path().join(".lockfix.toml"), "unsafe-fix = true\n").unwrap();
+    let output = lockfix(dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let error = text(&output.stderr);
+    assert!(
+        error.contains("unknown key `unsafe-fix`; did you mean `unsafe-fixes`?"),
+        "{error}"
+    );
+}
