@@ -63,6 +63,12 @@ pub struct Cli {
     #[arg(long)]
     pub allow_dirty: bool,
 
+    /// After writing, run `cargo check --all-targets` on each affected workspace and roll back
+    /// the files whose fixes do not compile. Opt-in because cargo check runs the build scripts
+    /// and procedural macros of your project, i.e. executes its code. Runs cargo with --offline.
+    #[arg(long)]
+    pub verify: bool,
+
     /// Print the documentation of a rule and exit.
     #[arg(long, value_name = "RULE", value_parser = rules::parse_rule_id)]
     pub explain: Option<RuleId>,
@@ -127,6 +133,11 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
                 .to_owned(),
         );
     }
+    if cli.verify && !mode.writes() {
+        return Err(
+            "--verify checks what was written: use it with --apply or --interactive".to_owned(),
+        );
+    }
     let selected = rules::selected_rules(&cli.select, &cli.ignore);
     let unimplemented = rules::unimplemented(&selected);
     if !unimplemented.is_empty() {
@@ -142,6 +153,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         unsafe_fixes: cli.unsafe_fixes,
         rules: selected,
         allow_dirty: cli.allow_dirty,
+        verify: cli.verify,
     };
     let cwd = std::env::current_dir()
         .map_err(|error| format!("cannot read the current directory: {error}"))?;

@@ -23,6 +23,7 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod source;
+pub mod verify;
 pub mod write;
 
 pub use cli::run_with_args;
