@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod depth;
 pub mod diff;
 pub mod discover;
 pub mod edit;

@@ -189,7 +189,8 @@ fn analyse_all(
     }
 }
 
-const WORKER_STACK_SIZE: usize = 8 * 1024 * 1024;
+// Reserved address space, not memory: pages are only committed when the recursion reaches them.
+const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
 
 /// Reads one file and runs the fix loop on it, accepting every fix the policy allows.
 fn analyse_file(
@@ -216,6 +217,9 @@ fn analyse_file(
         edition,
         rules: config.rules.clone(),
     };
+    if let Some(message) = crate::depth::too_deep(&file.text, options.edition) {
+        return failed(message);
+    }
     let mut apply_all = |_: &str, _: &_| Decision::Apply;
     let outcome =
         catch_panic(|| fix::fix_source(&file.text, &options, config.unsafe_fixes, &mut apply_all))
@@ -386,6 +390,9 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) -> Vec<WrittenFile> {
             }
             Ok(WriteOutcome::ChangedOnDisk) => {
                 "the file changed on disk while lockfix was running; it was not written".to_owned()
+            }
+            Ok(WriteOutcome::Deleted) => {
+                "the file was deleted while lockfix was running; it was not written".to_owned()
             }
             Err(error) => {
                 report.failed = true;

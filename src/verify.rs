@@ -214,7 +214,7 @@ fn revert(file: &WrittenFile, reason: String, verdict: &mut Verdict) {
             verdict.reverted.push(file.display.clone());
             reason
         }
-        Ok(WriteOutcome::ChangedOnDisk) => {
+        Ok(WriteOutcome::ChangedOnDisk | WriteOutcome::Deleted) => {
             verdict.failed = true;
             format!(
                 "{reason}; but the file changed on disk after lockfix wrote it, so it was left as it is"
