@@ -190,10 +190,9 @@ fn paths_with_spaces_and_non_ascii_names_are_read_reported_and_written() {
     );
 }
 
-/// 50,000 files: slow in a debug build (about a minute on two cores), so it is run on demand:
-/// `cargo test --test hostile -- --ignored`.
+/// 50,000 files: about 6 s for lockfix in a debug build on two cores, plus about 15 s to create
+/// them.
 #[test]
-#[ignore = "takes about a minute; run with --ignored"]
 fn fifty_thousand_files() {
     let dir = tempfile::tempdir().unwrap();
     for i in 0..50_000 {
