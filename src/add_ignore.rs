@@ -80,6 +80,10 @@ pub fn add_ignore_comments(
                         "the file changed on disk while lockfix was running; it was not written"
                             .to_owned()
                     }
+                    Ok(WriteOutcome::Deleted) => {
+                        "the file was deleted while lockfix was running; it was not recreated"
+                            .to_owned()
+                    }
                     Err(error) => format!("could not write the file: {error}"),
                 }
             }

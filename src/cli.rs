@@ -64,6 +64,12 @@ pub struct Cli {
     #[arg(long)]
     pub allow_dirty: bool,
 
+    /// After writing, run `cargo check --all-targets` on each affected workspace and roll back
+    /// the files whose fixes do not compile. Opt-in because cargo check runs the build scripts
+    /// and procedural macros of your project, i.e. executes its code. Runs cargo with --offline.
+    #[arg(long)]
+    pub verify: bool,
+
     /// Print the documentation of a rule and exit.
     #[arg(long, value_name = "RULE", value_parser = rules::parse_rule_id)]
     pub explain: Option<RuleId>,
@@ -209,6 +215,11 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::Clean);
     }
+    if cli.verify && !mode.writes() {
+        return Err(
+            "--verify checks what was written: use it with --apply or --interactive".to_owned(),
+        );
+    }
     let selected = rules::selected_rules(&settings.select.0, &settings.ignore.0);
     let unimplemented = rules::unimplemented(&selected);
     if !unimplemented.is_empty() {
@@ -236,6 +247,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             mode == Mode::Interactive,
             std::io::IsTerminal::is_terminal(&std::io::stderr()),
         ),
+        verify: cli.verify,
     };
     let mut prompter = (mode == Mode::Interactive).then(Prompter::terminal);
     let mut report = run(&config, &cwd, prompter.as_mut()).map_err(|error| error.to_string())?;

@@ -13,6 +13,7 @@ pub mod baseline;
 pub mod cargo_subcommand;
 pub mod cli;
 pub mod config;
+pub mod depth;
 pub mod diff;
 pub mod discover;
 pub mod edit;
@@ -32,6 +33,7 @@ pub mod run;
 pub mod sarif;
 pub mod source;
 pub mod statistics;
+pub mod verify;
 pub mod write;
 
 pub use cli::run_with_args;

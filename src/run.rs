@@ -22,6 +22,7 @@ use crate::git::{self, FileToWrite, Refusal};
 use crate::interactive::Prompter;
 use crate::report::{ErrorEntry, FileReport, Mode, Report};
 use crate::source::SourceFile;
+use crate::verify::{self, WrittenFile};
 use crate::write::{WriteOutcome, write_if_unchanged};
 
 /// What to do, as decided by the command line.
@@ -38,6 +39,8 @@ pub struct RunConfig {
     pub extra: lockfix_transforms::analysis::effects::Extra,
     /// Show a progress bar on standard error (see [`crate::progress`]).
     pub progress: bool,
+    /// After writing, `cargo check` and roll back what broke the build ([`crate::verify`]).
+    pub verify: bool,
 }
 
 /// Why a run stopped without a report: all exit with code 2.
@@ -141,7 +144,13 @@ pub fn run(
                 }
                 _ => analysed,
             };
-            write_all(analysed, &mut report);
+            let baseline = config
+                .verify
+                .then(|| verify::baseline(&to_write(&analysed)));
+            let written = write_all(analysed, &mut report);
+            if let Some(baseline) = baseline {
+                apply_verdict(verify::verify(baseline, &written), &written, &mut report);
+            }
         }
     }
     // Worker threads finish in any order; sorting keeps the output stable.
@@ -195,7 +204,8 @@ fn analyse_all(
     }
 }
 
-const WORKER_STACK_SIZE: usize = 8 * 1024 * 1024;
+// Reserved address space, not memory: pages are only committed when the recursion reaches them.
+const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
 
 /// Reads one file and runs the fix loop on it, accepting every fix the policy allows.
 fn analyse_file(
@@ -229,6 +239,11 @@ fn analyse_file(
             .collect(),
         extra: config.extra,
     };
+    // The lexer panics on at least one real file; the fix loop below meets that panic again and
+    // reports it through the per-file guard.
+    if let Ok(Some(message)) = catch_panic(|| crate::depth::too_deep(&file.text, options.edition)) {
+        return failed(message);
+    }
     let mut apply_all = |_: &str, _: &_| Decision::Apply;
     let outcome =
         catch_panic(|| fix::fix_source(&file.text, &options, config.unsafe_fixes, &mut apply_all))
@@ -324,8 +339,41 @@ fn unchanged(text: &str, outcome: &FixOutcome) -> FixOutcome {
     }
 }
 
-/// Writes every changed file and records what the report shows for each.
-fn write_all(analysed: Vec<Analysed>, report: &mut Report) {
+/// The files about to be written, for the `--verify` baseline.
+fn to_write(analysed: &[Analysed]) -> Vec<(PathBuf, String)> {
+    analysed
+        .iter()
+        .filter(|analysed| analysed.outcome.changed())
+        .map(|analysed| {
+            (
+                analysed.source.path.clone(),
+                analysed.source.display.clone(),
+            )
+        })
+        .collect()
+}
+
+/// Records `--verify`'s rollbacks: a reverted file reports what it had before, unfixed.
+fn apply_verdict(verdict: verify::Verdict, written: &[WrittenFile], report: &mut Report) {
+    report.errors.extend(verdict.notes);
+    report.failed |= verdict.failed;
+    for display in &verdict.reverted {
+        let Some(file) = written.iter().find(|file| &file.display == display) else {
+            continue;
+        };
+        if let Some(entry) = report.files.iter_mut().find(|entry| &entry.path == display) {
+            entry.text = file.text_before.clone();
+            entry.findings = file.findings_before.clone();
+            entry.diff.clear();
+            entry.fixes = 0;
+        }
+    }
+}
+
+/// Writes every changed file and records what the report shows for each. Returns what was
+/// written, for `--verify`.
+fn write_all(analysed: Vec<Analysed>, report: &mut Report) -> Vec<WrittenFile> {
+    let mut written_files = Vec::new();
     for Analysed {
         source,
         file,
@@ -346,9 +394,19 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) {
             });
             continue;
         }
-        let written = write_if_unchanged(&source.path, &file.original, &file.encode(&outcome.text));
+        let text = verify::test_hook_break(&source.path, outcome.text.clone());
+        let bytes = file.encode(&text);
+        let written = write_if_unchanged(&source.path, &file.original, &bytes);
         let problem = match written {
             Ok(WriteOutcome::Written) => {
+                written_files.push(WrittenFile {
+                    path: source.path.clone(),
+                    display: source.display.clone(),
+                    original: file.original.clone(),
+                    written: bytes,
+                    text_before: file.text.clone(),
+                    findings_before: outcome.initial.findings.clone(),
+                });
                 report.files.push(FileReport {
                     diff: unified_diff(&source.display, &file.text, &outcome.text),
                     fixes: outcome.applied.len(),
@@ -360,6 +418,9 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) {
             }
             Ok(WriteOutcome::ChangedOnDisk) => {
                 "the file changed on disk while lockfix was running; it was not written".to_owned()
+            }
+            Ok(WriteOutcome::Deleted) => {
+                "the file was deleted while lockfix was running; it was not written".to_owned()
             }
             Err(error) => {
                 report.failed = true;
@@ -379,6 +440,7 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) {
             fixes: 0,
         });
     }
+    written_files
 }
 
 /// Things about the fix loop the user should hear about: they are lockfix bugs or limits.

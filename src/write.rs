@@ -22,6 +22,8 @@ pub enum WriteOutcome {
     Written,
     /// The file on disk is no longer what was analysed; nothing was written.
     ChangedOnDisk,
+    /// The file was deleted since it was read; nothing was written (and nothing recreated).
+    Deleted,
 }
 
 /// Replaces the file at `path` with `contents` if it still holds exactly `original`.
@@ -30,7 +32,10 @@ pub fn write_if_unchanged(
     original: &[u8],
     contents: &[u8],
 ) -> io::Result<WriteOutcome> {
-    let target = fs::canonicalize(path)?;
+    let target = match fs::canonicalize(path) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(WriteOutcome::Deleted),
+        result => result?,
+    };
     if fs::read(&target)? != original {
         return Ok(WriteOutcome::ChangedOnDisk);
     }
@@ -113,6 +118,15 @@ mod tests {
                 .is_symlink()
         );
         assert_eq!(fs::read(&target).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_file_deleted_since_it_was_read_is_not_recreated() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("gone.rs");
+        let outcome = write_if_unchanged(&file, b"old", b"new").unwrap();
+        assert_eq!(outcome, WriteOutcome::Deleted);
+        assert!(!file.exists());
     }
 
     #[test]
