@@ -239,9 +239,14 @@ fn analyse_file(
             .collect(),
         extra: config.extra,
     };
-    // The lexer panics on at least one real file; the fix loop below meets that panic again and
-    // reports it through the per-file guard.
-    if let Ok(Some(message)) = catch_panic(|| crate::depth::too_deep(&file.text, options.edition)) {
+    // Only files the prefilter passes are parsed, so only they need the nesting check (lexing every
+    // file of a big tree costs more than the rest of the scan). The lexer panics on at least one
+    // real file; the fix loop below meets that panic again and reports it through the guard.
+    let parsed = lockfix_transforms::prefilter::may_contain_locks(&file.text);
+    if parsed
+        && let Ok(Some(message)) =
+            catch_panic(|| crate::depth::too_deep(&file.text, options.edition))
+    {
         return failed(message);
     }
     let mut apply_all = |_: &str, _: &_| Decision::Apply;
