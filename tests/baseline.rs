@@ -1,17 +1,12 @@
 //! End-to-end tests of `--baseline` / `--update-baseline`: recorded findings stay quiet after
 //! the code around them moves; new ones are reported.
 
+mod common;
+
+use common::TICK;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
-
-const TICK: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
-    let g = m.lock().unwrap();
-    let n = g.len();
-    tokio::task::yield_now().await;
-    println!("{n}");
-}
-"#;
 
 fn lockfix(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lockfix"))

@@ -1,17 +1,12 @@
 //! End-to-end tests of `cargo lockfix`: the `cargo-lockfix` binary run the way cargo runs it, in a
 //! temporary two-member workspace, with cargo's package selection.
 
+mod common;
+
+use common::TICK;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
-
-const TICK: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
-    let g = m.lock().unwrap();
-    let n = g.len();
-    tokio::task::yield_now().await;
-    println!("{n}");
-}
-"#;
 
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -1,20 +1,14 @@
 //! End-to-end tests of the command-line contract: the built binary, run in temporary
 //! directories.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::{TICK, lockfix};
 use serde_json::Value;
-
-/// The guard-across-await transform reports this (error severity) with a safe fix.
-const TICK: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
-    let g = m.lock().unwrap();
-    let n = g.len();
-    tokio::task::yield_now().await;
-    println!("{n}");
-}
-"#;
 
 /// [`TICK`] after the fix.
 const TICK_FIXED: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
@@ -28,17 +22,6 @@ const TICK_FIXED: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
 "#;
 
 const CLEAN: &str = "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n";
-
-/// Runs lockfix in `dir`, without colours whatever the environment says.
-fn lockfix(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockfix"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("lockfix runs")
-}
 
 fn code(output: &Output) -> i32 {
     output.status.code().expect("lockfix exited normally")

@@ -1,27 +1,10 @@
 //! End-to-end tests of configuration files: `lockfix.toml` and Cargo.toml metadata, flags
 //! overriding them, per-path ignores, unknown keys and `--show-settings`.
 
+mod common;
+
+use common::{TICK, lockfix};
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
-
-const TICK: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
-    let g = m.lock().unwrap();
-    let n = g.len();
-    tokio::task::yield_now().await;
-    println!("{n}");
-}
-"#;
-
-fn lockfix(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockfix"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("lockfix runs")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -4,29 +4,14 @@
 //! The SARIF log is validated against the SARIF 2.1.0 schema (`sarif-2.1.0-rtm.5`, the OASIS
 //! standard's final schema), vendored from the npm package `@microsoft/jest-sarif`.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::{TICK, lockfix};
 use serde_json::Value;
-
-const TICK: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
-    let g = m.lock().unwrap();
-    let n = g.len();
-    tokio::task::yield_now().await;
-    println!("{n}");
-}
-"#;
-
-fn lockfix(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockfix"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("lockfix runs")
-}
 
 fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")

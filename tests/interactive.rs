@@ -1,20 +1,15 @@
 //! `lockfix -i` driven through a real pseudo-terminal: single key presses, raw mode and all.
 #![cfg(unix)]
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+use common::TICK;
 use rexpect::process::wait::WaitStatus;
 use rexpect::session::{PtySession, spawn_command};
-
-const TICK: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
-    let g = m.lock().unwrap();
-    let n = g.len();
-    tokio::task::yield_now().await;
-    println!("{n}");
-}
-"#;
 
 const TICK_FIXED: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
     let n = {

@@ -1,29 +1,13 @@
 //! End-to-end tests of suppressions: lockfix's own `// lockfix: ignore[..]` comments, clippy's
 //! `#[allow]`/`#[expect]` of the equivalent lints, unused suppressions, and `--add-ignore`.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 
+use common::{TICK, lockfix};
 use serde_json::Value;
-
-const TICK: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
-    let g = m.lock().unwrap();
-    let n = g.len();
-    tokio::task::yield_now().await;
-    println!("{n}");
-}
-"#;
-
-fn lockfix(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lockfix"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("lockfix runs")
-}
 
 fn json(dir: &Path) -> Value {
     let output = lockfix(dir, &["--format", "json"]);

@@ -83,3 +83,24 @@ pub fn fix_all(text: &str, edition: Edition) -> FixOutcome {
     let options = Options::all_rules(edition);
     fix_source(text, &options, true, &mut |_, _| Decision::Apply).expect("analysis does not panic")
 }
+
+/// A file the guard-across-await transform reports (error severity) with a safe fix: the CLI
+/// tests' standard input.
+pub const TICK: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
+    let g = m.lock().unwrap();
+    let n = g.len();
+    tokio::task::yield_now().await;
+    println!("{n}");
+}
+"#;
+
+/// Runs the built lockfix in `dir`, without colours whatever the environment says.
+pub fn lockfix(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lockfix"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .output()
+        .expect("lockfix runs")
+}
