@@ -239,6 +239,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             lockfix_transforms::analysis::effects::Extra::leak(
                 &file.extra_blocking,
                 &file.extra_emitters,
+                &file.extra_lock_types,
             )
         }),
         file_config,
@@ -356,6 +357,7 @@ impl Settings {
                 for (name, list) in [
                     ("extra-blocking-functions", &file.extra_blocking),
                     ("extra-event-emitters", &file.extra_emitters),
+                    ("extra-lock-types", &file.extra_lock_types),
                 ] {
                     let quoted: Vec<String> = list.iter().map(|call| format!("{call:?}")).collect();
                     let source = if list.is_empty() {

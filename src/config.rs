@@ -6,10 +6,11 @@
 //! select = ["guard-across-await"]        # default: every rule
 //! ignore = ["double-lock"]
 //! unsafe-fixes = true
-//! [per-path-ignores]
-//! "tests/**" = ["guard-across-await"]    # globs relative to the file's directory
 //! extra-blocking-functions = ["mycrate::slow_hash", ".recompute_index"]
 //! extra-event-emitters = ["events::publish"]
+//! extra-lock-types = ["TrackedMutex"]    # the project's own lock wrappers
+//! [per-path-ignores]                     # a TOML table: keep it last
+//! "tests/**" = ["guard-across-await"]    # globs relative to the file's directory
 //! ```
 //!
 //! Command-line flags override the file. Unknown keys are errors that name the nearest valid key:
@@ -32,6 +33,7 @@ const KEYS: &[&str] = &[
     "per-path-ignores",
     "extra-blocking-functions",
     "extra-event-emitters",
+    "extra-lock-types",
 ];
 
 /// Where a setting's value came from, for `--show-settings`.
@@ -76,6 +78,9 @@ pub struct FileConfig {
     pub extra_blocking: Vec<String>,
     /// Call patterns added to the emitter list.
     pub extra_emitters: Vec<String>,
+    /// The project's own lock types (`TrackedMutex`, `sync::FairLock`): fields, lets, parameters
+    /// and statics of these types are locks (blocking).
+    pub extra_lock_types: Vec<String>,
 }
 
 /// Finds and reads the configuration that applies to `cwd`; `Ok(None)` when there is none.
@@ -152,6 +157,9 @@ pub fn parse(table: &Table, origin: String, root: &Path) -> Result<FileConfig, S
             }
             "extra-event-emitters" => {
                 config.extra_emitters = string_list(value).map_err(|e| at(&e))?
+            }
+            "extra-lock-types" => {
+                config.extra_lock_types = string_list(value).map_err(|e| at(&e))?
             }
             _ => {
                 return Err(format!(

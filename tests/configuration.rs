@@ -105,3 +105,47 @@ fn unknown_keys_are_errors_naming_the_nearest_key() {
         "{error}"
     );
 }
+
+/// A project's own lock wrapper: its bare `read()` is a lock only because the configuration says
+/// the type is one (without evidence, a no-argument `read()` is as likely a pointer or IO read).
+#[test]
+fn extra_lock_types_make_a_wrapper_a_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = "pub struct TrackedRwLock<T>(T);\n\
+                  impl<T> TrackedRwLock<T> { pub fn read(&self) -> &T { &self.0 } }\n\
+                  pub struct Registry { names: TrackedRwLock<Vec<String>> }\n\
+                  impl Registry {\n\
+                  pub async fn announce(&self) {\n\
+                  let names = self.names.read();\n\
+                  let count = names.len();\n\
+                  tokio::task::yield_now().await;\n\
+                  println!(\"{count}\");\n\
+                  }\n\
+                  }\n";
+    fs::write(dir.path().join("registry.rs"), source).unwrap();
+    let without = common::lockfix(dir.path(), &["--format", "json"]);
+    assert_eq!(
+        without.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&without.stdout)
+    );
+
+    fs::write(
+        dir.path().join("lockfix.toml"),
+        "extra-lock-types = [\"TrackedRwLock\"]\n",
+    )
+    .unwrap();
+    let with = common::lockfix(dir.path(), &["--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&with.stdout).expect("JSON");
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["guard-across-await"], "{json}");
+
+    let settings = common::lockfix(dir.path(), &["--show-settings"]);
+    assert!(String::from_utf8_lossy(&settings.stdout).contains("extra-lock-types"));
+}

@@ -69,7 +69,8 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
     let parse = ra_ap_syntax::SourceFile::parse(source, options.edition);
     let tree = parse.tree();
     let file = tree.syntax();
-    let scopes = analysis::LockScopes::compute(file, options.edition);
+    let scopes =
+        analysis::LockScopes::compute_with(file, options.edition, options.extra.lock_types);
     let ctx = rules::Context {
         text: source,
         file,

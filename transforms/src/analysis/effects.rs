@@ -185,13 +185,16 @@ const CALLBACK: CallPattern<Emission> = p("(callback)", Either, Emission::Callba
 pub struct Extra {
     pub blocking: &'static [CallPattern<Blocking>],
     pub emitters: &'static [CallPattern<Emission>],
+    /// Type names of the user's own locks (`TrackedMutex`): declarations with these types are
+    /// locks, blocking unless their path names a known async crate.
+    pub lock_types: &'static [&'static str],
 }
 
 impl Extra {
     /// Builds the lists from configured call patterns: blocking entries count as blocking IO (the
     /// most careful kind: a fix that moves them out of the lock is unsafe), emitters as awaited
     /// `emit`-style events. Leaks them, which is right for settings that live as long as the process.
-    pub fn leak(blocking: &[String], emitters: &[String]) -> Extra {
+    pub fn leak(blocking: &[String], emitters: &[String], lock_types: &[String]) -> Extra {
         fn leak_str(text: &str) -> &'static str {
             Box::leak(text.to_owned().into_boxed_str())
         }
@@ -203,9 +206,14 @@ impl Extra {
             .iter()
             .map(|call| p(leak_str(call), Either, Emission::Emit, leak_str(call)))
             .collect();
+        let lock_types: Vec<&'static str> = lock_types
+            .iter()
+            .map(|name| leak_str(name.rsplit("::").next().unwrap_or(name)))
+            .collect();
         Extra {
             blocking: Box::leak(blocking.into_boxed_slice()),
             emitters: Box::leak(emitters.into_boxed_slice()),
+            lock_types: Box::leak(lock_types.into_boxed_slice()),
         }
     }
 }

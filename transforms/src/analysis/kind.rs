@@ -64,6 +64,8 @@ pub struct KindIndex {
     /// Local alias → full path prefix, from `use` items (`Mutex` → `tokio::sync::Mutex`).
     imports: HashMap<String, String>,
     by_name: HashMap<String, Option<Declared>>,
+    /// The configuration's own lock types (`extra-lock-types`).
+    extra_lock_types: &'static [&'static str],
 }
 
 const LOCK_TYPES: &[&str] = &[
@@ -84,7 +86,15 @@ const NOT_LOCK_TYPES: &[&str] = &[
 
 impl KindIndex {
     pub fn build(file: &SyntaxNode) -> KindIndex {
-        let mut index = KindIndex::default();
+        KindIndex::build_with(file, &[])
+    }
+
+    /// [`KindIndex::build`], also counting the configured `extra_lock_types` as lock types.
+    pub fn build_with(file: &SyntaxNode, extra_lock_types: &'static [&'static str]) -> KindIndex {
+        let mut index = KindIndex {
+            extra_lock_types,
+            ..KindIndex::default()
+        };
         for use_tree in file.descendants().filter_map(ast::UseTree::cast) {
             index.record_use(&use_tree);
         }
@@ -230,7 +240,7 @@ impl KindIndex {
             if last == "DashMap" || last == "DashSet" {
                 return Some(Declared::Lock(LockKind::DashMap));
             }
-            if LOCK_TYPES.contains(&last.as_str()) {
+            if self.is_lock_type(&last) {
                 return Some(Declared::Lock(self.resolve_lock_path(&path, &last)));
             }
         }
@@ -251,7 +261,7 @@ impl KindIndex {
                 continue;
             };
             let last = last.text().to_string();
-            if LOCK_TYPES.contains(&last.as_str()) {
+            if self.is_lock_type(&last) {
                 return Some(Declared::Lock(self.resolve_lock_path(&type_path, &last)));
             }
             if last == "DashMap" {
@@ -259,6 +269,10 @@ impl KindIndex {
             }
         }
         None
+    }
+
+    fn is_lock_type(&self, name: &str) -> bool {
+        LOCK_TYPES.contains(&name) || self.extra_lock_types.contains(&name)
     }
 
     fn resolve_lock_path(&self, path: &ast::Path, last: &str) -> LockKind {

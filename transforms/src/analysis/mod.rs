@@ -225,6 +225,15 @@ const NOT_LOCK_RECEIVERS: &[&str] = &[
 
 impl LockScopes {
     pub fn compute(file: &SyntaxNode, edition: Edition) -> LockScopes {
+        LockScopes::compute_with(file, edition, &[])
+    }
+
+    /// [`LockScopes::compute`], with the configuration's own lock types.
+    pub fn compute_with(
+        file: &SyntaxNode,
+        edition: Edition,
+        extra_lock_types: &'static [&'static str],
+    ) -> LockScopes {
         let candidates: Vec<ast::MethodCallExpr> = file
             .descendants()
             .filter_map(ast::MethodCallExpr::cast)
@@ -237,7 +246,7 @@ impl LockScopes {
             // The file's declarations only matter to classify acquisitions.
             return LockScopes::default();
         }
-        let kinds = KindIndex::build(file);
+        let kinds = KindIndex::build_with(file, extra_lock_types);
         let guards: Vec<Guard> = candidates
             .iter()
             .filter_map(|call| acquisition(call, &kinds, edition))
