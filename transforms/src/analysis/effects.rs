@@ -703,7 +703,7 @@ mod tests {
             rules
         };
         assert!(!all(Extra::default()).contains(&crate::RuleId::GuardAcrossBlocking));
-        let extra = Extra::leak(&["mycrate::crunch".into()], &[".publish_event".into()]);
+        let extra = Extra::leak(&["mycrate::crunch".into()], &[".publish_event".into()], &[]);
         let rules = all(extra);
         assert!(
             rules.contains(&crate::RuleId::GuardAcrossBlocking),
