@@ -170,3 +170,33 @@ fn pre_commit_hooks_run_the_binary() {
     assert!(hooks.contains("- id: lockfix\n"));
     assert!(hooks.contains("entry: lockfix --dry-run"));
 }
+
+/// Colour only on a terminal: piped output is plain, `CLICOLOR_FORCE` forces colour, `NO_COLOR`
+/// wins over nothing else forcing it.
+#[test]
+fn colour_follows_the_terminal_and_the_conventions() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("tick.rs"), TICK).unwrap();
+    let run = |env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lockfix"));
+        command.arg(".").current_dir(dir.path());
+        command
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("CLICOLOR");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        String::from_utf8_lossy(&command.output().expect("lockfix runs").stdout).into_owned()
+    };
+    let escape = '\u{1b}';
+    assert!(!run(&[]).contains(escape), "piped output is plain");
+    assert!(
+        run(&[("CLICOLOR_FORCE", "1")]).contains(escape),
+        "CLICOLOR_FORCE colours"
+    );
+    assert!(
+        !run(&[("NO_COLOR", "1")]).contains(escape),
+        "NO_COLOR stays plain"
+    );
+}
