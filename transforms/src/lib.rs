@@ -77,6 +77,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
         edition: options.edition,
         scopes: &scopes,
         extra: options.extra,
+        shared: Default::default(),
     };
     let mut findings = Vec::new();
     for transform in rules::REGISTRY {

@@ -135,15 +135,15 @@ invariant spans both, keep them and document why."#,
 const MIN_STATEMENTS: usize = 15;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (cluster, worst) in reported_clusters(ctx) {
-        out.push(finding(ctx, &cluster, &worst));
+    for (cluster, worst) in ctx.double_lock_clusters() {
+        out.push(finding(ctx, cluster, worst));
     }
 }
 
 /// The guards this rule reports, grouped (guards linked by held-together pairs), each with its
 /// worst pair. emit-under-lock leaves these guards to this rule: the phase split moves their events
 /// after every lock is released.
-pub(crate) fn reported_clusters(ctx: &Context<'_>) -> Vec<(Vec<usize>, (usize, usize, Overlap))> {
+pub(crate) fn reported_clusters(ctx: &Context<'_>) -> Vec<Cluster> {
     let guards = &ctx.scopes.guards;
     // Pairs of named guards of different locks, the second taken while the first is held.
     let mut pairs: Vec<(usize, usize, Overlap)> = Vec::new();
@@ -221,6 +221,9 @@ fn named(guard: &Guard) -> bool {
 fn held_on_purpose(ctx: &Context<'_>, guard: &Guard) -> bool {
     guard.name().is_some_and(|n| n.starts_with('_')) && guard.uses(ctx.file).is_empty()
 }
+
+/// Guards held together (indices into the file's guards) and the worst pair among them.
+pub(crate) type Cluster = (Vec<usize>, (usize, usize, Overlap));
 
 /// What happens while two guards are both alive.
 #[derive(Clone)]

@@ -106,12 +106,12 @@ on one item; use `--ignore emit-under-lock`."#,
 };
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let reported_awaits = OnceCell::new();
     // Guards held together with another are double-lock's: its phase split moves the events after
     // every lock is released, which a fix for one guard at a time cannot do.
-    let phase_split: Vec<usize> = super::double_lock::reported_clusters(ctx)
-        .into_iter()
-        .flat_map(|(cluster, _)| cluster)
+    let phase_split: Vec<usize> = ctx
+        .double_lock_clusters()
+        .iter()
+        .flat_map(|(cluster, _)| cluster.iter().copied())
         .collect();
     for (index, guard) in ctx.scopes.guards.iter().enumerate() {
         if guard.calls.is_empty()
@@ -135,9 +135,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 m.pattern.kind != Emission::Spawn
                     || !joined.contains(&call.node) && !handle_kept_under_guard(ctx, guard, call)
             })
-            .filter(|(call, _)| {
-                !call.awaited || !await_reported(ctx, &reported_awaits, guard, &call.node)
-            })
+            .filter(|(call, _)| !call.awaited || !await_reported(ctx, guard, &call.node))
             .filter(|(call, m)| {
                 // A spawn in the middle of a critical section that goes on after it (a thread
                 // counted, a handle registered) is there on purpose and costs microseconds; one

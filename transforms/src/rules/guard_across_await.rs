@@ -81,6 +81,13 @@ fn clippy_equivalents() -> &'static [&'static str] {
 }
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    out.extend(ctx.await_findings().iter().cloned());
+}
+
+/// The findings, computed once per file through [`Context::await_findings`]: other rules consult
+/// them to leave awaits to this rule.
+pub(crate) fn detect(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
     for guard in &ctx.scopes.guards {
         if guard.awaits.is_empty() || syntax::is_allowed(guard.call.syntax(), clippy_equivalents())
         {
@@ -96,6 +103,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         out.push(finding(ctx, guard, first_await, awaits.len()));
     }
+    out
 }
 
 fn finding(

@@ -109,7 +109,6 @@ attribute to silence this rule on one item; use `--ignore guard-across-blocking`
 };
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let reported_awaits = OnceCell::new();
     for guard in &ctx.scopes.guards {
         if guard.calls.is_empty() || held::in_test_code(guard.call.syntax()) {
             continue;
@@ -129,9 +128,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 m.pattern.kind != Blocking::Wait
                     || !arguments_carry_guard_data(ctx, guard, &data, &call.node)
             })
-            .filter(|(call, _)| {
-                !call.awaited || !await_reported(ctx, &reported_awaits, guard, &call.node)
-            })
+            .filter(|(call, _)| !call.awaited || !await_reported(ctx, guard, &call.node))
             .collect();
         let Some((first, matched)) = events.first() else {
             continue;
@@ -359,20 +356,11 @@ pub(crate) fn held_on_purpose(ctx: &Context<'_>, guard: &Guard) -> bool {
 /// await under a blocking guard, and under an async guard when that rule's finding for the guard
 /// points at this await or an earlier one (its fix then releases the guard before this one too).
 /// One problem, one finding: the await is that rule's.
-pub(crate) fn await_reported(
-    ctx: &Context<'_>,
-    reported: &OnceCell<Vec<Finding>>,
-    guard: &Guard,
-    event: &SyntaxNode,
-) -> bool {
+pub(crate) fn await_reported(ctx: &Context<'_>, guard: &Guard, event: &SyntaxNode) -> bool {
     if !guard.kind.is_async() {
         return true;
     }
-    let findings = reported.get_or_init(|| {
-        let mut found = Vec::new();
-        super::guard_across_await::check(ctx, &mut found);
-        found
-    });
+    let findings = ctx.await_findings();
     let primary = syntax::to_range(guard.primary_range());
     let event_start = usize::from(event.text_range().start());
     findings

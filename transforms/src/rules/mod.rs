@@ -9,6 +9,8 @@ pub mod guard_in_scrutinee;
 pub mod lock_order_inversion;
 pub mod read_then_write;
 
+use std::cell::OnceCell;
+
 use ra_ap_syntax::{Edition, SyntaxNode};
 
 use crate::analysis::LockScopes;
@@ -22,6 +24,31 @@ pub struct Context<'a> {
     pub scopes: &'a LockScopes,
     /// Configured additions to the blocking and emitter lists.
     pub extra: crate::analysis::effects::Extra,
+    /// What one rule decides and others defer to, computed at most once per file.
+    pub(crate) shared: Shared,
+}
+
+/// Results of one rule that other rules consult to leave its cases to it: guard-across-await's
+/// findings (the blocking and emission rules do not report an await it already reports) and
+/// double-lock's clusters (emit-under-lock leaves held-together guards to the phase split).
+#[derive(Default)]
+pub(crate) struct Shared {
+    await_findings: OnceCell<Vec<Finding>>,
+    double_lock_clusters: OnceCell<Vec<double_lock::Cluster>>,
+}
+
+impl Context<'_> {
+    pub(crate) fn await_findings(&self) -> &[Finding] {
+        self.shared
+            .await_findings
+            .get_or_init(|| guard_across_await::detect(self))
+    }
+
+    pub(crate) fn double_lock_clusters(&self) -> &[double_lock::Cluster] {
+        self.shared
+            .double_lock_clusters
+            .get_or_init(|| double_lock::reported_clusters(self))
+    }
 }
 
 /// A transform: documentation plus a check that reports findings, each with an optional fix.
