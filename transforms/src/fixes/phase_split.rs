@@ -955,20 +955,7 @@ impl<'a> Splitter<'a> {
                     });
                     return reads || call.receiver().is_some_and(|r| rooted_in(&r, guard_uses));
                 }
-                if let Some(call) = ast::CallExpr::cast(n.clone()) {
-                    let callee = call
-                        .expr()
-                        .map(|e| syntax::compact_text(e.syntax()))
-                        .unwrap_or_default();
-                    return matches!(
-                        callee.as_str(),
-                        "Some" | "Ok" | "Err" | "Instant::now" | "String::from" | "Box::new"
-                    ) || callee.starts_with("Duration::from_");
-                }
-                if let Some(mac) = ast::MacroCall::cast(n.clone()) {
-                    return is_quiet_macro(&mac);
-                }
-                true
+                quiet_call_or_other(&n)
             })
     }
 
@@ -1025,20 +1012,7 @@ impl<'a> Splitter<'a> {
                         READ_METHODS.contains(&name.text().to_string().as_str())
                     });
                 }
-                if let Some(call) = ast::CallExpr::cast(n.clone()) {
-                    let callee = call
-                        .expr()
-                        .map(|e| syntax::compact_text(e.syntax()))
-                        .unwrap_or_default();
-                    return matches!(
-                        callee.as_str(),
-                        "Some" | "Ok" | "Err" | "Instant::now" | "String::from" | "Box::new"
-                    ) || callee.starts_with("Duration::from_");
-                }
-                if let Some(mac) = ast::MacroCall::cast(n.clone()) {
-                    return is_quiet_macro(&mac);
-                }
-                true
+                quiet_call_or_other(&n)
             })
     }
 
@@ -2627,4 +2601,23 @@ fn short(text: &str) -> String {
     } else {
         line.to_string()
     }
+}
+
+/// For a node that is not a method call: a path call only to a constructor or clock read, a macro
+/// only if it is quiet, anything else (not a call) is quiet.
+fn quiet_call_or_other(n: &SyntaxNode) -> bool {
+    if let Some(call) = ast::CallExpr::cast(n.clone()) {
+        let callee = call
+            .expr()
+            .map(|e| syntax::compact_text(e.syntax()))
+            .unwrap_or_default();
+        return matches!(
+            callee.as_str(),
+            "Some" | "Ok" | "Err" | "Instant::now" | "String::from" | "Box::new"
+        ) || callee.starts_with("Duration::from_");
+    }
+    if let Some(mac) = ast::MacroCall::cast(n.clone()) {
+        return is_quiet_macro(&mac);
+    }
+    true
 }
