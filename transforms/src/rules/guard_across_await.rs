@@ -75,11 +75,6 @@ The same guard can still carry a finding of each rule for different calls (an `.
 bcrypt call there): each fix releases the guard before its own event."#,
 };
 
-/// The clippy lints whose `allow`/`expect` also silence this rule.
-fn clippy_equivalents() -> &'static [&'static str] {
-    crate::suppress::clippy_equivalents(crate::model::RuleId::GuardAcrossAwait)
-}
-
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     out.extend(ctx.await_findings().iter().cloned());
 }
@@ -89,8 +84,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 pub(crate) fn detect(ctx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for guard in &ctx.scopes.guards {
-        if guard.awaits.is_empty() || syntax::is_allowed(guard.call.syntax(), clippy_equivalents())
-        {
+        // `#[allow(clippy::await_holding_lock)]` and the like are applied to every rule's
+        // findings in one place (`crate::suppress`).
+        if guard.awaits.is_empty() {
             continue;
         }
         let awaits: Vec<&ast::AwaitExpr> = guard

@@ -76,19 +76,11 @@ silences the rule. Blocking calls are recognised by name from a short built-in l
 itself (`match *m.lock().unwrap()`, `match m.lock() { Ok(g) => … }`) is reported without a fix."#,
 };
 
-/// The clippy lint whose `allow`/`expect` also silences this rule.
-fn clippy_equivalents() -> &'static [&'static str] {
-    crate::suppress::clippy_equivalents(crate::model::RuleId::GuardInScrutinee)
-}
-
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (index, guard) in ctx.scopes.guards.iter().enumerate() {
         let Some(scope) = scrutinee_scope(guard) else {
             continue;
         };
-        if syntax::is_allowed(guard.call.syntax(), clippy_equivalents()) {
-            continue;
-        }
         let found: Vec<Relock> = relocks(ctx.scopes, ctx.file, index)
             .into_iter()
             .filter(|r| scope.arms.contains_range(r.site_range()))
