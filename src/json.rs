@@ -3,6 +3,7 @@
 //! ```json
 //! {"version":1,"files_scanned":N,
 //!  "findings":[{"rule","severity","path","line","column","end_line","end_column","message",
+//!               "tier":"syntax"|"semantic",
 //!               "fix":null|{"applicability":"safe"|"unsafe","title","diff"}}],
 //!  "errors":[{"path","message"}]}
 //! ```
@@ -13,6 +14,7 @@
 
 use std::io::{self, Write};
 
+use lockfix_transforms::analysis::Tier;
 use lockfix_transforms::{Applicability, RuleId, Severity};
 use serde::Serialize;
 
@@ -41,6 +43,8 @@ pub struct JsonFinding<'a> {
     pub end_line: usize,
     pub end_column: usize,
     pub message: &'a str,
+    /// Which layer decided the lock facts: `"semantic"` when rust-analyzer resolved them.
+    pub tier: Tier,
     pub fix: Option<JsonFix<'a>>,
 }
 
@@ -73,6 +77,7 @@ pub fn to_json(report: &Report) -> JsonReport<'_> {
                 end_line: end.line,
                 end_column: end.column,
                 message: &finding.message,
+                tier: finding.tier,
                 fix: finding.fix.as_ref().map(|fix| JsonFix {
                     applicability: fix.applicability,
                     title: &fix.title,

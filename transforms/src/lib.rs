@@ -57,25 +57,45 @@ pub struct FileAnalysis {
 /// Files that [`prefilter::may_contain_locks`] rejects are not parsed: they cannot hold a guard, so
 /// they have no findings (and no fixes, so their syntax errors do not matter).
 pub fn analyze(source: &str, options: &Options) -> FileAnalysis {
+    analyze_with_facts(source, options, None)
+}
+
+/// [`analyze`], with what the semantic tier found out about this file. Where it has an answer
+/// (the kind of a lock, a helper that returns a guard, a callee in another file that locks), it
+/// replaces the syntax tier's guess, and findings that rest on it say so in [`Finding::tier`].
+pub fn analyze_with_facts(
+    source: &str,
+    options: &Options,
+    facts: Option<&analysis::SemanticFacts>,
+) -> FileAnalysis {
     if !prefilter::may_contain_locks(source) {
         return FileAnalysis::default();
     }
-    analyze_unfiltered(source, options)
+    analyze_full(source, options, facts)
 }
 
 /// [`analyze`] without the byte-level prefilter: the tests check both give the same findings.
 pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
+    analyze_full(source, options, None)
+}
+
+fn analyze_full(
+    source: &str,
+    options: &Options,
+    facts: Option<&analysis::SemanticFacts>,
+) -> FileAnalysis {
     use ra_ap_syntax::AstNode;
     let parse = ra_ap_syntax::SourceFile::parse(source, options.edition);
     let tree = parse.tree();
     let file = tree.syntax();
     let scopes =
-        analysis::LockScopes::compute_with(file, options.edition, options.extra.lock_types);
+        analysis::LockScopes::compute_full(file, options.edition, options.extra.lock_types, facts);
     let ctx = rules::Context {
         text: source,
         file,
         edition: options.edition,
         scopes: &scopes,
+        facts,
         extra: options.extra,
         shared: Default::default(),
     };
@@ -85,6 +105,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
             (transform.check)(&ctx, &mut findings);
         }
     }
+    mark_semantic_findings(&scopes, &mut findings);
     let unused_suppressions = suppress::apply(source, file, &options.rules, &mut findings);
     findings.sort_by_key(|a| (a.range.start, a.rule));
     // Syntax errors only matter to decide whether findings may be fixed, and collecting them runs
@@ -105,6 +126,22 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
         findings,
         syntax_errors,
         unused_suppressions,
+    }
+}
+
+/// A finding about a guard whose lock rust-analyzer resolved was decided by the semantic tier.
+/// Rules that consulted the facts directly (a callee's locks) mark their findings themselves.
+fn mark_semantic_findings(scopes: &analysis::LockScopes, findings: &mut [Finding]) {
+    for finding in findings.iter_mut() {
+        let decided = scopes.guards.iter().any(|g| {
+            let range = g.primary_range();
+            g.tier == analysis::Tier::Semantic
+                && usize::from(range.start()) < finding.range.end
+                && finding.range.start < usize::from(range.end())
+        });
+        if decided {
+            finding.tier = analysis::Tier::Semantic;
+        }
     }
 }
 

@@ -95,6 +95,8 @@ pub struct Finding {
     /// What to do about it, in one sentence; also says why a fix was not offered.
     pub help: Option<String>,
     pub fix: Option<Fix>,
+    /// Which layer decided the lock facts this finding rests on.
+    pub tier: crate::analysis::Tier,
 }
 
 /// Stable rule identifiers: users, CI scripts and configuration refer to them.

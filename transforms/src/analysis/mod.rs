@@ -8,6 +8,7 @@
 
 pub mod effects;
 pub mod events;
+pub mod facts;
 pub mod held;
 pub mod kind;
 pub mod paths;
@@ -20,6 +21,7 @@ use ra_ap_syntax::{
 };
 
 pub use events::{Call, CallKind};
+pub use facts::{ReceiverFact, SemanticFacts, Tier};
 pub use kind::{KindIndex, LockKind};
 
 /// Read or write access; a mutex is exclusive.
@@ -78,6 +80,8 @@ pub struct Guard {
     pub lock_name: String,
     pub kind: LockKind,
     pub mode: AccessMode,
+    /// Whether rust-analyzer decided that this is a lock and of which kind.
+    pub tier: Tier,
     /// The expression whose value is the guard, after unwrapping (`m.lock().unwrap()`).
     pub guard_expr: ast::Expr,
     /// The acquisition itself is awaited (`m.lock().await`).
@@ -199,6 +203,14 @@ pub(crate) const LOCK_METHODS: &[(&str, AccessMode)] = &[
     ("upgradable_read", AccessMode::Upgradable),
 ];
 
+/// The access mode of a lock-acquiring method name (`read` → read), `None` for other names.
+pub fn lock_method_mode(method: &str) -> Option<AccessMode> {
+    LOCK_METHODS
+        .iter()
+        .find(|(m, _)| *m == method)
+        .map(|(_, mode)| *mode)
+}
+
 /// Calls that turn a lock result into the guard without ending its life.
 const UNWRAPPERS: &[&str] = &[
     "unwrap",
@@ -234,12 +246,27 @@ impl LockScopes {
         edition: Edition,
         extra_lock_types: &'static [&'static str],
     ) -> LockScopes {
+        LockScopes::compute_full(file, edition, extra_lock_types, None)
+    }
+
+    /// [`LockScopes::compute_with`], with what the semantic tier knows about the file: its answers
+    /// replace the syntax tier's guesses where it has one.
+    pub fn compute_full(
+        file: &SyntaxNode,
+        edition: Edition,
+        extra_lock_types: &'static [&'static str],
+        facts: Option<&SemanticFacts>,
+    ) -> LockScopes {
+        let helpers = facts.filter(|f| !f.guard_helpers.is_empty());
         let candidates: Vec<ast::MethodCallExpr> = file
             .descendants()
             .filter_map(ast::MethodCallExpr::cast)
             .filter(|call| {
                 call.name_ref()
                     .is_some_and(|n| LOCK_METHODS.iter().any(|(m, _)| *m == n.text()))
+                    || helpers.is_some_and(|f| {
+                        facts::site_key(call).is_some_and(|k| f.guard_helpers.contains_key(&k))
+                    })
             })
             .collect();
         if candidates.is_empty() {
@@ -249,7 +276,7 @@ impl LockScopes {
         let kinds = KindIndex::build_with(file, extra_lock_types);
         let guards: Vec<Guard> = candidates
             .iter()
-            .filter_map(|call| acquisition(call, &kinds, edition))
+            .filter_map(|call| acquisition(call, &kinds, edition, facts))
             .collect();
         let mut nested = Vec::new();
         for (o, outer) in guards.iter().enumerate() {
@@ -284,12 +311,29 @@ impl LockScopes {
     }
 }
 
-fn acquisition(call: &ast::MethodCallExpr, kinds: &KindIndex, edition: Edition) -> Option<Guard> {
+fn acquisition(
+    call: &ast::MethodCallExpr,
+    kinds: &KindIndex,
+    edition: Edition,
+    facts: Option<&SemanticFacts>,
+) -> Option<Guard> {
     let method = call.name_ref()?.text().to_string();
-    let mode = LOCK_METHODS.iter().find(|(m, _)| *m == method)?.1;
-    if call
-        .arg_list()
-        .is_none_or(|args| args.args().next().is_some())
+    let key = facts.and_then(|_| facts::site_key(call));
+    let helper = facts
+        .zip(key.as_ref())
+        .and_then(|(f, k)| f.guard_helpers.get(k).copied());
+    let receiver_fact = facts
+        .zip(key.as_ref())
+        .and_then(|(f, k)| f.receivers.get(k).copied());
+    let mode = match (LOCK_METHODS.iter().find(|(m, _)| *m == method), helper) {
+        (_, Some(helper)) => helper.mode,
+        (Some((_, mode)), None) => *mode,
+        (None, None) => return None,
+    };
+    if helper.is_none()
+        && call
+            .arg_list()
+            .is_none_or(|args| args.args().next().is_some())
     {
         return None;
     }
@@ -298,7 +342,10 @@ fn acquisition(call: &ast::MethodCallExpr, kinds: &KindIndex, edition: Edition) 
     let body = syntax::enclosing_body(call.syntax())?;
     let identity = lock_identity(&receiver, &body, 0);
     let lock_name = receiver_name(&receiver);
-    if is_not_a_lock(&receiver, &lock_name, kinds) {
+    if receiver_fact == Some(ReceiverFact::NotALock) {
+        return None;
+    }
+    if helper.is_none() && receiver_fact.is_none() && is_not_a_lock(&receiver, &lock_name, kinds) {
         return None;
     }
 
@@ -306,12 +353,21 @@ fn acquisition(call: &ast::MethodCallExpr, kinds: &KindIndex, edition: Edition) 
     if consumed_by_closure(&guard_expr) {
         return None;
     }
-    let kind = infer_kind(kinds, &lock_name, &method, awaited, unwrapped)?;
-    if kind == LockKind::Unknown && !unwrapped && passed_on(&guard_expr) {
-        // A bare `lock()` handed to a function (`join(m.lock(), …)`) is as likely a future as a
-        // guard; without a declaration there is nothing to go on.
-        return None;
-    }
+    let (kind, tier) = match (helper, receiver_fact) {
+        (Some(helper), _) => (helper.kind, Tier::Semantic),
+        (None, Some(ReceiverFact::Lock(kind))) => {
+            (semantic_kind(kind, &method, awaited)?, Tier::Semantic)
+        }
+        _ => {
+            let kind = infer_kind(kinds, &lock_name, &method, awaited, unwrapped)?;
+            if kind == LockKind::Unknown && !unwrapped && passed_on(&guard_expr) {
+                // A bare `lock()` handed to a function (`join(m.lock(), …)`) is as likely a future
+                // as a guard; without a declaration there is nothing to go on.
+                return None;
+            }
+            (kind, Tier::Syntax)
+        }
+    };
     let holder = holder_of(&guard_expr);
     let live = live_region(&guard_expr, &holder, edition)?;
     let mut guard = Guard {
@@ -321,6 +377,7 @@ fn acquisition(call: &ast::MethodCallExpr, kinds: &KindIndex, edition: Edition) 
         lock_name,
         kind,
         mode,
+        tier,
         guard_expr,
         awaited,
         holder,
@@ -590,6 +647,17 @@ fn infer_kind(
     // A bare `lock()` on an undeclared receiver is most likely parking_lot; bare `read()`/`write()`
     // without evidence are too often raw-pointer or I/O calls to count.
     (method == "lock" || method == "upgradable_read").then_some(LockKind::Unknown)
+}
+
+/// The kind rust-analyzer resolved, checked against how the call is used: an async lock's
+/// `lock()` that is not awaited builds a future (no guard yet), and dashmap's `read`/`write` are
+/// not guards of the whole map.
+fn semantic_kind(kind: LockKind, method: &str, awaited: bool) -> Option<LockKind> {
+    let sync_entry = method.starts_with("try_") || method.starts_with("blocking_");
+    if kind.is_async() && !awaited && !sync_entry {
+        return None;
+    }
+    (kind != LockKind::DashMap).then_some(kind)
 }
 
 /// Decide where the guard value goes.

@@ -376,6 +376,7 @@ fn finding(ctx: &Context<'_>, cluster: &[usize], pair: &(usize, usize, Overlap))
         Err(reason) => (None, reason),
     };
     Finding {
+        tier: crate::analysis::Tier::Syntax,
         rule: RuleId::DoubleLock,
         severity: Severity::Warning,
         range: syntax::to_range(guards[cluster[0]].primary_range()),

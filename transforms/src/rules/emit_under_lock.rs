@@ -214,6 +214,7 @@ fn finding(
         Err(reason) => (None, emission_help(reason, matched.pattern.kind)),
     };
     Finding {
+        tier: crate::analysis::Tier::Syntax,
         rule: RuleId::EmitUnderLock,
         severity: Severity::Warning,
         range: syntax::to_range(guard.primary_range()),

@@ -129,6 +129,7 @@ fn finding(
     let held_on_purpose = guard.name().is_some_and(|n| n.starts_with('_')) && uses.is_empty();
     if held_on_purpose {
         return Finding {
+            tier: crate::analysis::Tier::Syntax,
             rule: RuleId::GuardAcrossAwait,
             severity: Severity::Info,
             range: syntax::to_range(guard.primary_range()),
@@ -179,6 +180,7 @@ fn finding(
         Err(reason) => (None, reason),
     };
     Finding {
+        tier: crate::analysis::Tier::Syntax,
         rule: RuleId::GuardAcrossAwait,
         severity,
         range: syntax::to_range(guard.primary_range()),

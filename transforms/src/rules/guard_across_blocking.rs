@@ -203,6 +203,7 @@ fn finding(
         Err(reason) => (None, reason),
     };
     Finding {
+        tier: crate::analysis::Tier::Syntax,
         rule: RuleId::GuardAcrossBlocking,
         severity,
         range: syntax::to_range(guard.primary_range()),

@@ -179,6 +179,7 @@ fn finding(
         Err(reason) => (None, reason),
     };
     Finding {
+        tier: crate::analysis::Tier::Syntax,
         rule: RuleId::GuardInScrutinee,
         severity,
         range: syntax::to_range(guard.primary_range()),

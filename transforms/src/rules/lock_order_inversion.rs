@@ -304,6 +304,7 @@ fn finding(ctx: &Context<'_>, site: &Site, other: &Site, count: usize) -> Findin
             Severity::Warning
         };
     Finding {
+        tier: crate::analysis::Tier::Syntax,
         rule: RuleId::LockOrderInversion,
         severity,
         range: syntax::to_range(site.at),

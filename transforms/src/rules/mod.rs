@@ -22,6 +22,8 @@ pub struct Context<'a> {
     pub file: &'a SyntaxNode,
     pub edition: Edition,
     pub scopes: &'a LockScopes,
+    /// What the semantic tier resolved about this file, when it ran.
+    pub facts: Option<&'a crate::analysis::SemanticFacts>,
     /// Configured additions to the blocking and emitter lists.
     pub extra: crate::analysis::effects::Extra,
     /// What one rule decides and others defer to, computed at most once per file.

@@ -152,6 +152,7 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
         Err(reason) => (None, reason),
     };
     Finding {
+        tier: crate::analysis::Tier::Syntax,
         rule: RuleId::ReadThenWrite,
         severity: Severity::Error,
         range: syntax::to_range(guard.primary_range()),

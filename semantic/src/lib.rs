@@ -1,0 +1,15 @@
+//! lockfix's semantic tier: rust-analyzer loads the Cargo workspace that owns the scanned files and
+//! answers what the syntax tier can only guess — the real type of every lock receiver (through
+//! `Arc`, fields of fields, aliases and re-exports), helpers that return guards, and the locks a
+//! method in another file takes.
+//!
+//! Loading is expensive (a second or more, 100+ MB), so front ends load a workspace only when the
+//! syntax tier found candidates in it. Every failure is an `Err`, never a panic that escapes:
+//! callers fall back to the syntax tier for that workspace.
+
+pub mod classify;
+mod facts;
+pub mod sysroot;
+mod workspace;
+
+pub use workspace::{LoadOptions, LoadStats, Workspace};

@@ -1,0 +1,154 @@
+//! Loading a Cargo workspace into rust-analyzer's database, offline.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow};
+use lockfix_transforms::analysis::SemanticFacts;
+use ra_ap_ide_db::RootDatabase;
+use ra_ap_load_cargo::{LoadCargoConfig, ProcMacroServerChoice, load_workspace_at};
+use ra_ap_paths::AbsPathBuf;
+use ra_ap_project_model::{CargoConfig, RustLibSource};
+use ra_ap_vfs::{Vfs, VfsPath};
+
+use crate::sysroot::{self, StdSources};
+
+/// How to load a workspace.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Run build scripts (`cargo check`), for crates whose code comes from `OUT_DIR`.
+    pub build_scripts: bool,
+    /// Expand procedural macros with the toolchain's proc-macro server.
+    pub proc_macros: bool,
+    /// Where the stub standard library is written when the toolchain has no `rust-src`.
+    pub cache_dir: PathBuf,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            build_scripts: false,
+            proc_macros: false,
+            cache_dir: sysroot::default_cache_dir(),
+        }
+    }
+}
+
+/// What loading cost, for `--statistics` and the benchmarks.
+#[derive(Debug, Clone)]
+pub struct LoadStats {
+    pub duration: Duration,
+    pub std: StdSources,
+    pub files: usize,
+}
+
+/// A loaded workspace: rust-analyzer's database and the files it knows.
+pub struct Workspace {
+    db: RootDatabase,
+    vfs: Vfs,
+    pub root: PathBuf,
+    pub stats: LoadStats,
+}
+
+impl Workspace {
+    /// Loads the Cargo workspace whose manifest is `manifest` (a `Cargo.toml`).
+    ///
+    /// `cargo metadata` runs with `CARGO_NET_OFFLINE=true`: a workspace whose dependencies are not
+    /// in the local cargo cache fails to load (and the caller falls back to the syntax tier)
+    /// instead of lockfix downloading anything.
+    pub fn load(manifest: &Path, options: &LoadOptions) -> Result<Workspace> {
+        let started = Instant::now();
+        let root = manifest
+            .parent()
+            .ok_or_else(|| anyhow!("{} has no parent directory", manifest.display()))?
+            .to_path_buf();
+        let std = sysroot::locate(&root, &options.cache_dir)?;
+        let cargo_config = cargo_config(&std)?;
+        let load_config = LoadCargoConfig {
+            load_out_dirs_from_check: options.build_scripts,
+            with_proc_macro_server: if options.proc_macros {
+                ProcMacroServerChoice::Sysroot
+            } else {
+                ProcMacroServerChoice::None
+            },
+            prefill_caches: false,
+            num_worker_threads: 1,
+            proc_macro_processes: 1,
+        };
+        let loaded = catch_unwind(AssertUnwindSafe(|| {
+            load_workspace_at(manifest, &cargo_config, &load_config, &|_| {})
+        }))
+        .map_err(|panic| anyhow!("rust-analyzer panicked: {}", panic_message(&panic)))?;
+        let (db, vfs, _proc_macro_client) =
+            loaded.with_context(|| format!("cannot load {}", manifest.display()))?;
+        let files = vfs.iter().count();
+        Ok(Workspace {
+            db,
+            vfs,
+            root,
+            stats: LoadStats {
+                duration: started.elapsed(),
+                std,
+                files,
+            },
+        })
+    }
+
+    /// What rust-analyzer knows about the file at `path` (absolute), or `None` when the file is
+    /// not part of the workspace (an example excluded from it, a file under `target/`).
+    pub fn facts(&self, path: &Path) -> Result<Option<SemanticFacts>> {
+        let Some(file_id) = self.file_id(path) else {
+            return Ok(None);
+        };
+        catch_unwind(AssertUnwindSafe(|| {
+            ra_ap_hir::attach_db(&self.db, || {
+                crate::facts::collect(&self.db, &self.vfs, file_id)
+            })
+        }))
+        .map(Some)
+        .map_err(|panic| anyhow!("rust-analyzer panicked: {}", panic_message(&panic)))
+    }
+
+    fn file_id(&self, path: &Path) -> Option<ra_ap_vfs::FileId> {
+        let absolute = std::fs::canonicalize(path).ok()?;
+        let absolute = AbsPathBuf::try_from(absolute.to_str()?).ok()?;
+        let (id, _) = self.vfs.file_id(&VfsPath::from(absolute))?;
+        Some(id)
+    }
+}
+
+fn cargo_config(std: &StdSources) -> Result<CargoConfig> {
+    let library = AbsPathBuf::try_from(
+        std.library
+            .to_str()
+            .ok_or_else(|| anyhow!("{} is not UTF-8", std.library.display()))?,
+    )
+    .map_err(|p| anyhow!("{p} is not an absolute path"))?;
+    let mut config = CargoConfig {
+        // Both set: rust-analyzer never goes looking for a sysroot (which would run `rustup`).
+        sysroot: None,
+        sysroot_src: Some(library.clone()),
+        set_test: true,
+        ..CargoConfig::default()
+    };
+    config.sysroot = Some(match &std.sysroot {
+        Some(root) => RustLibSource::Path(
+            AbsPathBuf::try_from(root.to_str().unwrap_or_default())
+                .map_err(|p| anyhow!("{p} is not an absolute path"))?,
+        ),
+        None => RustLibSource::Path(library),
+    });
+    config
+        .extra_env
+        .insert("CARGO_NET_OFFLINE".to_owned(), Some("true".to_owned()));
+    Ok(config)
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}

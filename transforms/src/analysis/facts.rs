@@ -1,0 +1,149 @@
+//! What the semantic tier (rust-analyzer, in the `lockfix-semantic` crate) found out about a file,
+//! in a form the syntax analysis can consult without knowing rust-analyzer.
+//!
+//! Facts are keyed by text, not offsets: the enclosing function's name and the receiver's compact
+//! text. Fixes rewrite the file between passes of the fix loop; a text key still finds its fact
+//! after a fix moved the code around, where an offset would point at something else.
+
+use std::collections::{HashMap, HashSet};
+
+use ra_ap_syntax::{AstNode, ast, ast::HasName};
+
+use super::{AccessMode, LockKind, syntax};
+
+/// Which layer decided a finding's lock facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// Names, imports and usage shapes in the one file.
+    #[default]
+    Syntax,
+    /// Types resolved by rust-analyzer across the crate and its dependencies.
+    Semantic,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Syntax => "syntax",
+            Tier::Semantic => "semantic",
+        }
+    }
+}
+
+/// `(enclosing function name, receiver or callee text, method name)`. The function name is empty
+/// outside functions (statics, consts).
+pub type SiteKey = (String, String, String);
+
+/// The key of a method call: both tiers compute it with this one function.
+pub fn site_key(call: &ast::MethodCallExpr) -> Option<SiteKey> {
+    let function = call
+        .syntax()
+        .ancestors()
+        .find_map(ast::Fn::cast)
+        .and_then(|f| f.name())
+        .map(|n| n.text().to_string())
+        .unwrap_or_default();
+    let receiver = syntax::compact_text(call.receiver()?.syntax());
+    let method = call.name_ref()?.text().to_string();
+    Some((function, receiver, method))
+}
+
+/// What the receiver of a `lock()`/`read()`/`write()`-named call really is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiverFact {
+    Lock(LockKind),
+    /// A type with a method of that name that is no lock (`reader.read()`, a `Registry::lock()`).
+    NotALock,
+}
+
+/// A lock that a method takes in its own body, when the method is defined in another file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalleeLock {
+    /// `self.<field>`: the same identity the caller's guard has when it locks that field.
+    pub identity: String,
+    pub mode: AccessMode,
+    pub kind: LockKind,
+    /// `path:line` of the acquisition in the callee, for messages.
+    pub location: String,
+    /// The callee is an `async fn`: calling it takes nothing until the future is awaited.
+    pub callee_async: bool,
+}
+
+/// A method whose return value is a guard (`fn state(&self) -> MutexGuard<'_, State>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuardHelper {
+    pub kind: LockKind,
+    pub mode: AccessMode,
+}
+
+/// Everything the semantic tier knows about one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SemanticFacts {
+    /// Keyed by `(function, receiver text, method)` of each lock-named no-argument method call.
+    pub receivers: HashMap<SiteKey, ReceiverFact>,
+    /// Keyed by `(function, receiver text, method)` of calls whose result is a guard.
+    pub guard_helpers: HashMap<SiteKey, GuardHelper>,
+    /// Keyed by `(function, "self", method)`: locks the awaited or called method `self.method()`
+    /// takes in its body, when that body is in another file.
+    pub callee_locks: HashMap<SiteKey, Vec<CalleeLock>>,
+    /// Keys whose sites disagreed (shadowing, two closures with different locks): left to the
+    /// syntax tier.
+    conflicts: HashSet<SiteKey>,
+}
+
+impl SemanticFacts {
+    pub fn is_empty(&self) -> bool {
+        self.receivers.is_empty() && self.guard_helpers.is_empty() && self.callee_locks.is_empty()
+    }
+
+    pub fn record_receiver(&mut self, key: SiteKey, fact: ReceiverFact) {
+        record_agreeing(&mut self.receivers, &mut self.conflicts, key, fact);
+    }
+
+    pub fn record_guard_helper(&mut self, key: SiteKey, helper: GuardHelper) {
+        record_agreeing(&mut self.guard_helpers, &mut self.conflicts, key, helper);
+    }
+}
+
+/// Sites that share a key must agree; after one conflict the key has no fact.
+fn record_agreeing<V: PartialEq>(
+    map: &mut HashMap<SiteKey, V>,
+    conflicts: &mut HashSet<SiteKey>,
+    key: SiteKey,
+    value: V,
+) {
+    if conflicts.contains(&key) {
+        return;
+    }
+    match map.get(&key) {
+        None => {
+            map.insert(key, value);
+        }
+        Some(existing) if *existing == value => {}
+        Some(_) => {
+            map.remove(&key);
+            conflicts.insert(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disagreeing_sites_leave_the_key_to_the_syntax_tier() {
+        let key: SiteKey = ("f".into(), "self.m".into(), "lock".into());
+        let mut facts = SemanticFacts::default();
+        facts.record_receiver(key.clone(), ReceiverFact::Lock(LockKind::Std));
+        facts.record_receiver(key.clone(), ReceiverFact::Lock(LockKind::Std));
+        assert_eq!(
+            facts.receivers.get(&key),
+            Some(&ReceiverFact::Lock(LockKind::Std))
+        );
+        facts.record_receiver(key.clone(), ReceiverFact::NotALock);
+        facts.record_receiver(key.clone(), ReceiverFact::Lock(LockKind::Std));
+        assert_eq!(facts.receivers.get(&key), None);
+    }
+}
