@@ -432,6 +432,7 @@ mod tests {
         applicability: Applicability,
     ) -> Finding {
         Finding {
+            tier: Default::default(),
             rule: RuleId::GuardAcrossAwait,
             severity: Severity::Error,
             range: range.clone(),

@@ -247,6 +247,7 @@ mod tests {
         let guard = SOURCE.find("g =").unwrap();
         let await_ = SOURCE.find(".await").unwrap();
         Finding {
+            tier: Default::default(),
             rule: RuleId::GuardAcrossAwait,
             severity: Severity::Error,
             range: guard..guard + 1,

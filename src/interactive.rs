@@ -220,6 +220,7 @@ mod tests {
 
     fn finding() -> Finding {
         Finding {
+            tier: Default::default(),
             rule: RuleId::GuardAcrossAwait,
             severity: Severity::Error,
             range: 0..1,

@@ -120,6 +120,7 @@ mod tests {
         let text = "fn f() {\n    let é = m.lock();\n}\n";
         let start = text.find("m.lock()").unwrap();
         let finding = Finding {
+            tier: Default::default(),
             rule: RuleId::GuardAcrossAwait,
             severity: Severity::Warning,
             range: start..start + "m.lock()".len(),
@@ -145,6 +146,7 @@ mod tests {
                 findings: vec![
                     finding.clone(),
                     Finding {
+                        tier: Default::default(),
                         fix: None,
                         ..finding
                     },

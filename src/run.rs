@@ -238,6 +238,7 @@ fn analyse_file(
             .filter(|rule| !ignored.contains(rule))
             .collect(),
         extra: config.extra,
+        facts: None,
     };
     // Only files the prefilter passes are parsed, so only they need the nesting check (lexing every
     // file of a big tree costs more than the rest of the scan). The lexer panics on at least one

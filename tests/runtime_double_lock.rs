@@ -35,6 +35,7 @@ fn phase_split_fixtures_behave_the_same_before_and_after() {
             edition: Edition::Edition2021,
             rules: vec![RuleId::DoubleLock],
             extra: Default::default(),
+            facts: None,
         };
         assert!(
             analyze(&outcome.text, &options).findings.is_empty(),

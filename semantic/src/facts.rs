@@ -185,6 +185,7 @@ fn callee_locks(
             identity,
             mode,
             kind,
+            method,
             location: format!("{path}:{}", line_of(inner.syntax())),
             callee_async,
         });

@@ -26,6 +26,10 @@ pub struct Options {
     pub rules: Vec<RuleId>,
     /// Entries the user's configuration adds to the blocking and emitter lists.
     pub extra: analysis::effects::Extra,
+    /// What the semantic tier resolved about this file, when it ran. Where it has an answer (the
+    /// kind of a lock, a helper that returns a guard, a callee in another file that locks), it
+    /// replaces the syntax tier's guess, and findings that rest on it say so in [`Finding::tier`].
+    pub facts: Option<std::sync::Arc<analysis::SemanticFacts>>,
 }
 
 impl Options {
@@ -35,6 +39,7 @@ impl Options {
             edition,
             rules: implemented_rules(),
             extra: Default::default(),
+            facts: None,
         }
     }
 }
@@ -49,6 +54,9 @@ pub struct FileAnalysis {
     pub syntax_errors: Vec<(Range<usize>, String)>,
     /// `// lockfix: ignore[..]` comments that suppressed nothing.
     pub unused_suppressions: Vec<suppress::UnusedSuppression>,
+    /// The syntax tier is unsure about something here that rust-analyzer could settle (see
+    /// [`analysis::facts::worth_resolving`]): front ends load the semantic tier only for such files.
+    pub wants_semantics: bool,
 }
 
 /// Analyse one file. May panic inside the parser on pathological input: callers run it under
@@ -57,33 +65,17 @@ pub struct FileAnalysis {
 /// Files that [`prefilter::may_contain_locks`] rejects are not parsed: they cannot hold a guard, so
 /// they have no findings (and no fixes, so their syntax errors do not matter).
 pub fn analyze(source: &str, options: &Options) -> FileAnalysis {
-    analyze_with_facts(source, options, None)
-}
-
-/// [`analyze`], with what the semantic tier found out about this file. Where it has an answer
-/// (the kind of a lock, a helper that returns a guard, a callee in another file that locks), it
-/// replaces the syntax tier's guess, and findings that rest on it say so in [`Finding::tier`].
-pub fn analyze_with_facts(
-    source: &str,
-    options: &Options,
-    facts: Option<&analysis::SemanticFacts>,
-) -> FileAnalysis {
-    if !prefilter::may_contain_locks(source) {
+    // With facts, a helper returning a guard (`state.guard()`) may be the only acquisition: the
+    // prefilter looks for lock-named calls only.
+    if options.facts.is_none() && !prefilter::may_contain_locks(source) {
         return FileAnalysis::default();
     }
-    analyze_full(source, options, facts)
+    analyze_unfiltered(source, options)
 }
 
 /// [`analyze`] without the byte-level prefilter: the tests check both give the same findings.
 pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
-    analyze_full(source, options, None)
-}
-
-fn analyze_full(
-    source: &str,
-    options: &Options,
-    facts: Option<&analysis::SemanticFacts>,
-) -> FileAnalysis {
+    let facts = options.facts.as_deref();
     use ra_ap_syntax::AstNode;
     let parse = ra_ap_syntax::SourceFile::parse(source, options.edition);
     let tree = parse.tree();
@@ -106,6 +98,7 @@ fn analyze_full(
         }
     }
     mark_semantic_findings(&scopes, &mut findings);
+    let wants_semantics = analysis::facts::worth_resolving(file, &scopes, !findings.is_empty());
     let unused_suppressions = suppress::apply(source, file, &options.rules, &mut findings);
     findings.sort_by_key(|a| (a.range.start, a.rule));
     // Syntax errors only matter to decide whether findings may be fixed, and collecting them runs
@@ -126,6 +119,7 @@ fn analyze_full(
         findings,
         syntax_errors,
         unused_suppressions,
+        wants_semantics,
     }
 }
 

@@ -9,6 +9,7 @@ pub fn findings(src: &str, rule: RuleId) -> Vec<Finding> {
         edition: Edition::Edition2021,
         rules: vec![rule],
         extra: Default::default(),
+        facts: None,
     };
     analyze(src, &options).findings
 }

@@ -7,9 +7,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use ra_ap_syntax::{AstNode, ast, ast::HasName};
+use ra_ap_syntax::{
+    AstNode, SyntaxNode,
+    ast::{self, HasArgList, HasName},
+};
 
-use super::{AccessMode, LockKind, syntax};
+use super::{AccessMode, LockKind, LockScopes, syntax};
 
 /// Which layer decided a finding's lock facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
@@ -49,6 +52,35 @@ pub fn site_key(call: &ast::MethodCallExpr) -> Option<SiteKey> {
     Some((function, receiver, method))
 }
 
+/// Whether rust-analyzer could change what the syntax tier concluded about this file: it has
+/// findings (the semantic tier confirms or refutes their lock kinds), a lock-named call in async
+/// code whose lock the syntax tier could not classify (`state.cache.read()` with the field
+/// declared in another module), or a function returning a guard (callers elsewhere hold it).
+pub fn worth_resolving(file: &SyntaxNode, scopes: &LockScopes, has_findings: bool) -> bool {
+    if has_findings {
+        return true;
+    }
+    let classified = |call: &ast::MethodCallExpr| {
+        scopes.guards.iter().any(|g| {
+            &g.call == call && !matches!(g.kind, LockKind::Unknown | LockKind::UnknownAsync)
+        })
+    };
+    file.descendants().any(|node| {
+        if let Some(function) = ast::Fn::cast(node.clone()) {
+            return function
+                .ret_type()
+                .is_some_and(|t| t.syntax().text().to_string().contains("Guard"));
+        }
+        ast::MethodCallExpr::cast(node).is_some_and(|call| {
+            call.name_ref()
+                .is_some_and(|n| super::lock_method_mode(&n.text()).is_some())
+                && call.arg_list().is_some_and(|a| a.args().next().is_none())
+                && syntax::enclosing_body(call.syntax()).is_some_and(|b| syntax::body_is_async(&b))
+                && !classified(&call)
+        })
+    })
+}
+
 /// What the receiver of a `lock()`/`read()`/`write()`-named call really is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReceiverFact {
@@ -64,6 +96,8 @@ pub struct CalleeLock {
     pub identity: String,
     pub mode: AccessMode,
     pub kind: LockKind,
+    /// The acquiring method (`read`).
+    pub method: String,
     /// `path:line` of the acquisition in the callee, for messages.
     pub location: String,
     /// The callee is an `async fn`: calling it takes nothing until the future is awaited.

@@ -12,6 +12,7 @@ use ra_ap_syntax::{
     ast::{self, HasLoopBody, HasName},
 };
 
+use super::facts::{CalleeLock, SemanticFacts};
 use super::{AccessMode, Guard, Holder, LockScopes, events, syntax};
 
 /// One request for a lock that is already held by the same task in an excluding mode.
@@ -19,8 +20,8 @@ use super::{AccessMode, Guard, Holder, LockScopes, events, syntax};
 pub struct Relock {
     /// Index into [`LockScopes::guards`] of the guard that is still alive.
     pub held: usize,
-    /// Index of the second acquisition: in the same body, or in the method called.
-    pub requested: usize,
+    /// The second acquisition: in the same body, or in the method called.
+    pub requested: Requested,
     /// The node where the request happens: the second lock call, or the call of the method that
     /// makes it. Releasing the held guard before this node resolves the hang.
     pub site: SyntaxNode,
@@ -28,9 +29,53 @@ pub struct Relock {
     pub via_method: Option<String>,
 }
 
+/// Where the second acquisition is.
+#[derive(Debug, Clone)]
+pub enum Requested {
+    /// Index into [`LockScopes::guards`]: in this file.
+    Here(usize),
+    /// In the body of a method defined in another file, as rust-analyzer resolved it.
+    InCallee(CalleeLock),
+}
+
 impl Relock {
     pub fn site_range(&self) -> TextRange {
         self.site.text_range()
+    }
+
+    /// The second acquisition's guard, when it is in this file.
+    pub fn local<'s>(&self, scopes: &'s LockScopes) -> Option<&'s Guard> {
+        match &self.requested {
+            Requested::Here(index) => scopes.guards.get(*index),
+            Requested::InCallee(_) => None,
+        }
+    }
+
+    pub fn requested_mode(&self, scopes: &LockScopes) -> AccessMode {
+        match &self.requested {
+            Requested::Here(index) => scopes.guards[*index].mode,
+            Requested::InCallee(lock) => lock.mode,
+        }
+    }
+
+    /// How the second acquisition names the lock (`self.cache`).
+    pub fn requested_path(&self, scopes: &LockScopes) -> String {
+        match &self.requested {
+            Requested::Here(index) => scopes.guards[*index].lock_path.clone(),
+            Requested::InCallee(lock) => lock.identity.clone(),
+        }
+    }
+
+    /// The method the second acquisition calls (`write`).
+    pub fn requested_method(&self, scopes: &LockScopes) -> String {
+        match &self.requested {
+            Requested::Here(index) => scopes.guards[*index]
+                .call
+                .name_ref()
+                .map(|n| n.text().to_string())
+                .unwrap_or_default(),
+            Requested::InCallee(lock) => lock.method.clone(),
+        }
     }
 }
 
@@ -113,7 +158,15 @@ fn is_non_blocking(guard: &Guard) -> bool {
 }
 
 /// Every re-lock of the lock that `scopes.guards[held]` holds, in source order.
-pub fn relocks(scopes: &LockScopes, file: &SyntaxNode, held: usize) -> Vec<Relock> {
+///
+/// With `facts`, a method of `self` defined in another file counts too: rust-analyzer resolved the
+/// call and found the lock in its body.
+pub fn relocks(
+    scopes: &LockScopes,
+    file: &SyntaxNode,
+    held: usize,
+    facts: Option<&SemanticFacts>,
+) -> Vec<Relock> {
     let guard = &scopes.guards[held];
     if guard.live.is_empty() || is_not_a_place(&guard.identity) || reentrant(file, guard) {
         return Vec::new();
@@ -138,7 +191,7 @@ pub fn relocks(scopes: &LockScopes, file: &SyntaxNode, held: usize) -> Vec<Reloc
         {
             found.push(Relock {
                 held,
-                requested: inner,
+                requested: Requested::Here(inner),
                 site: site.clone(),
                 via_method: None,
             });
@@ -152,18 +205,23 @@ pub fn relocks(scopes: &LockScopes, file: &SyntaxNode, held: usize) -> Vec<Reloc
             if !before_move(&call.node) {
                 continue;
             }
-            let Some((index, _)) = scopes.guards.iter().enumerate().find(|(_, g)| {
+            let here = scopes.guards.iter().enumerate().find(|(_, g)| {
                 g.identity == guard.identity
                     && !is_non_blocking(g)
                     && excludes(guard.mode, g.mode)
                     && method_locks_on_call(g, &call.callee, call.awaited)
                     && same_self_type(guard.call.syntax(), g.call.syntax())
-            }) else {
-                continue;
+            });
+            let requested = match here {
+                Some((index, _)) => Requested::Here(index),
+                None => match callee_lock(facts, guard, call) {
+                    Some(lock) => Requested::InCallee(lock),
+                    None => continue,
+                },
             };
             found.push(Relock {
                 held,
-                requested: index,
+                requested,
                 site: call.node.clone(),
                 via_method: Some(call.callee.clone()),
             });
@@ -171,6 +229,27 @@ pub fn relocks(scopes: &LockScopes, file: &SyntaxNode, held: usize) -> Vec<Reloc
     }
     found.sort_by_key(|r| r.site.text_range().start());
     found
+}
+
+/// A lock on the held guard's field that the called method (in another file) takes when called.
+/// An `async fn` takes its locks when awaited; calling it only builds the future.
+fn callee_lock(
+    facts: Option<&SemanticFacts>,
+    guard: &Guard,
+    call: &events::Call,
+) -> Option<CalleeLock> {
+    let key = super::facts::site_key(&ast::MethodCallExpr::cast(call.node.clone())?)?;
+    facts?
+        .callee_locks
+        .get(&key)?
+        .iter()
+        .find(|lock| {
+            lock.identity == guard.identity
+                && excludes(guard.mode, lock.mode)
+                && !lock.method.starts_with("try_")
+                && (call.awaited || !lock.callee_async)
+        })
+        .cloned()
 }
 
 /// Whether `g` is taken in the body of the method `name` itself (not in a closure or async block

@@ -81,7 +81,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(scope) = scrutinee_scope(guard) else {
             continue;
         };
-        let found: Vec<Relock> = relocks(ctx.scopes, ctx.file, index)
+        let found: Vec<Relock> = relocks(ctx.scopes, ctx.file, index, ctx.facts)
             .into_iter()
             .filter(|r| scope.arms.contains_range(r.site_range()))
             .collect();
@@ -122,8 +122,7 @@ fn finding(
     );
     let (severity, message, site, site_label) = match found.first() {
         Some(relock) => {
-            let requested = &ctx.scopes.guards[relock.requested];
-            let again = match requested.mode {
+            let again = match relock.requested_mode(ctx.scopes) {
                 AccessMode::Read => " for reading",
                 AccessMode::Write => " for writing",
                 AccessMode::Upgradable => " for an upgradable read",
@@ -138,7 +137,7 @@ fn finding(
                 format!(
                     "{what} lives through {arms}, where {by} `{}` again{again}: that waits forever for a guard only \
                      this task can release",
-                    requested.lock_path
+                    relock.requested_path(ctx.scopes)
                 ),
                 relock.site.clone(),
                 format!(

@@ -3,7 +3,7 @@
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
 use super::Context;
-use crate::analysis::relock::{Relock, relocks, scrutinee_scope};
+use crate::analysis::relock::{Relock, Requested, relocks, scrutinee_scope};
 use crate::analysis::{AccessMode, Guard, Holder, syntax};
 use crate::fixes::extract_check::extract_check;
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
@@ -79,7 +79,7 @@ file. A `ReentrantMutex` is never reported."#,
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (index, guard) in ctx.scopes.guards.iter().enumerate() {
         let scrutinee = scrutinee_scope(guard);
-        let found: Vec<Relock> = relocks(ctx.scopes, ctx.file, index)
+        let found: Vec<Relock> = relocks(ctx.scopes, ctx.file, index, ctx.facts)
             .into_iter()
             // A temporary in a scrutinee, locked again in the arms, is guard-in-scrutinee's.
             .filter(|r| {
@@ -97,7 +97,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 
 fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
     let first = &found[0];
-    let requested = &ctx.scopes.guards[first.requested];
+    let requested_path = first.requested_path(ctx.scopes);
     let subject = match guard.name() {
         Some(name) => format!("`{name}`"),
         None => "(a temporary)".to_string(),
@@ -108,19 +108,19 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
         guard.mode.describe(),
         guard.lock_path
     );
-    let again = requested_phrase(requested.mode);
+    let again = requested_phrase(first.requested_mode(ctx.scopes));
     // Through an alias the second lock may be written differently: say that it is the same lock.
-    let relocked = if requested.lock_path == guard.lock_path {
+    let relocked = if requested_path == guard.lock_path {
         format!("`{}`", guard.lock_path)
     } else {
-        format!("`{}` (the same lock)", requested.lock_path)
+        format!("`{requested_path}` (the same lock)")
     };
     let (message, site_label) = match &first.via_method {
         None => (
             format!(
                 "{what} is still alive when the same task locks {relocked} again{again}: the `{}()` waits forever \
                  for a guard only this task can release",
-                method_name(requested)
+                first.requested_method(ctx.scopes)
             ),
             format!("the same lock is requested here{again} while the guard is alive"),
         ),
@@ -141,11 +141,19 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
             site_label
         },
     }];
-    if let Some(method) = &first.via_method {
-        labels.push(Label {
-            range: syntax::to_range(requested.primary_range()),
+    match (&first.via_method, &first.requested) {
+        (Some(method), Requested::Here(index)) => labels.push(Label {
+            range: syntax::to_range(ctx.scopes.guards[*index].primary_range()),
             message: format!("`{method}` takes the lock here"),
-        });
+        }),
+        (Some(method), Requested::InCallee(lock)) => {
+            // The lock is in another file: name the place on the call itself.
+            labels[0].message = format!(
+                "{} (`{method}` takes the lock at {})",
+                labels[0].message, lock.location
+            );
+        }
+        (None, _) => {}
     }
     let (fix, help) = match build_fix(ctx, guard, first) {
         Ok(fix) => (Some(fix), release_help(guard)),
@@ -172,14 +180,6 @@ fn requested_phrase(mode: AccessMode) -> &'static str {
     }
 }
 
-fn method_name(guard: &Guard) -> String {
-    guard
-        .call
-        .name_ref()
-        .map(|n| n.text().to_string())
-        .unwrap_or_default()
-}
-
 fn release_help(guard: &Guard) -> String {
     let single = match guard.mode {
         AccessMode::Read | AccessMode::Upgradable => {
@@ -191,9 +191,8 @@ fn release_help(guard: &Guard) -> String {
 }
 
 fn build_fix(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix, String> {
-    let requested = &ctx.scopes.guards[relock.requested];
     let phrase = match &relock.via_method {
-        None => format!("the `{}()`", method_name(requested)),
+        None => format!("the `{}()`", relock.requested_method(ctx.scopes)),
         Some(method) => format!("the call to `self.{method}()`"),
     };
     let base = match &guard.holder {
@@ -328,7 +327,7 @@ fn window_note(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> String {
     let second = if relock.via_method.is_some() {
         "the called method's lock"
     } else {
-        match ctx.scopes.guards[relock.requested].mode {
+        match relock.requested_mode(ctx.scopes) {
             AccessMode::Write => "the write lock",
             _ => "the second lock",
         }
@@ -355,7 +354,7 @@ fn recheck(ctx: &Context<'_>, relock: &Relock, second_lock: &str) -> Option<Stri
     if relock.via_method.is_some() {
         return None;
     }
-    let second = &ctx.scopes.guards[relock.requested];
+    let second = relock.local(ctx.scopes)?;
     let region = TextRange::new(
         second.guard_expr.syntax().text_range().start(),
         second.live.end(),
