@@ -14,6 +14,7 @@ use crate::interactive::{self, Prompter};
 use crate::report::{ExitCode, Mode};
 use crate::rules;
 use crate::run::{RunConfig, run};
+use crate::semantic::SemanticMode;
 use crate::{human, json};
 
 /// Finds lock guards that live too long in async Rust (held across `.await`, blocking work or a
@@ -69,6 +70,23 @@ pub struct Cli {
     /// and procedural macros of your project, i.e. executes its code. Runs cargo with --offline.
     #[arg(long)]
     pub verify: bool,
+
+    /// The semantic tier: load the Cargo workspace with rust-analyzer to resolve lock types across
+    /// files. `auto` loads it only for workspaces where the syntax tier found something to settle;
+    /// `on` for every workspace with lock calls; `off` never. Never touches the network: cargo
+    /// runs offline, and without the rust-src component a bundled stub standard library is used.
+    #[arg(long, value_enum, default_value_t = SemanticMode::Auto, value_name = "WHEN")]
+    pub semantic: SemanticMode,
+
+    /// Let the semantic tier run build scripts (`cargo check`), for code generated into OUT_DIR.
+    /// Off by default: it runs the project's code.
+    #[arg(long)]
+    pub semantic_build_scripts: bool,
+
+    /// Let the semantic tier expand procedural macros with the toolchain's proc-macro server.
+    /// Off by default: it runs the project's code.
+    #[arg(long)]
+    pub semantic_proc_macros: bool,
 
     /// Print the documentation of a rule and exit.
     #[arg(long, value_name = "RULE", value_parser = rules::parse_rule_id)]
@@ -249,6 +267,11 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             std::io::IsTerminal::is_terminal(&std::io::stderr()),
         ),
         verify: cli.verify,
+        semantic: crate::semantic::SemanticConfig {
+            mode: cli.semantic,
+            build_scripts: cli.semantic_build_scripts,
+            proc_macros: cli.semantic_proc_macros,
+        },
     };
     let mut prompter = (mode == Mode::Interactive).then(Prompter::terminal);
     let mut report = run(&config, &cwd, prompter.as_mut()).map_err(|error| error.to_string())?;

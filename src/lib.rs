@@ -31,6 +31,7 @@ pub mod rule_list;
 pub mod rules;
 pub mod run;
 pub mod sarif;
+pub mod semantic;
 pub mod source;
 pub mod statistics;
 pub mod verify;

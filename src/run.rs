@@ -41,6 +41,8 @@ pub struct RunConfig {
     pub progress: bool,
     /// After writing, `cargo check` and roll back what broke the build ([`crate::verify`]).
     pub verify: bool,
+    /// When and how to load the semantic tier ([`crate::semantic`]).
+    pub semantic: crate::semantic::SemanticConfig,
 }
 
 /// Why a run stopped without a report: all exit with code 2.
@@ -83,10 +85,18 @@ pub fn run(
         .map_err(|missing| RunError::MissingPaths(missing.0))?;
     let mut errors = discovery.errors;
     let resolver = Mutex::new(EditionResolver::new());
+    let mut results = analyse_all(&discovery.files, config, cwd, &resolver);
+    errors.extend(resolve_semantics(
+        &discovery.files,
+        &mut results,
+        config,
+        cwd,
+        &resolver,
+    ));
     let mut analysed = Vec::new();
-    for result in analyse_all(&discovery.files, config, cwd, &resolver) {
+    for result in results {
         match result {
-            FileResult::NothingFound => {}
+            FileResult::NothingFound { .. } => {}
             FileResult::Analysed(file) => analysed.push(*file),
             FileResult::Failed(error) => errors.push(error),
         }
@@ -160,11 +170,56 @@ pub fn run(
     Ok(report)
 }
 
+/// The semantic tier's second look: files of the workspaces it loaded are analysed again with the
+/// facts rust-analyzer resolved for them, and those results replace the syntax tier's.
+fn resolve_semantics(
+    files: &[SourcePath],
+    results: &mut [FileResult],
+    config: &RunConfig,
+    cwd: &Path,
+    resolver: &Mutex<EditionResolver>,
+) -> Vec<ErrorEntry> {
+    let candidates: Vec<crate::semantic::Candidate<'_>> = files
+        .iter()
+        .zip(results.iter())
+        .map(|(source, result)| crate::semantic::Candidate {
+            source,
+            wants_semantics: result.wants_semantics(),
+        })
+        .collect();
+    let resolution = crate::semantic::resolve(&candidates, &config.semantic, cwd);
+    let redo: Vec<(usize, FileResult)> = resolution
+        .facts
+        .into_par_iter()
+        .map(|(index, facts)| {
+            (
+                index,
+                analyse_file(&files[index], config, cwd, resolver, Some(facts)),
+            )
+        })
+        .collect();
+    for (index, result) in redo {
+        results[index] = result;
+    }
+    resolution.warnings
+}
+
 /// What the first, non-interactive fix loop made of one file.
 enum FileResult {
-    NothingFound,
+    /// No findings, nothing to fix; the syntax tier may still want rust-analyzer's view.
+    NothingFound { wants_semantics: bool },
     Analysed(Box<Analysed>),
     Failed(ErrorEntry),
+}
+
+impl FileResult {
+    fn wants_semantics(&self) -> bool {
+        match self {
+            FileResult::NothingFound { wants_semantics } => *wants_semantics,
+            FileResult::Analysed(analysed) => analysed.outcome.initial.wants_semantics,
+            FileResult::Failed(_) => false,
+        }
+    }
 }
 
 /// Analyses every file on rayon's pool; results come back in the order of `files`, so the output
@@ -180,7 +235,7 @@ fn analyse_all(
         files
             .par_iter()
             .map(|source| {
-                let result = analyse_file(source, config, cwd, resolver);
+                let result = analyse_file(source, config, cwd, resolver, None);
                 bar.inc(1);
                 result
             })
@@ -199,7 +254,7 @@ fn analyse_all(
         }
         Err(_) => files
             .iter()
-            .map(|source| analyse_file(source, config, cwd, resolver))
+            .map(|source| analyse_file(source, config, cwd, resolver, None))
             .collect(),
     }
 }
@@ -207,12 +262,14 @@ fn analyse_all(
 // Reserved address space, not memory: pages are only committed when the recursion reaches them.
 const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
 
-/// Reads one file and runs the fix loop on it, accepting every fix the policy allows.
+/// Reads one file and runs the fix loop on it, accepting every fix the policy allows; with the
+/// semantic tier's `facts` when it resolved the file.
 fn analyse_file(
     source: &SourcePath,
     config: &RunConfig,
     cwd: &Path,
     resolver: &Mutex<EditionResolver>,
+    facts: Option<std::sync::Arc<lockfix_transforms::analysis::SemanticFacts>>,
 ) -> FileResult {
     let failed = |message: String| {
         FileResult::Failed(ErrorEntry {
@@ -238,12 +295,13 @@ fn analyse_file(
             .filter(|rule| !ignored.contains(rule))
             .collect(),
         extra: config.extra,
-        facts: None,
+        facts,
     };
     // Only files the prefilter passes are parsed, so only they need the nesting check (lexing every
     // file of a big tree costs more than the rest of the scan). The lexer panics on at least one
     // real file; the fix loop below meets that panic again and reports it through the guard.
-    let parsed = lockfix_transforms::prefilter::may_contain_locks(&file.text);
+    let parsed =
+        options.facts.is_some() || lockfix_transforms::prefilter::may_contain_locks(&file.text);
     if parsed
         && let Ok(Some(message)) =
             catch_panic(|| crate::depth::too_deep(&file.text, options.edition))
@@ -260,7 +318,9 @@ fn analyse_file(
                 && outcome.initial.unused_suppressions.is_empty()
                 && !outcome.changed() =>
         {
-            FileResult::NothingFound
+            FileResult::NothingFound {
+                wants_semantics: outcome.initial.wants_semantics,
+            }
         }
         Ok(outcome) => FileResult::Analysed(Box::new(Analysed {
             source: source.clone(),

@@ -178,7 +178,10 @@ fn callee_locks(
         let Some(ReceiverFact::Lock(kind)) = receiver_fact(sema, &inner) else {
             continue;
         };
-        let Some(mode) = inner.name_ref().and_then(|n| lock_method_mode(&n.text())) else {
+        let Some(method) = inner.name_ref().map(|n| n.text().to_string()) else {
+            continue;
+        };
+        let Some(mode) = lock_method_mode(&method) else {
             continue;
         };
         locks.push(CalleeLock {

@@ -110,6 +110,11 @@ impl Workspace {
         .map_err(|panic| anyhow!("rust-analyzer panicked: {}", panic_message(&panic)))
     }
 
+    /// Whether the file at `path` is one of the workspace's files.
+    pub fn contains(&self, path: &Path) -> bool {
+        self.file_id(path).is_some()
+    }
+
     fn file_id(&self, path: &Path) -> Option<ra_ap_vfs::FileId> {
         let absolute = std::fs::canonicalize(path).ok()?;
         let absolute = AbsPathBuf::try_from(absolute.to_str()?).ok()?;
