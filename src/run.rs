@@ -207,7 +207,9 @@ fn resolve_semantics(
 /// What the first, non-interactive fix loop made of one file.
 enum FileResult {
     /// No findings, nothing to fix; the syntax tier may still want rust-analyzer's view.
-    NothingFound { wants_semantics: bool },
+    NothingFound {
+        wants_semantics: bool,
+    },
     Analysed(Box<Analysed>),
     Failed(ErrorEntry),
 }

@@ -96,7 +96,9 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
                     current = Some(ws);
                 }
                 Err(error) => {
-                    resolution.warnings.push(unavailable(&manifest, cwd, &error));
+                    resolution
+                        .warnings
+                        .push(unavailable(&manifest, cwd, &error));
                     continue;
                 }
             }

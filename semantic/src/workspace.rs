@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow};
 use lockfix_transforms::analysis::SemanticFacts;
 use ra_ap_ide_db::RootDatabase;
-use ra_ap_load_cargo::{LoadCargoConfig, ProcMacroServerChoice, load_workspace_at};
+use ra_ap_load_cargo::{LoadCargoConfig, ProcMacroServerChoice, load_workspace};
 use ra_ap_paths::AbsPathBuf;
-use ra_ap_project_model::{CargoConfig, RustLibSource};
+use ra_ap_project_model::{
+    CargoConfig, ProjectManifest, ProjectWorkspace, ProjectWorkspaceKind, RustLibSource,
+};
 use ra_ap_vfs::{Vfs, VfsPath};
 
 use crate::sysroot::{self, StdSources};
@@ -77,11 +79,10 @@ impl Workspace {
             proc_macro_processes: 1,
         };
         let loaded = catch_unwind(AssertUnwindSafe(|| {
-            load_workspace_at(manifest, &cargo_config, &load_config, &|_| {})
+            load_offline(manifest, &cargo_config, &load_config)
         }))
         .map_err(|panic| anyhow!("rust-analyzer panicked: {}", panic_message(&panic)))?;
-        let (db, vfs, _proc_macro_client) =
-            loaded.with_context(|| format!("cannot load {}", manifest.display()))?;
+        let (db, vfs) = loaded.with_context(|| format!("cannot load {}", manifest.display()))?;
         let files = vfs.iter().count();
         Ok(Workspace {
             db,
@@ -121,6 +122,39 @@ impl Workspace {
         let (id, _) = self.vfs.file_id(&VfsPath::from(absolute))?;
         Some(id)
     }
+}
+
+/// `load_workspace_at`, except that a `cargo metadata` failure is an error: rust-analyzer would
+/// quietly retry with `--no-deps` and resolve nothing from dependencies, which the facts would
+/// then silently lack.
+fn load_offline(
+    manifest: &Path,
+    cargo_config: &CargoConfig,
+    load_config: &LoadCargoConfig,
+) -> Result<(RootDatabase, Vfs)> {
+    let manifest = std::fs::canonicalize(manifest)
+        .with_context(|| format!("cannot find {}", manifest.display()))?;
+    let manifest = AbsPathBuf::try_from(
+        manifest
+            .to_str()
+            .ok_or_else(|| anyhow!("{} is not UTF-8", manifest.display()))?,
+    )
+    .map_err(|p| anyhow!("{p} is not an absolute path"))?;
+    let project = ProjectManifest::discover_single(&manifest)?;
+    let mut workspace = ProjectWorkspace::load(project, cargo_config, &|_| {})?;
+    if let ProjectWorkspaceKind::Cargo {
+        error: Some(error), ..
+    } = &workspace.kind
+    {
+        return Err(anyhow!("cargo metadata failed: {error:#}"));
+    }
+    if load_config.load_out_dirs_from_check {
+        let build_scripts = workspace.run_build_scripts(cargo_config, &|_| {})?;
+        workspace.set_build_scripts(build_scripts);
+    }
+    let (db, vfs, _proc_macro_client) =
+        load_workspace(workspace, &cargo_config.extra_env, load_config)?;
+    Ok((db, vfs))
 }
 
 fn cargo_config(std: &StdSources) -> Result<CargoConfig> {

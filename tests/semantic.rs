@@ -1,0 +1,195 @@
+//! The semantic tier against fixture crates under `tests/semantic/`: each is a small Cargo crate
+//! whose lines say what lockfix must report in each mode — `//~ syntax: rule, rule` with
+//! `--semantic off`, `//~ semantic: rule, rule` with `--semantic on` — and every other line must
+//! stay silent. The cases are those the syntax tier gets wrong on its own: the facts that decide
+//! them are in another file.
+//!
+//! The crates' dependencies must be in the local cargo cache, since lockfix loads workspaces
+//! offline: the test fetches them first (the test's setup, not lockfix's — lockfix never does).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn fixture_crate(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/semantic")
+        .join(name)
+}
+
+/// `cargo fetch --locked`: fills the cargo cache on a fresh machine.
+fn fetch_dependencies(dir: &Path) {
+    let status = Command::new(env!("CARGO"))
+        .args(["fetch", "--locked", "--quiet"])
+        .current_dir(dir)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo fetch failed in {}", dir.display());
+}
+
+/// `(path, line, rule, tier)` of every finding lockfix reports on `dir`.
+fn findings(dir: &Path, semantic: &str) -> (BTreeSet<(String, usize, String)>, Value) {
+    let output = common::lockfix(dir, &["--format", "json", "--semantic", semantic, "."]);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "lockfix printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let found = report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().expect("path").to_owned(),
+                f["line"].as_u64().expect("line") as usize,
+                f["rule"].as_str().expect("rule").to_owned(),
+            )
+        })
+        .collect();
+    (found, report)
+}
+
+/// What the `//~ <mode>:` annotations of the crate's sources expect.
+fn expected(dir: &Path, mode: &str) -> BTreeSet<(String, usize, String)> {
+    let mut expected = BTreeSet::new();
+    let marker = format!("//~ {mode}:");
+    for entry in walk(&dir.join("src")) {
+        let text = std::fs::read_to_string(&entry).expect("fixture source");
+        let display = entry
+            .strip_prefix(dir)
+            .expect("under the crate")
+            .to_string_lossy()
+            .replace('\\', "/");
+        for (index, line) in text.lines().enumerate() {
+            let Some(start) = line.find(&marker) else {
+                continue;
+            };
+            let rules = &line[start + marker.len()..];
+            let rules = rules.split("//~").next().unwrap_or_default();
+            for rule in rules.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+                expected.insert((display.clone(), index + 1, rule.to_owned()));
+            }
+        }
+    }
+    expected
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)
+        .expect("readable fixture dir")
+        .flatten()
+    {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn facts_from_other_files_decide_in_semantic_mode_only() {
+    let dir = fixture_crate("resolves_across_files");
+    fetch_dependencies(&dir);
+
+    let (syntax, report) = findings(&dir, "off");
+    assert_eq!(syntax, expected(&dir, "syntax"), "--semantic off");
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["tier"] == "syntax"),
+        "with --semantic off every finding is the syntax tier's"
+    );
+
+    let (semantic, report) = findings(&dir, "on");
+    assert_eq!(semantic, expected(&dir, "semantic"), "--semantic on");
+    assert_eq!(
+        report["errors"],
+        Value::Array(Vec::new()),
+        "the workspace loads"
+    );
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["tier"] == "semantic"),
+        "every finding here rests on a resolved lock"
+    );
+}
+
+#[test]
+fn auto_mode_loads_where_the_syntax_tier_has_doubts() {
+    let dir = fixture_crate("resolves_across_files");
+    fetch_dependencies(&dir);
+    let (auto, _) = findings(&dir, "auto");
+    assert_eq!(auto, expected(&dir, "semantic"));
+}
+
+#[test]
+fn a_workspace_that_cannot_load_falls_back_with_one_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A dependency that exists nowhere: `cargo metadata` fails offline.
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"broken\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
+         [dependencies]\nno-such-crate-lockfix-test = \"99\"\n",
+    )
+    .expect("manifest");
+    std::fs::create_dir(dir.path().join("src")).expect("src");
+    std::fs::write(
+        dir.path().join("src/lib.rs"),
+        "pub async fn f(m: &std::sync::Mutex<u8>) {\n    let g = m.lock().unwrap();\n    \
+         tick().await;\n    drop(g);\n}\nasync fn tick() {}\n",
+    )
+    .expect("source");
+    let (found, report) = findings(dir.path(), "on");
+    let expected: BTreeSet<_> = [("src/lib.rs".to_owned(), 2, "guard-across-await".to_owned())]
+        .into_iter()
+        .collect();
+    assert_eq!(found, expected, "the syntax tier still reports");
+    let errors = report["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["path"], "Cargo.toml");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .expect("message")
+            .starts_with("semantic tier unavailable, syntax tier used: "),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_clean_crate_loads_nothing_in_auto_mode() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Would fail to load (the dependency does not exist): auto mode must not even try.
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"clean\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
+         [dependencies]\nno-such-crate-lockfix-test = \"99\"\n",
+    )
+    .expect("manifest");
+    std::fs::create_dir(dir.path().join("src")).expect("src");
+    std::fs::write(
+        dir.path().join("src/lib.rs"),
+        "pub async fn f(m: &std::sync::Mutex<u8>) -> u8 {\n    let v = *m.lock().unwrap();\n    \
+         tick().await;\n    v\n}\nasync fn tick() {}\n",
+    )
+    .expect("source");
+    let (found, report) = findings(dir.path(), "auto");
+    assert!(found.is_empty());
+    assert_eq!(report["errors"], Value::Array(Vec::new()), "nothing loaded");
+}
