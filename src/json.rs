@@ -146,7 +146,7 @@ mod tests {
                 findings: vec![
                     finding.clone(),
                     Finding {
-                        tier: Default::default(),
+                        tier: Tier::Semantic,
                         fix: None,
                         ..finding
                     },
@@ -168,6 +168,7 @@ mod tests {
                 {
                     "rule": "guard-across-await", "severity": "warning", "path": "src/a.rs",
                     "line": 2, "column": 13, "end_line": 2, "end_column": 21, "message": "held",
+                    "tier": "syntax",
                     "fix": {
                         "applicability": "unsafe",
                         "title": "Drop it",
@@ -177,6 +178,7 @@ mod tests {
                 {
                     "rule": "guard-across-await", "severity": "warning", "path": "src/a.rs",
                     "line": 2, "column": 13, "end_line": 2, "end_column": 21, "message": "held",
+                    "tier": "semantic",
                     "fix": null,
                 },
             ],

@@ -230,7 +230,8 @@ fn json_has_every_key_of_the_contract() {
             "message",
             "path",
             "rule",
-            "severity"
+            "severity",
+            "tier"
         ]
     );
     assert_eq!(finding["rule"], "guard-across-await");

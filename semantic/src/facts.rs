@@ -35,10 +35,8 @@ pub(crate) fn collect(db: &RootDatabase, vfs: &Vfs, file_id: FileId) -> Semantic
             }
             continue;
         }
-        if lock_named {
-            if let Some(fact) = receiver_fact(&sema, &call) {
-                facts.record_receiver(key.clone(), fact);
-            }
+        if lock_named && let Some(fact) = receiver_fact(&sema, &call) {
+            facts.record_receiver(key.clone(), fact);
         }
         if key.1 == "self"
             && let Some(locks) = callee_locks(&sema, vfs, file_id, &call)
@@ -62,7 +60,7 @@ fn passes_a_guard_on(sema: &Semantics<'_, RootDatabase>, call: &ast::MethodCallE
 /// acquisition.
 fn key_is_lock_method(call: &ast::MethodCallExpr) -> bool {
     call.name_ref()
-        .is_some_and(|n| lock_method_mode(&n.text()).is_some())
+        .is_some_and(|n| lock_method_mode(n.text()).is_some())
         && call
             .arg_list()
             .is_some_and(|args| args.args().next().is_none())

@@ -9,6 +9,7 @@
 
 pub mod classify;
 mod facts;
+pub mod swap;
 pub mod sysroot;
 mod workspace;
 

@@ -111,6 +111,35 @@ impl Workspace {
         .map_err(|panic| anyhow!("rust-analyzer panicked: {}", panic_message(&panic)))
     }
 
+    /// What the std→tokio swap needs to know about the lock acquired by the method call whose
+    /// name starts at `lock_call_at` in the file at `path`; `Err` says why it cannot be swapped.
+    pub fn swap_target(
+        &self,
+        path: &Path,
+        lock_call_at: ra_ap_syntax::TextSize,
+    ) -> Result<crate::swap::SwapTarget, String> {
+        let file_id = self
+            .file_id(path)
+            .ok_or_else(|| format!("{} is not part of the workspace", path.display()))?;
+        catch_unwind(AssertUnwindSafe(|| {
+            ra_ap_hir::attach_db(&self.db, || {
+                crate::swap::target(&self.db, &self.vfs, file_id, lock_call_at)
+            })
+        }))
+        .unwrap_or_else(|panic| Err(format!("rust-analyzer panicked: {}", panic_message(&panic))))
+    }
+
+    /// Replaces the text rust-analyzer has for `path` (after lockfix's own fixes, in memory).
+    pub fn set_file_text(&mut self, path: &Path, text: &str) -> bool {
+        let Some(file_id) = self.file_id(path) else {
+            return false;
+        };
+        let mut change = ra_ap_ide_db::ChangeWithProcMacros::default();
+        change.change_file(file_id, Some(text.to_owned()));
+        self.db.apply_change(change);
+        true
+    }
+
     /// Whether the file at `path` is one of the workspace's files.
     pub fn contains(&self, path: &Path) -> bool {
         self.file_id(path).is_some()

@@ -21,7 +21,8 @@ use crate::model::{Finding, RuleId, TextEdit};
 /// double-lock findings; a deliberate hold marked for clippy is a deliberate hold for lockfix.
 pub fn clippy_equivalents(rule: RuleId) -> &'static [&'static str] {
     match rule {
-        RuleId::GuardAcrossAwait => &[
+        // A lock held across an await on purpose needs no swap either.
+        RuleId::GuardAcrossAwait | RuleId::StdLockInAsync => &[
             "clippy::await_holding_lock",
             "await_holding_lock",
             "clippy::await_holding_invalid_type",
@@ -35,7 +36,7 @@ pub fn clippy_equivalents(rule: RuleId) -> &'static [&'static str] {
             "clippy::significant_drop_tightening",
             "significant_drop_tightening",
         ],
-        RuleId::ReadThenWrite | RuleId::StdLockInAsync | RuleId::LockOrderInversion => &[],
+        RuleId::ReadThenWrite | RuleId::LockOrderInversion => &[],
     }
 }
 

@@ -73,7 +73,7 @@ pub fn worth_resolving(file: &SyntaxNode, scopes: &LockScopes, has_findings: boo
         }
         ast::MethodCallExpr::cast(node).is_some_and(|call| {
             call.name_ref()
-                .is_some_and(|n| super::lock_method_mode(&n.text()).is_some())
+                .is_some_and(|n| super::lock_method_mode(n.text()).is_some())
                 && call.arg_list().is_some_and(|a| a.args().next().is_none())
                 && syntax::enclosing_body(call.syntax()).is_some_and(|b| syntax::body_is_async(&b))
                 && !classified(&call)

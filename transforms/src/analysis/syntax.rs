@@ -216,13 +216,18 @@ pub fn is_allowed(node: &SyntaxNode, lints: &[&str]) -> bool {
     })
 }
 
-/// A node's text without whitespace: `self . cache` and `self.cache` name the same lock.
+/// A node's text without whitespace and comments: `self . cache`, `self // note\n .cache` and
+/// `self.cache` name the same lock.
 pub fn compact_text(node: &SyntaxNode) -> String {
-    node.text()
-        .to_string()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
+    let mut text = String::new();
+    for token in node
+        .descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| !t.kind().is_trivia())
+    {
+        text.extend(token.text().chars().filter(|c| !c.is_whitespace()));
+    }
+    text
 }
 
 /// The start of the line containing `offset`.

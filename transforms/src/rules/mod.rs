@@ -8,6 +8,7 @@ pub mod guard_across_blocking;
 pub mod guard_in_scrutinee;
 pub mod lock_order_inversion;
 pub mod read_then_write;
+pub mod std_lock_in_async;
 
 use std::cell::OnceCell;
 
@@ -84,6 +85,10 @@ pub const REGISTRY: &[Transform] = &[
     Transform {
         doc: double_lock::DOC,
         check: double_lock::check,
+    },
+    Transform {
+        doc: std_lock_in_async::DOC,
+        check: std_lock_in_async::check,
     },
     Transform {
         doc: lock_order_inversion::DOC,
