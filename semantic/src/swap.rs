@@ -9,7 +9,7 @@ use ra_ap_hir::{FieldSource, HasSource, ModuleDef, PathResolution, Semantics, Ty
 use ra_ap_ide_db::RootDatabase;
 use ra_ap_ide_db::defs::Definition;
 use ra_ap_syntax::{
-    AstNode, SyntaxNode, TextRange, TextSize,
+    AstNode, SyntaxNode, TextRange,
     ast::{self, HasName},
 };
 use ra_ap_vfs::{FileId, Vfs};
@@ -43,15 +43,21 @@ pub(crate) fn target(
     db: &RootDatabase,
     vfs: &Vfs,
     file_id: FileId,
-    lock_call_at: TextSize,
+    finding: TextRange,
 ) -> Result<SwapTarget, String> {
     let sema = Semantics::new(db);
     let tree = sema.parse_guess_edition(file_id);
+    // The finding covers `let g = m.lock()…` or `if let Ok(g) = m.read()`: its first lock call.
     let call = tree
         .syntax()
-        .token_at_offset(lock_call_at)
-        .right_biased()
-        .and_then(|t| t.parent_ancestors().find_map(ast::MethodCallExpr::cast))
+        .descendants()
+        .filter_map(ast::MethodCallExpr::cast)
+        .filter(|c| finding.contains_range(c.syntax().text_range()))
+        .find(|c| {
+            c.name_ref().is_some_and(|n| {
+                lockfix_transforms::analysis::lock_method_mode(n.text()).is_some()
+            })
+        })
         .ok_or("no lock call at the finding")?;
     let receiver = strip(call.receiver().ok_or("the lock call has no receiver")?);
     let (definition, name, ty, declaration) = match &receiver {

@@ -111,19 +111,19 @@ impl Workspace {
         .map_err(|panic| anyhow!("rust-analyzer panicked: {}", panic_message(&panic)))
     }
 
-    /// What the std→tokio swap needs to know about the lock acquired by the method call whose
-    /// name starts at `lock_call_at` in the file at `path`; `Err` says why it cannot be swapped.
+    /// What the std→tokio swap needs to know about the lock acquired in `finding` (a range of the
+    /// file at `path`); `Err` says why it cannot be swapped.
     pub fn swap_target(
         &self,
         path: &Path,
-        lock_call_at: ra_ap_syntax::TextSize,
+        finding: ra_ap_syntax::TextRange,
     ) -> Result<crate::swap::SwapTarget, String> {
         let file_id = self
             .file_id(path)
             .ok_or_else(|| format!("{} is not part of the workspace", path.display()))?;
         catch_unwind(AssertUnwindSafe(|| {
             ra_ap_hir::attach_db(&self.db, || {
-                crate::swap::target(&self.db, &self.vfs, file_id, lock_call_at)
+                crate::swap::target(&self.db, &self.vfs, file_id, finding)
             })
         }))
         .unwrap_or_else(|panic| Err(format!("rust-analyzer panicked: {}", panic_message(&panic))))
