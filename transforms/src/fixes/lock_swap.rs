@@ -83,6 +83,7 @@ pub fn plan_swap(request: &SwapRequest<'_>) -> Result<SwapPlan, String> {
         edits: vec![Vec::new(); request.files.len()],
         type_paths: Vec::new(),
         blocking_sites: Vec::new(),
+        poisoning: true,
     };
     planner.declaration()?;
     for reference in &request.references {
@@ -102,6 +103,8 @@ struct Planner<'r, 'a> {
     /// the file's import can be rewritten, which is known once all of them are collected.
     type_paths: Vec<Site>,
     blocking_sites: Vec<Site>,
+    /// std's locks return a `LockResult` to unwrap; parking_lot's return the guard directly.
+    poisoning: bool,
 }
 
 impl Planner<'_, '_> {
@@ -153,22 +156,26 @@ impl Planner<'_, '_> {
                 ),
             )
         })?;
+        self.poisoning = !is_parking_lot(&root, &lock, self.request.lock_type);
         self.type_paths.push(Site {
             file: site.file,
             range: path_up_to_name(&lock),
         });
-        let initializer = ty.syntax().parent().and_then(|owner| {
-            if let Some(stmt) = ast::Static::cast(owner.clone()) {
-                Some(stmt.body())
-            } else {
-                ast::LetStmt::cast(owner).map(|stmt| stmt.initializer())
-            }
-        });
-        match initializer {
-            // A field: constructed where the struct literal names it.
+        let owner = ty.syntax().parent();
+        if let Some(stmt) = owner.clone().and_then(ast::Static::cast) {
+            // tokio's `new` is not `const`: a static needs `const_new`.
+            return match stmt.body() {
+                Some(init) => self.constructor(site.file, &init, "the static", true),
+                None => Ok(()),
+            };
+        }
+        match owner
+            .and_then(ast::LetStmt::cast)
+            .and_then(|s| s.initializer())
+        {
+            Some(init) => self.constructor(site.file, &init, "the local", false),
+            // A field: constructed where a struct literal names it (a reference).
             None => Ok(()),
-            Some(Some(init)) => self.constructor(site.file, &init, "the declaration"),
-            Some(None) => Ok(()),
         }
     }
 
@@ -189,7 +196,7 @@ impl Planner<'_, '_> {
         if let Some(field) = ast::RecordExprField::cast(parent.clone()) {
             return match field.expr() {
                 Some(init) if field.name_ref().as_ref() == Some(&name_ref) => {
-                    self.constructor(site.file, &init, &name)
+                    self.constructor(site.file, &init, &name, false)
                 }
                 _ => Err(self.refuse(
                     site.file,
@@ -217,14 +224,20 @@ impl Planner<'_, '_> {
             }
         };
         if let Some(value) = assigned_value(&place) {
-            return self.constructor(site.file, &value, &name);
+            return self.constructor(site.file, &value, &name, false);
         }
         self.use_site(site.file, &place, &name)
     }
 
     /// Rewrite the lock path of the constructor `init` (`RwLock::new(..)`, also inside
     /// `Arc::new(..)`); `Default::default()` and unqualified `RwLock::default()` follow the type.
-    fn constructor(&mut self, file: usize, init: &ast::Expr, name: &str) -> Result<(), String> {
+    fn constructor(
+        &mut self,
+        file: usize,
+        init: &ast::Expr,
+        name: &str,
+        in_static: bool,
+    ) -> Result<(), String> {
         let lock_type = self.request.lock_type;
         let cannot = |this: &Self| {
             this.refuse(
@@ -247,10 +260,16 @@ impl Planner<'_, '_> {
                     file,
                     range: path_up_to_name(&qualifier),
                 });
+                let function_name = callee.segment().and_then(|s| s.name_ref());
+                if let (true, Some("new"), Some(function_name)) =
+                    (in_static, function, function_name)
+                {
+                    self.edit(file, function_name.syntax().text_range(), "const_new");
+                }
                 Ok(())
             }
             (Some("Arc" | "Rc"), Some("new")) if args.len() == 1 => {
-                self.constructor(file, &args[0], name)
+                self.constructor(file, &args[0], name, in_static)
             }
             (Some("Arc" | "Rc"), Some("default")) => Ok(()),
             _ => Err(cannot(self)),
@@ -283,7 +302,8 @@ impl Planner<'_, '_> {
         match method.as_str() {
             // tokio has them with the same shape: `Ok(guard)` or an error to handle.
             "try_lock" | "try_read" | "try_write" => Ok(()),
-            "get_mut" | "into_inner" => self.drop_unwrap(file, &call, &method),
+            "get_mut" | "into_inner" if self.poisoning => self.drop_unwrap(file, &call, &method),
+            "get_mut" | "into_inner" => Ok(()),
             "lock" | "read" | "write" => self.acquisition(file, &call, &method),
             _ => Err(self.refuse(
                 file,
@@ -321,6 +341,11 @@ impl Planner<'_, '_> {
         method: &str,
     ) -> Result<(), String> {
         let context = self.context(file, call.syntax())?;
+        if !self.poisoning {
+            let end = call.syntax().text_range().end();
+            self.acquire_in_place(file, call, method, context, TextRange::empty(end));
+            return Ok(());
+        }
         if let Some(outer) = unwrapping_call(call) {
             let tail = TextRange::new(call.syntax().text_range().end(), outer.text_range().end());
             self.acquire_in_place(file, call, method, context, tail);
@@ -765,14 +790,20 @@ fn import_rewrite(root: &SyntaxNode, text: &str, lock_type: &str) -> Option<Vec<
 
 /// A use tree that imports the std or parking_lot lock under its own name.
 fn imports_std_lock(tree: &ast::UseTree, lock_type: &str) -> bool {
+    imported_path(tree, lock_type).is_some_and(|full| {
+        full == format!("std::sync::{lock_type}") || full == format!("parking_lot::{lock_type}")
+    })
+}
+
+/// The full path a plain use tree importing `lock_type` names, through the nesting
+/// (`std::sync::RwLock` for `RwLock` in `use std::{sync::{Arc, RwLock}}`).
+fn imported_path(tree: &ast::UseTree, lock_type: &str) -> Option<String> {
     if tree.use_tree_list().is_some() || tree.star_token().is_some() || tree.rename().is_some() {
-        return false;
+        return None;
     }
-    let Some(path) = tree.path() else {
-        return false;
-    };
+    let path = tree.path()?;
     if last_segment_name(&path).as_deref() != Some(lock_type) {
-        return false;
+        return None;
     }
     let mut full = syntax::compact_text(path.syntax());
     for outer in tree
@@ -785,8 +816,20 @@ fn imports_std_lock(tree: &ast::UseTree, lock_type: &str) -> bool {
             full = format!("{}::{full}", syntax::compact_text(prefix.syntax()));
         }
     }
-    let full = full.trim_start_matches("::");
-    full == format!("std::sync::{lock_type}") || full == format!("parking_lot::{lock_type}")
+    Some(full.trim_start_matches("::").to_string())
+}
+
+/// Whether the declared lock is parking_lot's: written with its path, or imported from it.
+fn is_parking_lot(root: &SyntaxNode, lock: &ast::Path, lock_type: &str) -> bool {
+    if let Some(qualifier) = lock.qualifier() {
+        return syntax::compact_text(qualifier.syntax())
+            .trim_start_matches("::")
+            .starts_with("parking_lot");
+    }
+    root.descendants()
+        .filter_map(ast::UseTree::cast)
+        .filter_map(|tree| imported_path(&tree, lock_type))
+        .any(|full| full == format!("parking_lot::{lock_type}"))
 }
 
 /// Remove `tree` from `list`: `{Arc, RwLock}` → `Arc`, `{Arc, RwLock, Mutex}` → `{Arc, Mutex}`.
