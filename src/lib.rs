@@ -10,6 +10,7 @@
 pub mod add_ignore;
 pub mod analysis;
 pub mod baseline;
+pub mod cargo_manifest;
 pub mod cargo_subcommand;
 pub mod cli;
 pub mod config;

@@ -7,6 +7,7 @@ pub mod exports;
 pub mod extract_check;
 pub mod hoist;
 pub mod if_let_split;
+pub mod lock_swap;
 pub mod naming;
 pub mod ownership;
 pub mod phase_split;
