@@ -81,8 +81,15 @@ pub fn to_json(report: &Report) -> JsonReport<'_> {
                 fix: finding.fix.as_ref().map(|fix| JsonFix {
                     applicability: fix.applicability,
                     title: &fix.title,
-                    // A fix with invalid edits is never applied; an empty diff says so.
-                    diff: diff::fix_diff(&file.path, &file.text, fix).unwrap_or_default(),
+                    // A crate-wide fix has its multi-file diff; a fix with invalid edits is never
+                    // applied, and an empty diff says so.
+                    diff: match report
+                        .crate_fix_diffs
+                        .get(&(file.path.clone(), finding.range.start))
+                    {
+                        Some(diff) => diff.clone(),
+                        None => diff::fix_diff(&file.path, &file.text, fix).unwrap_or_default(),
+                    },
                 }),
             });
         }
@@ -159,6 +166,7 @@ mod tests {
                 message: "not UTF-8".to_owned(),
             }],
             failed: false,
+            crate_fix_diffs: Default::default(),
         };
         let value = serde_json::to_value(to_json(&report)).unwrap();
         let expected = serde_json::json!({

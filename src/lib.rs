@@ -14,6 +14,7 @@ pub mod cargo_manifest;
 pub mod cargo_subcommand;
 pub mod cli;
 pub mod config;
+pub mod crate_fix;
 pub mod depth;
 pub mod diff;
 pub mod discover;

@@ -66,6 +66,9 @@ pub struct Report {
     /// Set when something that makes the exit code 2 happened after reporting began: a write
     /// failed, or the user aborted an interactive session.
     pub failed: bool,
+    /// The multi-file diffs of crate-wide fixes ([`crate::crate_fix`]), by the `(path, start)` of
+    /// the finding each resolves.
+    pub crate_fix_diffs: std::collections::BTreeMap<(String, usize), String>,
 }
 
 /// The counts in the summary line.

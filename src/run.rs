@@ -111,6 +111,13 @@ pub fn run(
         });
     }
 
+    // Interactive sessions re-run the per-file loop from the original text, which a crate-wide
+    // rewrite would not survive: the swap is offered in dry runs and with --apply only.
+    let crate_fix_diffs = if config.mode == Mode::Interactive {
+        Default::default()
+    } else {
+        apply_crate_fixes(&mut analysed, config, cwd)
+    };
     let mut report = Report {
         mode: config.mode,
         unsafe_fixes: config.unsafe_fixes,
@@ -118,6 +125,7 @@ pub fn run(
         files: Vec::new(),
         errors,
         failed: false,
+        crate_fix_diffs,
     };
     match config.mode {
         Mode::DryRun => {
@@ -202,6 +210,193 @@ fn resolve_semantics(
         results[index] = result;
     }
     resolution.warnings
+}
+
+/// The crate-level phase ([`crate::crate_fix`]): swaps planned on the per-file loop's texts are
+/// attached to their findings, and applied to those texts when unsafe fixes are allowed. Returns
+/// each swap's multi-file diff by the `(path, start)` of the findings it resolves.
+fn apply_crate_fixes(
+    analysed: &mut Vec<Analysed>,
+    config: &RunConfig,
+    cwd: &Path,
+) -> std::collections::BTreeMap<(String, usize), String> {
+    use crate::crate_fix::{CrateFile, Decision, SwapCandidate, plan_swaps};
+    use lockfix_transforms::{Applicability, Fix};
+
+    let mut diffs = std::collections::BTreeMap::new();
+    let files: Vec<CrateFile> = analysed
+        .iter()
+        .map(|a| CrateFile {
+            path: a.source.path.clone(),
+            display: a.source.display.clone(),
+            text: a.outcome.text.clone(),
+            edition: a.options.edition,
+        })
+        .collect();
+    let candidates: Vec<SwapCandidate> = analysed
+        .iter()
+        .enumerate()
+        .flat_map(|(file, a)| {
+            a.outcome
+                .remaining
+                .findings
+                .iter()
+                .filter(|f| f.rule == RuleId::StdLockInAsync)
+                .map(move |f| SwapCandidate {
+                    file,
+                    range: f.range.clone(),
+                })
+        })
+        .collect();
+    let messages: Vec<(usize, String)> = candidates
+        .iter()
+        .map(|c| {
+            let message = analysed[c.file]
+                .outcome
+                .remaining
+                .findings
+                .iter()
+                .find(|f| f.rule == RuleId::StdLockInAsync && f.range == c.range)
+                .map(|f| f.message.clone())
+                .unwrap_or_default();
+            (c.file, message)
+        })
+        .collect();
+    // The finding a decision is about, in the file's initial findings (what a dry run shows) and
+    // in the remaining ones: same rule and message.
+    let annotate =
+        |analysed: &mut Vec<Analysed>, candidate: usize, fix: Option<Fix>, help: String| {
+            let (file, message) = &messages[candidate];
+            let entry = &mut analysed[*file];
+            for finding in entry
+                .outcome
+                .initial
+                .findings
+                .iter_mut()
+                .chain(entry.outcome.remaining.findings.iter_mut())
+                .filter(|f| f.rule == RuleId::StdLockInAsync && &f.message == message)
+            {
+                finding.fix = fix.clone();
+                finding.help = Some(help.clone());
+                finding.tier = lockfix_transforms::analysis::Tier::Semantic;
+            }
+        };
+    for decision in plan_swaps(&files, &candidates, &config.semantic, cwd) {
+        match decision {
+            Decision::Refused(members, reason) => {
+                for candidate in members {
+                    annotate(
+                        analysed,
+                        candidate,
+                        None,
+                        format!("the swap to tokio::sync is not offered: {reason}"),
+                    );
+                }
+            }
+            Decision::Planned(swap) => {
+                let diff: String = swap
+                    .files
+                    .iter()
+                    .map(|(_, display, before, after)| unified_diff(display, before, after))
+                    .collect();
+                let fix = Fix {
+                    title: swap.title.clone(),
+                    applicability: Applicability::Unsafe,
+                    edits: Vec::new(),
+                };
+                for &candidate in &swap.resolves {
+                    let (file, _) = &messages[candidate];
+                    let display = analysed[*file].source.display.clone();
+                    for finding in &analysed[*file].outcome.initial.findings {
+                        if finding.rule == RuleId::StdLockInAsync
+                            && finding.message == messages[candidate].1
+                        {
+                            diffs.insert((display.clone(), finding.range.start), diff.clone());
+                        }
+                    }
+                    annotate(
+                        analysed,
+                        candidate,
+                        Some(fix.clone()),
+                        format!("{} ({})", swap.title, swap.note),
+                    );
+                }
+                if config.unsafe_fixes {
+                    apply_swap(analysed, &swap, cwd);
+                }
+            }
+        }
+    }
+    diffs
+}
+
+/// Writes a planned swap into the run's texts: the files already analysed get the new text, the
+/// others (a file that only uses the lock, Cargo.toml) join the run.
+fn apply_swap(analysed: &mut Vec<Analysed>, swap: &crate::crate_fix::PlannedSwap, cwd: &Path) {
+    use crate::fix::AppliedFix;
+    use lockfix_transforms::Applicability;
+
+    let applied = AppliedFix {
+        rule: RuleId::StdLockInAsync,
+        title: swap.title.clone(),
+        applicability: Applicability::Unsafe,
+    };
+    for (path, display, _before, after) in &swap.files {
+        let existing = analysed.iter().position(|a| {
+            fs::canonicalize(cwd.join(&a.source.path)).ok().as_deref() == Some(path.as_path())
+        });
+        let index = match existing {
+            Some(index) => index,
+            None => {
+                let Ok(file) = SourceFile::read(path) else {
+                    continue;
+                };
+                let text = file.text.clone();
+                analysed.push(Analysed {
+                    source: SourcePath {
+                        path: path.clone(),
+                        display: display.clone(),
+                    },
+                    outcome: unchanged(
+                        &text,
+                        &FixOutcome {
+                            text: text.clone(),
+                            initial: Default::default(),
+                            applied: Vec::new(),
+                            remaining: Default::default(),
+                            dropped: Vec::new(),
+                            passes: 0,
+                            converged: true,
+                            withheld_for_syntax_errors: false,
+                        },
+                    ),
+                    options: lockfix_transforms::Options::all_rules(
+                        analysed
+                            .first()
+                            .map_or(lockfix_transforms::Edition::Edition2021, |a| {
+                                a.options.edition
+                            }),
+                    ),
+                    file,
+                });
+                analysed.len() - 1
+            }
+        };
+        let entry = &mut analysed[index];
+        entry.outcome.text = after.clone();
+        entry.outcome.applied.push(applied.clone());
+        // What is left is judged on the new text without the old facts: they describe the lock
+        // before the swap.
+        if path.extension().is_some_and(|e| e == "rs") {
+            let options = lockfix_transforms::Options {
+                facts: None,
+                ..entry.options.clone()
+            };
+            if let Ok(remaining) = catch_panic(|| lockfix_transforms::analyze(after, &options)) {
+                entry.outcome.remaining = remaining;
+            }
+        }
+    }
 }
 
 /// What the first, non-interactive fix loop made of one file.

@@ -136,7 +136,7 @@ fn unavailable(manifest: &Path, cwd: &Path, error: &anyhow::Error) -> ErrorEntry
 }
 
 /// The nearest `Cargo.toml` above `file`.
-fn owning_manifest(file: &Path) -> Option<PathBuf> {
+pub fn owning_manifest(file: &Path) -> Option<PathBuf> {
     let file = std::fs::canonicalize(file).ok()?;
     file.ancestors()
         .skip(1)

@@ -54,9 +54,8 @@ pub(crate) fn target(
         .filter_map(ast::MethodCallExpr::cast)
         .filter(|c| finding.contains_range(c.syntax().text_range()))
         .find(|c| {
-            c.name_ref().is_some_and(|n| {
-                lockfix_transforms::analysis::lock_method_mode(n.text()).is_some()
-            })
+            c.name_ref()
+                .is_some_and(|n| lockfix_transforms::analysis::lock_method_mode(n.text()).is_some())
         })
         .ok_or("no lock call at the finding")?;
     let receiver = strip(call.receiver().ok_or("the lock call has no receiver")?);

@@ -4,10 +4,11 @@
 //!
 //! lockfix reports `guard-across-await` on `update_context_state` (the synchronous part moves into
 //! its own scope, the poisoned-lock branch is kept) and on `sync_state` (the active id is copied out
-//! before the await: unsafe). `deactivate_context` drops its guard before the await, yet its future
-//! is `!Send` too: the `LockResult` the `if let` matched on (its error type holds the guard) lives
-//! until the end of the `if let`, across the await; lockfix does not report it yet, and the snapshot
-//! fix of `sync_state` keeps such a `LockResult` as well (see tests/scenarios.rs).
+//! before the await: unsafe). `deactivate_context` drops its guard before the await, yet its
+//! future is `!Send` too: the `LockResult` the `if let` matched on (its error type holds the guard)
+//! lives until the end of the `if let`, across the await. lockfix reports it as
+//! `std-lock-in-async` and, with the semantic tier, swaps `current_context_id` for
+//! `tokio::sync::RwLock` across the crate (see tests/scenarios.rs).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -151,7 +152,7 @@ impl ContextAdapter {
         ContextAdapter { current_context_id: RwLock::new(current.to_string()), config }
     }
 
-    pub fn current_context_id(&self) -> Option<String> {
-        self.current_context_id.read().ok().map(|id| id.clone())
+    pub async fn current_context_id(&self) -> String {
+        self.current_context_id.read().unwrap().clone()
     }
 }

@@ -65,7 +65,7 @@ async fn main() {
         Ok(Err(_)) => "failed",
         Err(_) => "hung",
     };
-    println!("deactivate -> activate: {outcome}, current context {:?}", adapter.current_context_id());
+    println!("deactivate -> activate: {outcome}, current context {:?}", adapter.current_context_id().await);
     println!(
         "measured: update_send={} sync_send={} deactivate_send={} deactivate={outcome}",
         update_status == "Send",

@@ -44,7 +44,7 @@ async fn deactivating_the_current_context_activates_the_default_without_deadlock
     let adapter = ContextAdapter::new(config(), "a");
     let result = tokio::time::timeout(TIMEOUT, adapter.deactivate_context("a")).await.expect("HANG: deactivate → activate");
     assert!(result.is_ok());
-    assert_eq!(adapter.current_context_id().as_deref(), Some("default"));
+    assert_eq!(adapter.current_context_id().await, "default");
 }
 
 #[tokio::test]
@@ -52,5 +52,5 @@ async fn deactivating_another_context_keeps_the_current_one() {
     let adapter = ContextAdapter::new(config(), "a");
     let result = tokio::time::timeout(TIMEOUT, adapter.deactivate_context("b")).await.expect("HANG: deactivate");
     assert!(result.is_ok());
-    assert_eq!(adapter.current_context_id().as_deref(), Some("a"));
+    assert_eq!(adapter.current_context_id().await, "a");
 }

@@ -22,5 +22,5 @@ async fn deactivate_context_runs_on_a_spawned_task() {
     };
     let result = tokio::time::timeout(TIMEOUT, task).await.expect("HANG: deactivate_context");
     assert!(result.expect("task panicked").is_ok());
-    assert_eq!(adapter.current_context_id().as_deref(), Some("default"));
+    assert_eq!(adapter.current_context_id().await, "default");
 }
