@@ -151,8 +151,8 @@ fn a_workspace_that_cannot_load_falls_back_with_one_line() {
     std::fs::create_dir(dir.path().join("src")).expect("src");
     std::fs::write(
         dir.path().join("src/lib.rs"),
-        "pub async fn f(m: &std::sync::Mutex<u8>) {\n    let g = m.lock().unwrap();\n    \
-         tick().await;\n    drop(g);\n}\nasync fn tick() {}\n",
+        "pub async fn f(m: &std::sync::Mutex<u8>) -> u8 {\n    let g = m.lock().unwrap();\n    \
+         let v = *g;\n    tick().await;\n    v\n}\nasync fn tick() {}\n",
     )
     .expect("source");
     let (found, report) = findings(dir.path(), "on");
@@ -192,4 +192,122 @@ fn a_clean_crate_loads_nothing_in_auto_mode() {
     let (found, report) = findings(dir.path(), "auto");
     assert!(found.is_empty());
     assert_eq!(report["errors"], Value::Array(Vec::new()), "nothing loaded");
+}
+
+/// Copies a fixture crate to a temporary directory (lockfix writes there).
+fn copy_crate(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&fixture_crate(name), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("readable").flatten() {
+        let path = entry.path();
+        if entry.file_name() == "target" {
+            continue;
+        }
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).expect("copy file");
+        }
+    }
+}
+
+/// `cargo test` in `dir` (offline, one shared target directory for every fixture crate);
+/// `(passed, output)`.
+fn cargo_test(dir: &Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO"))
+        .args(["test", "--offline", "--quiet"])
+        .args(args)
+        .current_dir(dir)
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("semantic-fixtures"),
+        )
+        .output()
+        .expect("cargo runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// Seed 002's context system across `manager/mod.rs`, `tracker.rs` and `adapter.rs`: before,
+/// the futures are not `Send`; after `lockfix --apply --unsafe-fixes` (the if-let split, the
+/// snapshot and the swap of the adapter's lock to `tokio::sync::RwLock` across three files) the
+/// crate compiles, its tests pass, and a second run offers nothing.
+#[test]
+fn seed_002_context_system_swaps_across_files_and_its_tests_pass() {
+    let dir = copy_crate("seed_002_context_system");
+    fetch_dependencies(dir.path());
+    let (passed, text) = cargo_test(dir.path(), &["--test", "spawn"]);
+    assert!(
+        !passed && text.contains("cannot be sent between threads safely"),
+        "before the fix the futures are not Send:\n{text}"
+    );
+
+    let output = common::lockfix(
+        dir.path(),
+        &["--apply", "--unsafe-fixes", "--allow-dirty", "."],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let adapter = std::fs::read_to_string(dir.path().join("src/adapter.rs")).expect("adapter");
+    assert!(adapter.contains("use tokio::sync::RwLock;"), "{adapter}");
+    assert!(
+        adapter.contains("self.current_context_id.read().await"),
+        "{adapter}"
+    );
+    let system = std::fs::read_to_string(dir.path().join("src/system.rs")).expect("system");
+    assert!(
+        system.contains("current_context_id: tokio::sync::RwLock::new(current.to_string())"),
+        "the constructor in another file is swapped, qualified (std RwLocks remain there):\n{system}"
+    );
+    assert!(system.contains("adapter.current_context_id.read().await.clone()"));
+
+    let (passed, text) = cargo_test(dir.path(), &[]);
+    assert!(passed, "after the fix the crate's tests fail:\n{text}");
+
+    let (again, report) = findings(dir.path(), "on");
+    assert!(again.is_empty(), "a second run still reports: {report:#}");
+}
+
+/// mini-redis's shape: a std mutex with short synchronous sections and a broadcast send under
+/// it. Scoping is not even needed: no finding, no swap, nothing written.
+#[test]
+fn mini_redis_shape_keeps_its_std_mutex() {
+    let dir = copy_crate("mini_redis_shape");
+    fetch_dependencies(dir.path());
+    let before = std::fs::read_to_string(dir.path().join("src/db.rs")).expect("db.rs");
+    let output = common::lockfix(
+        dir.path(),
+        &[
+            "--apply",
+            "--unsafe-fixes",
+            "--allow-dirty",
+            "--semantic",
+            "on",
+            ".",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let after = std::fs::read_to_string(dir.path().join("src/db.rs")).expect("db.rs");
+    assert_eq!(before, after);
+    let (found, report) = findings(dir.path(), "on");
+    assert!(found.is_empty(), "{report:#}");
+    assert_eq!(
+        report["errors"],
+        Value::Array(Vec::new()),
+        "the crate loads"
+    );
 }
