@@ -111,11 +111,8 @@ impl EditionResolver {
     ) -> Edition {
         let roots: Vec<PathBuf> = match explicit_root {
             Some(root) => vec![root],
-            None => package_dir
-                .ancestors()
-                .skip(1)
-                .map(Path::to_path_buf)
-                .collect(),
+            // The package's own manifest first: a root package can be its workspace's root.
+            None => package_dir.ancestors().map(Path::to_path_buf).collect(),
         };
         for root in roots {
             let manifest_path = root.join("Cargo.toml");
@@ -282,6 +279,23 @@ mod tests {
                 .starts_with("could not parse the manifest")
         );
         assert!(warnings[1].message.starts_with("unknown edition \"2093\""));
+    }
+
+    #[test]
+    fn a_root_package_inherits_from_its_own_workspace_table() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            "Cargo.toml",
+            "[workspace]\nmembers = [\".\"]\n[workspace.package]\nedition = \"2024\"\n\n\
+             [package]\nname = \"root\"\nedition.workspace = true\n",
+        );
+        let mut resolver = EditionResolver::new();
+        assert_eq!(
+            resolver.edition_for(&dir.path().join("src/lib.rs")),
+            Edition::Edition2024
+        );
+        assert!(resolver.take_warnings().is_empty());
     }
 
     #[test]

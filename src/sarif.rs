@@ -77,7 +77,9 @@ pub fn to_sarif(report: &Report) -> Value {
                     .collect();
                 result["relatedLocations"] = Value::Array(related);
             }
-            if let Some(fix) = &finding.fix {
+            // A crate-wide fix (the std→tokio swap) has no edits in this file alone: SARIF's
+            // fix object describes replacements, so it is left out; the message says what to run.
+            if let Some(fix) = finding.fix.as_ref().filter(|f| !f.edits.is_empty()) {
                 result["fixes"] = json!([sarif_fix(fix, &uri, &region)]);
             }
             results.push(result);

@@ -55,7 +55,8 @@ pub fn site_key(call: &ast::MethodCallExpr) -> Option<SiteKey> {
 /// Whether rust-analyzer could change what the syntax tier concluded about this file: it has
 /// findings (the semantic tier confirms or refutes their lock kinds), a lock-named call in async
 /// code whose lock the syntax tier could not classify (`state.cache.read()` with the field
-/// declared in another module), or a function returning a guard (callers elsewhere hold it).
+/// declared in another module), or a function returning a guard type (`MutexGuard<'_, T>`: callers
+/// elsewhere hold it).
 pub fn worth_resolving(file: &SyntaxNode, scopes: &LockScopes, has_findings: bool) -> bool {
     if has_findings {
         return true;
@@ -69,7 +70,7 @@ pub fn worth_resolving(file: &SyntaxNode, scopes: &LockScopes, has_findings: boo
         if let Some(function) = ast::Fn::cast(node.clone()) {
             return function
                 .ret_type()
-                .is_some_and(|t| t.syntax().text().to_string().contains("Guard"));
+                .is_some_and(|t| t.syntax().text().to_string().contains("Guard<"));
         }
         ast::MethodCallExpr::cast(node).is_some_and(|call| {
             call.name_ref()
