@@ -7,6 +7,8 @@
 # Downloads (once): the corpus crates via `cargo vendor` into $CORPUS (default
 # ${TMPDIR:-/tmp}/lockfix-corpus) and @ast-grep/cli 0.51 from the npm registry into bench/.tools.
 # lockfix itself never reaches the network; this script does, to fetch what it compares against.
+# lockfix runs its syntax tier (`--semantic off`): this measures the whole-tree scan; the semantic
+# tier's load time and memory are measured by bench/semantic.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-5}
@@ -37,7 +39,7 @@ for ((i = 0; i < reps; i++)); do
   for tool in "${tools[@]}"; do
     case $tool in
       grep) out=$(measure grep -rlE --include='*.rs' '\.(lock|read|write)\(\)' "$corpus") ;;
-      lockfix) out=$(measure "$lockfix" --dry-run --format json "$corpus") ;;
+      lockfix) out=$(measure "$lockfix" --dry-run --semantic off --format json "$corpus") ;;
       ast-grep) out=$(measure "$sg" scan --rule bench/ast-grep-rule.yml --json=compact "$corpus") ;;
     esac
     secs[$tool]+="${out% *}"$'\n'

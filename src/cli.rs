@@ -73,7 +73,7 @@ pub struct Cli {
 
     /// The semantic tier: load the Cargo workspace with rust-analyzer to resolve lock types across
     /// files. `auto` loads it only for workspaces where the syntax tier found something to settle;
-    /// `on` for every workspace with lock calls; `off` never. Never touches the network: cargo
+    /// `on` for every workspace that owns a scanned file; `off` never. Never touches the network: cargo
     /// runs offline, and without the rust-src component a bundled stub standard library is used.
     #[arg(long, value_enum, default_value_t = SemanticMode::Auto, value_name = "WHEN")]
     pub semantic: SemanticMode,

@@ -25,7 +25,7 @@ pub enum SemanticMode {
     /// Load a workspace when the syntax tier found something there to settle.
     #[default]
     Auto,
-    /// Load every workspace with lock calls.
+    /// Load every workspace that owns a scanned file.
     On,
     /// Never load: the syntax tier only.
     Off,
