@@ -167,6 +167,7 @@ mod tests {
             }],
             failed: false,
             crate_fix_diffs: Default::default(),
+            semantic_loads: Vec::new(),
         };
         let value = serde_json::to_value(to_json(&report)).unwrap();
         let expected = serde_json::json!({

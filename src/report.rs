@@ -69,6 +69,8 @@ pub struct Report {
     /// The multi-file diffs of crate-wide fixes ([`crate::crate_fix`]), by the `(path, start)` of
     /// the finding each resolves.
     pub crate_fix_diffs: std::collections::BTreeMap<(String, usize), String>,
+    /// Workspaces the semantic tier loaded, with the time each load took (`--statistics`).
+    pub semantic_loads: Vec<(String, std::time::Duration)>,
 }
 
 /// The counts in the summary line.

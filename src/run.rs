@@ -86,13 +86,9 @@ pub fn run(
     let mut errors = discovery.errors;
     let resolver = Mutex::new(EditionResolver::new());
     let mut results = analyse_all(&discovery.files, config, cwd, &resolver);
-    errors.extend(resolve_semantics(
-        &discovery.files,
-        &mut results,
-        config,
-        cwd,
-        &resolver,
-    ));
+    let (warnings, semantic_loads) =
+        resolve_semantics(&discovery.files, &mut results, config, cwd, &resolver);
+    errors.extend(warnings);
     let mut analysed = Vec::new();
     for result in results {
         match result {
@@ -126,6 +122,7 @@ pub fn run(
         errors,
         failed: false,
         crate_fix_diffs,
+        semantic_loads,
     };
     match config.mode {
         Mode::DryRun => {
@@ -186,7 +183,7 @@ fn resolve_semantics(
     config: &RunConfig,
     cwd: &Path,
     resolver: &Mutex<EditionResolver>,
-) -> Vec<ErrorEntry> {
+) -> (Vec<ErrorEntry>, Vec<(String, std::time::Duration)>) {
     let candidates: Vec<crate::semantic::Candidate<'_>> = files
         .iter()
         .zip(results.iter())
@@ -209,7 +206,7 @@ fn resolve_semantics(
     for (index, result) in redo {
         results[index] = result;
     }
-    resolution.warnings
+    (resolution.warnings, resolution.loaded)
 }
 
 /// The crate-level phase ([`crate::crate_fix`]): swaps planned on the per-file loop's texts are

@@ -108,6 +108,9 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
         };
         for index in members {
             let path = cwd.join(&candidates[index].source.path);
+            if !may_need_facts(&path) {
+                continue;
+            }
             match ws.facts(&path) {
                 Ok(Some(facts)) if !facts.is_empty() => {
                     resolution.facts.insert(index, Arc::new(facts));
@@ -123,6 +126,14 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
         }
     }
     resolution
+}
+
+/// Facts only matter where a lock is taken or a guard can be held across an await: other files
+/// are not worth rust-analyzer's type inference.
+fn may_need_facts(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| {
+        text.contains(".await") || lockfix_transforms::prefilter::may_contain_locks(&text)
+    })
 }
 
 fn unavailable(manifest: &Path, cwd: &Path, error: &anyhow::Error) -> ErrorEntry {

@@ -42,5 +42,13 @@ pub fn write_statistics(out: &mut dyn Write, report: &Report) -> io::Result<()> 
             count.fixable
         )?;
     }
+    // What the semantic tier cost, workspace by workspace: users who wonder where the time went.
+    for (manifest, duration) in &report.semantic_loads {
+        writeln!(
+            out,
+            "semantic tier: loaded {manifest} in {:.2} s",
+            duration.as_secs_f64()
+        )?;
+    }
     Ok(())
 }
