@@ -318,8 +318,17 @@ fn apply_crate_fixes(
                         format!("{} ({})", swap.title, swap.note),
                     );
                 }
-                if config.unsafe_fixes {
-                    apply_swap(analysed, &swap, cwd);
+                if config.unsafe_fixes
+                    && let Err(reason) = apply_swap(analysed, &swap, cwd)
+                {
+                    for &candidate in &swap.resolves {
+                        annotate(
+                            analysed,
+                            candidate,
+                            None,
+                            format!("the swap to tokio::sync was not applied: {reason}"),
+                        );
+                    }
                 }
             }
         }
@@ -328,8 +337,13 @@ fn apply_crate_fixes(
 }
 
 /// Writes a planned swap into the run's texts: the files already analysed get the new text, the
-/// others (a file that only uses the lock, Cargo.toml) join the run.
-fn apply_swap(analysed: &mut Vec<Analysed>, swap: &crate::crate_fix::PlannedSwap, cwd: &Path) {
+/// others (a file that only uses the lock, Cargo.toml) join the run. All or nothing: when a file
+/// the swap needs cannot be read again, or changed since the swap was planned, no file gets it.
+fn apply_swap(
+    analysed: &mut Vec<Analysed>,
+    swap: &crate::crate_fix::PlannedSwap,
+    cwd: &Path,
+) -> Result<(), String> {
     use crate::fix::AppliedFix;
     use lockfix_transforms::Applicability;
 
@@ -338,35 +352,40 @@ fn apply_swap(analysed: &mut Vec<Analysed>, swap: &crate::crate_fix::PlannedSwap
         title: swap.title.clone(),
         applicability: Applicability::Unsafe,
     };
-    for (path, display, _before, after) in &swap.files {
+    // Every file first, so that a failure leaves the run untouched.
+    let mut targets = Vec::new();
+    let mut joining = Vec::new();
+    for (path, display, before, after) in &swap.files {
         let existing = analysed.iter().position(|a| {
             fs::canonicalize(cwd.join(&a.source.path)).ok().as_deref() == Some(path.as_path())
         });
-        let index = match existing {
-            Some(index) => index,
+        match existing {
+            Some(index) if analysed[index].outcome.text == *before => {
+                targets.push((Target::Existing(index), path, after));
+            }
+            Some(_) => return Err(format!("{display} changed while the swap was planned")),
             None => {
-                let Ok(file) = SourceFile::read(path) else {
-                    continue;
-                };
-                let text = file.text.clone();
-                analysed.push(Analysed {
+                let file = SourceFile::read(path).map_err(|e| format!("{display}: {e}"))?;
+                if file.text != *before {
+                    return Err(format!(
+                        "{display} changed on disk while the swap was planned"
+                    ));
+                }
+                joining.push(Analysed {
                     source: SourcePath {
                         path: path.clone(),
                         display: display.clone(),
                     },
-                    outcome: unchanged(
-                        &text,
-                        &FixOutcome {
-                            text: text.clone(),
-                            initial: Default::default(),
-                            applied: Vec::new(),
-                            remaining: Default::default(),
-                            dropped: Vec::new(),
-                            passes: 0,
-                            converged: true,
-                            withheld_for_syntax_errors: false,
-                        },
-                    ),
+                    outcome: FixOutcome {
+                        text: file.text.clone(),
+                        initial: Default::default(),
+                        applied: Vec::new(),
+                        remaining: Default::default(),
+                        dropped: Vec::new(),
+                        passes: 0,
+                        converged: true,
+                        withheld_for_syntax_errors: false,
+                    },
                     options: lockfix_transforms::Options::all_rules(
                         analysed
                             .first()
@@ -376,8 +395,16 @@ fn apply_swap(analysed: &mut Vec<Analysed>, swap: &crate::crate_fix::PlannedSwap
                     ),
                     file,
                 });
-                analysed.len() - 1
+                targets.push((Target::Joining(joining.len() - 1), path, after));
             }
+        }
+    }
+    let offset = analysed.len();
+    analysed.extend(joining);
+    for (target, path, after) in targets {
+        let index = match target {
+            Target::Existing(index) => index,
+            Target::Joining(index) => offset + index,
         };
         let entry = &mut analysed[index];
         entry.outcome.text = after.clone();
@@ -394,6 +421,13 @@ fn apply_swap(analysed: &mut Vec<Analysed>, swap: &crate::crate_fix::PlannedSwap
             }
         }
     }
+    Ok(())
+}
+
+/// Where a swapped file is in the run: analysed already, or joining it.
+enum Target {
+    Existing(usize),
+    Joining(usize),
 }
 
 /// What the first, non-interactive fix loop made of one file.
