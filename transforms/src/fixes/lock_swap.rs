@@ -354,6 +354,16 @@ impl Planner<'_, '_> {
         method: &str,
     ) -> Result<(), String> {
         let context = self.context(file, call.syntax())?;
+        let guard = unwrapping_call(call).unwrap_or_else(|| call.syntax().clone());
+        if returned_from_function(&guard) {
+            // `fn users(&self) -> MutexGuard<'_, _> { self.users.lock().unwrap() }`: the signature
+            // names std's guard type, which the swap does not rewrite.
+            return Err(self.refuse(
+                file,
+                call.syntax(),
+                "the function returns the guard (its signature names the std guard type)",
+            ));
+        }
         if !self.poisoning {
             let end = call.syntax().text_range().end();
             self.acquire_in_place(file, call, method, context, TextRange::empty(end));
@@ -595,6 +605,26 @@ impl Planner<'_, '_> {
 enum Context {
     Async,
     Sync,
+}
+
+/// The guard is the value of its function: the body's tail expression or a `return`'s operand.
+fn returned_from_function(guard: &SyntaxNode) -> bool {
+    let Some(parent) = guard.parent() else {
+        return false;
+    };
+    if ast::ReturnExpr::can_cast(parent.kind()) {
+        return true;
+    }
+    let Some(list) = ast::StmtList::cast(parent) else {
+        return false;
+    };
+    let is_tail = list.tail_expr().is_some_and(|tail| tail.syntax() == guard);
+    let body_of_fn = list
+        .syntax()
+        .parent()
+        .and_then(|block| block.parent())
+        .is_some_and(|f| ast::Fn::can_cast(f.kind()));
+    is_tail && body_of_fn
 }
 
 /// `text` with sorted, non-overlapping `edits` applied.
@@ -1375,6 +1405,35 @@ fn new_q() -> Q { Q { items: Mutex::new(Vec::new()) } }
             &[],
         )
         .expect_err("the swap is refused")
+    }
+
+    #[test]
+    fn a_function_returning_the_guard_is_refused() {
+        let text = "use std::sync::{Mutex, MutexGuard};\npub struct S { m: Mutex<u8> }\nimpl S {\n    pub fn guard(&self) -> MutexGuard<'_, u8> {\n        self.m.lock().unwrap()\n    }\n}\n";
+        let files = [SwapFile {
+            path: "src/lib.rs",
+            text,
+            edition: Edition::Edition2021,
+        }];
+        let at = |needle: &str, len: usize| {
+            let start = text.find(needle).expect("needle") as u32;
+            TextRange::new(start.into(), (start + len as u32).into())
+        };
+        let request = SwapRequest {
+            files: &files,
+            declaration: Site {
+                file: 0,
+                range: at("Mutex<u8>", "Mutex<u8>".len()),
+            },
+            lock_type: "Mutex",
+            references: vec![Site {
+                file: 0,
+                range: at("m.lock", 1),
+            }],
+            called_from_async: Vec::new(),
+        };
+        let error = plan_swap(&request).expect_err("refused");
+        assert!(error.contains("the function returns the guard"), "{error}");
     }
 
     fn refusal(body: &str) -> String {
