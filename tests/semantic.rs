@@ -138,23 +138,27 @@ fn auto_mode_loads_where_the_syntax_tier_has_doubts() {
     assert_eq!(auto, expected(&dir, "semantic"));
 }
 
-#[test]
-fn a_workspace_that_cannot_load_falls_back_with_one_line() {
+/// A crate with `lib` as its `src/lib.rs` and a dependency that exists nowhere: `cargo metadata`
+/// fails offline, so its workspace cannot load.
+fn unloadable_crate(lib: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    // A dependency that exists nowhere: `cargo metadata` fails offline.
     std::fs::write(
         dir.path().join("Cargo.toml"),
-        "[package]\nname = \"broken\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
-         [dependencies]\nno-such-crate-lockfix-test = \"99\"\n",
+        "[package]\nname = \"unloadable\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [workspace]\n\n[dependencies]\nno-such-crate-lockfix-test = \"99\"\n",
     )
     .expect("manifest");
     std::fs::create_dir(dir.path().join("src")).expect("src");
-    std::fs::write(
-        dir.path().join("src/lib.rs"),
+    std::fs::write(dir.path().join("src/lib.rs"), lib).expect("source");
+    dir
+}
+
+#[test]
+fn a_workspace_that_cannot_load_falls_back_with_one_line() {
+    let dir = unloadable_crate(
         "pub async fn f(m: &std::sync::Mutex<u8>) -> u8 {\n    let g = m.lock().unwrap();\n    \
          let v = *g;\n    tick().await;\n    v\n}\nasync fn tick() {}\n",
-    )
-    .expect("source");
+    );
     let (found, report) = findings(dir.path(), "on");
     let expected: BTreeSet<_> = [("src/lib.rs".to_owned(), 2, "guard-across-await".to_owned())]
         .into_iter()
@@ -174,21 +178,11 @@ fn a_workspace_that_cannot_load_falls_back_with_one_line() {
 
 #[test]
 fn a_clean_crate_loads_nothing_in_auto_mode() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    // Would fail to load (the dependency does not exist): auto mode must not even try.
-    std::fs::write(
-        dir.path().join("Cargo.toml"),
-        "[package]\nname = \"clean\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n\n\
-         [dependencies]\nno-such-crate-lockfix-test = \"99\"\n",
-    )
-    .expect("manifest");
-    std::fs::create_dir(dir.path().join("src")).expect("src");
-    std::fs::write(
-        dir.path().join("src/lib.rs"),
+    // Would fail to load: auto mode must not even try.
+    let dir = unloadable_crate(
         "pub async fn f(m: &std::sync::Mutex<u8>) -> u8 {\n    let v = *m.lock().unwrap();\n    \
          tick().await;\n    v\n}\nasync fn tick() {}\n",
-    )
-    .expect("source");
+    );
     let (found, report) = findings(dir.path(), "auto");
     assert!(found.is_empty());
     assert_eq!(report["errors"], Value::Array(Vec::new()), "nothing loaded");

@@ -108,11 +108,7 @@ on one item; use `--ignore emit-under-lock`."#,
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     // Guards held together with another are double-lock's: its phase split moves the events after
     // every lock is released, which a fix for one guard at a time cannot do.
-    let phase_split: Vec<usize> = ctx
-        .double_lock_clusters()
-        .iter()
-        .flat_map(|(cluster, _)| cluster.iter().copied())
-        .collect();
+    let phase_split = ctx.phase_split_guards();
     for (index, guard) in ctx.scopes.guards.iter().enumerate() {
         if guard.calls.is_empty()
             || held::in_test_code(guard.call.syntax())

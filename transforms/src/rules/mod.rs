@@ -47,6 +47,15 @@ impl Context<'_> {
             .get_or_init(|| guard_across_await::detect(self))
     }
 
+    /// Indices of the guards double-lock's phase split releases: rules that fix one guard at a
+    /// time leave them to it.
+    pub(crate) fn phase_split_guards(&self) -> Vec<usize> {
+        self.double_lock_clusters()
+            .iter()
+            .flat_map(|(cluster, _)| cluster.iter().copied())
+            .collect()
+    }
+
     pub(crate) fn double_lock_clusters(&self) -> &[double_lock::Cluster] {
         self.shared
             .double_lock_clusters

@@ -80,11 +80,7 @@ fix can follow."#,
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     // Guards that double-lock's phase split releases before the await: no swap needed.
-    let phase_split: Vec<usize> = ctx
-        .double_lock_clusters()
-        .iter()
-        .flat_map(|(cluster, _)| cluster.iter().copied())
-        .collect();
+    let phase_split = ctx.phase_split_guards();
     for (index, guard) in ctx.scopes.guards.iter().enumerate() {
         if !matches!(guard.kind, LockKind::Std | LockKind::ParkingLot)
             || !syntax::body_is_async(&guard.body)
