@@ -12,12 +12,18 @@ pub enum Role {
 }
 
 /// Classifies the type `name` defined in the crate `krate` (its display name, with `_`).
+///
+/// Lock and guard types of crates lockfix does not know (loom's model-checked `Mutex`, `spin`, a
+/// project's own wrapper named `Mutex`) are locks of unknown kind, treated as blocking: a lock the
+/// semantic tier cannot name is still a lock, never "not a lock".
 pub fn classify(krate: &str, name: &str) -> Option<Role> {
-    let kind = crate_kind(krate)?;
+    let kind = crate_kind(krate).unwrap_or(LockKind::Unknown);
     if kind == LockKind::DashMap {
         return (name == "DashMap").then_some(Role::Lock(kind));
     }
-    if matches!(name, "Mutex" | "RwLock" | "ReentrantMutex" | "FairMutex") {
+    let lock_like = matches!(name, "Mutex" | "RwLock" | "ReentrantMutex" | "FairMutex")
+        || (kind == LockKind::Unknown && (name.ends_with("Mutex") || name.ends_with("RwLock")));
+    if lock_like {
         return Some(Role::Lock(kind));
     }
     let mode = guard_mode(name)?;
@@ -29,7 +35,7 @@ fn crate_kind(krate: &str) -> Option<LockKind> {
         "std" => LockKind::Std,
         "tokio" => LockKind::Tokio,
         "parking_lot" | "lock_api" => LockKind::ParkingLot,
-        "async_lock" => LockKind::AsyncLock,
+        "async_lock" | "async_std" => LockKind::AsyncLock,
         "futures_util" | "futures" | "futures_locks" => LockKind::Futures,
         "dashmap" => LockKind::DashMap,
         _ => return None,
@@ -78,7 +84,19 @@ mod tests {
             Some(Role::Guard(LockKind::AsyncLock, AccessMode::Exclusive))
         );
         assert_eq!(classify("lock_api", "RawMutex"), None);
-        assert_eq!(classify("my_app", "Mutex"), None);
+        assert_eq!(
+            classify("loom", "Mutex"),
+            Some(Role::Lock(LockKind::Unknown))
+        );
+        assert_eq!(
+            classify("loom", "MutexGuard"),
+            Some(Role::Guard(LockKind::Unknown, AccessMode::Exclusive))
+        );
+        assert_eq!(
+            classify("my_app", "SpinMutex"),
+            Some(Role::Lock(LockKind::Unknown))
+        );
+        assert_eq!(classify("my_app", "Registry"), None);
         assert_eq!(classify("std", "Vec"), None);
         assert_eq!(
             classify("dashmap", "DashMap"),

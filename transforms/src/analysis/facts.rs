@@ -68,18 +68,52 @@ pub fn worth_resolving(file: &SyntaxNode, scopes: &LockScopes, has_findings: boo
     };
     file.descendants().any(|node| {
         if let Some(function) = ast::Fn::cast(node.clone()) {
-            return function
-                .ret_type()
-                .is_some_and(|t| t.syntax().text().to_string().contains("Guard<"));
+            return returns_a_guard_type(&function);
         }
         ast::MethodCallExpr::cast(node).is_some_and(|call| {
             call.name_ref()
                 .is_some_and(|n| super::lock_method_mode(n.text()).is_some())
                 && call.arg_list().is_some_and(|a| a.args().next().is_none())
-                && syntax::enclosing_body(call.syntax()).is_some_and(|b| syntax::body_is_async(&b))
                 && !classified(&call)
+                && held_across_await_if_a_lock(&call)
         })
     })
+}
+
+/// `fn state(&self) -> MutexGuard<'_, State>`: a helper whose callers hold a guard. A lock's own
+/// `lock()`/`read()`/`write()` (a lock implementation) is not a helper.
+fn returns_a_guard_type(function: &ast::Fn) -> bool {
+    let is_lock_method = function
+        .name()
+        .is_some_and(|n| super::lock_method_mode(&n.text()).is_some());
+    !is_lock_method
+        && function
+            .ret_type()
+            .is_some_and(|t| t.syntax().text().to_string().contains("Guard<"))
+}
+
+/// `let cache = state.cache.read();` followed, in the same block of an async body, by an `.await`:
+/// were `read()` a lock, the syntax tier would report it, so its kind is worth resolving.
+fn held_across_await_if_a_lock(call: &ast::MethodCallExpr) -> bool {
+    let Some(body) = syntax::enclosing_body(call.syntax()) else {
+        return false;
+    };
+    if !syntax::body_is_async(&body) {
+        return false;
+    }
+    let Some(stmt) = call.syntax().parent().and_then(ast::LetStmt::cast) else {
+        return false;
+    };
+    let Some(list) = stmt.syntax().parent() else {
+        return false;
+    };
+    let after = stmt.syntax().text_range().end();
+    list.descendants()
+        .filter_map(ast::AwaitExpr::cast)
+        .any(|a| {
+            a.syntax().text_range().start() >= after
+                && syntax::enclosing_body(a.syntax()).as_ref() == Some(&body)
+        })
 }
 
 /// What the receiver of a `lock()`/`read()`/`write()`-named call really is.

@@ -653,6 +653,10 @@ fn infer_kind(
 /// `lock()` that is not awaited builds a future (no guard yet), and dashmap's `read`/`write` are
 /// not guards of the whole map.
 fn semantic_kind(kind: LockKind, method: &str, awaited: bool) -> Option<LockKind> {
+    // A lock of a crate lockfix does not know, acquired with `.await`, is an async one.
+    if kind == LockKind::Unknown && awaited {
+        return Some(LockKind::UnknownAsync);
+    }
     let sync_entry = method.starts_with("try_") || method.starts_with("blocking_");
     if kind.is_async() && !awaited && !sync_entry {
         return None;
