@@ -85,7 +85,7 @@ pub fn worth_resolving(file: &SyntaxNode, scopes: &LockScopes, has_findings: boo
 fn returns_a_guard_type(function: &ast::Fn) -> bool {
     let is_lock_method = function
         .name()
-        .is_some_and(|n| super::lock_method_mode(&n.text()).is_some());
+        .is_some_and(|n| super::lock_method_mode(n.text()).is_some());
     !is_lock_method
         && function
             .ret_type()
