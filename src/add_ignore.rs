@@ -70,7 +70,7 @@ pub fn add_ignore_comments(
                 "the file changed on disk while lockfix was running; it was not written".to_owned()
             }
             Ok(source) => {
-                match write_if_unchanged(&path, &source.original, &source.encode(&text)) {
+                match write_if_unchanged(&path, &source.original(), &source.encode(&text)) {
                     Ok(WriteOutcome::Written) => {
                         added.comments += comments;
                         added.files += 1;

@@ -14,7 +14,10 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use ignore::WalkBuilder;
+use std::sync::{Mutex, PoisonError};
+
+use ignore::{WalkBuilder, WalkState};
+use rayon::prelude::*;
 
 use crate::report::ErrorEntry;
 
@@ -67,39 +70,56 @@ pub fn discover(paths: &[PathBuf], cwd: &Path) -> Result<Discovery, MissingPaths
         })
         .collect();
     files.sort_by(|a, b| a.display.cmp(&b.display).then_with(|| a.path.cmp(&b.path)));
+    // One `realpath` per file: done on every core, then the first of each file is kept in order.
+    let canonical: Vec<PathBuf> = files
+        .par_iter()
+        .map(|file| fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone()))
+        .collect();
     let mut seen = HashSet::new();
-    files.retain(|file| {
-        seen.insert(fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone()))
-    });
-    discovery.files = files;
+    discovery.files = files
+        .into_iter()
+        .zip(canonical)
+        .filter_map(|(file, canonical)| seen.insert(canonical).then_some(file))
+        .collect();
     discovery
         .errors
         .sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
     Ok(discovery)
 }
 
+/// Walks `root` on `ignore`'s parallel walker: on a big tree the walk is the one part of the run
+/// that cannot overlap the analysis, and reading directories on every core halves it. The order
+/// found does not matter: [`discover`] sorts.
 fn walk(root: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<ErrorEntry>, cwd: &Path) {
     let walker = WalkBuilder::new(root)
         .require_git(false)
         .follow_links(true)
-        .build();
-    for entry in walker {
-        match entry {
-            Ok(entry) => {
-                let is_file = entry.file_type().is_some_and(|kind| kind.is_file());
-                if is_file && entry.path().extension().is_some_and(|ext| ext == "rs") {
-                    found.push(entry.into_path());
+        .build_parallel();
+    let shared = Mutex::new((Vec::new(), Vec::new()));
+    walker.run(|| {
+        Box::new(|entry| {
+            let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
+            match entry {
+                Ok(entry) => {
+                    let is_file = entry.file_type().is_some_and(|kind| kind.is_file());
+                    if is_file && entry.path().extension().is_some_and(|ext| ext == "rs") {
+                        shared.0.push(entry.into_path());
+                    }
+                }
+                Err(error) => {
+                    let path = error_path(&error).unwrap_or(root);
+                    shared.1.push(ErrorEntry {
+                        path: display_path(path, cwd),
+                        message: error_message(&error),
+                    });
                 }
             }
-            Err(error) => {
-                let path = error_path(&error).unwrap_or(root);
-                errors.push(ErrorEntry {
-                    path: display_path(path, cwd),
-                    message: error_message(&error),
-                });
-            }
-        }
-    }
+            WalkState::Continue
+        })
+    });
+    let (files, walk_errors) = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
+    found.extend(files);
+    errors.extend(walk_errors);
 }
 
 /// The path an `ignore` error is about, if it names one.

@@ -509,6 +509,13 @@ fn analyse_file(
         Ok(file) => file,
         Err(error) => return failed(error.to_string()),
     };
+    // Files the prefilter rejects cannot hold a guard: nothing to resolve, lex or parse (most of
+    // a big tree ends here). With facts, a guard helper may be the only acquisition: no shortcut.
+    if facts.is_none() && !lockfix_transforms::prefilter::may_contain_locks(&file.text) {
+        return FileResult::NothingFound {
+            wants_semantics: false,
+        };
+    }
     let edition = resolver
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -525,15 +532,10 @@ fn analyse_file(
         extra: config.extra,
         facts,
     };
-    // Only files the prefilter passes are parsed, so only they need the nesting check (lexing every
-    // file of a big tree costs more than the rest of the scan). The lexer panics on at least one
-    // real file; the fix loop below meets that panic again and reports it through the guard.
-    let parsed =
-        options.facts.is_some() || lockfix_transforms::prefilter::may_contain_locks(&file.text);
-    if parsed
-        && let Ok(Some(message)) =
-            catch_panic(|| crate::depth::too_deep(&file.text, options.edition))
-    {
+    // The parser recurses on nesting, so every file that will be parsed is lexed for its nesting
+    // first. The lexer panics on at least one real file; the fix loop below meets that panic
+    // again and reports it through the guard.
+    if let Ok(Some(message)) = catch_panic(|| crate::depth::too_deep(&file.text, options.edition)) {
         return failed(message);
     }
     let mut apply_all = |_: &str, _: &_| Decision::Apply;
@@ -541,6 +543,9 @@ fn analyse_file(
         catch_panic(|| fix::fix_source(&file.text, &options, config.unsafe_fixes, &mut apply_all))
             .and_then(|outcome| outcome);
     match outcome {
+        Ok(outcome) if outcome.initial.not_analysed.is_some() => {
+            failed(outcome.initial.not_analysed.unwrap_or_default())
+        }
         Ok(outcome)
             if outcome.initial.findings.is_empty()
                 && outcome.initial.unused_suppressions.is_empty()
@@ -690,13 +695,13 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) -> Vec<WrittenFile> {
         }
         let text = verify::test_hook_break(&source.path, outcome.text.clone());
         let bytes = file.encode(&text);
-        let written = write_if_unchanged(&source.path, &file.original, &bytes);
+        let written = write_if_unchanged(&source.path, &file.original(), &bytes);
         let problem = match written {
             Ok(WriteOutcome::Written) => {
                 written_files.push(WrittenFile {
                     path: source.path.clone(),
                     display: source.display.clone(),
-                    original: file.original.clone(),
+                    original: file.original(),
                     written: bytes,
                     text_before: file.text.clone(),
                     findings_before: outcome.initial.findings.clone(),

@@ -11,11 +11,9 @@ use std::path::Path;
 
 const BOM: &str = "\u{feff}";
 
-/// A file's original bytes and the text the transforms analyse.
+/// The text the transforms analyse, and what it takes to give back the file's original bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
-    /// Exactly what was read: the stale check compares the file on disk against it.
-    pub original: Vec<u8>,
     /// The text without the BOM.
     pub text: String,
     pub has_bom: bool,
@@ -46,19 +44,21 @@ impl SourceFile {
         SourceFile::from_bytes(original)
     }
 
+    /// Takes the bytes without copying them (a big tree's text is read once and moved here).
     pub fn from_bytes(original: Vec<u8>) -> Result<SourceFile, LoadError> {
-        let text = std::str::from_utf8(&original).map_err(|error| LoadError::NotUtf8 {
-            valid_up_to: error.valid_up_to(),
+        let mut text = String::from_utf8(original).map_err(|error| LoadError::NotUtf8 {
+            valid_up_to: error.utf8_error().valid_up_to(),
         })?;
-        let (text, has_bom) = match text.strip_prefix(BOM) {
-            Some(rest) => (rest.to_owned(), true),
-            None => (text.to_owned(), false),
-        };
-        Ok(SourceFile {
-            original,
-            text,
-            has_bom,
-        })
+        let has_bom = text.starts_with(BOM);
+        if has_bom {
+            text.drain(..BOM.len());
+        }
+        Ok(SourceFile { text, has_bom })
+    }
+
+    /// Exactly the bytes that were read: the stale check compares the file on disk against them.
+    pub fn original(&self) -> Vec<u8> {
+        self.encode(&self.text)
     }
 
     /// The bytes to write for `text`, which replaces this file's text: the BOM comes back if the
@@ -84,6 +84,7 @@ mod tests {
         assert!(file.has_bom);
         assert_eq!(file.text, "fn a() {}\r\nfn b() {}");
         assert_eq!(file.encode(&file.text), bytes);
+        assert_eq!(file.original(), bytes);
     }
 
     #[test]

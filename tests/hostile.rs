@@ -91,6 +91,50 @@ fn ten_thousand_nested_blocks_or_parentheses_are_skipped_without_overflowing() {
     }
 }
 
+/// Depth without brackets: the parser recursed once per prefix operator and aborted at ~200,000;
+/// a million `1 + ` parsed but aborted the process when its tree was freed; a 30,000-link field
+/// chain took 6 s in the parser's node cache. Each is now a per-file message.
+#[test]
+fn long_chains_without_brackets_are_skipped_without_overflowing() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock = "let g = m.lock().unwrap();";
+    let files = [
+        ("unary.rs", format!("{}1", "-".repeat(200_000))),
+        ("sum.rs", format!("{}1", "1 + ".repeat(1_000_000))),
+        ("fields.rs", format!("a{}", ".b".repeat(30_000))),
+        ("sum_of_groups.rs", format!("{}1", "(1) + ".repeat(100_000))),
+        // Within every lexer limit (900 brackets, runs of 5), but a tree 6,000 levels deep: the
+        // parse is measured before anything walks or frees it.
+        (
+            "deep_tree.rs",
+            format!("{}1{}", "{ - - - - - ".repeat(900), " }".repeat(900)),
+        ),
+    ];
+    for (name, expr) in &files {
+        let text =
+            format!("fn f(m: &std::sync::Mutex<u32>) -> i64 {{ {lock} let x = {expr}; x }}\n");
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    fs::write(dir.path().join("tick.rs"), TICK).unwrap();
+    let (output, json) = lockfix(dir.path(), &["--format", "json", "."]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(finding_paths(&json), ["tick.rs"]);
+    let errors = errors(&json);
+    assert_eq!(errors.len(), files.len(), "{errors:?}");
+    for (path, message) in &errors {
+        // The lexer's limits say "parses", the tree's depth "analyses".
+        assert!(
+            message.contains("more than lockfix") && message.ends_with("file skipped"),
+            "{message}"
+        );
+        assert_eq!(
+            path == "deep_tree.rs",
+            message.contains("syntax tree nested"),
+            "{path}: {message}"
+        );
+    }
+}
+
 #[test]
 fn a_20_megabyte_generated_file_is_analysed() {
     let dir = tempfile::tempdir().unwrap();

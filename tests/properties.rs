@@ -158,3 +158,19 @@ proptest! {
         check(&mutate(text, &mutations));
     }
 }
+
+/// Every input the fuzzer found a bug with (`tests/fuzz-regressions/`) passes the checks now.
+#[test]
+fn fuzz_regressions() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "rs") {
+            // Kept as found: not necessarily UTF-8, as the fuzz target sees them.
+            check(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no regression inputs found");
+}

@@ -1,5 +1,9 @@
 //! `cargo lockfix`: see `lockfix::cargo_subcommand`.
 
+/// The same allocator as the `lockfix` binary (see `src/main.rs`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     std::process::exit(lockfix::cargo_subcommand::main());
 }

@@ -4,6 +4,7 @@
 
 pub mod analysis;
 pub mod baseline_key;
+pub mod bounded_parse;
 pub mod fixes;
 pub mod model;
 pub mod prefilter;
@@ -57,6 +58,9 @@ pub struct FileAnalysis {
     /// The syntax tier is unsure about something here that rust-analyzer could settle (see
     /// [`analysis::facts::worth_resolving`]): front ends load the semantic tier only for such files.
     pub wants_semantics: bool,
+    /// Why the file was parsed but not analysed ([`bounded_parse`]): a per-file message for the
+    /// user. Nothing else is filled in then.
+    pub not_analysed: Option<String>,
 }
 
 /// Analyse one file. May panic inside the parser on pathological input: callers run it under
@@ -77,7 +81,15 @@ pub fn analyze(source: &str, options: &Options) -> FileAnalysis {
 pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
     let facts = options.facts.as_deref();
     use ra_ap_syntax::AstNode;
-    let parse = ra_ap_syntax::SourceFile::parse(source, options.edition);
+    let parse = match bounded_parse::parse(source, options.edition) {
+        Ok(parse) => parse,
+        Err(too_deep) => {
+            return FileAnalysis {
+                not_analysed: Some(too_deep.message()),
+                ..FileAnalysis::default()
+            };
+        }
+    };
     let tree = parse.tree();
     let file = tree.syntax();
     let scopes =
@@ -120,6 +132,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
         syntax_errors,
         unused_suppressions,
         wants_semantics,
+        not_analysed: None,
     }
 }
 
@@ -139,11 +152,10 @@ fn mark_semantic_findings(scopes: &analysis::LockScopes, findings: &mut [Finding
     }
 }
 
-/// Number of parse errors in `source`: a fix must never increase it.
+/// Number of parse errors in `source`: a fix must never increase it. A tree too deep to analyse
+/// counts as `usize::MAX` errors: no fix may produce one.
 pub fn syntax_error_count(source: &str, edition: Edition) -> usize {
-    ra_ap_syntax::SourceFile::parse(source, edition)
-        .errors()
-        .len()
+    bounded_parse::parse(source, edition).map_or(usize::MAX, |parse| parse.errors().len())
 }
 
 /// The rules this build implements.

@@ -91,14 +91,24 @@ impl KindIndex {
 
     /// [`KindIndex::build`], also counting the configured `extra_lock_types` as lock types.
     pub fn build_with(file: &SyntaxNode, extra_lock_types: &'static [&'static str]) -> KindIndex {
+        let nodes: Vec<SyntaxNode> = file.descendants().collect();
+        KindIndex::build_from(&nodes, extra_lock_types)
+    }
+
+    /// [`KindIndex::build_with`] from the file's nodes in preorder, when the caller walked the
+    /// tree already.
+    pub fn build_from(
+        nodes: &[SyntaxNode],
+        extra_lock_types: &'static [&'static str],
+    ) -> KindIndex {
         let mut index = KindIndex {
             extra_lock_types,
             ..KindIndex::default()
         };
-        for use_tree in file.descendants().filter_map(ast::UseTree::cast) {
+        for use_tree in nodes.iter().cloned().filter_map(ast::UseTree::cast) {
             index.record_use(&use_tree);
         }
-        for node in file.descendants() {
+        for node in nodes {
             if let Some(field) = ast::RecordField::cast(node.clone()) {
                 if let (Some(name), Some(ty)) = (field.name(), field.ty()) {
                     let declared = index.classify_type(ty.syntax());

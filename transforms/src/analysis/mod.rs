@@ -6,6 +6,7 @@
 //! the end of the temporary's statement, with the edition's scrutinee rules), and the awaits that
 //! run while it is alive.
 
+pub mod decls;
 pub mod effects;
 pub mod events;
 pub mod facts;
@@ -179,6 +180,8 @@ pub struct LockScopes {
     pub guards: Vec<Guard>,
     /// `(outer, inner)` indices into `guards`: `inner` is acquired while `outer` is alive.
     pub nested: Vec<(usize, usize)>,
+    /// The file's declarations by name, for the rules' lookups (empty when no lock is taken).
+    pub decls: decls::Declarations,
 }
 
 pub(crate) const LOCK_METHODS: &[(&str, AccessMode)] = &[
@@ -258,8 +261,12 @@ impl LockScopes {
         facts: Option<&SemanticFacts>,
     ) -> LockScopes {
         let helpers = facts.filter(|f| !f.guard_helpers.is_empty());
-        let candidates: Vec<ast::MethodCallExpr> = file
-            .descendants()
+        // One walk of the tree serves the acquisitions and both declaration indexes: each step of
+        // a rowan walk allocates, and a file that takes a lock is walked here three times over.
+        let nodes: Vec<SyntaxNode> = file.descendants().collect();
+        let candidates: Vec<ast::MethodCallExpr> = nodes
+            .iter()
+            .cloned()
             .filter_map(ast::MethodCallExpr::cast)
             .filter(|call| {
                 call.name_ref()
@@ -273,7 +280,7 @@ impl LockScopes {
             // The file's declarations only matter to classify acquisitions.
             return LockScopes::default();
         }
-        let kinds = KindIndex::build_with(file, extra_lock_types);
+        let kinds = KindIndex::build_from(&nodes, extra_lock_types);
         let guards: Vec<Guard> = candidates
             .iter()
             .filter_map(|call| acquisition(call, &kinds, edition, facts))
@@ -288,7 +295,11 @@ impl LockScopes {
                 }
             }
         }
-        LockScopes { guards, nested }
+        LockScopes {
+            guards,
+            nested,
+            decls: decls::Declarations::build_from(&nodes),
+        }
     }
 
     /// Guards acquired while `outer` is alive.

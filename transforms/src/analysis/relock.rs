@@ -12,6 +12,7 @@ use ra_ap_syntax::{
     ast::{self, HasLoopBody, HasName},
 };
 
+use super::decls::says_reentrant;
 use super::facts::{CalleeLock, SemanticFacts};
 use super::{AccessMode, Guard, Holder, LockScopes, events, syntax};
 
@@ -168,7 +169,7 @@ pub fn relocks(
     facts: Option<&SemanticFacts>,
 ) -> Vec<Relock> {
     let guard = &scopes.guards[held];
-    if guard.live.is_empty() || is_not_a_place(&guard.identity) || reentrant(file, guard) {
+    if guard.live.is_empty() || is_not_a_place(&guard.identity) || reentrant(scopes, guard) {
         return Vec::new();
     }
     let moved = moved_at(guard, file);
@@ -285,14 +286,11 @@ fn is_not_a_place(identity: &str) -> bool {
 /// A lock declared as `ReentrantMutex` (parking_lot, or std's unstable one) may be locked again by
 /// the thread that holds it. A local or parameter of the guard's own function decides; otherwise a
 /// field or static of that name anywhere in the file.
-fn reentrant(file: &SyntaxNode, guard: &Guard) -> bool {
+fn reentrant(scopes: &LockScopes, guard: &Guard) -> bool {
     let name = guard.lock_name.as_str();
     if name.is_empty() {
         return false;
     }
-    let says_reentrant = |node: Option<&SyntaxNode>| {
-        node.is_some_and(|n| syntax::compact_text(n).contains("Reentrant"))
-    };
     let named = |pat: Option<ast::Pat>| matches!(pat, Some(ast::Pat::IdentPat(p)) if syntax::ident_name(&p) == name);
     let function = guard
         .call
@@ -318,17 +316,7 @@ fn reentrant(file: &SyntaxNode, guard: &Guard) -> bool {
     if let Some(local) = local {
         return local;
     }
-    file.descendants().any(|node| {
-        if let Some(field) = ast::RecordField::cast(node.clone()) {
-            return field.name().is_some_and(|n| n.text() == name)
-                && says_reentrant(field.ty().as_ref().map(|t| t.syntax()));
-        }
-        if let Some(stat) = ast::Static::cast(node) {
-            return stat.name().is_some_and(|n| n.text() == name)
-                && says_reentrant(stat.ty().as_ref().map(|t| t.syntax()));
-        }
-        false
-    })
+    scopes.decls.is_reentrant(name)
 }
 
 /// Where a named guard is moved away by value (`consume(g)`, `let h = g;`, `Some(g)`, `return g`):

@@ -290,7 +290,9 @@ fn handle_kept_under_guard(ctx: &Context<'_>, guard: &Guard, call: &Call) -> boo
         }
         if let Some(stmt) = ast::LetStmt::cast(ancestor.clone()) {
             let Some(pat) = stmt.pat() else { return false };
-            let after = TextRange::new(stmt.syntax().text_range().end(), guard.live.end());
+            // In broken code the statement can outlast the guard's region (fuzzing found it).
+            let start = stmt.syntax().text_range().end();
+            let after = TextRange::new(start, guard.live.end().max(start));
             return syntax::pattern_bindings(&pat).iter().any(|binding| {
                 let name = syntax::ident_name(binding);
                 syntax::mentions(ctx.file, after, &name).iter().any(|m| {

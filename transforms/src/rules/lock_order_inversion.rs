@@ -346,7 +346,7 @@ fn lock_class(ctx: &Context<'_>, guard: &Guard) -> Option<(String, Confidence)> 
         let owner = self_type(guard.call.syntax())?;
         return Some((format!("{owner}{rest}"), Confidence::Same));
     }
-    if root.contains("::") || is_static(ctx.file, root) {
+    if root.contains("::") || ctx.scopes.decls.is_static(root) {
         return Some((identity.to_string(), Confidence::Same));
     }
     if let Some(f) = &function
@@ -422,17 +422,6 @@ fn self_type(node: &SyntaxNode) -> Option<String> {
     None
 }
 
-fn is_static(file: &SyntaxNode, name: &str) -> bool {
-    file.descendants().any(|n| {
-        ast::Static::cast(n.clone())
-            .and_then(|s| s.name())
-            .is_some_and(|s| s.text() == name)
-            || ast::Const::cast(n)
-                .and_then(|c| c.name())
-                .is_some_and(|c| c.text() == name)
-    })
-}
-
 /// The type of the parameter `name` of `f`, without references and the usual shared-state
 /// wrappers (`&Arc<AppState>`, `State<Arc<AppState>>`, `web::Data<AppState>` → `AppState`).
 fn param_type(f: &ast::Fn, name: &str) -> Option<String> {
@@ -486,16 +475,13 @@ fn param_type(f: &ast::Fn, name: &str) -> Option<String> {
 /// `from`; `None` when there is none or several.
 fn single_method(ctx: &Context<'_>, name: &str, from: &ast::MethodCallExpr) -> Option<SyntaxNode> {
     let owner = self_type(from.syntax())?;
-    let mut found = ctx
-        .file
-        .descendants()
-        .filter_map(ast::Fn::cast)
-        .filter(|f| f.name().is_some_and(|n| n.text() == name));
-    let first = found.next()?;
-    if found.next().is_some() || self_type(first.syntax()).as_deref() != Some(owner.as_str()) {
+    let [only] = ctx.scopes.decls.functions_named(name) else {
+        return None;
+    };
+    if self_type(only.syntax()).as_deref() != Some(owner.as_str()) {
         return None;
     }
-    Some(first.syntax().clone())
+    Some(only.syntax().clone())
 }
 
 #[cfg(test)]

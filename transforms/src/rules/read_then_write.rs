@@ -389,13 +389,10 @@ fn recheck(ctx: &Context<'_>, relock: &Relock, second_lock: &str) -> Option<Stri
         ));
     }
     let rechecks = ctx
-        .file
-        .descendants()
-        .filter_map(ast::Fn::cast)
-        .filter(|f| {
-            use ra_ap_syntax::ast::HasName;
-            f.name().is_some_and(|n| n.text() == method)
-        })
+        .scopes
+        .decls
+        .functions_named(&method)
+        .iter()
         .any(|f| f.body().is_some_and(|b| branches_then_returns(b.syntax())));
     rechecks
         .then(|| format!("`{method}` checks its own state under {second_lock} before it writes"))

@@ -1,0 +1,117 @@
+//! The file's declarations that rules look up by name: functions, statics and constants, and the
+//! fields or statics whose declared type is a re-entrant lock.
+//!
+//! Rules ask these questions once per guard or per call (is `REGISTRY` a static? which method
+//! is `self.refresh`? is `self.state` a `ReentrantMutex`?). Answering each by walking the whole
+//! file made a big file quadratic: moka's 3,500-line `base_cache.rs` spent two thirds of its
+//! analysis in such walks. The index is built in one walk, with the lock scopes, and only for
+//! files that take a lock.
+
+use std::collections::{HashMap, HashSet};
+
+use ra_ap_syntax::{
+    AstNode, SyntaxNode,
+    ast::{self, HasName},
+};
+
+use super::syntax;
+
+#[derive(Debug, Default)]
+pub struct Declarations {
+    /// Every `fn` of the file by name, nested ones and trait methods included, in source order.
+    functions: HashMap<String, Vec<ast::Fn>>,
+    /// Names of `static` and `const` items.
+    statics: HashSet<String>,
+    /// Names of record fields and statics declared with a type that says `Reentrant`
+    /// (`parking_lot::ReentrantMutex`, `std::sync::ReentrantLock`…).
+    reentrant: HashSet<String>,
+}
+
+impl Declarations {
+    pub fn build(file: &SyntaxNode) -> Declarations {
+        let nodes: Vec<SyntaxNode> = file.descendants().collect();
+        Declarations::build_from(&nodes)
+    }
+
+    /// [`Declarations::build`] from the file's nodes in preorder.
+    pub fn build_from(nodes: &[SyntaxNode]) -> Declarations {
+        let mut decls = Declarations::default();
+        for node in nodes.iter().cloned() {
+            if let Some(f) = ast::Fn::cast(node.clone()) {
+                if let Some(name) = f.name() {
+                    decls
+                        .functions
+                        .entry(name.text().to_string())
+                        .or_default()
+                        .push(f);
+                }
+            } else if let Some(stat) = ast::Static::cast(node.clone()) {
+                if let Some(name) = stat.name() {
+                    let name = name.text().to_string();
+                    if says_reentrant(stat.ty().as_ref().map(|t| t.syntax())) {
+                        decls.reentrant.insert(name.clone());
+                    }
+                    decls.statics.insert(name);
+                }
+            } else if let Some(constant) = ast::Const::cast(node.clone()) {
+                if let Some(name) = constant.name() {
+                    decls.statics.insert(name.text().to_string());
+                }
+            } else if let Some(field) = ast::RecordField::cast(node)
+                && let Some(name) = field.name()
+                && says_reentrant(field.ty().as_ref().map(|t| t.syntax()))
+            {
+                decls.reentrant.insert(name.text().to_string());
+            }
+        }
+        decls
+    }
+
+    /// The functions named `name`, in source order.
+    pub fn functions_named(&self, name: &str) -> &[ast::Fn] {
+        self.functions.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether a `static` or `const` item is named `name`.
+    pub fn is_static(&self, name: &str) -> bool {
+        self.statics.contains(name)
+    }
+
+    /// Whether a field or static named `name` is declared as a re-entrant lock.
+    pub fn is_reentrant(&self, name: &str) -> bool {
+        self.reentrant.contains(name)
+    }
+}
+
+/// Whether a declared type or initializer names a re-entrant lock: taking it again on the same
+/// thread does not wait.
+pub fn says_reentrant(node: Option<&SyntaxNode>) -> bool {
+    node.is_some_and(|n| syntax::compact_text(n).contains("Reentrant"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ra_ap_syntax::{Edition, SourceFile};
+
+    #[test]
+    fn one_walk_answers_every_lookup() {
+        let parse = SourceFile::parse(
+            "static A: Mutex<u8> = Mutex::new(0);\n\
+             const B: u8 = 1;\n\
+             static R: ReentrantMutex<()> = ReentrantMutex::new(());\n\
+             struct S { plain: Mutex<u8>, again: parking_lot::ReentrantMutex<u8> }\n\
+             impl S { fn f(&self) { fn f() {} } }\n\
+             trait T { fn g(&self) {} }",
+            Edition::Edition2021,
+        );
+        let decls = Declarations::build(parse.tree().syntax());
+        assert!(decls.is_static("A") && decls.is_static("B") && decls.is_static("R"));
+        assert!(!decls.is_static("S"));
+        assert!(decls.is_reentrant("R") && decls.is_reentrant("again"));
+        assert!(!decls.is_reentrant("plain") && !decls.is_reentrant("A"));
+        assert_eq!(decls.functions_named("f").len(), 2);
+        assert_eq!(decls.functions_named("g").len(), 1);
+        assert!(decls.functions_named("h").is_empty());
+    }
+}
