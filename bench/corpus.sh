@@ -2,7 +2,8 @@
 # Reproducible whole-tree benchmark (issue 7): lockfix vs ast-grep with one relational rule vs the
 # grep floor, over the pinned corpus in ../shared/corpus, side by side in one run.
 #
-#   bench/corpus.sh [REPETITIONS]        (default 5; prints medians and peak memory as Markdown)
+#   bench/corpus.sh [REPETITIONS]        (default 5; prints medians and peak memory as Markdown,
+#                                         then the cost at 1/4, 1/2 and all of the corpus)
 #
 # Downloads (once): the corpus crates via `cargo vendor` into $CORPUS (default
 # ${TMPDIR:-/tmp}/lockfix-corpus) and @ast-grep/cli 0.51 from the npm registry into bench/.tools.
@@ -56,4 +57,24 @@ for tool in "${tools[@]}"; do
   s=$(printf '%s' "${secs[$tool]}" | median)
   m=$(printf '%s' "${mem[$tool]}" | median)
   printf '| %s | %.2f | %.0f | %.2f |\n' "$tool" "$s" "$(echo "$m / 1024" | bc -l)" "$(echo "$lf / $s" | bc -l)"
+done
+
+# How the cost grows with the tree: the first quarter, half and all of the corpus's crates
+# (alphabetical), each as a directory of symbolic links (lockfix follows them), three runs each.
+echo
+echo "| part | lines | candidate lines (files with a no-argument lock call) | lockfix median wall (s) |"
+echo "|---|---|---|---|"
+crates=("$corpus"/*/)
+for part in 4 2 1; do
+  subset=$(mktemp -d)
+  count=$(( ${#crates[@]} / part ))
+  for crate in "${crates[@]:0:count}"; do ln -s "${crate%/}" "$subset/"; done
+  lines=$(find -L "$subset" -name '*.rs' -print0 | xargs -0 cat | wc -l)
+  candidates=$(grep -rlE --include='*.rs' '\.(lock|read|write)\(\)' "${crates[@]:0:count}" | tr '\n' '\0' | xargs -0 cat | wc -l)
+  runs=""
+  for ((i = 0; i < 3; i++)); do
+    runs+="$(measure "$lockfix" --dry-run --semantic off --format json "$subset" | cut -d' ' -f1)"$'\n'
+  done
+  printf '| 1/%s | %s | %s | %s |\n' "$part" "$lines" "$candidates" "$(printf '%s' "$runs" | median)"
+  rm -rf "$subset"
 done
