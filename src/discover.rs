@@ -13,7 +13,6 @@
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
-
 use std::sync::{Mutex, PoisonError};
 
 use ignore::{WalkBuilder, WalkState};
