@@ -138,11 +138,6 @@ fn opens_prefix(kind: SyntaxKind) -> bool {
     )
 }
 
-/// The deepest bracket nesting in `source`.
-pub fn bracket_nesting(source: &str, edition: Edition) -> usize {
-    nesting(source, edition).brackets
-}
-
 /// The per-file message for a file beyond one of the limits ([`MAX_NESTING`], [`MAX_PREFIX_RUN`],
 /// [`MAX_EXPRESSION_TOKENS`]), or `None`.
 pub fn too_deep(source: &str, edition: Edition) -> Option<String> {
@@ -179,9 +174,9 @@ mod tests {
 
     #[test]
     fn nesting_counts_tokens_not_text() {
-        assert_eq!(bracket_nesting("fn f() { g([1]) }", ED), 3);
-        assert_eq!(bracket_nesting("fn f() { \"(((((\" } // {{{{", ED), 1);
-        assert_eq!(bracket_nesting("}}} fn f() {}", ED), 1);
+        assert_eq!(nesting("fn f() { g([1]) }", ED).brackets, 3);
+        assert_eq!(nesting("fn f() { \"(((((\" } // {{{{", ED).brackets, 1);
+        assert_eq!(nesting("}}} fn f() {}", ED).brackets, 1);
     }
 
     #[test]

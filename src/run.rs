@@ -543,9 +543,14 @@ fn analyse_file(
         catch_panic(|| fix::fix_source(&file.text, &options, config.unsafe_fixes, &mut apply_all))
             .and_then(|outcome| outcome);
     match outcome {
-        Ok(outcome) if outcome.initial.not_analysed.is_some() => {
-            failed(outcome.initial.not_analysed.unwrap_or_default())
-        }
+        Ok(FixOutcome {
+            initial:
+                lockfix_transforms::FileAnalysis {
+                    not_analysed: Some(message),
+                    ..
+                },
+            ..
+        }) => failed(message),
         Ok(outcome)
             if outcome.initial.findings.is_empty()
                 && outcome.initial.unused_suppressions.is_empty()

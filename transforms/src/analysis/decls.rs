@@ -28,15 +28,11 @@ pub struct Declarations {
 }
 
 impl Declarations {
-    pub fn build(file: &SyntaxNode) -> Declarations {
-        let nodes: Vec<SyntaxNode> = file.descendants().collect();
-        Declarations::build_from(&nodes)
-    }
-
-    /// [`Declarations::build`] from the file's nodes in preorder.
+    /// From the file's nodes in preorder: the lock-scope analysis walks the tree once for this,
+    /// the kind index and the acquisitions.
     pub fn build_from(nodes: &[SyntaxNode]) -> Declarations {
         let mut decls = Declarations::default();
-        for node in nodes.iter().cloned() {
+        for node in nodes {
             if let Some(f) = ast::Fn::cast(node.clone()) {
                 if let Some(name) = f.name() {
                     decls
@@ -57,7 +53,7 @@ impl Declarations {
                 if let Some(name) = constant.name() {
                     decls.statics.insert(name.text().to_string());
                 }
-            } else if let Some(field) = ast::RecordField::cast(node)
+            } else if let Some(field) = ast::RecordField::cast(node.clone())
                 && let Some(name) = field.name()
                 && says_reentrant(field.ty().as_ref().map(|t| t.syntax()))
             {
@@ -105,7 +101,8 @@ mod tests {
              trait T { fn g(&self) {} }",
             Edition::Edition2021,
         );
-        let decls = Declarations::build(parse.tree().syntax());
+        let nodes: Vec<SyntaxNode> = parse.tree().syntax().descendants().collect();
+        let decls = Declarations::build_from(&nodes);
         assert!(decls.is_static("A") && decls.is_static("B") && decls.is_static("R"));
         assert!(!decls.is_static("S"));
         assert!(decls.is_reentrant("R") && decls.is_reentrant("again"));
