@@ -15,7 +15,6 @@ pub mod cargo_subcommand;
 pub mod cli;
 pub mod config;
 pub mod crate_fix;
-pub mod depth;
 pub mod diff;
 pub mod discover;
 pub mod edit;

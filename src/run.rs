@@ -532,12 +532,8 @@ fn analyse_file(
         extra: config.extra,
         facts,
     };
-    // The parser recurses on nesting, so every file that will be parsed is lexed for its nesting
-    // first. The lexer panics on at least one real file; the fix loop below meets that panic
-    // again and reports it through the guard.
-    if let Ok(Some(message)) = catch_panic(|| crate::depth::too_deep(&file.text, options.edition)) {
-        return failed(message);
-    }
+    // Files beyond the parser's safe nesting are reported through `not_analysed` below
+    // (`lockfix_transforms::bounded_parse` checks every parse).
     let mut apply_all = |_: &str, _: &_| Decision::Apply;
     let outcome =
         catch_panic(|| fix::fix_source(&file.text, &options, config.unsafe_fixes, &mut apply_all))

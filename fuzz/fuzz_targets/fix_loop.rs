@@ -1,6 +1,6 @@
-//! Arbitrary bytes through the per-file pipeline: the nesting check, then the fix loop with every
-//! fix accepted. A panic inside the guard is a finding too (it is a lockfix bug), so the target
-//! re-raises it; a fix that breaks the syntax or does not settle aborts as well. Seed the corpus
+//! Arbitrary bytes through the per-file pipeline: the fix loop with every fix accepted (each parse
+//! checks the input limits first). A panic inside the guard is a finding too (it is a lockfix
+//! bug), so the target re-raises it; a fix that breaks the syntax or does not settle aborts as well. Seed the corpus
 //! with the fixtures (`transforms/fixtures/*/*.rs`) to get mutations of real Rust.
 #![no_main]
 
@@ -14,12 +14,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let edition = Edition::Edition2021;
-    // The 0.0.345 lexer panics on some unterminated frontmatter; lockfix contains that panic
-    // per file, so it is not a finding here.
-    let Ok(deep) = catch_panic(|| lockfix::depth::too_deep(text, edition)) else {
-        return;
-    };
-    if deep.is_some() {
+    // The 0.0.345 lexer panics on some unterminated frontmatter; lockfix contains that panic per
+    // file, so it is not a finding here.
+    if catch_panic(|| lockfix_transforms::input_limits::too_deep(text, edition)).is_err() {
         return;
     }
     let options = Options::all_rules(edition);

@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod baseline_key;
 pub mod bounded_parse;
 pub mod fixes;
+pub mod input_limits;
 pub mod model;
 pub mod prefilter;
 pub mod rules;

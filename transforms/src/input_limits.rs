@@ -1,14 +1,15 @@
-//! A limit on how deeply nested a file may be before lockfix parses it.
+//! Limits on how deeply nested a file may be before lockfix parses it, read off its tokens.
+//! [`crate::bounded_parse`] applies them before every parse, with the tree's own depth after it.
 //!
 //! rust-analyzer's parser is recursive descent, and the transforms' analysis walks the tree
 //! recursively: a few thousand nested blocks overflow the stack, and a stack overflow aborts the
 //! whole process instead of panicking into the per-file guard. So the nesting of brackets is
 //! measured first with the lexer, which does not recurse, and a file nested deeper than any real
 //! code (generated code included) is skipped with a message while the run goes on. The big worker
-//! stacks (see `run.rs`) are the second line of defence, for deep nesting without brackets.
+//! stacks (the CLI's `run.rs`) are the second line of defence, for deep nesting without brackets.
 
-use lockfix_transforms::Edition;
 use ra_ap_parser::{LexedStr, SyntaxKind};
+use ra_ap_syntax::Edition;
 
 /// Bracket nesting (`(`, `[`, `{` together) beyond which a file is not parsed. A debug build
 /// overflows the 8 MiB main thread (where the interactive prompt re-runs the fix loop) at about
