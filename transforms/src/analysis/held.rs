@@ -35,6 +35,15 @@ pub fn guard_data_names(file: &SyntaxNode, guard: &Guard) -> Vec<String> {
             )
         } else if let Some(let_expr) = ast::LetExpr::cast(node.clone()) {
             (let_expr.pat(), let_expr.expr().map(|e| e.syntax().clone()))
+        } else if let Some(arm) = ast::MatchArm::cast(node.clone()) {
+            // `match &*g { Some(x) => x.send(..).await, .. }`: the arm's bindings come from the
+            // scrutinee.
+            let scrutinee = arm
+                .syntax()
+                .ancestors()
+                .find_map(ast::MatchExpr::cast)
+                .and_then(|m| m.expr());
+            (arm.pat(), scrutinee.map(|e| e.syntax().clone()))
         } else {
             continue;
         };
@@ -43,7 +52,13 @@ pub fn guard_data_names(file: &SyntaxNode, guard: &Guard) -> Vec<String> {
         };
         let owned =
             ast::Expr::cast(source.clone()).is_some_and(|e| owned_value(file, guard, &names, &e));
-        if carries(&names, &source) && !(owned && ast::LetStmt::can_cast(node.kind())) {
+        // A `for` binding is an item of what the loop iterates, which may borrow from it even when
+        // the iterable is owned.
+        // A `ref` binding borrows whatever the source is (`if let Some(ref mut f) = *g`).
+        let by_ref = syntax::pattern_bindings(&pat)
+            .iter()
+            .any(|b| b.ref_token().is_some());
+        if carries(&names, &source) && !(owned && !by_ref && !ast::ForExpr::can_cast(node.kind())) {
             for binding in syntax::pattern_bindings(&pat) {
                 let name = syntax::ident_name(&binding);
                 if !names.contains(&name) {
@@ -53,6 +68,45 @@ pub fn guard_data_names(file: &SyntaxNode, guard: &Guard) -> Vec<String> {
         }
     }
     names
+}
+
+/// Whether the binding `name` (one of [`guard_data_names`]) takes a mutable borrow of the guarded
+/// data (`&mut *g`, `g.iter_mut()`, `g.get_mut(k)`, `as_mut()`, `g.queue.drain(..)`) or binds it by
+/// `ref mut`.
+pub fn derived_mutably(file: &SyntaxNode, guard: &Guard, name: &str) -> bool {
+    guard
+        .body
+        .descendants()
+        .filter_map(ast::IdentPat::cast)
+        .filter(|p| guard.live.contains_range(p.syntax().text_range()) && syntax::ident_name(p) == name)
+        .any(|p| {
+            if p.mut_token().is_some() && p.ref_token().is_some() {
+                return true;
+            }
+            let source = p.syntax().ancestors().find_map(|a| {
+                if let Some(s) = ast::LetStmt::cast(a.clone()) {
+                    s.initializer()
+                } else if let Some(f) = ast::ForExpr::cast(a.clone()) {
+                    f.iterable()
+                } else if let Some(l) = ast::LetExpr::cast(a.clone()) {
+                    l.expr()
+                } else {
+                    ast::MatchArm::cast(a)
+                        .and_then(|arm| arm.syntax().ancestors().find_map(ast::MatchExpr::cast))
+                        .and_then(|m| m.expr())
+                }
+            });
+            source.is_some_and(|e| {
+                e.syntax().descendants().any(|d| {
+                    ast::RefExpr::cast(d.clone()).is_some_and(|r| r.mut_token().is_some())
+                        || ast::MethodCallExpr::cast(d).and_then(|m| m.name_ref()).is_some_and(|n| {
+                            let n = n.text();
+                            n.ends_with("_mut") || n == "as_mut" || n.starts_with("drain")
+                        })
+                })
+            })
+        })
+        && !syntax::mentions(file, guard.live, name).is_empty()
 }
 
 /// Whether `range` mentions the guard or a value computed from it (`names` from
@@ -141,6 +195,30 @@ pub fn handed_away_before(file: &SyntaxNode, guard: &Guard, at: TextSize) -> boo
             .unwrap_or(false);
         moved_into_body || into_underscore
     })
+}
+
+/// Whether the guard mention at `range` may move the guard: it is a whole expression of its own
+/// (an argument, a `let` initializer, a struct field, a returned value), not the receiver of a
+/// method call, a field access, a dereference, a borrow, an operand or an index.
+pub fn may_move_guard(file: &SyntaxNode, range: TextRange) -> bool {
+    let node = crate::fixes::release::node_at(file, range);
+    let Some(path) = node.ancestors().find(|a| a.kind() == SyntaxKind::PATH_EXPR) else {
+        return true;
+    };
+    let Some(parent) = path.parent() else {
+        return true;
+    };
+    match parent.kind() {
+        SyntaxKind::FIELD_EXPR
+        | SyntaxKind::INDEX_EXPR
+        | SyntaxKind::REF_EXPR
+        | SyntaxKind::PREFIX_EXPR
+        | SyntaxKind::BIN_EXPR => false,
+        SyntaxKind::METHOD_CALL_EXPR => !ast::MethodCallExpr::cast(parent)
+            .and_then(|m| m.receiver())
+            .is_some_and(|r| r.syntax() == &path),
+        _ => true,
+    }
 }
 
 /// The closure or block is an argument of a call (through parentheses or references).

@@ -66,6 +66,19 @@ pub struct KindIndex {
     by_name: HashMap<String, Option<Declared>>,
     /// The configuration's own lock types (`extra-lock-types`).
     extra_lock_types: &'static [&'static str],
+    /// Functions of this file by name, with the guard each returns (`fn state(&self) ->
+    /// MutexGuard<'_, State>`), or `None` when one of that name returns something else.
+    guard_helpers: HashMap<String, Option<GuardType>>,
+    /// For a guard-returning function whose body locks `self.<field>`: that receiver
+    /// (`self.users`), so that calls of two helpers of one lock are known to be the same lock.
+    helper_locks: HashMap<String, String>,
+}
+
+/// A guard type named in a signature: the lock it comes from and the access it grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuardType {
+    pub kind: LockKind,
+    pub mode: super::AccessMode,
 }
 
 const LOCK_TYPES: &[&str] = &[
@@ -137,6 +150,19 @@ impl KindIndex {
                     _ => None,
                 };
                 index.declare(name.text(), declared);
+            } else if let Some(function) = ast::Fn::cast(node.clone()) {
+                if let Some(name) = function.name() {
+                    let returns = function
+                        .ret_type()
+                        .and_then(|r| r.ty())
+                        .and_then(|ty| index.guard_type(ty.syntax()));
+                    if returns.is_some()
+                        && let Some(receiver) = first_self_lock(&function)
+                    {
+                        index.helper_locks.insert(name.text().to_string(), receiver);
+                    }
+                    index.declare_helper(name.text().to_string(), returns);
+                }
             } else if let Some(field) = ast::RecordExprField::cast(node.clone()) {
                 // `Self { cache: Arc::new(RwLock::new(..)) }` declares `cache` by its constructor.
                 if let (Some(name), Some(expr)) = (field.field_name(), field.expr()) {
@@ -148,6 +174,76 @@ impl KindIndex {
             }
         }
         index
+    }
+
+    /// The guard a function of this file named `name` returns, when every function of that name
+    /// returns one of the same type.
+    pub fn guard_helper(&self, name: &str) -> Option<GuardType> {
+        self.guard_helpers.get(name).copied().flatten()
+    }
+
+    /// The `self.<field>` lock a guard-returning function takes, if its body shows one.
+    pub fn helper_lock(&self, name: &str) -> Option<&str> {
+        self.helper_locks.get(name).map(String::as_str)
+    }
+
+    /// Whether some name of this file is declared as a lock of `kind`.
+    pub fn declares(&self, kind: LockKind) -> bool {
+        self.by_name
+            .values()
+            .any(|d| *d == Some(Declared::Lock(kind)))
+    }
+
+    /// Whether any function of this file returns a guard.
+    pub fn has_guard_helpers(&self) -> bool {
+        self.guard_helpers.values().any(Option::is_some)
+    }
+
+    fn declare_helper(&mut self, name: String, returns: Option<GuardType>) {
+        self.guard_helpers
+            .entry(name)
+            .and_modify(|known| {
+                if *known != returns {
+                    *known = None;
+                }
+            })
+            .or_insert(returns);
+    }
+
+    /// The guard type in a return type, also inside `Result`/`Option`: `MutexGuard<'_, T>`,
+    /// `tokio::sync::RwLockWriteGuard<'_, T>`, `parking_lot::MappedRwLockReadGuard<..>`.
+    fn guard_type(&self, ty: &SyntaxNode) -> Option<GuardType> {
+        use super::AccessMode;
+        for path in ty.descendants().filter_map(ast::Path::cast) {
+            if path.syntax().parent().and_then(ast::Path::cast).is_some() {
+                continue;
+            }
+            let Some(last) = path.segment().and_then(|s| s.name_ref()) else {
+                continue;
+            };
+            let last = last.text().to_string();
+            let last = match self.imports.get(&last) {
+                Some(full) => full.rsplit("::").next().unwrap_or_default().to_string(),
+                None => last,
+            };
+            let is_guard = last.ends_with("Guard")
+                && (last.contains("Mutex") || last.contains("RwLock") || last.contains("Lock"));
+            if !is_guard {
+                continue;
+            }
+            let mode = if last.contains("UpgradableRead") {
+                AccessMode::Upgradable
+            } else if last.contains("Read") {
+                AccessMode::Read
+            } else if last.contains("Write") {
+                AccessMode::Write
+            } else {
+                AccessMode::Exclusive
+            };
+            let kind = self.resolve_lock_path(&path, &last);
+            return Some(GuardType { kind, mode });
+        }
+        None
     }
 
     /// The declared kind of the lock reached through `name`, if this file says.
@@ -303,6 +399,22 @@ impl KindIndex {
         };
         crate_kind(&expanded).unwrap_or(LockKind::Unknown)
     }
+}
+
+/// The receiver of the first lock call on `self.<field>` in a function's body.
+fn first_self_lock(function: &ast::Fn) -> Option<String> {
+    function
+        .body()?
+        .syntax()
+        .descendants()
+        .filter_map(ast::MethodCallExpr::cast)
+        .find(|call| {
+            call.name_ref()
+                .is_some_and(|n| super::lock_method_mode(n.text()).is_some())
+        })
+        .and_then(|call| call.receiver())
+        .map(|r| super::syntax::compact_text(r.syntax()))
+        .filter(|text| text.starts_with("self.") && !text.contains('('))
 }
 
 /// The crate a full path belongs to, for lock types.

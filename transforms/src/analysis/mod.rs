@@ -206,6 +206,34 @@ pub(crate) const LOCK_METHODS: &[(&str, AccessMode)] = &[
     ("upgradable_read", AccessMode::Upgradable),
 ];
 
+/// DashMap's methods that lock a shard: the ones returning a reference into the map hold the
+/// shard's lock as long as the reference lives (`get`, `get_mut`, `entry`, `iter`); the others
+/// lock it for the call (`insert`, `remove`), which matters when a reference of the same map is
+/// alive. Only calls on a receiver this file declares as a `DashMap`/`DashSet` count.
+pub(crate) const DASHMAP_METHODS: &[(&str, AccessMode)] = &[
+    ("get", AccessMode::Read),
+    ("try_get", AccessMode::Read),
+    ("iter", AccessMode::Read),
+    ("get_mut", AccessMode::Write),
+    ("try_get_mut", AccessMode::Write),
+    ("entry", AccessMode::Write),
+    ("try_entry", AccessMode::Write),
+    ("iter_mut", AccessMode::Write),
+    ("insert", AccessMode::Write),
+    ("remove", AccessMode::Write),
+    ("remove_if", AccessMode::Write),
+    ("alter", AccessMode::Write),
+    ("retain", AccessMode::Write),
+    ("clear", AccessMode::Write),
+];
+
+fn dashmap_method_mode(method: &str) -> Option<AccessMode> {
+    DASHMAP_METHODS
+        .iter()
+        .find(|(m, _)| *m == method)
+        .map(|(_, mode)| *mode)
+}
+
 /// The access mode of a lock-acquiring method name (`read` → read), `None` for other names.
 pub fn lock_method_mode(method: &str) -> Option<AccessMode> {
     LOCK_METHODS
@@ -226,6 +254,12 @@ const UNWRAPPERS: &[&str] = &[
     "with_context",
     "ok_or",
     "ok_or_else",
+    // DashMap's `entry(k)`: the reference these return keeps the shard locked.
+    "or_insert",
+    "or_insert_with",
+    "or_insert_with_key",
+    "or_default",
+    "or_try_insert_with",
 ];
 
 /// The first `.read()`/`.lock()` of these receivers is I/O, not a lock.
@@ -276,11 +310,52 @@ impl LockScopes {
                     })
             })
             .collect();
-        if candidates.is_empty() {
-            // The file's declarations only matter to classify acquisitions.
+        let names_dashmap = || {
+            nodes.iter().any(|n| {
+                ast::NameRef::cast(n.clone()).is_some_and(|n| matches!(&*n.text(), "DashMap" | "DashSet"))
+            })
+        };
+        if candidates.is_empty() && !names_dashmap() {
+            // The file's declarations only matter to classify acquisitions. A function that
+            // returns a guard takes a lock in its body, so its file has a candidate.
             return LockScopes::default();
         }
         let kinds = KindIndex::build_from(&nodes, extra_lock_types);
+        let mut candidates = candidates;
+        if kinds.declares(LockKind::DashMap) {
+            // `cache.get(&k)` on `cache: DashMap<K, V>`.
+            candidates.extend(
+                nodes
+                    .iter()
+                    .cloned()
+                    .filter_map(ast::MethodCallExpr::cast)
+                    .filter(|call| {
+                        call.name_ref().is_some_and(|n| dashmap_method_mode(n.text()).is_some())
+                            && call.receiver().is_some_and(|r| {
+                                kinds.lookup(&receiver_name(&r)) == Some(LockKind::DashMap)
+                            })
+                    }),
+            );
+            candidates.sort_by_key(|c| c.syntax().text_range().start());
+            candidates.dedup();
+        }
+        if kinds.has_guard_helpers() {
+            // Calls of this file's own guard-returning functions: `self.state()` when
+            // `fn state(&self) -> MutexGuard<'_, State>`.
+            candidates.extend(
+                nodes
+                    .iter()
+                    .cloned()
+                    .filter_map(ast::MethodCallExpr::cast)
+                    .filter(|call| {
+                        call.name_ref().is_some_and(|n| {
+                            lock_method_mode(n.text()).is_none()
+                                && kinds.guard_helper(n.text()).is_some()
+                        })
+                    }),
+            );
+            candidates.sort_by_key(|c| c.syntax().text_range().start());
+        }
         let guards: Vec<Guard> = candidates
             .iter()
             .filter_map(|call| acquisition(call, &kinds, edition, facts))
@@ -336,12 +411,20 @@ fn acquisition(
     let receiver_fact = facts
         .zip(key.as_ref())
         .and_then(|(f, k)| f.receivers.get(k).copied());
-    let mode = match (LOCK_METHODS.iter().find(|(m, _)| *m == method), helper) {
-        (_, Some(helper)) => helper.mode,
-        (Some((_, mode)), None) => *mode,
-        (None, None) => return None,
+    // A guard-returning function of this file, when the semantic tier did not say.
+    let local_helper = if helper.is_none() {
+        kinds.guard_helper(&method).or_else(|| dashmap_ref(call, kinds))
+    } else {
+        None
+    };
+    let mode = match (LOCK_METHODS.iter().find(|(m, _)| *m == method), helper, local_helper) {
+        (_, Some(helper), _) => helper.mode,
+        (_, None, Some(local)) => local.mode,
+        (Some((_, mode)), None, None) => *mode,
+        (None, None, None) => return None,
     };
     if helper.is_none()
+        && local_helper.is_none()
         && call
             .arg_list()
             .is_none_or(|args| args.args().next().is_some())
@@ -349,14 +432,33 @@ fn acquisition(
         return None;
     }
     let receiver = call.receiver()?;
-    let lock_path = syntax::compact_text(receiver.syntax());
     let body = syntax::enclosing_body(call.syntax())?;
-    let identity = lock_identity(&receiver, &body, 0);
-    let lock_name = receiver_name(&receiver);
+    let from_helper = local_helper.is_some_and(|h| h.kind != LockKind::DashMap);
+    let (lock_path, identity, lock_name) = if from_helper && lock_method_mode(&method).is_none() {
+        // `self.state()`: the lock is whatever the helper locks; its calls are one lock.
+        let path = format!("{}.{method}()", syntax::compact_text(receiver.syntax()));
+        let base = lock_identity(&receiver, &body, 0);
+        let identity = match kinds.helper_lock(&method) {
+            // `self.users_mut()` locks `self.users`, as `self.users()` and `self.users.read()` do.
+            Some(field) => format!("{base}{}", field.trim_start_matches("self")),
+            None => format!("{base}.{method}()"),
+        };
+        (path, identity, method.clone())
+    } else {
+        (
+            syntax::compact_text(receiver.syntax()),
+            lock_identity(&receiver, &body, 0),
+            receiver_name(&receiver),
+        )
+    };
     if receiver_fact == Some(ReceiverFact::NotALock) {
         return None;
     }
-    if helper.is_none() && receiver_fact.is_none() && is_not_a_lock(&receiver, &lock_name, kinds) {
+    if helper.is_none()
+        && local_helper.is_none()
+        && receiver_fact.is_none()
+        && is_not_a_lock(&receiver, &lock_name, kinds)
+    {
         return None;
     }
 
@@ -364,9 +466,19 @@ fn acquisition(
     if consumed_by_closure(&guard_expr) {
         return None;
     }
-    let (kind, tier) = match (helper, receiver_fact) {
-        (Some(helper), _) => (helper.kind, Tier::Semantic),
-        (None, Some(ReceiverFact::Lock(kind))) => {
+    let (kind, tier) = match (helper, receiver_fact, local_helper) {
+        (Some(helper), _, _) => (helper.kind, Tier::Semantic),
+        (None, None, Some(local)) => {
+            let kind = match local.kind {
+                // `self.write().await` on `async fn write(&self) -> RwLockWriteGuard<..>`.
+                LockKind::Unknown if awaited => kinds
+                    .imported_async_kind()
+                    .unwrap_or(LockKind::UnknownAsync),
+                kind => kind,
+            };
+            (kind, Tier::Syntax)
+        }
+        (None, Some(ReceiverFact::Lock(kind)), _) => {
             (semantic_kind(kind, &method, awaited)?, Tier::Semantic)
         }
         _ => {
@@ -414,6 +526,17 @@ fn acquisition(
         guard.calls = events::calls_where(&guard.body, |at, node| guard.alive_at(at, node));
     }
     Some(guard)
+}
+
+/// A DashMap shard lock taken by `call` (`cache.get(&k)` on `cache: DashMap<..>`), as the guard
+/// type a helper would return.
+fn dashmap_ref(call: &ast::MethodCallExpr, kinds: &KindIndex) -> Option<kind::GuardType> {
+    let mode = dashmap_method_mode(&call.name_ref()?.text())?;
+    let receiver = call.receiver()?;
+    (kinds.lookup(&receiver_name(&receiver)) == Some(LockKind::DashMap)).then_some(kind::GuardType {
+        kind: LockKind::DashMap,
+        mode,
+    })
 }
 
 /// See [`Guard::identity`]. `depth` bounds alias chains.

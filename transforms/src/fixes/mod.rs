@@ -3,6 +3,7 @@
 //! without a fix.
 
 pub mod clone_out;
+pub mod drop_at_last_use;
 pub mod exports;
 pub mod extract_check;
 pub mod hoist;

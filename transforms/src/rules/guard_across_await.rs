@@ -1,9 +1,10 @@
 //! `guard-across-await`: a lock guard alive at an `.await`.
 
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasArgList};
 
 use super::Context;
-use crate::analysis::{AccessMode, Guard, Holder, LockKind, syntax};
+use crate::analysis::{AccessMode, Guard, Holder, LockKind, held, syntax};
+use crate::fixes::drop_at_last_use::drop_at_last_use;
 use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
 use crate::fixes::snapshot::{Carrier, snapshot};
@@ -89,17 +90,217 @@ pub(crate) fn detect(ctx: &Context<'_>) -> Vec<Finding> {
         if guard.awaits.is_empty() {
             continue;
         }
+        let roles = AsyncHolds::of(ctx, guard);
+        let mut first_hold = None;
         let awaits: Vec<&ast::AwaitExpr> = guard
             .awaits
             .iter()
-            .filter(|a| !guard.kind.is_async() || awaits_borrowed_data(ctx, guard, a))
+            .filter(|a| {
+                let hold = if !guard.kind.is_async() {
+                    Hold::Blocking
+                } else if awaits_borrowed_data(ctx, guard, a) {
+                    Hold::BorrowedData
+                } else if let Some(hold) = await_role(ctx, guard, &roles, a) {
+                    hold
+                } else {
+                    return false;
+                };
+                first_hold.get_or_insert(hold);
+                true
+            })
             .collect();
-        let Some(first_await) = awaits.first() else {
+        let (Some(first_await), Some(hold)) = (awaits.first(), first_hold) else {
             continue;
         };
-        out.push(finding(ctx, guard, first_await, awaits.len()));
+        out.push(finding(ctx, guard, first_await, awaits.len(), hold));
     }
     out
+}
+
+/// Why the first reported `.await` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// A blocking guard: every `.await` under it counts.
+    Blocking,
+    /// An async guard, and the awaited call reads data borrowed from it.
+    BorrowedData,
+    /// An async guard that nothing uses any more: it waits, and makes everyone else wait, for an
+    /// `.await` it has no part in (seed 000's shape in real code).
+    AfterLastUse,
+    /// An async guard taken before an `.await` it has no part in and used only after it: seed
+    /// 002's "nested await" (`let mut lock = m.lock().await; let r = op().await; lock.update(r);`).
+    BeforeFirstUse,
+    /// An async guard used before and after a slow `.await` it has no part in (a sleep, network or
+    /// file IO, a join): the critical section spans it, and everyone waits for the IO.
+    SpansSlow(&'static str),
+}
+
+/// How the awaits under an async guard that work neither on the guarded object nor on data
+/// borrowed from it relate to the guard's uses. A guard bound to `_name`, never used, moved or
+/// handed away is a deliberate hold (single-flight, serialisation) and has no role.
+struct AsyncHolds {
+    /// Every mention of the guard or of a value borrowed from it, in the live region.
+    mentions: Vec<TextRange>,
+    /// False for a guard whose awaits have no role.
+    applies: bool,
+}
+
+impl AsyncHolds {
+    fn of(ctx: &Context<'_>, guard: &Guard) -> AsyncHolds {
+        let none = AsyncHolds {
+            mentions: Vec::new(),
+            applies: false,
+        };
+        if !guard.kind.is_async() || !matches!(guard.holder, Holder::Let { .. } | Holder::IfLet { .. }) {
+            return none;
+        }
+        let Some(name) = guard.name() else { return none };
+        let uses = guard.uses(ctx.file);
+        if name.starts_with('_') || uses.is_empty() {
+            return none;
+        }
+        if uses.iter().any(|u| held::may_move_guard(ctx.file, *u)) {
+            return none;
+        }
+        // The guard's own mentions come from `uses`, which stops where a `let` shadows its name.
+        let mentions: Vec<TextRange> = held::guard_data_names(ctx.file, guard)
+            .iter()
+            .filter(|n| **n != name)
+            .flat_map(|n| syntax::mentions(ctx.file, guard.live, n))
+            .chain(uses.iter().copied())
+            .collect();
+        AsyncHolds {
+            mentions,
+            applies: true,
+        }
+    }
+}
+
+/// The role of one await under an async guard, see [`Hold`].
+fn await_role(ctx: &Context<'_>, guard: &Guard, holds: &AsyncHolds, await_expr: &ast::AwaitExpr) -> Option<Hold> {
+    if !holds.applies {
+        return None;
+    }
+    let at = await_expr.syntax().text_range().start();
+    if held::handed_away_before(ctx.file, guard, at) {
+        return None;
+    }
+    let before = holds.mentions.iter().any(|m| m.end() <= at);
+    let inside_or_after = holds.mentions.iter().any(|m| m.end() > at);
+    if repeated_in_loop(guard, at, &holds.mentions) {
+        return None;
+    }
+    match (before, inside_or_after) {
+        (true, false) => Some(Hold::AfterLastUse),
+        (false, true) if !mentioned_inside(holds, await_expr) => Some(Hold::BeforeFirstUse),
+        (true, true) if !mentioned_inside(holds, await_expr) && !single_flight(guard, holds, await_expr) => {
+            slow_await(await_expr).map(Hold::SpansSlow)
+        }
+        _ => None,
+    }
+}
+
+fn mentioned_inside(holds: &AsyncHolds, await_expr: &ast::AwaitExpr) -> bool {
+    let range = await_expr.syntax().text_range();
+    holds.mentions.iter().any(|m| range.contains_range(*m))
+}
+
+/// A single-flight hold: the await runs only when a condition on the guarded data says so
+/// (`if tok.is_expired() { *tok = refresh().await }`), so that one task does the work while the
+/// others wait for its result. That is what the lock is for.
+fn single_flight(guard: &Guard, holds: &AsyncHolds, await_expr: &ast::AwaitExpr) -> bool {
+    await_expr.syntax().ancestors().take_while(|a| guard.live.contains_range(a.text_range())).any(|a| {
+        let condition = if let Some(i) = ast::IfExpr::cast(a.clone()) {
+            i.condition().map(|c| c.syntax().text_range())
+        } else if let Some(m) = ast::MatchExpr::cast(a.clone()) {
+            m.expr().map(|e| e.syntax().text_range())
+        } else if let Some(w) = ast::WhileExpr::cast(a) {
+            w.condition().map(|c| c.syntax().text_range())
+        } else {
+            None
+        };
+        condition.is_some_and(|c| {
+            !c.contains_range(await_expr.syntax().text_range())
+                && holds.mentions.iter().any(|m| c.contains_range(*m))
+        })
+    })
+}
+
+/// What makes an awaited call slow enough that holding a lock across it is a hazard, when the
+/// callee says so: a sleep, a network connection or request, file-system IO, waiting for other
+/// tasks or a message. `None` for anything else (most awaits are quick, or unknown).
+fn slow_await(await_expr: &ast::AwaitExpr) -> Option<&'static str> {
+    let mut operand = syntax::strip_wrappers(&await_expr.expr()?);
+    // `Box::pin(x)`, `timeout(d, x)`: the work is the wrapped future.
+    loop {
+        let ast::Expr::CallExpr(call) = &operand else { break };
+        let callee = call.expr().map(|e| syntax::compact_text(e.syntax())).unwrap_or_default();
+        let last = callee.rsplit("::").next().unwrap_or_default();
+        if !matches!(last, "pin" | "timeout") {
+            break;
+        }
+        // `Box::pin(make_future()?)`: the future is what `?` unwraps.
+        let inner = match call.arg_list().and_then(|a| a.args().last()) {
+            Some(ast::Expr::TryExpr(t)) => t.expr(),
+            other => other,
+        };
+        match inner {
+            Some(inner) => operand = syntax::strip_wrappers(&inner),
+            None => break,
+        }
+    }
+    let (name, path, args) = match &operand {
+        ast::Expr::CallExpr(call) => {
+            let callee = call.expr().map(|e| syntax::compact_text(e.syntax())).unwrap_or_default();
+            let name = callee.rsplit("::").next().unwrap_or_default().to_string();
+            let args = call.arg_list().map_or(0, |a| a.args().count());
+            (name, callee, args)
+        }
+        ast::Expr::MethodCallExpr(call) => {
+            let name = call.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+            let args = call.arg_list().map_or(0, |a| a.args().count());
+            (name, String::new(), args)
+        }
+        ast::Expr::MacroExpr(mac) => {
+            let name = mac.macro_call().and_then(|m| m.path()).map(|p| syntax::compact_text(p.syntax())).unwrap_or_default();
+            let name = name.rsplit("::").next().unwrap_or_default().to_string();
+            (name, String::new(), 0)
+        }
+        _ => return None,
+    };
+    let name = name.as_str();
+    if path.starts_with("tokio::fs::") || path.starts_with("fs::") || path.starts_with("async_std::fs::") {
+        return Some("file-system IO");
+    }
+    Some(match name {
+        "sleep" | "sleep_until" | "delay_for" => "a sleep",
+        "connect" | "new_connection" | "handshake" | "connect_timeout" => "a network connection",
+        n if n.starts_with("connect_") => "a network connection",
+        // `request.send().await` (reqwest, hyper): an HTTP request. `contract.method().call().await`
+        // (alloy, ethers): a remote call.
+        "send" | "call" if args == 0 => "a network request",
+        "send_request" | "request" => "a network request",
+        "read_to_end" | "read_to_string" | "sync_all" | "sync_data" => "file or socket IO",
+        "join_all" | "try_join_all" | "join" | "try_join" => "waiting for other tasks",
+        "recv" => "waiting for a message",
+        _ => return None,
+    })
+}
+
+/// Whether a loop that starts while the guard is alive encloses `at` and one of `mentions`: the
+/// next iteration uses the guard again after the await.
+fn repeated_in_loop(guard: &Guard, at: TextSize, mentions: &[TextRange]) -> bool {
+    guard
+        .body
+        .descendants()
+        .filter(|n| {
+            matches!(
+                n.kind(),
+                SyntaxKind::LOOP_EXPR | SyntaxKind::WHILE_EXPR | SyntaxKind::FOR_EXPR
+            )
+        })
+        .filter(|l| guard.live.contains(l.text_range().start()) && l.text_range().contains(at))
+        .any(|l| mentions.iter().any(|m| l.text_range().contains_range(*m)))
 }
 
 fn finding(
@@ -107,6 +308,7 @@ fn finding(
     guard: &Guard,
     first_await: &ast::AwaitExpr,
     count: usize,
+    hold: Hold,
 ) -> Finding {
     let what = format!("{} {} guard", guard.kind.describe(), guard.mode.describe());
     let subject = match guard.name() {
@@ -143,7 +345,9 @@ fn finding(
             fix: None,
         };
     }
-    let (severity, message) = if guard.kind.is_async() {
+    let (severity, message) = if let Some(message) = async_hold_message(hold, &what, &subject) {
+        (Severity::Warning, message)
+    } else if guard.kind.is_async() {
         (
             Severity::Warning,
             format!(
@@ -167,7 +371,26 @@ fn finding(
             },
         );
     }
-    let (fix, help) = match build_fix(ctx, guard, first_await) {
+    let built = match hold {
+        Hold::AfterLastUse => release_after_last_use(ctx, guard, first_await),
+        Hold::BeforeFirstUse => acquire_after(ctx, guard, first_await),
+        Hold::SpansSlow(what) => Err(format!(
+            "every task that wants the lock waits for {what} too: take what the work needs under the lock, \
+             release it, do the work, then lock again to store the result"
+        )),
+        Hold::Blocking | Hold::BorrowedData => build_fix(ctx, guard, first_await),
+    };
+    let (fix, help) = match built {
+        Ok(fix) if hold == Hold::AfterLastUse => (
+            Some(fix),
+            "every task that wants the lock waits for this `.await` too: release the guard after its last use"
+                .to_string(),
+        ),
+        Ok(fix) if hold == Hold::BeforeFirstUse => (
+            Some(fix),
+            "every task that wants the lock waits for this `.await` too: take the lock where it is first needed"
+                .to_string(),
+        ),
         Ok(fix) => {
             let help = match fix.applicability {
                 Applicability::Safe => "release the guard before the `.await`".to_string(),
@@ -225,10 +448,21 @@ fn awaits_borrowed_data(ctx: &Context<'_>, guard: &Guard, await_expr: &ast::Awai
             vec![range]
         }
     };
-    !reads.is_empty()
-        && reads
+    if !reads.is_empty() {
+        return reads
             .iter()
-            .all(|r| reads_through_guard(ctx.file, *r, &operand))
+            .all(|r| reads_through_guard(ctx.file, *r, &operand));
+    }
+    // A value borrowed from the guard through a binding (`let names = list.names();`,
+    // `if let Some(t) = g.as_ref()`, `for c in g.iter()`): the await reads guarded data, unless the
+    // binding is a mutable borrow, which works on the guarded object itself.
+    held::guard_data_names(ctx.file, guard)
+        .iter()
+        .filter(|n| Some(n.as_str()) != guard.name().as_deref())
+        .any(|n| {
+            !syntax::mentions(ctx.file, operand_range, n).is_empty()
+                && !held::derived_mutably(ctx.file, guard, n)
+        })
 }
 
 /// Whether the guard mention at `range` is a shared read of part of the guarded data, not the guard
@@ -304,6 +538,131 @@ fn build_fix(
                 _ => Err(spans_await_for(guard)),
             }
         }
+    }
+}
+
+/// The message of a finding on an async guard that sits through an await it has no part in.
+fn async_hold_message(hold: Hold, what: &str, subject: &str) -> Option<String> {
+    Some(match hold {
+        Hold::AfterLastUse => format!("{what} {subject} is held across an `.await` after its last use"),
+        Hold::BeforeFirstUse => {
+            format!("{what} {subject} is taken before an `.await` it is not needed for")
+        }
+        Hold::SpansSlow(slow) => {
+            format!("{what} {subject} is held across an `.await` of {slow}, and used again after it")
+        }
+        Hold::Blocking | Hold::BorrowedData => return None,
+    })
+}
+
+/// Seed 002's "nested await": the guard is first used after the await, so the `let` that takes it
+/// moves down to just before its first use. Unsafe: the awaited work no longer runs under the lock,
+/// which matters if the lock was meant to serialise it.
+fn acquire_after(ctx: &Context<'_>, guard: &Guard, first_await: &ast::AwaitExpr) -> Result<Fix, String> {
+    let no_fix = || {
+        "take the lock after the `.await`, where it is first needed (no automatic rewrite for this shape)"
+            .to_string()
+    };
+    let Holder::Let { stmt, list, index, .. } = &guard.holder else {
+        return Err(no_fix());
+    };
+    let uses = guard.uses(ctx.file);
+    let first_use = uses.first().ok_or_else(no_fix)?;
+    let items = syntax::block_items(list);
+    let use_item = syntax::item_containing(list, &node_at(ctx.file, *first_use)).ok_or_else(no_fix)?;
+    let await_item = syntax::item_containing(list, first_await.syntax()).ok_or_else(no_fix)?;
+    if !(await_item < use_item && *index < await_item) {
+        return Err(no_fix());
+    }
+    // The lock expression must mean the same thing further down: none of the local names it reads
+    // is assigned or rebound by the statements it moves past.
+    let init = stmt.initializer().ok_or_else(no_fix)?;
+    let names: Vec<String> = init
+        .syntax()
+        .descendants()
+        .filter_map(ast::PathExpr::cast)
+        .map(|p| syntax::compact_text(p.syntax()))
+        .filter(|n| n != "self" && !n.contains("::"))
+        .collect();
+    let passed = TextRange::new(
+        stmt.syntax().text_range().end(),
+        items[use_item].text_range().start(),
+    );
+    let rebinds = names.iter().any(|n| {
+        syntax::mentions(ctx.file, passed, n).iter().any(|m| {
+            let node = node_at(ctx.file, *m);
+            node.ancestors().take_while(|a| passed.contains_range(a.text_range())).any(|a| {
+                ast::LetStmt::can_cast(a.kind())
+                    || ast::RefExpr::cast(a.clone()).is_some_and(|r| r.mut_token().is_some())
+                    || ast::BinExpr::cast(a).is_some_and(|b| {
+                        matches!(b.op_kind(), Some(ast::BinaryOp::Assignment { .. }))
+                    })
+            })
+        })
+    });
+    if rebinds {
+        return Err(no_fix());
+    }
+    let stmt_start = usize::from(stmt.syntax().text_range().start());
+    let stmt_end = syntax::end_with_trailing_comment(stmt.syntax());
+    let line_start = syntax::line_start(ctx.text, stmt_start);
+    let line_end = ctx.text[stmt_end..]
+        .find('\n')
+        .map_or(ctx.text.len(), |i| stmt_end + i + 1);
+    let whole_lines = ctx.text[line_start..stmt_start].trim().is_empty()
+        && ctx.text[stmt_end..line_end].trim().is_empty();
+    if !whole_lines {
+        return Err(no_fix());
+    }
+    let target = usize::from(items[use_item].text_range().start());
+    let target_line = syntax::line_start(ctx.text, target);
+    if !ctx.text[target_line..target].trim().is_empty() {
+        return Err(no_fix());
+    }
+    let moved = &ctx.text[line_start..line_end];
+    Ok(Fix {
+        title: "Take the lock after the `.await`, where it is first needed (the awaited work no longer runs \
+                under the lock)"
+            .to_string(),
+        applicability: Applicability::Unsafe,
+        edits: vec![
+            crate::model::TextEdit {
+                range: line_start..line_end,
+                replacement: String::new(),
+            },
+            crate::model::TextEdit {
+                range: target_line..target_line,
+                replacement: moved.to_string(),
+            },
+        ],
+    })
+}
+
+/// An async guard nothing uses after the await: `drop(guard)` after its last use when that surely
+/// compiles, else the scoped block (or `if let` split) every other release uses.
+fn release_after_last_use(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    first_await: &ast::AwaitExpr,
+) -> Result<Fix, String> {
+    let data = held::guard_data_names(ctx.file, guard);
+    if let Some(edit) = drop_at_last_use(ctx.text, ctx.file, guard, &data, first_await.syntax()) {
+        return Ok(Fix {
+            title: format!(
+                "Release the guard after its last use (`drop({})`)",
+                guard.name().unwrap_or_default()
+            ),
+            applicability: Applicability::Safe,
+            edits: vec![edit],
+        });
+    }
+    match release_before(ctx.text, ctx.file, guard, first_await.syntax(), "the `.await`") {
+        Ok(fix) => Ok(fix),
+        Err(Blocked::Other(reason)) => Err(reason),
+        Err(_) => Err(
+            "release the guard after its last use, before the `.await` (no automatic rewrite for this shape)"
+                .to_string(),
+        ),
     }
 }
 
