@@ -49,7 +49,7 @@ pub fn calls_where(body: &SyntaxNode, alive: impl Fn(TextSize, &SyntaxNode) -> b
             matches!(
                 n.kind(),
                 SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR | SyntaxKind::MACRO_CALL
-            )
+            ) || is_function_passed_to_run(n)
         })
         .filter(|n| syntax::enclosing_body(n).as_ref() == Some(body) && alive(happens_at(n), n))
         .filter_map(|n| describe(&n))
@@ -62,6 +62,8 @@ fn describe(node: &SyntaxNode) -> Option<Call> {
         .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
     let (callee, receiver, kind) = if let Some(call) = ast::CallExpr::cast(node.clone()) {
         (callee_path(&call.expr()?), None, CallKind::Path)
+    } else if let Some(path) = ast::PathExpr::cast(node.clone()) {
+        (callee_path(&ast::Expr::PathExpr(path)), None, CallKind::Path)
     } else if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
         let receiver = call.receiver().map(|r| syntax::compact_text(r.syntax()));
         (
@@ -84,6 +86,33 @@ fn describe(node: &SyntaxNode) -> Option<Call> {
         kind,
         awaited,
     })
+}
+
+/// A function named as the argument of a combinator that calls it at once:
+/// `handle.take().map(JoinHandle::join)`, `items.iter().for_each(process)`. It runs there, as a
+/// call would.
+fn is_function_passed_to_run(node: &SyntaxNode) -> bool {
+    if node.kind() != SyntaxKind::PATH_EXPR {
+        return false;
+    }
+    let Some(method) = node
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::ARG_LIST)
+        .and_then(|l| l.parent())
+        .and_then(ast::MethodCallExpr::cast)
+    else {
+        return false;
+    };
+    // Only qualified paths (`JoinHandle::join`, `fs::remove_file`): a plain name is more often a
+    // value than a function.
+    syntax::compact_text(node).contains("::")
+        && method.name_ref().is_some_and(|n| {
+            matches!(
+                &*n.text(),
+                "map" | "and_then" | "for_each" | "inspect" | "map_or" | "map_or_else" | "filter_map"
+                    | "unwrap_or_else" | "try_for_each"
+            )
+        })
 }
 
 /// A path callee without generic arguments: `Vec::<u8>::new` → `Vec::new`.

@@ -72,6 +72,8 @@ pub struct KindIndex {
     /// For a guard-returning function whose body locks `self.<field>`: that receiver
     /// (`self.users`), so that calls of two helpers of one lock are known to be the same lock.
     helper_locks: HashMap<String, String>,
+    /// Type aliases of lock types declared in this file.
+    aliases: HashMap<String, Declared>,
 }
 
 /// A guard type named in a signature: the lock it comes from and the access it grants.
@@ -120,6 +122,15 @@ impl KindIndex {
         };
         for use_tree in nodes.iter().cloned().filter_map(ast::UseTree::cast) {
             index.record_use(&use_tree);
+        }
+        // `type SessionStore = DashMap<Id, Status>;` makes `SessionStore` a lock type, wherever in
+        // the file the alias is declared.
+        for alias in nodes.iter().cloned().filter_map(ast::TypeAlias::cast) {
+            if let (Some(name), Some(ty)) = (alias.name(), alias.ty())
+                && let Some(declared) = index.classify_type(ty.syntax())
+            {
+                index.aliases.insert(name.text().to_string(), declared);
+            }
         }
         for node in nodes {
             if let Some(field) = ast::RecordField::cast(node.clone()) {
@@ -340,6 +351,9 @@ impl KindIndex {
                 Some(full) => full.rsplit("::").next().unwrap_or_default().to_string(),
                 None => last,
             };
+            if let Some(declared) = self.aliases.get(&last) {
+                return Some(*declared);
+            }
             if NOT_LOCK_TYPES.contains(&last.as_str()) {
                 return Some(Declared::NotALock);
             }

@@ -482,7 +482,13 @@ fn acquisition(
             (semantic_kind(kind, &method, awaited)?, Tier::Semantic)
         }
         _ => {
-            let kind = infer_kind(kinds, &lock_name, &method, awaited, unwrapped)?;
+            let kind = match infer_kind(kinds, &lock_name, &method, awaited, unwrapped) {
+                Some(kind) => kind,
+                None if bare_read_used_as_guard(&method, &guard_expr, &body, kinds, &lock_name) => {
+                    LockKind::Unknown
+                }
+                None => return None,
+            };
             if kind == LockKind::Unknown && !unwrapped && passed_on(&guard_expr) {
                 // A bare `lock()` handed to a function (`join(m.lock(), …)`) is as likely a future
                 // as a guard; without a declaration there is nothing to go on.
@@ -781,6 +787,74 @@ fn infer_kind(
     // A bare `lock()` on an undeclared receiver is most likely parking_lot; bare `read()`/`write()`
     // without evidence are too often raw-pointer or I/O calls to count.
     (method == "lock" || method == "upgradable_read").then_some(LockKind::Unknown)
+}
+
+/// A bare `x.read()` / `x.write()` on a receiver whose type the file does not show
+/// (`self.inner.block_cache.read()`, `api.client.metadata().write()`), in async code, whose result
+/// is used the way a guard is: methods called on it, fields read through it, dereferenced — and
+/// never as a `Result`/`Option` or a value handed on. A lock of unknown kind, then. Not inside
+/// `unsafe` code, where `ptr.read()` copies a value out of a raw pointer.
+fn bare_read_used_as_guard(
+    method: &str,
+    guard_expr: &ast::Expr,
+    body: &SyntaxNode,
+    kinds: &KindIndex,
+    name: &str,
+) -> bool {
+    if !matches!(method, "read" | "write") || kinds.lookup(name).is_some() || !syntax::body_is_async(body) {
+        return false;
+    }
+    let in_unsafe = guard_expr.syntax().ancestors().any(|a| {
+        ast::BlockExpr::cast(a.clone()).is_some_and(|b| b.unsafe_token().is_some())
+            || ast::Fn::cast(a).is_some_and(|f| f.unsafe_token().is_some())
+    });
+    if in_unsafe {
+        return false;
+    }
+    let guard_like = |expr: &SyntaxNode| -> Option<bool> {
+        let parent = expr.parent()?;
+        Some(match parent.kind() {
+            SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(parent).is_some_and(|m| {
+                m.receiver().is_some_and(|r| r.syntax() == expr)
+                    && !m.name_ref().is_some_and(|n| {
+                        matches!(
+                            &*n.text(),
+                            "ok" | "err" | "map" | "map_err" | "and_then" | "is_ok" | "is_err"
+                                | "is_some" | "is_none" | "await"
+                        )
+                    })
+            }),
+            SyntaxKind::FIELD_EXPR | SyntaxKind::INDEX_EXPR => true,
+            SyntaxKind::PREFIX_EXPR => {
+                ast::PrefixExpr::cast(parent).and_then(|p| p.op_kind()) == Some(ast::UnaryOp::Deref)
+            }
+            _ => false,
+        })
+    };
+    match guard_expr.syntax().parent().and_then(ast::LetStmt::cast) {
+        Some(stmt) => {
+            let Some(ast::Pat::IdentPat(pat)) = stmt.pat() else {
+                return false;
+            };
+            let binding = syntax::ident_name(&pat);
+            let Some((list, _)) = syntax::as_block_item(stmt.syntax()) else {
+                return false;
+            };
+            let after = TextRange::new(stmt.syntax().text_range().end(), list.syntax().text_range().end());
+            // Mentions inside macro calls (`info!(.., n = cache.len())`) are tokens, not
+            // expressions: they say nothing either way.
+            let uses: Vec<bool> = syntax::mentions(body, after, &binding)
+                .iter()
+                .filter_map(|m| {
+                    let node = crate::fixes::release::node_at(body, *m);
+                    let path = node.ancestors().find(|a| a.kind() == SyntaxKind::PATH_EXPR)?;
+                    Some(guard_like(&path).unwrap_or(false))
+                })
+                .collect();
+            !uses.is_empty() && uses.iter().all(|u| *u)
+        }
+        None => guard_like(guard_expr.syntax()).unwrap_or(false),
+    }
 }
 
 /// The kind rust-analyzer resolved, checked against how the call is used: an async lock's

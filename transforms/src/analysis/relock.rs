@@ -80,22 +80,27 @@ impl Relock {
     }
 }
 
-/// Whether holding a guard of mode `held` makes a blocking request of mode `requested` on the same
-/// lock wait forever. A read guard excludes writers (and, for parking_lot, upgradable readers are
-/// compatible with readers only); a second read while reading is left out — it only hangs when a
-/// writer queues in between.
-pub fn excludes(held: AccessMode, requested: AccessMode) -> bool {
+/// Whether holding `held` makes a blocking request of mode `requested` on the same lock wait
+/// forever. A read guard excludes writers (and, for parking_lot, upgradable readers are compatible
+/// with readers only). A second read while reading waits behind a writer that queued in between:
+/// tokio's `RwLock` is fair, and std's and parking_lot's may prefer writers (parking_lot has
+/// `read_recursive` for exactly this), so it can hang too. DashMap's shards are left out of that:
+/// nested reads of a map are its everyday use.
+pub fn excludes(held: &Guard, requested: AccessMode) -> bool {
     use AccessMode::*;
-    match held {
-        Read => matches!(requested, Write),
+    match held.mode {
+        Read => {
+            matches!(requested, Write)
+                || (requested == Read && held.kind != super::LockKind::DashMap)
+        }
         Upgradable => matches!(requested, Write | Upgradable),
         Write | Exclusive => true,
     }
 }
 
 /// `#[cfg(feature = "std")] let g = m.lock().unwrap(); #[cfg(not(feature = "std"))] let g = m.lock();`:
-/// statements under `#[cfg]` may be alternatives of which only one is compiled. A guard or a second
-/// lock in such a statement is left alone.
+/// statements under `#[cfg]` may be alternatives of which only one is compiled. A guard and a second
+/// lock that are both in such statements are left alone.
 fn cfg_alternatives(guard: &Guard, site: &SyntaxNode) -> bool {
     let under_cfg = |node: &SyntaxNode| {
         node.ancestors()
@@ -107,7 +112,9 @@ fn cfg_alternatives(guard: &Guard, site: &SyntaxNode) -> bool {
                     .any(|a| syntax::compact_text(a.syntax()).starts_with("#[cfg("))
             })
     };
-    under_cfg(guard.call.syntax()) || under_cfg(site)
+    // Only two statements that both carry a `#[cfg]` can be alternatives; a lock under `#[cfg]`
+    // while an unconditional guard is alive is a relock whenever that configuration compiles.
+    under_cfg(guard.call.syntax()) && under_cfg(site)
 }
 
 /// `match m.try_lock() { Ok(g) => …, Err(TryLockError::WouldBlock) => m.lock() }`: in the arm (or
@@ -186,7 +193,7 @@ pub fn relocks(
             && !cfg_alternatives(guard, site)
             && !in_failed_try_arm(guard, site)
             && !is_non_blocking(second)
-            && excludes(guard.mode, second.mode)
+            && excludes(guard, second.mode)
             && before_move(site)
             && !rebound_between(guard, site)
         {
@@ -209,7 +216,7 @@ pub fn relocks(
             let here = scopes.guards.iter().enumerate().find(|(_, g)| {
                 g.identity == guard.identity
                     && !is_non_blocking(g)
-                    && excludes(guard.mode, g.mode)
+                    && excludes(guard, g.mode)
                     && method_locks_on_call(g, &call.callee, call.awaited)
                     && same_self_type(guard.call.syntax(), g.call.syntax())
             });
@@ -246,7 +253,7 @@ fn callee_lock(
         .iter()
         .find(|lock| {
             lock.identity == guard.identity
-                && excludes(guard.mode, lock.mode)
+                && excludes(guard, lock.mode)
                 && !lock.method.starts_with("try_")
                 && (call.awaited || !lock.callee_async)
         })

@@ -115,7 +115,17 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
     } else {
         format!("`{requested_path}` (the same lock)")
     };
+    let second_read = guard.mode == AccessMode::Read
+        && first.requested_mode(ctx.scopes) == AccessMode::Read;
     let (message, site_label) = match &first.via_method {
+        None if second_read => (
+            format!(
+                "{what} is still alive when the same task reads {relocked} again: a writer that queues in between \
+                 waits for the first guard, and the second `{}()` waits behind the writer, forever",
+                first.requested_method(ctx.scopes)
+            ),
+            "the same lock is read again here while the read guard is alive".to_string(),
+        ),
         None => (
             format!(
                 "{what} is still alive when the same task locks {relocked} again{again}: the `{}()` waits forever \
@@ -155,7 +165,16 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
         }
         (None, _) => {}
     }
-    let (fix, help) = match build_fix(ctx, guard, first) {
+    let built = if second_read {
+        reuse_guard(ctx, guard, first)
+    } else {
+        build_fix(ctx, guard, first)
+    };
+    let (fix, help) = match built {
+        Ok(fix) if second_read => (
+            Some(fix),
+            "read through the guard this task already holds".to_string(),
+        ),
         Ok(fix) => (Some(fix), release_help(guard)),
         Err(reason) => (None, reason),
     };
@@ -188,6 +207,44 @@ fn release_help(guard: &Guard) -> String {
         AccessMode::Write | AccessMode::Exclusive => "or do both parts under the first guard",
     };
     format!("release the guard before locking again, {single}")
+}
+
+/// A second read of a lock the task already reads: the temporary second guard is replaced by the
+/// first one (`self.cache.read().len()` → `cache.len()`). Safe: the same data, read under the
+/// same read lock, without queueing for it again.
+fn reuse_guard(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix, String> {
+    let no_fix = || "read through the guard this task already holds instead of locking again".to_string();
+    let (Some(name), Requested::Here(index)) = (guard.name(), &relock.requested) else {
+        return Err(no_fix());
+    };
+    let second = &ctx.scopes.guards[*index];
+    if !matches!(second.holder, Holder::Temporary) || relock.via_method.is_some() {
+        return Err(no_fix());
+    }
+    // The first guard must be what `name` means at the second lock: not shadowed before it.
+    let at = second.call.syntax().text_range().start();
+    let shadowed = guard.body.descendants().filter_map(ast::LetStmt::cast).any(|l| {
+        let start = l.syntax().text_range().start();
+        start >= guard.live.start()
+            && start < at
+            && l.pat().is_some_and(|p| {
+                syntax::pattern_bindings(&p)
+                    .iter()
+                    .any(|b| syntax::ident_name(b) == name)
+            })
+    });
+    if shadowed {
+        return Err(no_fix());
+    }
+    let range = second.guard_expr.syntax().text_range();
+    Ok(Fix {
+        title: format!("Read through `{name}`, the guard this task already holds"),
+        applicability: Applicability::Safe,
+        edits: vec![crate::model::TextEdit {
+            range: syntax::to_range(range),
+            replacement: name,
+        }],
+    })
 }
 
 fn build_fix(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix, String> {
