@@ -531,6 +531,7 @@ fn analyse_file(
             .collect(),
         extra: config.extra,
         facts,
+        test_file: is_test_file(&cwd.join(&source.path)),
     };
     // Files beyond the parser's safe nesting are reported through `not_analysed` below
     // (`lockfix_transforms::bounded_parse` checks every parse).
@@ -786,4 +787,21 @@ fn outcome_notes(path: &str, input: &str, outcome: &FixOutcome) -> Vec<ErrorEntr
         });
     }
     notes
+}
+
+/// Whether `path` is under the `tests/` or `benches/` folder of the crate that owns it (the
+/// nearest folder up with a `Cargo.toml`): integration tests and benchmarks, whose findings are
+/// information.
+fn is_test_file(path: &std::path::Path) -> bool {
+    let Some(root) = path
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join("Cargo.toml").is_file())
+    else {
+        return false;
+    };
+    path.strip_prefix(root)
+        .ok()
+        .and_then(|rel| rel.components().next())
+        .is_some_and(|first| matches!(first.as_os_str().to_str(), Some("tests" | "benches")))
 }

@@ -36,6 +36,7 @@ fn phase_split_fixtures_behave_the_same_before_and_after() {
             rules: vec![RuleId::DoubleLock],
             extra: Default::default(),
             facts: None,
+            test_file: false,
         };
         assert!(
             analyze(&outcome.text, &options).findings.is_empty(),

@@ -32,6 +32,9 @@ pub struct Options {
     /// kind of a lock, a helper that returns a guard, a callee in another file that locks), it
     /// replaces the syntax tier's guess, and findings that rest on it say so in [`Finding::tier`].
     pub facts: Option<std::sync::Arc<analysis::SemanticFacts>>,
+    /// The file is test code as a whole (under a crate's `tests/` or `benches/`): its findings
+    /// are information, as are those inside `#[test]` functions and `#[cfg(test)]` items.
+    pub test_file: bool,
 }
 
 impl Options {
@@ -42,6 +45,7 @@ impl Options {
             rules: implemented_rules(),
             extra: Default::default(),
             facts: None,
+            test_file: false,
         }
     }
 }
@@ -111,6 +115,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
         }
     }
     mark_semantic_findings(&scopes, &mut findings);
+    mark_test_code(file, options.test_file, &mut findings);
     let wants_semantics = analysis::facts::worth_resolving(file, &scopes, !findings.is_empty());
     let unused_suppressions = suppress::apply(source, file, &options.rules, &mut findings);
     findings.sort_by_key(|a| (a.range.start, a.rule));
@@ -134,6 +139,27 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
         unused_suppressions,
         wants_semantics,
         not_analysed: None,
+    }
+}
+
+/// Tests build contention on purpose (a guard held across a sleep, a second read to check that
+/// readers share): a finding in test code is information, not a defect of the program.
+fn mark_test_code(file: &ra_ap_syntax::SyntaxNode, test_file: bool, findings: &mut [Finding]) {
+    for finding in findings.iter_mut() {
+        if finding.severity == Severity::Info {
+            continue;
+        }
+        let offset = ra_ap_syntax::TextSize::from(finding.range.start as u32);
+        let in_test = test_file
+            || file
+                .token_at_offset(offset)
+                .right_biased()
+                .and_then(|t| t.parent())
+                .is_some_and(|n| analysis::held::in_test_code(&n));
+        if in_test {
+            finding.severity = Severity::Info;
+            finding.message.push_str(" (in test code)");
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub fn findings(src: &str, rule: RuleId) -> Vec<Finding> {
         rules: vec![rule],
         extra: Default::default(),
         facts: None,
+        test_file: false,
     };
     analyze(src, &options).findings
 }

@@ -203,7 +203,8 @@ pub fn handed_away_before(file: &SyntaxNode, guard: &Guard, at: TextSize) -> boo
 pub fn may_move_guard(file: &SyntaxNode, range: TextRange) -> bool {
     let node = crate::fixes::release::node_at(file, range);
     let Some(path) = node.ancestors().find(|a| a.kind() == SyntaxKind::PATH_EXPR) else {
-        return true;
+        // A token inside a macro call (`format!("{}", g.len())`): formatting macros borrow.
+        return false;
     };
     let Some(parent) = path.parent() else {
         return true;

@@ -163,10 +163,19 @@ impl KindIndex {
                 index.declare(name.text(), declared);
             } else if let Some(function) = ast::Fn::cast(node.clone()) {
                 if let Some(name) = function.name() {
+                    // A function handed a guard that gives one back (`Condvar::wait(guard)`)
+                    // takes no lock of its own.
+                    let takes_a_guard = function.param_list().is_some_and(|params| {
+                        params
+                            .params()
+                            .filter_map(|p| p.ty())
+                            .any(|ty| index.guard_type(ty.syntax()).is_some())
+                    });
                     let returns = function
                         .ret_type()
                         .and_then(|r| r.ty())
-                        .and_then(|ty| index.guard_type(ty.syntax()));
+                        .and_then(|ty| index.guard_type(ty.syntax()))
+                        .filter(|_| !takes_a_guard);
                     if returns.is_some()
                         && let Some(receiver) = first_self_lock(&function)
                     {

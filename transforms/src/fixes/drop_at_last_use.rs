@@ -41,6 +41,16 @@ pub fn drop_at_last_use(
     if uses.is_empty() || uses.iter().any(|u| held::may_move_guard(file, *u)) {
         return None;
     }
+    // A mention inside a macro call is a token, not an expression: what the macro does with the
+    // guard (`vec![g]` moves it) is not known, and a `drop` after a move does not compile.
+    let in_macro = |u: &TextRange| {
+        node_at(file, *u)
+            .ancestors()
+            .all(|a| a.kind() != SyntaxKind::PATH_EXPR)
+    };
+    if uses.iter().any(in_macro) {
+        return None;
+    }
     if uses.iter().any(|u| escapes(file, *u, data)) {
         return None;
     }

@@ -192,12 +192,24 @@ fn await_role(ctx: &Context<'_>, guard: &Guard, holds: &AsyncHolds, await_expr: 
     }
     match (before, inside_or_after) {
         (true, false) => Some(Hold::AfterLastUse),
-        (false, true) if !mentioned_inside(holds, await_expr) => Some(Hold::BeforeFirstUse),
+        // Taking another lock before using this one is lock ordering, not a wait.
+        (false, true) if !mentioned_inside(holds, await_expr) && !acquires_a_lock(await_expr) => {
+            Some(Hold::BeforeFirstUse)
+        }
         (true, true) if !mentioned_inside(holds, await_expr) && !single_flight(guard, holds, await_expr) => {
             slow_await(await_expr).map(Hold::SpansSlow)
         }
         _ => None,
     }
+}
+
+/// `other.lock().await`, `self.state.write().await`.
+fn acquires_a_lock(await_expr: &ast::AwaitExpr) -> bool {
+    matches!(
+        await_expr.expr(),
+        Some(ast::Expr::MethodCallExpr(m))
+            if m.name_ref().is_some_and(|n| crate::analysis::lock_method_mode(&n.text()).is_some())
+    )
 }
 
 fn mentioned_inside(holds: &AsyncHolds, await_expr: &ast::AwaitExpr) -> bool {
@@ -455,12 +467,26 @@ fn awaits_borrowed_data(ctx: &Context<'_>, guard: &Guard, await_expr: &ast::Awai
     }
     // A value borrowed from the guard through a binding (`let names = list.names();`,
     // `if let Some(t) = g.as_ref()`, `for c in g.iter()`): the await reads guarded data, unless the
-    // binding is a mutable borrow, which works on the guarded object itself.
+    // binding is a mutable borrow, which works on the guarded object itself. A guard moved into
+    // something (`Holder::new(.., guard)`) lends nothing; bindings made inside the awaited
+    // expression (an `async` block's own `let`s) are its own business.
+    let uses = guard.uses(ctx.file);
+    if uses.iter().any(|u| held::may_move_guard(ctx.file, *u)) {
+        return false;
+    }
+    let bound_before = |name: &str| {
+        guard.body.descendants().filter_map(ast::IdentPat::cast).any(|p| {
+            syntax::ident_name(&p) == name
+                && guard.live.contains(p.syntax().text_range().start())
+                && p.syntax().text_range().end() <= operand_range.start()
+        })
+    };
     held::guard_data_names(ctx.file, guard)
         .iter()
         .filter(|n| Some(n.as_str()) != guard.name().as_deref())
         .any(|n| {
             !syntax::mentions(ctx.file, operand_range, n).is_empty()
+                && bound_before(n)
                 && !held::derived_mutably(ctx.file, guard, n)
         })
 }
