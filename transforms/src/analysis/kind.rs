@@ -20,6 +20,9 @@ pub enum LockKind {
     AsyncLock,
     Futures,
     DashMap,
+    /// `RefCell`: not a lock, but a `borrow()` held across an `.await` makes another task's
+    /// `borrow_mut()` panic, and a `borrow_mut()` while a borrow is alive panics at once.
+    RefCell,
     /// Acquired with `.await`, crate unknown.
     UnknownAsync,
     /// No evidence either way; treated as blocking.
@@ -35,6 +38,12 @@ impl LockKind {
         )
     }
 
+    /// A `RefCell` borrow: it never waits, so holding it during blocking work, emission or while
+    /// taking another lock is no hazard; only another borrow of the same cell is.
+    pub fn is_cell(self) -> bool {
+        self == LockKind::RefCell
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             LockKind::Std => "std::sync",
@@ -43,6 +52,7 @@ impl LockKind {
             LockKind::AsyncLock => "async_lock",
             LockKind::Futures => "futures::lock",
             LockKind::DashMap => "dashmap",
+            LockKind::RefCell => "RefCell",
             LockKind::UnknownAsync => "async",
             LockKind::Unknown => "blocking",
         }
@@ -369,6 +379,9 @@ impl KindIndex {
             if last == "DashMap" || last == "DashSet" {
                 return Some(Declared::Lock(LockKind::DashMap));
             }
+            if last == "RefCell" {
+                return Some(Declared::Lock(LockKind::RefCell));
+            }
             if self.is_lock_type(&last) {
                 return Some(Declared::Lock(self.resolve_lock_path(&path, &last)));
             }
@@ -395,6 +408,9 @@ impl KindIndex {
             }
             if last == "DashMap" {
                 return Some(Declared::Lock(LockKind::DashMap));
+            }
+            if last == "RefCell" {
+                return Some(Declared::Lock(LockKind::RefCell));
             }
         }
         None

@@ -98,6 +98,9 @@ pub struct Guard {
     pub awaits: Vec<ast::AwaitExpr>,
     /// Calls and macro calls in the same body made while the guard is alive, in source order.
     pub calls: Vec<Call>,
+    /// For a temporary guard in the place of an assignment (`*m.lock() = compute();`): the
+    /// assigned value, which Rust evaluates before the place, so before the lock is taken.
+    pub evaluated_before: Option<TextRange>,
 }
 
 impl Guard {
@@ -106,6 +109,7 @@ impl Guard {
     /// after a `drop(guard)` that every path to it passes.
     pub fn alive_at(&self, at: TextSize, node: &SyntaxNode) -> bool {
         self.live.contains(at)
+            && !self.evaluated_before.is_some_and(|r| r.contains(at))
             && syntax::enclosing_body(node).as_ref() == Some(&self.body)
             && !self.drops.iter().any(|d| dominates(d, node))
     }
@@ -312,7 +316,8 @@ impl LockScopes {
             .collect();
         let names_dashmap = || {
             nodes.iter().any(|n| {
-                ast::NameRef::cast(n.clone()).is_some_and(|n| matches!(&*n.text(), "DashMap" | "DashSet"))
+                ast::NameRef::cast(n.clone())
+                    .is_some_and(|n| matches!(&*n.text(), "DashMap" | "DashSet" | "RefCell"))
             })
         };
         if candidates.is_empty() && !names_dashmap() {
@@ -322,19 +327,14 @@ impl LockScopes {
         }
         let kinds = KindIndex::build_from(&nodes, extra_lock_types);
         let mut candidates = candidates;
-        if kinds.declares(LockKind::DashMap) {
-            // `cache.get(&k)` on `cache: DashMap<K, V>`.
+        if kinds.declares(LockKind::DashMap) || kinds.declares(LockKind::RefCell) {
+            // `cache.get(&k)` on `cache: DashMap<K, V>`, `state.borrow()` on `RefCell<State>`.
             candidates.extend(
                 nodes
                     .iter()
                     .cloned()
                     .filter_map(ast::MethodCallExpr::cast)
-                    .filter(|call| {
-                        call.name_ref().is_some_and(|n| dashmap_method_mode(n.text()).is_some())
-                            && call.receiver().is_some_and(|r| {
-                                kinds.lookup(&receiver_name(&r)) == Some(LockKind::DashMap)
-                            })
-                    }),
+                    .filter(|call| shard_or_cell_borrow(call, &kinds).is_some()),
             );
             candidates.sort_by_key(|c| c.syntax().text_range().start());
             candidates.dedup();
@@ -413,7 +413,7 @@ fn acquisition(
         .and_then(|(f, k)| f.receivers.get(k).copied());
     // A guard-returning function of this file, when the semantic tier did not say.
     let local_helper = if helper.is_none() {
-        kinds.guard_helper(&method).or_else(|| dashmap_ref(call, kinds))
+        kinds.guard_helper(&method).or_else(|| shard_or_cell_borrow(call, kinds))
     } else {
         None
     };
@@ -433,7 +433,8 @@ fn acquisition(
     }
     let receiver = call.receiver()?;
     let body = syntax::enclosing_body(call.syntax())?;
-    let from_helper = local_helper.is_some_and(|h| h.kind != LockKind::DashMap);
+    let from_helper =
+        local_helper.is_some_and(|h| !matches!(h.kind, LockKind::DashMap | LockKind::RefCell));
     let (lock_path, identity, lock_name) = if from_helper && lock_method_mode(&method).is_none() {
         // `self.state()`: the lock is whatever the helper locks; its calls are one lock.
         let path = format!("{}.{method}()", syntax::compact_text(receiver.syntax()));
@@ -515,7 +516,9 @@ fn acquisition(
         drops: Vec::new(),
         awaits: Vec::new(),
         calls: Vec::new(),
+        evaluated_before: None,
     };
+    guard.evaluated_before = assigned_value_of_place(&guard.guard_expr);
     if let Some(name) = guard.name() {
         guard.drops = drop_statements(&guard.body, guard.live, &name);
     }
@@ -534,15 +537,44 @@ fn acquisition(
     Some(guard)
 }
 
-/// A DashMap shard lock taken by `call` (`cache.get(&k)` on `cache: DashMap<..>`), as the guard
-/// type a helper would return.
-fn dashmap_ref(call: &ast::MethodCallExpr, kinds: &KindIndex) -> Option<kind::GuardType> {
-    let mode = dashmap_method_mode(&call.name_ref()?.text())?;
+/// A DashMap shard lock taken by `call` (`cache.get(&k)` on `cache: DashMap<..>`) or a `RefCell`
+/// borrow (`state.borrow_mut()` on `state: RefCell<..>`), as the guard type a helper would return.
+fn shard_or_cell_borrow(call: &ast::MethodCallExpr, kinds: &KindIndex) -> Option<kind::GuardType> {
+    let method = call.name_ref()?.text().to_string();
     let receiver = call.receiver()?;
-    (kinds.lookup(&receiver_name(&receiver)) == Some(LockKind::DashMap)).then_some(kind::GuardType {
-        kind: LockKind::DashMap,
-        mode,
-    })
+    let kind = kinds.lookup(&receiver_name(&receiver))?;
+    let mode = match kind {
+        LockKind::DashMap => dashmap_method_mode(&method)?,
+        LockKind::RefCell => match method.as_str() {
+            "borrow" => AccessMode::Read,
+            "borrow_mut" => AccessMode::Write,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(kind::GuardType { kind, mode })
+}
+
+/// When `expr` is part of the place an assignment writes (`*m.lock().unwrap() = v`), the range of
+/// the assigned value: Rust evaluates it first.
+fn assigned_value_of_place(expr: &ast::Expr) -> Option<TextRange> {
+    let mut child = expr.syntax().clone();
+    for ancestor in expr.syntax().ancestors().skip(1) {
+        if let Some(bin) = ast::BinExpr::cast(ancestor.clone()) {
+            // Only plain `=`: a compound assignment on non-primitive types (`AddAssign`)
+            // evaluates its place first.
+            let assignment = matches!(bin.op_kind(), Some(ast::BinaryOp::Assignment { op: None }));
+            let in_place = bin.lhs().is_some_and(|l| l.syntax() == &child);
+            return (assignment && in_place)
+                .then(|| bin.rhs().map(|r| r.syntax().text_range()))
+                .flatten();
+        }
+        if ast::Expr::cast(ancestor.clone()).is_none() {
+            return None;
+        }
+        child = ancestor;
+    }
+    None
 }
 
 /// See [`Guard::identity`]. `depth` bounds alias chains.

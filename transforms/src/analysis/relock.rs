@@ -91,7 +91,8 @@ pub fn excludes(held: &Guard, requested: AccessMode) -> bool {
     match held.mode {
         Read => {
             matches!(requested, Write)
-                || (requested == Read && held.kind != super::LockKind::DashMap)
+                || (requested == Read
+                    && !matches!(held.kind, super::LockKind::DashMap | super::LockKind::RefCell))
         }
         Upgradable => matches!(requested, Write | Upgradable),
         Write | Exclusive => true,

@@ -150,6 +150,8 @@ pub(crate) fn reported_clusters(ctx: &Context<'_>) -> Vec<Cluster> {
     for &(o, i) in &ctx.scopes.nested {
         let (outer, inner) = (&guards[o], &guards[i]);
         if outer.identity == inner.identity
+            || outer.kind.is_cell()
+            || inner.kind.is_cell()
             || !named(outer)
             || !named(inner)
             || held_on_purpose(ctx, outer)

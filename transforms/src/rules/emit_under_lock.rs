@@ -112,6 +112,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (index, guard) in ctx.scopes.guards.iter().enumerate() {
         if guard.calls.is_empty()
             || held::in_test_code(guard.call.syntax())
+            || guard.kind.is_cell()
             || phase_split.contains(&index)
         {
             continue;

@@ -331,6 +331,9 @@ fn function_name(node: &SyntaxNode) -> String {
 
 /// Which lock a guard takes, as a key that is equal for the same lock in two functions.
 fn lock_class(ctx: &Context<'_>, guard: &Guard) -> Option<(String, Confidence)> {
+    if guard.kind.is_cell() {
+        return None;
+    }
     let identity = guard.identity.as_str();
     // A call's result, or an element picked by an index (`shards[i]`), is not known to be the
     // same lock in two places.

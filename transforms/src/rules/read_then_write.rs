@@ -118,6 +118,14 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
     let second_read = guard.mode == AccessMode::Read
         && first.requested_mode(ctx.scopes) == AccessMode::Read;
     let (message, site_label) = match &first.via_method {
+        None if guard.kind.is_cell() => (
+            format!(
+                "{what} is still alive when the same code borrows {relocked} again{again}: the `{}()` panics \
+                 (already borrowed)",
+                first.requested_method(ctx.scopes)
+            ),
+            "the same cell is borrowed again here while the first borrow is alive".to_string(),
+        ),
         None if second_read => (
             format!(
                 "{what} is still alive when the same task reads {relocked} again: a writer that queues in between \
