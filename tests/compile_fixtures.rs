@@ -1,6 +1,6 @@
 //! Every compilable fixture compiles before and after `--apply --unsafe-fixes`: the fixes are
 //! checked by rustc, not only by the parser. The scratch crate `tests/compile-check` depends on
-//! tokio, parking_lot, async-lock and futures; its build script turns each file in
+//! tokio, parking_lot, async-lock, futures and dashmap; its build script turns each file in
 //! `LOCKFIX_FIXTURE_DIR` into a module.
 
 mod common;

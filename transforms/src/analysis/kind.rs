@@ -217,6 +217,12 @@ impl KindIndex {
         self.helper_locks.get(name).map(String::as_str)
     }
 
+    /// Whether this file declares something named `name` (a field, parameter, static or local
+    /// with a type or a constructor it can read), lock or not.
+    pub fn is_declared(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
+    }
+
     /// Whether some name of this file is declared as a lock of `kind`.
     pub fn declares(&self, kind: LockKind) -> bool {
         self.by_name

@@ -833,7 +833,7 @@ fn bare_read_used_as_guard(
     kinds: &KindIndex,
     name: &str,
 ) -> bool {
-    if !matches!(method, "read" | "write") || kinds.lookup(name).is_some() || !syntax::body_is_async(body) {
+    if !matches!(method, "read" | "write") || kinds.is_declared(name) || !syntax::body_is_async(body) {
         return false;
     }
     let in_unsafe = guard_expr.syntax().ancestors().any(|a| {

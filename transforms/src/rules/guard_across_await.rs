@@ -3,6 +3,7 @@
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, ast::HasArgList};
 
 use super::Context;
+use crate::analysis::relock::relocks;
 use crate::analysis::{AccessMode, Guard, Holder, LockKind, held, syntax};
 use crate::fixes::drop_at_last_use::drop_at_last_use;
 use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
@@ -100,6 +101,8 @@ pub(crate) fn detect(ctx: &Context<'_>) -> Vec<Finding> {
                     Hold::Blocking
                 } else if awaits_borrowed_data(ctx, guard, a) {
                     Hold::BorrowedData
+                } else if awaits_borrowed_binding(ctx, guard, a) {
+                    Hold::BorrowedThroughBinding
                 } else if let Some(hold) = await_role(ctx, guard, &roles, a) {
                     hold
                 } else {
@@ -124,6 +127,9 @@ enum Hold {
     Blocking,
     /// An async guard, and the awaited call reads data borrowed from it.
     BorrowedData,
+    /// The same, through a binding that borrows from the guard (`let names = list.names();`,
+    /// `if let Some(t) = g.as_ref()`, `for c in g.iter()`).
+    BorrowedThroughBinding,
     /// An async guard that nothing uses any more: it waits, and makes everyone else wait, for an
     /// `.await` it has no part in (seed 000's shape in real code).
     AfterLastUse,
@@ -141,6 +147,9 @@ enum Hold {
 struct AsyncHolds {
     /// Every mention of the guard or of a value borrowed from it, in the live region.
     mentions: Vec<TextRange>,
+    /// Where the same task locks this lock again (`read-then-write`'s findings): an await there is
+    /// that rule's.
+    relock_sites: Vec<TextRange>,
     /// False for a guard whose awaits have no role.
     applies: bool,
 }
@@ -149,6 +158,7 @@ impl AsyncHolds {
     fn of(ctx: &Context<'_>, guard: &Guard) -> AsyncHolds {
         let none = AsyncHolds {
             mentions: Vec::new(),
+            relock_sites: Vec::new(),
             applies: false,
         };
         if !guard.kind.is_async() || !matches!(guard.holder, Holder::Let { .. } | Holder::IfLet { .. }) {
@@ -169,8 +179,20 @@ impl AsyncHolds {
             .flat_map(|n| syntax::mentions(ctx.file, guard.live, n))
             .chain(uses.iter().copied())
             .collect();
+        let Some(index) = ctx.scopes.guards.iter().position(|g| std::ptr::eq(g, guard)) else {
+            return none;
+        };
+        // Guards held together with another are double-lock's: its phase split releases them.
+        if ctx.phase_split_guards().contains(&index) {
+            return none;
+        }
+        let relock_sites = relocks(ctx.scopes, ctx.file, index, ctx.facts)
+            .iter()
+            .map(|r| r.site_range())
+            .collect();
         AsyncHolds {
             mentions,
+            relock_sites,
             applies: true,
         }
     }
@@ -182,7 +204,11 @@ fn await_role(ctx: &Context<'_>, guard: &Guard, holds: &AsyncHolds, await_expr: 
         return None;
     }
     let at = await_expr.syntax().text_range().start();
-    if held::handed_away_before(ctx.file, guard, at) {
+    let range = await_expr.syntax().text_range();
+    if held::handed_away_before(ctx.file, guard, at)
+        || holds.relock_sites.iter().any(|r| range.contains_range(*r))
+        || emits(ctx, guard, await_expr)
+    {
         return None;
     }
     let before = holds.mentions.iter().any(|m| m.end() <= at);
@@ -201,6 +227,19 @@ fn await_role(ctx: &Context<'_>, guard: &Guard, holds: &AsyncHolds, await_expr: 
         }
         _ => None,
     }
+}
+
+/// An awaited send, event or spawn: `emit-under-lock` reports it under an async guard, with the
+/// fix seed 004 asks for (compute the event under the lock, emit after).
+fn emits(ctx: &Context<'_>, guard: &Guard, await_expr: &ast::AwaitExpr) -> bool {
+    let Some(operand) = await_expr.expr() else {
+        return false;
+    };
+    guard.calls.iter().any(|call| {
+        call.awaited
+            && call.node == *operand.syntax()
+            && crate::analysis::effects::emission(call, &ctx.extra).is_some()
+    })
 }
 
 /// `other.lock().await`, `self.state.write().await`.
@@ -391,6 +430,13 @@ fn finding(
              release it, do the work, then lock again to store the result"
         )),
         Hold::Blocking | Hold::BorrowedData => build_fix(ctx, guard, first_await),
+        // Returning the borrowed value out of a scope would not compile (E0597): the copy has to
+        // be written by someone who knows the type.
+        Hold::BorrowedThroughBinding => Err(
+            "copy what the `.await` needs out of the guard (`.clone()`, `.to_owned()`) and release the guard before \
+             awaiting"
+                .to_string(),
+        ),
     };
     let (fix, help) = match built {
         Ok(fix) if hold == Hold::AfterLastUse => (
@@ -460,10 +506,25 @@ fn awaits_borrowed_data(ctx: &Context<'_>, guard: &Guard, await_expr: &ast::Awai
             vec![range]
         }
     };
-    if !reads.is_empty() {
-        return reads
+    !reads.is_empty()
+        && reads
             .iter()
-            .all(|r| reads_through_guard(ctx.file, *r, &operand));
+            .all(|r| reads_through_guard(ctx.file, *r, &operand))
+}
+
+/// For an async lock: does the awaited call read a value borrowed from the guard through a
+/// binding?
+fn awaits_borrowed_binding(ctx: &Context<'_>, guard: &Guard, await_expr: &ast::AwaitExpr) -> bool {
+    let Some(operand) = await_expr.expr() else {
+        return false;
+    };
+    let operand_range = operand.syntax().text_range();
+    if guard
+        .name()
+        .is_some_and(|name| !syntax::mentions(ctx.file, operand_range, &name).is_empty())
+    {
+        // The guard itself is in the call: `awaits_borrowed_data` decided.
+        return false;
     }
     // A value borrowed from the guard through a binding (`let names = list.names();`,
     // `if let Some(t) = g.as_ref()`, `for c in g.iter()`): the await reads guarded data, unless the
@@ -577,7 +638,7 @@ fn async_hold_message(hold: Hold, what: &str, subject: &str) -> Option<String> {
         Hold::SpansSlow(slow) => {
             format!("{what} {subject} is held across an `.await` of {slow}, and used again after it")
         }
-        Hold::Blocking | Hold::BorrowedData => return None,
+        Hold::Blocking | Hold::BorrowedData | Hold::BorrowedThroughBinding => return None,
     })
 }
 
@@ -673,13 +734,22 @@ fn release_after_last_use(
 ) -> Result<Fix, String> {
     let data = held::guard_data_names(ctx.file, guard);
     if let Some(edit) = drop_at_last_use(ctx.text, ctx.file, guard, &data, first_await.syntax()) {
+        // The fix's span must cover the guard's whole region, from its `let` on, as every other
+        // fix of this guard does (a scoped block, a check extraction): two rewrites of one guard
+        // are never applied in the same pass. The first character of the `let` is rewritten to
+        // itself for that.
+        let start = usize::from(guard.primary_range().start());
+        let anchor = crate::model::TextEdit {
+            range: start..start + 1,
+            replacement: ctx.text[start..start + 1].to_string(),
+        };
         return Ok(Fix {
             title: format!(
                 "Release the guard after its last use (`drop({})`)",
                 guard.name().unwrap_or_default()
             ),
             applicability: Applicability::Safe,
-            edits: vec![edit],
+            edits: vec![anchor, edit],
         });
     }
     match release_before(ctx.text, ctx.file, guard, first_await.syntax(), "the `.await`") {

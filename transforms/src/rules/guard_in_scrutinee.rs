@@ -132,11 +132,17 @@ fn finding(
                 Some(method) => format!("`self.{method}()` locks"),
                 None => "the same task locks".to_string(),
             };
+            let consequence = if guard.kind.is_cell() {
+                "that panics (already borrowed)"
+            } else if guard.mode == AccessMode::Read && relock.requested_mode(ctx.scopes) == AccessMode::Read {
+                "a writer that queues in between waits for the first guard, and the second read behind the writer, forever"
+            } else {
+                "that waits forever for a guard only this task can release"
+            };
             (
                 Severity::Error,
                 format!(
-                    "{what} lives through {arms}, where {by} `{}` again{again}: that waits forever for a guard only \
-                     this task can release",
+                    "{what} lives through {arms}, where {by} `{}` again{again}: {consequence}",
                     relock.requested_path(ctx.scopes)
                 ),
                 relock.site.clone(),

@@ -5,9 +5,11 @@ use std::sync::Arc;
 use crate::state::AppState;
 use crate::tick;
 
-/// parking_lot's `read()` returns the guard itself: nothing in this file says it is a lock.
+/// parking_lot's `read()` returns the guard itself: nothing in this file says it is a lock, but
+/// the syntax tier takes a bare `read()` whose result is used as a guard in async code for a lock
+/// of unknown kind; the semantic tier says it is parking_lot's.
 pub async fn cached_len(state: Arc<AppState>) -> usize {
-    let cache = state.cache.read(); //~ semantic: guard-across-await
+    let cache = state.cache.read(); //~ syntax: guard-across-await //~ semantic: guard-across-await
     tick().await;
     cache.len()
 }
