@@ -42,7 +42,8 @@ pub fn happens_at(node: &SyntaxNode) -> TextSize {
     node.text_range().end() - TextSize::from(1)
 }
 
-/// Every call in `body` (not in nested closures or async blocks) for which `alive` holds.
+/// Every call in `body` (and in closures it calls at once, see [`syntax::runs_in_body`]; not in
+/// other closures or async blocks) for which `alive` holds.
 pub fn calls_where(body: &SyntaxNode, alive: impl Fn(TextSize, &SyntaxNode) -> bool) -> Vec<Call> {
     body.descendants()
         .filter(|n| {
@@ -51,7 +52,7 @@ pub fn calls_where(body: &SyntaxNode, alive: impl Fn(TextSize, &SyntaxNode) -> b
                 SyntaxKind::CALL_EXPR | SyntaxKind::METHOD_CALL_EXPR | SyntaxKind::MACRO_CALL
             ) || is_function_passed_to_run(n)
         })
-        .filter(|n| syntax::enclosing_body(n).as_ref() == Some(body) && alive(happens_at(n), n))
+        .filter(|n| syntax::runs_in_body(n, body) && alive(happens_at(n), n))
         .filter_map(|n| describe(&n))
         .collect()
 }

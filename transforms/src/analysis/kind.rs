@@ -84,6 +84,8 @@ pub struct KindIndex {
     helper_locks: HashMap<String, String>,
     /// Type aliases of lock types declared in this file.
     aliases: HashMap<String, Declared>,
+    /// Names this file gives a type to (fields, parameters, statics, typed `let`s), lock or not.
+    typed: std::collections::HashSet<String>,
 }
 
 /// A guard type named in a signature: the lock it comes from and the access it grants.
@@ -145,6 +147,7 @@ impl KindIndex {
         for node in nodes {
             if let Some(field) = ast::RecordField::cast(node.clone()) {
                 if let (Some(name), Some(ty)) = (field.name(), field.ty()) {
+                    index.typed.insert(name.text().to_string());
                     let declared = index.classify_type(ty.syntax());
                     index.declare(name.text(), declared);
                 }
@@ -152,11 +155,13 @@ impl KindIndex {
                 if let (Some(ast::Pat::IdentPat(pat)), Some(ty)) = (param.pat(), param.ty())
                     && let Some(name) = pat.name()
                 {
+                    index.typed.insert(name.text().to_string());
                     let declared = index.classify_type(ty.syntax());
                     index.declare(name.text(), declared);
                 }
             } else if let Some(stat) = ast::Static::cast(node.clone()) {
                 if let (Some(name), Some(ty)) = (stat.name(), stat.ty()) {
+                    index.typed.insert(name.text().to_string());
                     let declared = index.classify_type(ty.syntax());
                     index.declare(name.text(), declared);
                 }
@@ -220,7 +225,7 @@ impl KindIndex {
     /// Whether this file declares something named `name` (a field, parameter, static or local
     /// with a type or a constructor it can read), lock or not.
     pub fn is_declared(&self, name: &str) -> bool {
-        self.by_name.contains_key(name)
+        self.by_name.contains_key(name) || self.typed.contains(name)
     }
 
     /// Whether some name of this file is declared as a lock of `kind`.

@@ -110,7 +110,8 @@ impl Guard {
     pub fn alive_at(&self, at: TextSize, node: &SyntaxNode) -> bool {
         self.live.contains(at)
             && !self.evaluated_before.is_some_and(|r| r.contains(at))
-            && syntax::enclosing_body(node).as_ref() == Some(&self.body)
+            && syntax::runs_in_body(node, &self.body)
+            && !syntax::in_other_branch(self.call.syntax(), node)
             && !self.drops.iter().any(|d| dominates(d, node))
     }
 

@@ -11,6 +11,85 @@ pub fn enclosing_body(node: &SyntaxNode) -> Option<SyntaxNode> {
     node.ancestors().skip(1).find(is_body)
 }
 
+/// Whether `node` runs as part of `body`: directly, or inside a closure that a combinator of
+/// `body` calls before it returns (`items.iter().map(|i| tokio::spawn(..)).collect()`,
+/// `for_each`, `retain`, `unwrap_or_else`, `map` on an `Option`). Such a closure runs while the
+/// guards of `body` are alive. A closure stored, returned or handed to a spawn runs elsewhere.
+pub fn runs_in_body(node: &SyntaxNode, body: &SyntaxNode) -> bool {
+    let mut current = enclosing_body(node);
+    while let Some(inner) = current {
+        if &inner == body {
+            return true;
+        }
+        if !is_called_at_once(&inner) {
+            return false;
+        }
+        current = enclosing_body(&inner);
+    }
+    false
+}
+
+/// Whether `a` and `b` sit in two branches of one `if`/`else` or in two arms of one `match`: at
+/// most one of them runs. (A temporary of an `if` branch's tail lives to the end of the enclosing
+/// statement, which textually covers the `else` branch.)
+pub fn in_other_branch(a: &SyntaxNode, b: &SyntaxNode) -> bool {
+    for ancestor in a.ancestors() {
+        if !ancestor.text_range().contains_range(b.text_range()) {
+            continue;
+        }
+        // The innermost node containing both: are they under different branches of it?
+        let branch_of = |n: &SyntaxNode| {
+            n.ancestors()
+                .take_while(|x| x != &ancestor)
+                .last()
+        };
+        let (Some(x), Some(y)) = (branch_of(a), branch_of(b)) else {
+            return false;
+        };
+        return match ancestor.kind() {
+            SyntaxKind::IF_EXPR => {
+                let if_expr = ast::IfExpr::cast(ancestor.clone());
+                let condition = if_expr.as_ref().and_then(|i| i.condition()).map(|c| c.syntax().clone());
+                x != y && Some(&x) != condition.as_ref() && Some(&y) != condition.as_ref()
+            }
+            SyntaxKind::MATCH_ARM_LIST => {
+                x != y && x.kind() == SyntaxKind::MATCH_ARM && y.kind() == SyntaxKind::MATCH_ARM
+            }
+            _ => false,
+        };
+    }
+    false
+}
+
+/// A closure that is an argument of a method that calls it before returning.
+fn is_called_at_once(body: &SyntaxNode) -> bool {
+    let Some(closure) = ast::ClosureExpr::cast(body.clone()) else {
+        return false;
+    };
+    if closure.async_token().is_some() {
+        return false;
+    }
+    let Some(method) = closure
+        .syntax()
+        .parent()
+        .filter(|p| p.kind() == SyntaxKind::ARG_LIST)
+        .and_then(|l| l.parent())
+        .and_then(ast::MethodCallExpr::cast)
+    else {
+        return false;
+    };
+    method.name_ref().is_some_and(|n| {
+        matches!(
+            &*n.text(),
+            "map" | "for_each" | "try_for_each" | "filter" | "filter_map" | "flat_map" | "retain"
+                | "retain_mut" | "any" | "all" | "find" | "find_map" | "position" | "fold"
+                | "try_fold" | "and_then" | "or_else" | "unwrap_or_else" | "map_or" | "map_or_else"
+                | "inspect" | "take_while" | "skip_while" | "partition" | "sort_by"
+                | "sort_by_key" | "max_by_key" | "min_by_key"
+        )
+    })
+}
+
 pub fn is_body(node: &SyntaxNode) -> bool {
     match node.kind() {
         SyntaxKind::FN | SyntaxKind::CLOSURE_EXPR => true,

@@ -51,7 +51,13 @@ pub fn drop_at_last_use(
     if uses.iter().any(in_macro) {
         return None;
     }
-    if uses.iter().any(|u| escapes(file, *u, data)) {
+    let data_mentions: Vec<TextRange> = data
+        .iter()
+        .filter(|n| **n != name)
+        .flat_map(|n| syntax::mentions(file, guard.live, n))
+        .chain(uses.iter().copied())
+        .collect();
+    if data_mentions.iter().any(|m| escapes(file, *m, data)) {
         return None;
     }
     let mentions: Vec<TextRange> = data
@@ -152,15 +158,31 @@ fn escapes(file: &SyntaxNode, range: TextRange, data: &[String]) -> bool {
             continue;
         }
         let kept_elsewhere = match parent.kind() {
+            // Bound (the binding is one of `data`), discarded, tested, or iterated (the loop's
+            // bindings are in `data`).
             SyntaxKind::LET_STMT
             | SyntaxKind::EXPR_STMT
             | SyntaxKind::LET_EXPR
             | SyntaxKind::MATCH_EXPR
             | SyntaxKind::IF_EXPR
             | SyntaxKind::WHILE_EXPR
+            | SyntaxKind::FOR_EXPR
             | SyntaxKind::STMT_LIST => false,
-            SyntaxKind::BIN_EXPR => ast::BinExpr::cast(parent.clone())
-                .is_some_and(|b| b.op_kind().is_some_and(|op| matches!(op, ast::BinaryOp::Assignment { .. })) && b.rhs().is_some_and(|r| r.syntax() == current.syntax())),
+            SyntaxKind::BIN_EXPR => ast::BinExpr::cast(parent.clone()).is_some_and(|b| {
+                b.op_kind()
+                    .is_some_and(|op| matches!(op, ast::BinaryOp::Assignment { .. }))
+                    && b.rhs().is_some_and(|r| r.syntax() == current.syntax())
+            }),
+            // An argument: a method of a local value may keep it (`seen.push(item)`); a call of
+            // a path or a method of `self` hands it over for the call.
+            SyntaxKind::ARG_LIST => parent
+                .parent()
+                .and_then(ast::MethodCallExpr::cast)
+                .and_then(|m| m.receiver())
+                .is_some_and(|r| {
+                    let root = syntax::compact_text(r.syntax());
+                    !root.starts_with("self")
+                }),
             _ => true,
         };
         return kept_elsewhere && ownership(&current, data, file) != Ownership::Owned;

@@ -18,10 +18,28 @@ pub const DOC: RuleDoc = RuleDoc {
 Reports a lock guard that is still alive when the task reaches an `.await`:
 
 - a blocking lock (`std::sync`, `parking_lot`, or a lock of unknown kind) — always, as an error;
-- an async lock (`tokio::sync`, `async_lock`, `futures::lock`) — when the awaited call does not
-  operate on the guarded object but only reads data borrowed from it, as a warning.
+- an async lock (`tokio::sync`, `async_lock`, `futures::lock`) — as a warning, when the awaited
+  call does not operate on the guarded object and
+  - only reads data borrowed from it (directly, or through a binding: `let names = g.names();`,
+    `if let Some(t) = g.as_ref()`, `for c in g.iter()`), or
+  - has no part in it at all and the guard is not used after it (seed 000 as real code has it:
+    `let mut w = self.segments.write().await; w.remove(id); old.remove_files().await;`), or
+  - comes before the guard's first use (seed 002's "nested await": lock, await, then update), or
+  - is slow — a sleep, a network connection or request, file-system IO, joining tasks, waiting
+    for a message — and the guard is used again after it.
 
-A guard released before the await (`drop(guard)`, or the end of its block) is not reported.
+A guard can be a `RefCell` borrow (another task's `borrow_mut()` panics during the await), a
+DashMap reference (`get`, `get_mut`, `entry`, `iter` lock a shard), or come from a function of the
+same file that returns one (`fn state(&self) -> MutexGuard<'_, State>`, `self.write().await`). A bare
+`read()`/`write()` on a receiver whose type the file does not show counts as a lock of unknown kind
+when, in async code, its result is used as a guard (methods called on it, fields read, deref).
+
+A guard released before the await (`drop(guard)`, or the end of its block) is not reported. Nor
+is a guard bound to `_name` or never used (deliberate serialisation), one the await works on
+(`sink.write_all(..).await`), a single-flight refresh (the await runs under a condition on the
+guarded data: `if tok.expired() { *tok = refresh().await }`), an await that takes another lock
+before either is used (lock ordering), nor an await that another rule owns (a relock of the same
+lock, an awaited send or event, guards held together with another).
 
 ## Why is this bad?
 While a task is suspended at an `.await`, the guard keeps the lock. With a blocking lock, every
@@ -52,6 +70,12 @@ async fn write_and_persist(&self, batch: Vec<u8>) {
 ```
 
 ## Fix safety
+- An async guard idle after its last use: `drop(guard);` after the last use, or at the top of the
+  branch that awaits (what Fluvio's maintainers wrote). Safe: offered only when nothing borrowed
+  from the guard outlives the `drop`, nothing moves the guard, and no loop runs the `drop` twice;
+  else the scoped block below.
+- An async guard taken before it is needed: the `let` moves down to just before the first use.
+  Unsafe: the awaited work no longer runs under the lock.
 - Scoped block: the guard and the statements that use it move into a block that returns the values
   used later. Safe when the returned values are plainly owned; unsafe when one of them might borrow
   from the guard (then the result might not compile).
@@ -64,6 +88,9 @@ async fn write_and_persist(&self, batch: Vec<u8>) {
   scope. Always unsafe: the copy can be stale by the time the await uses it.
 
 ## Known problems
+A slow await between two uses of an async guard, or one that reads a value borrowed through a
+binding, gets no fix: the remedy is phases (copy what the work needs, release, work, lock again
+to store), which needs the types. Which awaits are slow is read from the callee's name.
 When the guard is used after the await (the critical section spans it), scoping cannot help and
 no fix is offered; the swap to `tokio::sync` (rule `std-lock-in-async`) is the remedy. Guards bound
 to `_name` and never used are held on purpose (test serialisation, single-flight): they are reported

@@ -20,6 +20,13 @@ and local aliases visible in the function. A call to a method of `self`, defined
 on the same type, that locks the same field counts too (a write guard alive across
 `self.update_metrics().await`, which takes `self.state.read()`).
 
+A read guard still alive when the same task reads the same lock again is reported too (tokio's
+`RwLock` is fair and std's and parking_lot's may prefer writers: a writer that queues between the
+two reads waits for the first, and the second read waits behind the writer). A guard can be a
+`RefCell` borrow (`borrow()` then `borrow_mut()` panics), a DashMap reference (`get(&k)` alive while
+the same map is written locks the shard against itself) or come from a function of the same file
+that returns one (`fn users(&self) -> RwLockReadGuard<..>`).
+
 A read guard in an `if` condition is not reported (the condition's temporaries die before the
 block runs), nor a read scoped in a block before the write, nor guards of two different locks. A
 temporary guard in a `match` / `if let` / `while let` scrutinee whose arms lock again is reported by
@@ -60,7 +67,10 @@ async fn signup(state: AppState, email: String, user: User) -> Result<(), AuthEr
 ## Fix safety
 The fix moves the first guard and the statements that use it into a block that ends before the
 second lock; when the guard's last use is the condition of an `if` (or the scrutinee of a
-`match`), the block returns that value (`let user_exists = { … };`, seed 001). It is always
+`match`), the block returns that value (`let user_exists = { … };`, seed 001). A second read whose
+later guard is a temporary reads through the guard already held instead (`(n, self.blocks.read()
+.await.last())` → `(n, blocks.last())`): **safe**, the same data under the same read lock. Otherwise
+the fix is always
 **unsafe**: the read and the write become two critical sections, which opens a check-then-act
 window — another task can change the data between the check and the write. The window is closed
 when the write side checks again under the write lock (seed 001's `add_user` refuses a duplicate;
@@ -69,8 +79,8 @@ it is not, take the write lock once for both the check and the update instead.
 
 ## Known problems
 No fix when the first guard is still used after the second lock (the two sections overlap: take
-the write lock once), or when the first guard is a temporary. Two reads of the same lock are not
-reported, though a writer queued between them can hang a fair lock. Locks reached through
+the write lock once), or when the first guard is a temporary; for a second read, when both
+guards are bound to names. DashMap's own nested reads are not reported. Locks reached through
 different paths (a lock passed to a helper function, or stored in two fields) are not recognised
 as the same, and neither is re-locking in a function other than a method of `self` in the same
 file. A `ReentrantMutex` is never reported."#,
