@@ -23,10 +23,30 @@ use super::release::node_at;
 use crate::analysis::{Guard, Holder, held, syntax};
 use crate::model::TextEdit;
 
-/// The edit that inserts `drop(<guard>);` after the last mention of the guard's data and before
+/// The edits that insert `drop(<guard>);` after the last mention of the guard's data and before
 /// `event`, or `None` when that might not compile. `data` are the guard's binding and the bindings
 /// that may borrow from it ([`held::guard_data_names`]).
+///
+/// The first edit rewrites the first character of the guard's statement to itself: a fix's span
+/// must cover the guard's whole region, from its `let` on, as every other fix of a guard does (a
+/// scoped block, a check extraction), so that two rewrites of one guard never land in one pass.
 pub fn drop_at_last_use(
+    text: &str,
+    file: &SyntaxNode,
+    guard: &Guard,
+    data: &[String],
+    event: &SyntaxNode,
+) -> Option<Vec<TextEdit>> {
+    let insertion = insertion(text, file, guard, data, event)?;
+    let start = usize::from(guard.primary_range().start());
+    let anchor = TextEdit {
+        range: start..start + 1,
+        replacement: text.get(start..start + 1)?.to_string(),
+    };
+    Some(vec![anchor, insertion])
+}
+
+fn insertion(
     text: &str,
     file: &SyntaxNode,
     guard: &Guard,

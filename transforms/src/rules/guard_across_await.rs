@@ -760,23 +760,14 @@ fn release_after_last_use(
     first_await: &ast::AwaitExpr,
 ) -> Result<Fix, String> {
     let data = held::guard_data_names(ctx.file, guard);
-    if let Some(edit) = drop_at_last_use(ctx.text, ctx.file, guard, &data, first_await.syntax()) {
-        // The fix's span must cover the guard's whole region, from its `let` on, as every other
-        // fix of this guard does (a scoped block, a check extraction): two rewrites of one guard
-        // are never applied in the same pass. The first character of the `let` is rewritten to
-        // itself for that.
-        let start = usize::from(guard.primary_range().start());
-        let anchor = crate::model::TextEdit {
-            range: start..start + 1,
-            replacement: ctx.text[start..start + 1].to_string(),
-        };
+    if let Some(edits) = drop_at_last_use(ctx.text, ctx.file, guard, &data, first_await.syntax()) {
         return Ok(Fix {
             title: format!(
                 "Release the guard after its last use (`drop({})`)",
                 guard.name().unwrap_or_default()
             ),
             applicability: Applicability::Safe,
-            edits: vec![anchor, edit],
+            edits,
         });
     }
     match release_before(ctx.text, ctx.file, guard, first_await.syntax(), "the `.await`") {

@@ -4,7 +4,8 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
 use super::Context;
 use crate::analysis::relock::{Relock, Requested, relocks, scrutinee_scope};
-use crate::analysis::{AccessMode, Guard, Holder, syntax};
+use crate::analysis::{AccessMode, Guard, Holder, held, syntax};
+use crate::fixes::drop_at_last_use::drop_at_last_use;
 use crate::fixes::extract_check::extract_check;
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
@@ -270,16 +271,33 @@ fn build_fix(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix, S
         None => format!("the `{}()`", relock.requested_method(ctx.scopes)),
         Some(method) => format!("the call to `self.{method}()`"),
     };
-    let base = match &guard.holder {
-        Holder::Let { list, index, .. } => let_fix(ctx, guard, relock, list, *index, &phrase)?,
+    let scoped = match &guard.holder {
+        Holder::Let { list, index, .. } => let_fix(ctx, guard, relock, list, *index, &phrase),
         Holder::IfLet { .. } => {
-            release_before(ctx.text, ctx.file, guard, &relock.site, &phrase).map_err(blocked)?
+            release_before(ctx.text, ctx.file, guard, &relock.site, &phrase).map_err(blocked)
         }
         Holder::Temporary | Holder::Discarded => {
             return Err(
                 "compute what is needed from the first guard in a statement of its own, then lock again"
                     .to_string(),
             );
+        }
+    };
+    // Where no block can end before the second lock (it is inside a branch the first guard's
+    // uses precede), the maintainers' one line: `drop(guard)` after its last use.
+    let base = match scoped {
+        Ok(base) => base,
+        Err(reason) => {
+            let data = held::guard_data_names(ctx.file, guard);
+            let edits = drop_at_last_use(ctx.text, ctx.file, guard, &data, &relock.site).ok_or(reason)?;
+            Fix {
+                title: format!(
+                    "Release the guard after its last use (`drop({})`), before {phrase}",
+                    guard.name().unwrap_or_default()
+                ),
+                applicability: Applicability::Unsafe,
+                edits,
+            }
         }
     };
     Ok(Fix {
