@@ -143,7 +143,8 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
 }
 
 /// Tests build contention on purpose (a guard held across a sleep, a second read to check that
-/// readers share): a finding in test code is information, not a defect of the program.
+/// readers share): a finding in test code is information, not a defect of the program, and its
+/// fix is not offered.
 fn mark_test_code(file: &ra_ap_syntax::SyntaxNode, test_file: bool, findings: &mut [Finding]) {
     for finding in findings.iter_mut() {
         if finding.severity == Severity::Info {
@@ -157,8 +158,10 @@ fn mark_test_code(file: &ra_ap_syntax::SyntaxNode, test_file: bool, findings: &m
                 .and_then(|t| t.parent())
                 .is_some_and(|n| analysis::held::in_test_code(&n));
         if in_test {
+            // A test that holds a lock on purpose must not be rewritten by `--apply`.
             finding.severity = Severity::Info;
             finding.message.push_str(" (in test code)");
+            finding.fix = None;
         }
     }
 }

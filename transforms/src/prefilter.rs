@@ -34,13 +34,15 @@ pub fn may_contain_locks(source: &str) -> bool {
             .find_iter(bytes)
             .any(|at| is_candidate(bytes, at, at + finder.needle().len()))
     }) || DASH.find(bytes).is_some()
-        || REF_CELL.find(bytes).is_some()
+        || (REF_CELL.find(bytes).is_some() && AWAIT.find(bytes).is_some())
 }
 
 /// A file that names `DashMap`/`DashSet` locks shards with `get`, `entry`, `iter`…
 static DASH: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"Dash"));
-/// …and one that names `RefCell` borrows with `borrow()`/`borrow_mut()`.
+/// …and async code that names `RefCell` may hold a `borrow()` across an `.await` (RefCell borrows
+/// in synchronous code are left to the borrow checker's runtime twin).
 static REF_CELL: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"RefCell"));
+static AWAIT: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b".await"));
 
 /// Whether the needle found at `start..end` is inside a no-argument call of a lock method.
 fn is_candidate(bytes: &[u8], start: usize, end: usize) -> bool {

@@ -64,7 +64,11 @@ fn describe(node: &SyntaxNode) -> Option<Call> {
     let (callee, receiver, kind) = if let Some(call) = ast::CallExpr::cast(node.clone()) {
         (callee_path(&call.expr()?), None, CallKind::Path)
     } else if let Some(path) = ast::PathExpr::cast(node.clone()) {
-        (callee_path(&ast::Expr::PathExpr(path)), None, CallKind::Path)
+        (
+            callee_path(&ast::Expr::PathExpr(path)),
+            None,
+            CallKind::Path,
+        )
     } else if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
         let receiver = call.receiver().map(|r| syntax::compact_text(r.syntax()));
         (
@@ -110,8 +114,15 @@ fn is_function_passed_to_run(node: &SyntaxNode) -> bool {
         && method.name_ref().is_some_and(|n| {
             matches!(
                 &*n.text(),
-                "map" | "and_then" | "for_each" | "inspect" | "map_or" | "map_or_else" | "filter_map"
-                    | "unwrap_or_else" | "try_for_each"
+                "map"
+                    | "and_then"
+                    | "for_each"
+                    | "inspect"
+                    | "map_or"
+                    | "map_or_else"
+                    | "filter_map"
+                    | "unwrap_or_else"
+                    | "try_for_each"
             )
         })
 }

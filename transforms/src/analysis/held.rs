@@ -78,7 +78,9 @@ pub fn derived_mutably(file: &SyntaxNode, guard: &Guard, name: &str) -> bool {
         .body
         .descendants()
         .filter_map(ast::IdentPat::cast)
-        .filter(|p| guard.live.contains_range(p.syntax().text_range()) && syntax::ident_name(p) == name)
+        .filter(|p| {
+            guard.live.contains_range(p.syntax().text_range()) && syntax::ident_name(p) == name
+        })
         .any(|p| {
             if p.mut_token().is_some() && p.ref_token().is_some() {
                 return true;
@@ -99,10 +101,12 @@ pub fn derived_mutably(file: &SyntaxNode, guard: &Guard, name: &str) -> bool {
             source.is_some_and(|e| {
                 e.syntax().descendants().any(|d| {
                     ast::RefExpr::cast(d.clone()).is_some_and(|r| r.mut_token().is_some())
-                        || ast::MethodCallExpr::cast(d).and_then(|m| m.name_ref()).is_some_and(|n| {
-                            let n = n.text();
-                            n.ends_with("_mut") || n == "as_mut" || n.starts_with("drain")
-                        })
+                        || ast::MethodCallExpr::cast(d)
+                            .and_then(|m| m.name_ref())
+                            .is_some_and(|n| {
+                                let n = n.text();
+                                n.ends_with("_mut") || n == "as_mut" || n.starts_with("drain")
+                            })
                 })
             })
         })

@@ -328,14 +328,21 @@ impl LockScopes {
         }
         let kinds = KindIndex::build_from(&nodes, extra_lock_types);
         let mut candidates = candidates;
-        if kinds.declares(LockKind::DashMap) || kinds.declares(LockKind::RefCell) {
+        // RefCell borrows count in async code only (a file with an `.await`): that is where a
+        // borrow outlives a suspension; the prefilter makes the same cut.
+        let cells = kinds.declares(LockKind::RefCell)
+            && nodes.iter().any(|n| n.kind() == SyntaxKind::AWAIT_EXPR);
+        if kinds.declares(LockKind::DashMap) || cells {
             // `cache.get(&k)` on `cache: DashMap<K, V>`, `state.borrow()` on `RefCell<State>`.
             candidates.extend(
                 nodes
                     .iter()
                     .cloned()
                     .filter_map(ast::MethodCallExpr::cast)
-                    .filter(|call| shard_or_cell_borrow(call, &kinds).is_some()),
+                    .filter(|call| {
+                        shard_or_cell_borrow(call, &kinds)
+                            .is_some_and(|g| cells || g.kind != LockKind::RefCell)
+                    }),
             );
             candidates.sort_by_key(|c| c.syntax().text_range().start());
             candidates.dedup();
@@ -414,11 +421,17 @@ fn acquisition(
         .and_then(|(f, k)| f.receivers.get(k).copied());
     // A guard-returning function of this file, when the semantic tier did not say.
     let local_helper = if helper.is_none() {
-        kinds.guard_helper(&method).or_else(|| shard_or_cell_borrow(call, kinds))
+        kinds
+            .guard_helper(&method)
+            .or_else(|| shard_or_cell_borrow(call, kinds))
     } else {
         None
     };
-    let mode = match (LOCK_METHODS.iter().find(|(m, _)| *m == method), helper, local_helper) {
+    let mode = match (
+        LOCK_METHODS.iter().find(|(m, _)| *m == method),
+        helper,
+        local_helper,
+    ) {
         (_, Some(helper), _) => helper.mode,
         (_, None, Some(local)) => local.mode,
         (Some((_, mode)), None, None) => *mode,
@@ -834,7 +847,10 @@ fn bare_read_used_as_guard(
     kinds: &KindIndex,
     name: &str,
 ) -> bool {
-    if !matches!(method, "read" | "write") || kinds.is_declared(name) || !syntax::body_is_async(body) {
+    if !matches!(method, "read" | "write")
+        || kinds.is_declared(name)
+        || !syntax::body_is_async(body)
+    {
         return false;
     }
     let in_unsafe = guard_expr.syntax().ancestors().any(|a| {
@@ -852,8 +868,15 @@ fn bare_read_used_as_guard(
                     && !m.name_ref().is_some_and(|n| {
                         matches!(
                             &*n.text(),
-                            "ok" | "err" | "map" | "map_err" | "and_then" | "is_ok" | "is_err"
-                                | "is_some" | "is_none" | "await"
+                            "ok" | "err"
+                                | "map"
+                                | "map_err"
+                                | "and_then"
+                                | "is_ok"
+                                | "is_err"
+                                | "is_some"
+                                | "is_none"
+                                | "await"
                         )
                     })
             }),
@@ -873,14 +896,19 @@ fn bare_read_used_as_guard(
             let Some((list, _)) = syntax::as_block_item(stmt.syntax()) else {
                 return false;
             };
-            let after = TextRange::new(stmt.syntax().text_range().end(), list.syntax().text_range().end());
+            let after = TextRange::new(
+                stmt.syntax().text_range().end(),
+                list.syntax().text_range().end(),
+            );
             // Mentions inside macro calls (`info!(.., n = cache.len())`) are tokens, not
             // expressions: they say nothing either way.
             let uses: Vec<bool> = syntax::mentions(body, after, &binding)
                 .iter()
                 .filter_map(|m| {
                     let node = crate::fixes::release::node_at(body, *m);
-                    let path = node.ancestors().find(|a| a.kind() == SyntaxKind::PATH_EXPR)?;
+                    let path = node
+                        .ancestors()
+                        .find(|a| a.kind() == SyntaxKind::PATH_EXPR)?;
                     Some(guard_like(&path).unwrap_or(false))
                 })
                 .collect();

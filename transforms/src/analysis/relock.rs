@@ -92,7 +92,10 @@ pub fn excludes(held: &Guard, requested: AccessMode) -> bool {
         Read => {
             matches!(requested, Write)
                 || (requested == Read
-                    && !matches!(held.kind, super::LockKind::DashMap | super::LockKind::RefCell))
+                    && !matches!(
+                        held.kind,
+                        super::LockKind::DashMap | super::LockKind::RefCell
+                    ))
         }
         Upgradable => matches!(requested, Write | Upgradable),
         Write | Exclusive => true,

@@ -38,18 +38,17 @@ pub fn in_other_branch(a: &SyntaxNode, b: &SyntaxNode) -> bool {
             continue;
         }
         // The innermost node containing both: are they under different branches of it?
-        let branch_of = |n: &SyntaxNode| {
-            n.ancestors()
-                .take_while(|x| x != &ancestor)
-                .last()
-        };
+        let branch_of = |n: &SyntaxNode| n.ancestors().take_while(|x| x != &ancestor).last();
         let (Some(x), Some(y)) = (branch_of(a), branch_of(b)) else {
             return false;
         };
         return match ancestor.kind() {
             SyntaxKind::IF_EXPR => {
                 let if_expr = ast::IfExpr::cast(ancestor.clone());
-                let condition = if_expr.as_ref().and_then(|i| i.condition()).map(|c| c.syntax().clone());
+                let condition = if_expr
+                    .as_ref()
+                    .and_then(|i| i.condition())
+                    .map(|c| c.syntax().clone());
                 x != y && Some(&x) != condition.as_ref() && Some(&y) != condition.as_ref()
             }
             SyntaxKind::MATCH_ARM_LIST => {
@@ -81,11 +80,34 @@ fn is_called_at_once(body: &SyntaxNode) -> bool {
     method.name_ref().is_some_and(|n| {
         matches!(
             &*n.text(),
-            "map" | "for_each" | "try_for_each" | "filter" | "filter_map" | "flat_map" | "retain"
-                | "retain_mut" | "any" | "all" | "find" | "find_map" | "position" | "fold"
-                | "try_fold" | "and_then" | "or_else" | "unwrap_or_else" | "map_or" | "map_or_else"
-                | "inspect" | "take_while" | "skip_while" | "partition" | "sort_by"
-                | "sort_by_key" | "max_by_key" | "min_by_key"
+            "map"
+                | "for_each"
+                | "try_for_each"
+                | "filter"
+                | "filter_map"
+                | "flat_map"
+                | "retain"
+                | "retain_mut"
+                | "any"
+                | "all"
+                | "find"
+                | "find_map"
+                | "position"
+                | "fold"
+                | "try_fold"
+                | "and_then"
+                | "or_else"
+                | "unwrap_or_else"
+                | "map_or"
+                | "map_or_else"
+                | "inspect"
+                | "take_while"
+                | "skip_while"
+                | "partition"
+                | "sort_by"
+                | "sort_by_key"
+                | "max_by_key"
+                | "min_by_key"
         )
     })
 }

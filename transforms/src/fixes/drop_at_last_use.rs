@@ -88,14 +88,18 @@ fn insertion(
         .collect();
     let last = mentions.iter().map(|m| m.end()).max()?;
     // After a `let` that shadows the guard's name, `drop(name)` would drop the new value.
-    let shadowed = guard.body.descendants().filter_map(ast::LetStmt::cast).any(|l| {
-        guard.live.contains(l.syntax().text_range().start())
-            && l.pat().is_some_and(|p| {
-                syntax::pattern_bindings(&p)
-                    .iter()
-                    .any(|b| syntax::ident_name(b) == name)
-            })
-    });
+    let shadowed = guard
+        .body
+        .descendants()
+        .filter_map(ast::LetStmt::cast)
+        .any(|l| {
+            guard.live.contains(l.syntax().text_range().start())
+                && l.pat().is_some_and(|p| {
+                    syntax::pattern_bindings(&p)
+                        .iter()
+                        .any(|b| syntax::ident_name(b) == name)
+                })
+        });
     if shadowed {
         return None;
     }
@@ -105,10 +109,13 @@ fn insertion(
     }
     // The innermost block around the event that runs under the guard: the guard's own block or
     // one inside its live region.
-    let list = event.ancestors().filter_map(ast::StmtList::cast).find(|l| {
-        let range = l.syntax().text_range();
-        guard.live.contains_range(range) || range.contains(guard.live.start())
-    })?;
+    let list = event
+        .ancestors()
+        .filter_map(ast::StmtList::cast)
+        .find(|l| {
+            let range = l.syntax().text_range();
+            guard.live.contains_range(range) || range.contains(guard.live.start())
+        })?;
     if syntax::enclosing_body(list.syntax()).as_ref() != Some(&guard.body) {
         return None;
     }
@@ -134,7 +141,10 @@ fn insertion(
             replacement: format!("drop({name});{eol}{indent}"),
         });
     }
-    let last_item = syntax::item_containing(&list, &node_at(file, TextRange::new(last - TextSize::from(1), last)))?;
+    let last_item = syntax::item_containing(
+        &list,
+        &node_at(file, TextRange::new(last - TextSize::from(1), last)),
+    )?;
     if last_item >= event_item {
         return None;
     }

@@ -5,8 +5,8 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast, as
 use super::Context;
 use crate::analysis::relock::relocks;
 use crate::analysis::{AccessMode, Guard, Holder, LockKind, held, syntax};
-use crate::fixes::drop_at_last_use::drop_at_last_use;
 use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
+use crate::fixes::drop_at_last_use::drop_at_last_use;
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
 use crate::fixes::snapshot::{Carrier, snapshot};
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
@@ -118,7 +118,10 @@ pub(crate) fn detect(ctx: &Context<'_>) -> Vec<Finding> {
         if guard.awaits.is_empty() {
             continue;
         }
-        let roles = AsyncHolds::of(ctx, guard);
+        // What the guard lends, computed once per guard and only when an await needs it.
+        let lent = std::cell::OnceCell::new();
+        let lent = || lent.get_or_init(|| Lent::of(ctx, guard));
+        let roles = AsyncHolds::of(ctx, guard, lent);
         let mut first_hold = None;
         let awaits: Vec<&ast::AwaitExpr> = guard
             .awaits
@@ -128,7 +131,7 @@ pub(crate) fn detect(ctx: &Context<'_>) -> Vec<Finding> {
                     Hold::Blocking
                 } else if awaits_borrowed_data(ctx, guard, a) {
                     Hold::BorrowedData
-                } else if awaits_borrowed_binding(ctx, guard, a) {
+                } else if awaits_borrowed_binding(ctx, guard, a, lent) {
                     Hold::BorrowedThroughBinding
                 } else if let Some(hold) = await_role(ctx, guard, &roles, a) {
                     hold
@@ -168,6 +171,25 @@ enum Hold {
     SpansSlow(&'static str),
 }
 
+/// What a guard lends within its live region: the bindings that may borrow from it, and whether a
+/// use of it may move it.
+struct Lent {
+    data: Vec<String>,
+    uses: Vec<TextRange>,
+    moved: bool,
+}
+
+impl Lent {
+    fn of(ctx: &Context<'_>, guard: &Guard) -> Lent {
+        let uses = guard.uses(ctx.file);
+        Lent {
+            data: held::guard_data_names(ctx.file, guard),
+            moved: uses.iter().any(|u| held::may_move_guard(ctx.file, *u)),
+            uses,
+        }
+    }
+}
+
 /// How the awaits under an async guard that work neither on the guarded object nor on data
 /// borrowed from it relate to the guard's uses. A guard bound to `_name`, never used, moved or
 /// handed away is a deliberate hold (single-flight, serialisation) and has no role.
@@ -182,31 +204,42 @@ struct AsyncHolds {
 }
 
 impl AsyncHolds {
-    fn of(ctx: &Context<'_>, guard: &Guard) -> AsyncHolds {
+    fn of<'a>(ctx: &Context<'_>, guard: &Guard, lent: impl Fn() -> &'a Lent) -> AsyncHolds {
         let none = AsyncHolds {
             mentions: Vec::new(),
             relock_sites: Vec::new(),
             applies: false,
         };
-        if !guard.kind.is_async() || !matches!(guard.holder, Holder::Let { .. } | Holder::IfLet { .. }) {
+        if !guard.kind.is_async()
+            || !matches!(guard.holder, Holder::Let { .. } | Holder::IfLet { .. })
+        {
             return none;
         }
-        let Some(name) = guard.name() else { return none };
-        let uses = guard.uses(ctx.file);
-        if name.starts_with('_') || uses.is_empty() {
+        let Some(name) = guard.name() else {
+            return none;
+        };
+        if name.starts_with('_') {
             return none;
         }
-        if uses.iter().any(|u| held::may_move_guard(ctx.file, *u)) {
+        let lent = lent();
+        let uses = &lent.uses;
+        if uses.is_empty() || lent.moved {
             return none;
         }
         // The guard's own mentions come from `uses`, which stops where a `let` shadows its name.
-        let mentions: Vec<TextRange> = held::guard_data_names(ctx.file, guard)
+        let mentions: Vec<TextRange> = lent
+            .data
             .iter()
             .filter(|n| **n != name)
             .flat_map(|n| syntax::mentions(ctx.file, guard.live, n))
             .chain(uses.iter().copied())
             .collect();
-        let Some(index) = ctx.scopes.guards.iter().position(|g| std::ptr::eq(g, guard)) else {
+        let Some(index) = ctx
+            .scopes
+            .guards
+            .iter()
+            .position(|g| std::ptr::eq(g, guard))
+        else {
             return none;
         };
         // Guards held together with another are double-lock's: its phase split releases them.
@@ -226,7 +259,12 @@ impl AsyncHolds {
 }
 
 /// The role of one await under an async guard, see [`Hold`].
-fn await_role(ctx: &Context<'_>, guard: &Guard, holds: &AsyncHolds, await_expr: &ast::AwaitExpr) -> Option<Hold> {
+fn await_role(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    holds: &AsyncHolds,
+    await_expr: &ast::AwaitExpr,
+) -> Option<Hold> {
     if !holds.applies {
         return None;
     }
@@ -249,7 +287,9 @@ fn await_role(ctx: &Context<'_>, guard: &Guard, holds: &AsyncHolds, await_expr: 
         (false, true) if !mentioned_inside(holds, await_expr) && !acquires_a_lock(await_expr) => {
             Some(Hold::BeforeFirstUse)
         }
-        (true, true) if !mentioned_inside(holds, await_expr) && !single_flight(guard, holds, await_expr) => {
+        (true, true)
+            if !mentioned_inside(holds, await_expr) && !single_flight(guard, holds, await_expr) =>
+        {
             slow_await(await_expr).map(Hold::SpansSlow)
         }
         _ => None,
@@ -287,21 +327,25 @@ fn mentioned_inside(holds: &AsyncHolds, await_expr: &ast::AwaitExpr) -> bool {
 /// (`if tok.is_expired() { *tok = refresh().await }`), so that one task does the work while the
 /// others wait for its result. That is what the lock is for.
 fn single_flight(guard: &Guard, holds: &AsyncHolds, await_expr: &ast::AwaitExpr) -> bool {
-    await_expr.syntax().ancestors().take_while(|a| guard.live.contains_range(a.text_range())).any(|a| {
-        let condition = if let Some(i) = ast::IfExpr::cast(a.clone()) {
-            i.condition().map(|c| c.syntax().text_range())
-        } else if let Some(m) = ast::MatchExpr::cast(a.clone()) {
-            m.expr().map(|e| e.syntax().text_range())
-        } else if let Some(w) = ast::WhileExpr::cast(a) {
-            w.condition().map(|c| c.syntax().text_range())
-        } else {
-            None
-        };
-        condition.is_some_and(|c| {
-            !c.contains_range(await_expr.syntax().text_range())
-                && holds.mentions.iter().any(|m| c.contains_range(*m))
+    await_expr
+        .syntax()
+        .ancestors()
+        .take_while(|a| guard.live.contains_range(a.text_range()))
+        .any(|a| {
+            let condition = if let Some(i) = ast::IfExpr::cast(a.clone()) {
+                i.condition().map(|c| c.syntax().text_range())
+            } else if let Some(m) = ast::MatchExpr::cast(a.clone()) {
+                m.expr().map(|e| e.syntax().text_range())
+            } else if let Some(w) = ast::WhileExpr::cast(a) {
+                w.condition().map(|c| c.syntax().text_range())
+            } else {
+                None
+            };
+            condition.is_some_and(|c| {
+                !c.contains_range(await_expr.syntax().text_range())
+                    && holds.mentions.iter().any(|m| c.contains_range(*m))
+            })
         })
-    })
 }
 
 /// What makes an awaited call slow enough that holding a lock across it is a hazard, when the
@@ -311,8 +355,13 @@ fn slow_await(await_expr: &ast::AwaitExpr) -> Option<&'static str> {
     let mut operand = syntax::strip_wrappers(&await_expr.expr()?);
     // `Box::pin(x)`, `timeout(d, x)`: the work is the wrapped future.
     loop {
-        let ast::Expr::CallExpr(call) = &operand else { break };
-        let callee = call.expr().map(|e| syntax::compact_text(e.syntax())).unwrap_or_default();
+        let ast::Expr::CallExpr(call) = &operand else {
+            break;
+        };
+        let callee = call
+            .expr()
+            .map(|e| syntax::compact_text(e.syntax()))
+            .unwrap_or_default();
         let last = callee.rsplit("::").next().unwrap_or_default();
         if !matches!(last, "pin" | "timeout") {
             break;
@@ -329,25 +378,38 @@ fn slow_await(await_expr: &ast::AwaitExpr) -> Option<&'static str> {
     }
     let (name, path, args) = match &operand {
         ast::Expr::CallExpr(call) => {
-            let callee = call.expr().map(|e| syntax::compact_text(e.syntax())).unwrap_or_default();
+            let callee = call
+                .expr()
+                .map(|e| syntax::compact_text(e.syntax()))
+                .unwrap_or_default();
             let name = callee.rsplit("::").next().unwrap_or_default().to_string();
             let args = call.arg_list().map_or(0, |a| a.args().count());
             (name, callee, args)
         }
         ast::Expr::MethodCallExpr(call) => {
-            let name = call.name_ref().map(|n| n.text().to_string()).unwrap_or_default();
+            let name = call
+                .name_ref()
+                .map(|n| n.text().to_string())
+                .unwrap_or_default();
             let args = call.arg_list().map_or(0, |a| a.args().count());
             (name, String::new(), args)
         }
         ast::Expr::MacroExpr(mac) => {
-            let name = mac.macro_call().and_then(|m| m.path()).map(|p| syntax::compact_text(p.syntax())).unwrap_or_default();
+            let name = mac
+                .macro_call()
+                .and_then(|m| m.path())
+                .map(|p| syntax::compact_text(p.syntax()))
+                .unwrap_or_default();
             let name = name.rsplit("::").next().unwrap_or_default().to_string();
             (name, String::new(), 0)
         }
         _ => return None,
     };
     let name = name.as_str();
-    if path.starts_with("tokio::fs::") || path.starts_with("fs::") || path.starts_with("async_std::fs::") {
+    if path.starts_with("tokio::fs::")
+        || path.starts_with("fs::")
+        || path.starts_with("async_std::fs::")
+    {
         return Some("file-system IO");
     }
     Some(match name {
@@ -541,7 +603,12 @@ fn awaits_borrowed_data(ctx: &Context<'_>, guard: &Guard, await_expr: &ast::Awai
 
 /// For an async lock: does the awaited call read a value borrowed from the guard through a
 /// binding?
-fn awaits_borrowed_binding(ctx: &Context<'_>, guard: &Guard, await_expr: &ast::AwaitExpr) -> bool {
+fn awaits_borrowed_binding<'a>(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    await_expr: &ast::AwaitExpr,
+    lent: impl Fn() -> &'a Lent,
+) -> bool {
     let Some(operand) = await_expr.expr() else {
         return false;
     };
@@ -558,18 +625,22 @@ fn awaits_borrowed_binding(ctx: &Context<'_>, guard: &Guard, await_expr: &ast::A
     // binding is a mutable borrow, which works on the guarded object itself. A guard moved into
     // something (`Holder::new(.., guard)`) lends nothing; bindings made inside the awaited
     // expression (an `async` block's own `let`s) are its own business.
-    let uses = guard.uses(ctx.file);
-    if uses.iter().any(|u| held::may_move_guard(ctx.file, *u)) {
+    let lent = lent();
+    if lent.moved {
         return false;
     }
     let bound_before = |name: &str| {
-        guard.body.descendants().filter_map(ast::IdentPat::cast).any(|p| {
-            syntax::ident_name(&p) == name
-                && guard.live.contains(p.syntax().text_range().start())
-                && p.syntax().text_range().end() <= operand_range.start()
-        })
+        guard
+            .body
+            .descendants()
+            .filter_map(ast::IdentPat::cast)
+            .any(|p| {
+                syntax::ident_name(&p) == name
+                    && guard.live.contains(p.syntax().text_range().start())
+                    && p.syntax().text_range().end() <= operand_range.start()
+            })
     };
-    held::guard_data_names(ctx.file, guard)
+    lent.data
         .iter()
         .filter(|n| Some(n.as_str()) != guard.name().as_deref())
         .any(|n| {
@@ -658,12 +729,16 @@ fn build_fix(
 /// The message of a finding on an async guard that sits through an await it has no part in.
 fn async_hold_message(hold: Hold, what: &str, subject: &str) -> Option<String> {
     Some(match hold {
-        Hold::AfterLastUse => format!("{what} {subject} is held across an `.await` after its last use"),
+        Hold::AfterLastUse => {
+            format!("{what} {subject} is held across an `.await` after its last use")
+        }
         Hold::BeforeFirstUse => {
             format!("{what} {subject} is taken before an `.await` it is not needed for")
         }
         Hold::SpansSlow(slow) => {
-            format!("{what} {subject} is held across an `.await` of {slow}, and used again after it")
+            format!(
+                "{what} {subject} is held across an `.await` of {slow}, and used again after it"
+            )
         }
         Hold::Blocking | Hold::BorrowedData | Hold::BorrowedThroughBinding => return None,
     })
@@ -672,18 +747,26 @@ fn async_hold_message(hold: Hold, what: &str, subject: &str) -> Option<String> {
 /// Seed 002's "nested await": the guard is first used after the await, so the `let` that takes it
 /// moves down to just before its first use. Unsafe: the awaited work no longer runs under the lock,
 /// which matters if the lock was meant to serialise it.
-fn acquire_after(ctx: &Context<'_>, guard: &Guard, first_await: &ast::AwaitExpr) -> Result<Fix, String> {
+fn acquire_after(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    first_await: &ast::AwaitExpr,
+) -> Result<Fix, String> {
     let no_fix = || {
         "take the lock after the `.await`, where it is first needed (no automatic rewrite for this shape)"
             .to_string()
     };
-    let Holder::Let { stmt, list, index, .. } = &guard.holder else {
+    let Holder::Let {
+        stmt, list, index, ..
+    } = &guard.holder
+    else {
         return Err(no_fix());
     };
     let uses = guard.uses(ctx.file);
     let first_use = uses.first().ok_or_else(no_fix)?;
     let items = syntax::block_items(list);
-    let use_item = syntax::item_containing(list, &node_at(ctx.file, *first_use)).ok_or_else(no_fix)?;
+    let use_item =
+        syntax::item_containing(list, &node_at(ctx.file, *first_use)).ok_or_else(no_fix)?;
     let await_item = syntax::item_containing(list, first_await.syntax()).ok_or_else(no_fix)?;
     if !(await_item < use_item && *index < await_item) {
         return Err(no_fix());
@@ -705,13 +788,15 @@ fn acquire_after(ctx: &Context<'_>, guard: &Guard, first_await: &ast::AwaitExpr)
     let rebinds = names.iter().any(|n| {
         syntax::mentions(ctx.file, passed, n).iter().any(|m| {
             let node = node_at(ctx.file, *m);
-            node.ancestors().take_while(|a| passed.contains_range(a.text_range())).any(|a| {
-                ast::LetStmt::can_cast(a.kind())
-                    || ast::RefExpr::cast(a.clone()).is_some_and(|r| r.mut_token().is_some())
-                    || ast::BinExpr::cast(a).is_some_and(|b| {
-                        matches!(b.op_kind(), Some(ast::BinaryOp::Assignment { .. }))
-                    })
-            })
+            node.ancestors()
+                .take_while(|a| passed.contains_range(a.text_range()))
+                .any(|a| {
+                    ast::LetStmt::can_cast(a.kind())
+                        || ast::RefExpr::cast(a.clone()).is_some_and(|r| r.mut_token().is_some())
+                        || ast::BinExpr::cast(a).is_some_and(|b| {
+                            matches!(b.op_kind(), Some(ast::BinaryOp::Assignment { .. }))
+                        })
+                })
         })
     });
     if rebinds {

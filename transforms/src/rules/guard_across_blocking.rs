@@ -110,7 +110,8 @@ attribute to silence this rule on one item; use `--ignore guard-across-blocking`
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for guard in &ctx.scopes.guards {
-        if guard.calls.is_empty() || guard.kind.is_cell() || held::in_test_code(guard.call.syntax()) {
+        if guard.calls.is_empty() || guard.kind.is_cell() || held::in_test_code(guard.call.syntax())
+        {
             continue;
         }
         let data = OnceCell::new();

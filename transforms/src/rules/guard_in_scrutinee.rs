@@ -134,7 +134,9 @@ fn finding(
             };
             let consequence = if guard.kind.is_cell() {
                 "that panics (already borrowed)"
-            } else if guard.mode == AccessMode::Read && relock.requested_mode(ctx.scopes) == AccessMode::Read {
+            } else if guard.mode == AccessMode::Read
+                && relock.requested_mode(ctx.scopes) == AccessMode::Read
+            {
                 "a writer that queues in between waits for the first guard, and the second read behind the writer, forever"
             } else {
                 "that waits forever for a guard only this task can release"

@@ -126,8 +126,8 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
     } else {
         format!("`{requested_path}` (the same lock)")
     };
-    let second_read = guard.mode == AccessMode::Read
-        && first.requested_mode(ctx.scopes) == AccessMode::Read;
+    let second_read =
+        guard.mode == AccessMode::Read && first.requested_mode(ctx.scopes) == AccessMode::Read;
     let (message, site_label) = match &first.via_method {
         None if guard.kind.is_cell() => (
             format!(
@@ -232,7 +232,8 @@ fn release_help(guard: &Guard) -> String {
 /// first one (`self.cache.read().len()` → `cache.len()`). Safe: the same data, read under the
 /// same read lock, without queueing for it again.
 fn reuse_guard(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix, String> {
-    let no_fix = || "read through the guard this task already holds instead of locking again".to_string();
+    let no_fix =
+        || "read through the guard this task already holds instead of locking again".to_string();
     let (Some(name), Requested::Here(index)) = (guard.name(), &relock.requested) else {
         return Err(no_fix());
     };
@@ -242,16 +243,20 @@ fn reuse_guard(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix,
     }
     // The first guard must be what `name` means at the second lock: not shadowed before it.
     let at = second.call.syntax().text_range().start();
-    let shadowed = guard.body.descendants().filter_map(ast::LetStmt::cast).any(|l| {
-        let start = l.syntax().text_range().start();
-        start >= guard.live.start()
-            && start < at
-            && l.pat().is_some_and(|p| {
-                syntax::pattern_bindings(&p)
-                    .iter()
-                    .any(|b| syntax::ident_name(b) == name)
-            })
-    });
+    let shadowed = guard
+        .body
+        .descendants()
+        .filter_map(ast::LetStmt::cast)
+        .any(|l| {
+            let start = l.syntax().text_range().start();
+            start >= guard.live.start()
+                && start < at
+                && l.pat().is_some_and(|p| {
+                    syntax::pattern_bindings(&p)
+                        .iter()
+                        .any(|b| syntax::ident_name(b) == name)
+                })
+        });
     if shadowed {
         return Err(no_fix());
     }
@@ -289,7 +294,8 @@ fn build_fix(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix, S
         Ok(base) => base,
         Err(reason) => {
             let data = held::guard_data_names(ctx.file, guard);
-            let edits = drop_at_last_use(ctx.text, ctx.file, guard, &data, &relock.site).ok_or(reason)?;
+            let edits =
+                drop_at_last_use(ctx.text, ctx.file, guard, &data, &relock.site).ok_or(reason)?;
             Fix {
                 title: format!(
                     "Release the guard after its last use (`drop({})`), before {phrase}",
