@@ -113,7 +113,7 @@ fn is_function_passed_to_run(node: &SyntaxNode) -> bool {
     syntax::compact_text(node).contains("::")
         && method.name_ref().is_some_and(|n| {
             matches!(
-                &*n.text(),
+                n.text(),
                 "map"
                     | "and_then"
                     | "for_each"

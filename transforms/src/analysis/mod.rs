@@ -318,7 +318,7 @@ impl LockScopes {
         let names_dashmap = || {
             nodes.iter().any(|n| {
                 ast::NameRef::cast(n.clone())
-                    .is_some_and(|n| matches!(&*n.text(), "DashMap" | "DashSet" | "RefCell"))
+                    .is_some_and(|n| matches!(n.text(), "DashMap" | "DashSet" | "RefCell"))
             })
         };
         if candidates.is_empty() && !names_dashmap() {
@@ -583,9 +583,7 @@ fn assigned_value_of_place(expr: &ast::Expr) -> Option<TextRange> {
                 .then(|| bin.rhs().map(|r| r.syntax().text_range()))
                 .flatten();
         }
-        if ast::Expr::cast(ancestor.clone()).is_none() {
-            return None;
-        }
+        ast::Expr::cast(ancestor.clone())?;
         child = ancestor;
     }
     None
@@ -867,7 +865,7 @@ fn bare_read_used_as_guard(
                 m.receiver().is_some_and(|r| r.syntax() == expr)
                     && !m.name_ref().is_some_and(|n| {
                         matches!(
-                            &*n.text(),
+                            n.text(),
                             "ok" | "err"
                                 | "map"
                                 | "map_err"

@@ -79,7 +79,7 @@ fn is_called_at_once(body: &SyntaxNode) -> bool {
     };
     method.name_ref().is_some_and(|n| {
         matches!(
-            &*n.text(),
+            n.text(),
             "map"
                 | "for_each"
                 | "try_for_each"

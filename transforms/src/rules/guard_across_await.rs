@@ -314,7 +314,7 @@ fn acquires_a_lock(await_expr: &ast::AwaitExpr) -> bool {
     matches!(
         await_expr.expr(),
         Some(ast::Expr::MethodCallExpr(m))
-            if m.name_ref().is_some_and(|n| crate::analysis::lock_method_mode(&n.text()).is_some())
+            if m.name_ref().is_some_and(|n| crate::analysis::lock_method_mode(n.text()).is_some())
     )
 }
 
@@ -354,10 +354,7 @@ fn single_flight(guard: &Guard, holds: &AsyncHolds, await_expr: &ast::AwaitExpr)
 fn slow_await(await_expr: &ast::AwaitExpr) -> Option<&'static str> {
     let mut operand = syntax::strip_wrappers(&await_expr.expr()?);
     // `Box::pin(x)`, `timeout(d, x)`: the work is the wrapped future.
-    loop {
-        let ast::Expr::CallExpr(call) = &operand else {
-            break;
-        };
+    while let ast::Expr::CallExpr(call) = &operand {
         let callee = call
             .expr()
             .map(|e| syntax::compact_text(e.syntax()))
