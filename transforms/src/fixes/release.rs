@@ -75,7 +75,7 @@ pub fn release_before(
                 edits: split.edits,
             })
         }
-        Holder::Temporary => hoist_temporary(text, file, guard, event_phrase),
+        Holder::Temporary => hoist_temporary(text, file, guard, event, event_phrase),
         Holder::Discarded => Err(no_rewrite()),
     }
 }
@@ -105,10 +105,19 @@ fn hoist_temporary(
     text: &str,
     file: &SyntaxNode,
     guard: &Guard,
+    event: &SyntaxNode,
     event_phrase: &str,
 ) -> Result<Fix, Blocked> {
     let mut value = guard.guard_expr.clone();
     while let Some(parent) = value.syntax().parent().and_then(ast::Expr::cast) {
+        // The chain goes on into the event itself (`g.handle.take().map(JoinHandle::join)`): the
+        // value to bind is what the event is applied to.
+        let event_range = event.text_range();
+        if parent.syntax().text_range().contains_range(event_range)
+            && !value.syntax().text_range().contains_range(event_range)
+        {
+            break;
+        }
         let continues = match &parent {
             ast::Expr::MethodCallExpr(m) => {
                 m.receiver().is_some_and(|r| r.syntax() == value.syntax())

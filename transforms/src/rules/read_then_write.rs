@@ -281,7 +281,14 @@ fn build_fix(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix, S
         Holder::IfLet { .. } => {
             release_before(ctx.text, ctx.file, guard, &relock.site, &phrase).map_err(blocked)
         }
-        Holder::Temporary | Holder::Discarded => {
+        // The value computed from the temporary, bound in its own statement before the relock.
+        Holder::Temporary => {
+            release_before(ctx.text, ctx.file, guard, &relock.site, &phrase).map_err(|_| {
+                "compute what is needed from the first guard in a statement of its own, then lock again"
+                    .to_string()
+            })
+        }
+        Holder::Discarded => {
             return Err(
                 "compute what is needed from the first guard in a statement of its own, then lock again"
                     .to_string(),
