@@ -54,9 +54,11 @@ fn is_candidate(bytes: &[u8], start: usize, end: usize) -> bool {
             .count();
     let name_end = end + bytes[end..].iter().take_while(|b| is_ident(**b)).count();
     let name = &bytes[name_start..name_end];
-    LOCK_METHODS.iter().any(|(m, _)| m.as_bytes() == name)
-        && method_call_before(bytes, name_start)
-        && empty_call_follows(&bytes[name_end..])
+    // The table's names, and lock-named getters (`fork_choice_read_lock`, `lock_or_panic`).
+    let lock_named = LOCK_METHODS.iter().any(|(m, _)| m.as_bytes() == name)
+        || name.ends_with(b"_lock")
+        || name.starts_with(b"lock_");
+    lock_named && method_call_before(bytes, name_start) && empty_call_follows(&bytes[name_end..])
 }
 
 fn is_ident(byte: u8) -> bool {

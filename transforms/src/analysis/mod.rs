@@ -308,11 +308,14 @@ impl LockScopes {
             .cloned()
             .filter_map(ast::MethodCallExpr::cast)
             .filter(|call| {
-                call.name_ref()
-                    .is_some_and(|n| LOCK_METHODS.iter().any(|(m, _)| *m == n.text()))
-                    || helpers.is_some_and(|f| {
-                        facts::site_key(call).is_some_and(|k| f.guard_helpers.contains_key(&k))
-                    })
+                // Lock-named getters (`fork_choice_read_lock()`) too: whether each is a guard is
+                // decided by how its result is used.
+                call.name_ref().is_some_and(|n| {
+                    LOCK_METHODS.iter().any(|(m, _)| *m == n.text())
+                        || getter_lock_mode(n.text()).is_some()
+                }) || helpers.is_some_and(|f| {
+                    facts::site_key(call).is_some_and(|k| f.guard_helpers.contains_key(&k))
+                })
             })
             .collect();
         let names_dashmap = || {
@@ -328,6 +331,7 @@ impl LockScopes {
         }
         let kinds = KindIndex::build_from(&nodes, extra_lock_types);
         let mut candidates = candidates;
+
         // RefCell borrows count in async code only (a file with an `.await`): that is where a
         // borrow outlives a suspension; the prefilter makes the same cut.
         let cells = kinds.declares(LockKind::RefCell)
@@ -363,6 +367,7 @@ impl LockScopes {
                     }),
             );
             candidates.sort_by_key(|c| c.syntax().text_range().start());
+            candidates.dedup();
         }
         let guards: Vec<Guard> = candidates
             .iter()
@@ -427,6 +432,16 @@ fn acquisition(
     } else {
         None
     };
+    // A getter named like a lock (`fork_choice_read_lock()`, `lock_or_panic()`) from another file
+    // or crate: a lock of unknown kind when its result is used as a guard (checked below).
+    let getter = (helper.is_none() && local_helper.is_none())
+        .then(|| getter_lock_mode(&method))
+        .flatten()
+        .filter(|_| call.arg_list().is_some_and(|a| a.args().next().is_none()));
+    let local_helper = local_helper.or(getter.map(|mode| kind::GuardType {
+        kind: LockKind::Unknown,
+        mode,
+    }));
     let mode = match (
         LOCK_METHODS.iter().find(|(m, _)| *m == method),
         helper,
@@ -479,6 +494,9 @@ fn acquisition(
 
     let (guard_expr, awaited, unwrapped) = unwrap_chain(call);
     if consumed_by_closure(&guard_expr) {
+        return None;
+    }
+    if getter.is_some() && (awaited || !used_as_guard(&guard_expr, &body)) {
         return None;
     }
     let (kind, tier) = match (helper, receiver_fact, local_helper) {
@@ -855,9 +873,29 @@ fn bare_read_used_as_guard(
         ast::BlockExpr::cast(a.clone()).is_some_and(|b| b.unsafe_token().is_some())
             || ast::Fn::cast(a).is_some_and(|f| f.unsafe_token().is_some())
     });
-    if in_unsafe {
-        return false;
+    !in_unsafe && used_as_guard(guard_expr, body)
+}
+
+/// `getter_lock_mode`'s names: `read_lock`, `fork_choice_write_lock`, `windows_lock`,
+/// `lock_or_panic` — the access they grant, read from the name.
+fn getter_lock_mode(method: &str) -> Option<AccessMode> {
+    if lock_method_mode(method).is_some()
+        || !(method.ends_with("_lock") || method.starts_with("lock_"))
+    {
+        return None;
     }
+    Some(if method.contains("read") {
+        AccessMode::Read
+    } else if method.contains("write") {
+        AccessMode::Write
+    } else {
+        AccessMode::Exclusive
+    })
+}
+
+/// Whether the value of `guard_expr` is used the way a guard is: methods called on it, fields
+/// read through it, dereferenced — and never as a `Result`/`Option` or a value handed on.
+fn used_as_guard(guard_expr: &ast::Expr, body: &SyntaxNode) -> bool {
     let guard_like = |expr: &SyntaxNode| -> Option<bool> {
         let parent = expr.parent()?;
         Some(match parent.kind() {

@@ -228,7 +228,10 @@ pub fn relocks(
                 Some((index, _)) => Requested::Here(index),
                 None => match callee_lock(facts, guard, call) {
                     Some(lock) => Requested::InCallee(lock),
-                    None => continue,
+                    None => match locked_deeper(scopes, guard, call) {
+                        Some(index) => Requested::Here(index),
+                        None => continue,
+                    },
                 },
             };
             found.push(Relock {
@@ -262,6 +265,70 @@ fn callee_lock(
                 && (call.awaited || !lock.callee_async)
         })
         .cloned()
+}
+
+/// A lock of the held guard's `self.<field>` taken two or three calls away, through methods of
+/// the same type in this file (`self.run_worker()` calls `self.get_or_create_runtime()`, which
+/// locks `self.runtime`). Each step is a call on `self` in the caller's own body, awaited when the
+/// callee is `async`. The index of that acquisition.
+fn locked_deeper(scopes: &LockScopes, guard: &Guard, call: &events::Call) -> Option<usize> {
+    let same_type = |f: &ast::Fn| same_self_type(guard.call.syntax(), f.syntax());
+    let runs = |f: &ast::Fn, awaited: bool| awaited || f.async_token().is_none();
+    let mut frontier: Vec<ast::Fn> = scopes
+        .decls
+        .functions_named(&call.callee)
+        .iter()
+        .filter(|f| same_type(f) && runs(f, call.awaited))
+        .cloned()
+        .collect();
+    let mut seen: Vec<ast::Fn> = frontier.clone();
+    for _depth in 0..2 {
+        let mut next = Vec::new();
+        for function in &frontier {
+            let Some(body) = function.body() else {
+                continue;
+            };
+            for inner in body
+                .syntax()
+                .descendants()
+                .filter_map(ast::MethodCallExpr::cast)
+            {
+                let on_self = inner
+                    .receiver()
+                    .is_some_and(|r| syntax::compact_text(r.syntax()) == "self");
+                if !on_self
+                    || syntax::enclosing_body(inner.syntax()).as_ref() != Some(function.syntax())
+                {
+                    continue;
+                }
+                let Some(name) = inner.name_ref().map(|n| n.text().to_string()) else {
+                    continue;
+                };
+                let awaited = inner
+                    .syntax()
+                    .parent()
+                    .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
+                let found = scopes.guards.iter().position(|g| {
+                    g.identity == guard.identity
+                        && !is_non_blocking(g)
+                        && excludes(guard, g.mode)
+                        && method_locks_on_call(g, &name, awaited)
+                        && same_self_type(guard.call.syntax(), g.call.syntax())
+                });
+                if found.is_some() {
+                    return found;
+                }
+                for callee in scopes.decls.functions_named(&name) {
+                    if same_type(callee) && runs(callee, awaited) && !seen.contains(callee) {
+                        seen.push(callee.clone());
+                        next.push(callee.clone());
+                    }
+                }
+            }
+        }
+        frontier = next;
+    }
+    None
 }
 
 /// Whether `g` is taken in the body of the method `name` itself (not in a closure or async block
