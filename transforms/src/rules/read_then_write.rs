@@ -19,7 +19,10 @@ Reports a guard that is still alive when the same task asks the same lock for a 
 place — the same path (`state.user_store`, `self.names`) or the same binding, through `Arc` clones
 and local aliases visible in the function. A call to a method of `self`, defined in the same file
 on the same type, that locks the same field counts too (a write guard alive across
-`self.update_metrics().await`, which takes `self.state.read()`).
+`self.update_metrics().await`, which takes `self.state.read()`), also through up to two more such
+calls (`self.run_worker()` → `self.get_or_create_runtime()` → `self.runtime.lock()`). A getter
+named like a lock (`chain.fork_choice_read_lock()`, `x.lock_or_panic()`) whose result is used as
+a guard is a lock of unknown kind, the same lock each time it is called on the same receiver.
 
 A read guard still alive when the same task reads the same lock again is reported too (tokio's
 `RwLock` is fair and std's and parking_lot's may prefer writers: a writer that queues between the
@@ -136,6 +139,14 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
                 first.requested_method(ctx.scopes)
             ),
             "the same cell is borrowed again here while the first borrow is alive".to_string(),
+        ),
+        None if guard.kind == crate::analysis::LockKind::DashMap => (
+            format!(
+                "{what} is still alive when the same task locks {relocked} again{again}: the `{}()` deadlocks when \
+                 its key falls in the shard the reference holds",
+                first.requested_method(ctx.scopes)
+            ),
+            format!("the same map is locked here{again} while the reference is alive"),
         ),
         None if second_read => (
             format!(
