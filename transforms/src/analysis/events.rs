@@ -97,34 +97,11 @@ fn describe(node: &SyntaxNode) -> Option<Call> {
 /// `handle.take().map(JoinHandle::join)`, `items.iter().for_each(process)`. It runs there, as a
 /// call would.
 fn is_function_passed_to_run(node: &SyntaxNode) -> bool {
-    if node.kind() != SyntaxKind::PATH_EXPR {
-        return false;
-    }
-    let Some(method) = node
-        .parent()
-        .filter(|p| p.kind() == SyntaxKind::ARG_LIST)
-        .and_then(|l| l.parent())
-        .and_then(ast::MethodCallExpr::cast)
-    else {
-        return false;
-    };
     // Only qualified paths (`JoinHandle::join`, `fs::remove_file`): a plain name is more often a
     // value than a function.
-    syntax::compact_text(node).contains("::")
-        && method.name_ref().is_some_and(|n| {
-            matches!(
-                n.text(),
-                "map"
-                    | "and_then"
-                    | "for_each"
-                    | "inspect"
-                    | "map_or"
-                    | "map_or_else"
-                    | "filter_map"
-                    | "unwrap_or_else"
-                    | "try_for_each"
-            )
-        })
+    node.kind() == SyntaxKind::PATH_EXPR
+        && syntax::compact_text(node).contains("::")
+        && syntax::argument_of_method(node).is_some_and(|m| syntax::calls_argument_at_once(&m))
 }
 
 /// A path callee without generic arguments: `Vec::<u8>::new` → `Vec::new`.

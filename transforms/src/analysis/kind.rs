@@ -251,22 +251,30 @@ impl KindIndex {
             .or_insert(returns);
     }
 
+    /// The outermost paths of a type (`Arc<tokio::sync::RwLock<T>>` → `Arc`, `tokio::sync::RwLock`,
+    /// `T`), each with its last name as imported (`use tokio::sync::RwLock as AsyncRwLock;` makes
+    /// `AsyncRwLock` read as `RwLock`).
+    fn type_paths(&self, ty: &SyntaxNode) -> Vec<(ast::Path, String)> {
+        ty.descendants()
+            .filter_map(ast::Path::cast)
+            // Only the outermost path of a path type: its qualifier is visited as part of it.
+            .filter(|path| path.syntax().parent().and_then(ast::Path::cast).is_none())
+            .filter_map(|path| {
+                let last = path.segment()?.name_ref()?.text().to_string();
+                let last = match self.imports.get(&last) {
+                    Some(full) => full.rsplit("::").next().unwrap_or_default().to_string(),
+                    None => last,
+                };
+                Some((path, last))
+            })
+            .collect()
+    }
+
     /// The guard type in a return type, also inside `Result`/`Option`: `MutexGuard<'_, T>`,
     /// `tokio::sync::RwLockWriteGuard<'_, T>`, `parking_lot::MappedRwLockReadGuard<..>`.
     fn guard_type(&self, ty: &SyntaxNode) -> Option<GuardType> {
         use super::AccessMode;
-        for path in ty.descendants().filter_map(ast::Path::cast) {
-            if path.syntax().parent().and_then(ast::Path::cast).is_some() {
-                continue;
-            }
-            let Some(last) = path.segment().and_then(|s| s.name_ref()) else {
-                continue;
-            };
-            let last = last.text().to_string();
-            let last = match self.imports.get(&last) {
-                Some(full) => full.rsplit("::").next().unwrap_or_default().to_string(),
-                None => last,
-            };
+        for (path, last) in self.type_paths(ty) {
             let is_guard = last.ends_with("Guard")
                 && (last.contains("Mutex") || last.contains("RwLock") || last.contains("Lock"));
             if !is_guard {
@@ -367,20 +375,7 @@ impl KindIndex {
     /// Classify a type: `Arc<tokio::sync::RwLock<T>>` → tokio. Looks at every path in the type, so
     /// wrappers (`Arc`, `Box`, references) do not hide the lock.
     fn classify_type(&self, ty: &SyntaxNode) -> Option<Declared> {
-        for path in ty.descendants().filter_map(ast::Path::cast) {
-            // Only the outermost path of a path type: its qualifier is visited as part of it.
-            if path.syntax().parent().and_then(ast::Path::cast).is_some() {
-                continue;
-            }
-            let Some(last) = path.segment().and_then(|s| s.name_ref()) else {
-                continue;
-            };
-            let last = last.text().to_string();
-            // `use tokio::sync::RwLock as AsyncRwLock;` makes `AsyncRwLock` a lock type.
-            let last = match self.imports.get(&last) {
-                Some(full) => full.rsplit("::").next().unwrap_or_default().to_string(),
-                None => last,
-            };
+        for (path, last) in self.type_paths(ty) {
             if let Some(declared) = self.aliases.get(&last) {
                 return Some(*declared);
             }

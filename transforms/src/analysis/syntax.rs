@@ -65,18 +65,20 @@ fn is_called_at_once(body: &SyntaxNode) -> bool {
     let Some(closure) = ast::ClosureExpr::cast(body.clone()) else {
         return false;
     };
-    if closure.async_token().is_some() {
-        return false;
-    }
-    let Some(method) = closure
-        .syntax()
-        .parent()
+    closure.async_token().is_none()
+        && argument_of_method(closure.syntax()).is_some_and(|m| calls_argument_at_once(&m))
+}
+
+/// The method call `node` is a direct argument of (`x.map(node)`).
+pub fn argument_of_method(node: &SyntaxNode) -> Option<ast::MethodCallExpr> {
+    node.parent()
         .filter(|p| p.kind() == SyntaxKind::ARG_LIST)
         .and_then(|l| l.parent())
         .and_then(ast::MethodCallExpr::cast)
-    else {
-        return false;
-    };
+}
+
+/// Combinators that call the function or closure they are given before they return.
+pub fn calls_argument_at_once(method: &ast::MethodCallExpr) -> bool {
     method.name_ref().is_some_and(|n| {
         matches!(
             n.text(),

@@ -71,21 +71,16 @@ fn insertion(
     if uses.iter().any(in_macro) {
         return None;
     }
-    let data_mentions: Vec<TextRange> = data
-        .iter()
-        .filter(|n| **n != name)
-        .flat_map(|n| syntax::mentions(file, guard.live, n))
-        .chain(uses.iter().copied())
-        .collect();
-    if data_mentions.iter().any(|m| escapes(file, *m, data)) {
-        return None;
-    }
+    // The guard's own mentions come from `uses`, which stops where a `let` shadows its name.
     let mentions: Vec<TextRange> = data
         .iter()
         .filter(|n| **n != name)
         .flat_map(|n| syntax::mentions(file, guard.live, n))
         .chain(uses.iter().copied())
         .collect();
+    if mentions.iter().any(|m| escapes(file, *m, data)) {
+        return None;
+    }
     let last = mentions.iter().map(|m| m.end()).max()?;
     // After a `let` that shadows the guard's name, `drop(name)` would drop the new value.
     let shadowed = guard
