@@ -10,6 +10,7 @@ pub mod decls;
 pub mod effects;
 pub mod events;
 pub mod facts;
+mod guard_sources;
 pub mod held;
 pub mod kind;
 pub mod paths;
@@ -23,6 +24,9 @@ use ra_ap_syntax::{
 
 pub use events::{Call, CallKind};
 pub use facts::{ReceiverFact, SemanticFacts, Tier};
+use guard_sources::{
+    bare_read_used_as_guard, getter_lock_mode, shard_or_cell_borrow, used_as_guard,
+};
 pub use kind::{KindIndex, LockKind};
 
 /// Read or write access; a mutex is exclusive.
@@ -210,34 +214,6 @@ pub(crate) const LOCK_METHODS: &[(&str, AccessMode)] = &[
     ("write_arc", AccessMode::Write),
     ("upgradable_read", AccessMode::Upgradable),
 ];
-
-/// DashMap's methods that lock a shard: the ones returning a reference into the map hold the
-/// shard's lock as long as the reference lives (`get`, `get_mut`, `entry`, `iter`); the others
-/// lock it for the call (`insert`, `remove`), which matters when a reference of the same map is
-/// alive. Only calls on a receiver this file declares as a `DashMap`/`DashSet` count.
-pub(crate) const DASHMAP_METHODS: &[(&str, AccessMode)] = &[
-    ("get", AccessMode::Read),
-    ("try_get", AccessMode::Read),
-    ("iter", AccessMode::Read),
-    ("get_mut", AccessMode::Write),
-    ("try_get_mut", AccessMode::Write),
-    ("entry", AccessMode::Write),
-    ("try_entry", AccessMode::Write),
-    ("iter_mut", AccessMode::Write),
-    ("insert", AccessMode::Write),
-    ("remove", AccessMode::Write),
-    ("remove_if", AccessMode::Write),
-    ("alter", AccessMode::Write),
-    ("retain", AccessMode::Write),
-    ("clear", AccessMode::Write),
-];
-
-fn dashmap_method_mode(method: &str) -> Option<AccessMode> {
-    DASHMAP_METHODS
-        .iter()
-        .find(|(m, _)| *m == method)
-        .map(|(_, mode)| *mode)
-}
 
 /// The access mode of a lock-acquiring method name (`read` → read), `None` for other names.
 pub fn lock_method_mode(method: &str) -> Option<AccessMode> {
@@ -569,24 +545,6 @@ fn acquisition(
     Some(guard)
 }
 
-/// A DashMap shard lock taken by `call` (`cache.get(&k)` on `cache: DashMap<..>`) or a `RefCell`
-/// borrow (`state.borrow_mut()` on `state: RefCell<..>`), as the guard type a helper would return.
-fn shard_or_cell_borrow(call: &ast::MethodCallExpr, kinds: &KindIndex) -> Option<kind::GuardType> {
-    let method = call.name_ref()?.text().to_string();
-    let receiver = call.receiver()?;
-    let kind = kinds.lookup(&receiver_name(&receiver))?;
-    let mode = match kind {
-        LockKind::DashMap => dashmap_method_mode(&method)?,
-        LockKind::RefCell => match method.as_str() {
-            "borrow" => AccessMode::Read,
-            "borrow_mut" => AccessMode::Write,
-            _ => return None,
-        },
-        _ => return None,
-    };
-    Some(kind::GuardType { kind, mode })
-}
-
 /// When `expr` is part of the place an assignment writes (`*m.lock().unwrap() = v`), the range of
 /// the assigned value: Rust evaluates it first.
 fn assigned_value_of_place(expr: &ast::Expr) -> Option<TextRange> {
@@ -849,109 +807,6 @@ fn infer_kind(
     // A bare `lock()` on an undeclared receiver is most likely parking_lot; bare `read()`/`write()`
     // without evidence are too often raw-pointer or I/O calls to count.
     (method == "lock" || method == "upgradable_read").then_some(LockKind::Unknown)
-}
-
-/// A bare `x.read()` / `x.write()` on a receiver whose type the file does not show
-/// (`self.inner.block_cache.read()`, `api.client.metadata().write()`), in async code, whose result
-/// is used the way a guard is: methods called on it, fields read through it, dereferenced — and
-/// never as a `Result`/`Option` or a value handed on. A lock of unknown kind, then. Not inside
-/// `unsafe` code, where `ptr.read()` copies a value out of a raw pointer.
-fn bare_read_used_as_guard(
-    method: &str,
-    guard_expr: &ast::Expr,
-    body: &SyntaxNode,
-    kinds: &KindIndex,
-    name: &str,
-) -> bool {
-    if !matches!(method, "read" | "write")
-        || kinds.is_declared(name)
-        || !syntax::body_is_async(body)
-    {
-        return false;
-    }
-    let in_unsafe = guard_expr.syntax().ancestors().any(|a| {
-        ast::BlockExpr::cast(a.clone()).is_some_and(|b| b.unsafe_token().is_some())
-            || ast::Fn::cast(a).is_some_and(|f| f.unsafe_token().is_some())
-    });
-    !in_unsafe && used_as_guard(guard_expr, body)
-}
-
-/// `getter_lock_mode`'s names: `read_lock`, `fork_choice_write_lock`, `windows_lock`,
-/// `lock_or_panic` — the access they grant, read from the name.
-fn getter_lock_mode(method: &str) -> Option<AccessMode> {
-    if lock_method_mode(method).is_some()
-        || !(method.ends_with("_lock") || method.starts_with("lock_"))
-    {
-        return None;
-    }
-    Some(if method.contains("read") {
-        AccessMode::Read
-    } else if method.contains("write") {
-        AccessMode::Write
-    } else {
-        AccessMode::Exclusive
-    })
-}
-
-/// Whether the value of `guard_expr` is used the way a guard is: methods called on it, fields
-/// read through it, dereferenced — and never as a `Result`/`Option` or a value handed on.
-fn used_as_guard(guard_expr: &ast::Expr, body: &SyntaxNode) -> bool {
-    let guard_like = |expr: &SyntaxNode| -> Option<bool> {
-        let parent = expr.parent()?;
-        Some(match parent.kind() {
-            SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(parent).is_some_and(|m| {
-                m.receiver().is_some_and(|r| r.syntax() == expr)
-                    && !m.name_ref().is_some_and(|n| {
-                        matches!(
-                            n.text(),
-                            "ok" | "err"
-                                | "map"
-                                | "map_err"
-                                | "and_then"
-                                | "is_ok"
-                                | "is_err"
-                                | "is_some"
-                                | "is_none"
-                                | "await"
-                        )
-                    })
-            }),
-            SyntaxKind::FIELD_EXPR | SyntaxKind::INDEX_EXPR => true,
-            SyntaxKind::PREFIX_EXPR => {
-                ast::PrefixExpr::cast(parent).and_then(|p| p.op_kind()) == Some(ast::UnaryOp::Deref)
-            }
-            _ => false,
-        })
-    };
-    match guard_expr.syntax().parent().and_then(ast::LetStmt::cast) {
-        Some(stmt) => {
-            let Some(ast::Pat::IdentPat(pat)) = stmt.pat() else {
-                return false;
-            };
-            let binding = syntax::ident_name(&pat);
-            let Some((list, _)) = syntax::as_block_item(stmt.syntax()) else {
-                return false;
-            };
-            let after = TextRange::new(
-                stmt.syntax().text_range().end(),
-                list.syntax().text_range().end(),
-            );
-            // Mentions inside macro calls (`info!(.., n = cache.len())`) are tokens, not
-            // expressions: they say nothing either way.
-            let uses: Vec<bool> = syntax::mentions(body, after, &binding)
-                .iter()
-                .filter_map(|m| {
-                    let node = crate::fixes::release::node_at(body, *m);
-                    let path = node
-                        .ancestors()
-                        .find(|a| a.kind() == SyntaxKind::PATH_EXPR)?;
-                    Some(guard_like(&path).unwrap_or(false))
-                })
-                .collect();
-            !uses.is_empty() && uses.iter().all(|u| *u)
-        }
-        None => guard_like(guard_expr.syntax()).unwrap_or(false),
-    }
 }
 
 /// The kind rust-analyzer resolved, checked against how the call is used: an async lock's
