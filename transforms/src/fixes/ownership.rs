@@ -116,6 +116,16 @@ fn classify(
             if OWNING_METHODS.contains(&name.as_str()) {
                 return Ownership::Owned;
             }
+            // `g.get(&k).map_or(false, |v| ..)`: the result has the default's type, and a literal
+            // default (a bool, a number, a `&'static str`) owns nothing of the guard.
+            if matches!(name.as_str(), "map_or" | "map_or_else")
+                && call
+                    .arg_list()
+                    .and_then(|a| a.args().next())
+                    .is_some_and(|d| matches!(d, ast::Expr::Literal(_)))
+            {
+                return Ownership::Owned;
+            }
             if name == "map"
                 && let Some(owned) = closure_result_owned(call, is_tainted, file)
             {

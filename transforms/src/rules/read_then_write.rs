@@ -195,18 +195,24 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
         }
         (None, _) => {}
     }
-    let built = if second_read {
-        reuse_guard(ctx, guard, first)
-    } else {
-        build_fix(ctx, guard, first)
-    };
-    let (fix, help) = match built {
-        Ok(fix) if second_read => (
+    let reused = second_read
+        .then(|| reuse_guard(ctx, guard, first).ok())
+        .flatten();
+    let (fix, help) = match reused {
+        Some(fix) => (
             Some(fix),
             "read through the guard this task already holds".to_string(),
         ),
-        Ok(fix) => (Some(fix), release_help(guard)),
-        Err(reason) => (None, reason),
+        // Otherwise release the first guard before the second lock, as for any relock.
+        None => match build_fix(ctx, guard, first) {
+            Ok(fix) => (Some(fix), release_help(guard)),
+            Err(_) if second_read => (
+                None,
+                "read through the guard this task already holds instead of locking again"
+                    .to_string(),
+            ),
+            Err(reason) => (None, reason),
+        },
     };
     Finding {
         tier: crate::analysis::Tier::Syntax,
