@@ -312,34 +312,26 @@ impl LockScopes {
         // borrow outlives a suspension; the prefilter makes the same cut.
         let cells = kinds.declares(LockKind::RefCell)
             && nodes.iter().any(|n| n.kind() == SyntaxKind::AWAIT_EXPR);
-        if kinds.declares(LockKind::DashMap) || cells {
-            // `cache.get(&k)` on `cache: DashMap<K, V>`, `state.borrow()` on `RefCell<State>`.
+        let shards = kinds.declares(LockKind::DashMap);
+        let helpers_here = kinds.has_guard_helpers();
+        if shards || cells || helpers_here {
+            // `cache.get(&k)` on `cache: DashMap<K, V>`, `state.borrow()` on `RefCell<State>`,
+            // and calls of this file's own guard-returning functions (`self.state()` when
+            // `fn state(&self) -> MutexGuard<'_, State>`).
             candidates.extend(
                 nodes
                     .iter()
                     .cloned()
                     .filter_map(ast::MethodCallExpr::cast)
                     .filter(|call| {
-                        shard_or_cell_borrow(call, &kinds)
-                            .is_some_and(|g| cells || g.kind != LockKind::RefCell)
-                    }),
-            );
-            candidates.sort_by_key(|c| c.syntax().text_range().start());
-            candidates.dedup();
-        }
-        if kinds.has_guard_helpers() {
-            // Calls of this file's own guard-returning functions: `self.state()` when
-            // `fn state(&self) -> MutexGuard<'_, State>`.
-            candidates.extend(
-                nodes
-                    .iter()
-                    .cloned()
-                    .filter_map(ast::MethodCallExpr::cast)
-                    .filter(|call| {
-                        call.name_ref().is_some_and(|n| {
-                            lock_method_mode(n.text()).is_none()
-                                && kinds.guard_helper(n.text()).is_some()
-                        })
+                        let borrow = shard_or_cell_borrow(call, &kinds)
+                            .is_some_and(|g| cells || g.kind != LockKind::RefCell);
+                        let helper = helpers_here
+                            && call.name_ref().is_some_and(|n| {
+                                lock_method_mode(n.text()).is_none()
+                                    && kinds.guard_helper(n.text()).is_some()
+                            });
+                        borrow || helper
                     }),
             );
             candidates.sort_by_key(|c| c.syntax().text_range().start());
