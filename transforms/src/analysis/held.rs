@@ -70,6 +70,23 @@ pub fn guard_data_names(file: &SyntaxNode, guard: &Guard) -> Vec<String> {
     names
 }
 
+/// Every mention, in the guard's live region, of the guard (its `uses`, which stop where a `let`
+/// shadows its name) and of the other bindings in `names` ([`guard_data_names`]).
+pub fn data_mentions(
+    file: &SyntaxNode,
+    guard: &Guard,
+    names: &[String],
+    uses: &[TextRange],
+) -> Vec<TextRange> {
+    let own = guard.name();
+    names
+        .iter()
+        .filter(|n| Some(n.as_str()) != own.as_deref())
+        .flat_map(|n| syntax::mentions(file, guard.live, n))
+        .chain(uses.iter().copied())
+        .collect()
+}
+
 /// Whether the binding `name` (one of [`guard_data_names`]) takes a mutable borrow of the guarded
 /// data (`&mut *g`, `g.iter_mut()`, `g.get_mut(k)`, `as_mut()`, `g.queue.drain(..)`) or binds it by
 /// `ref mut`.

@@ -217,15 +217,8 @@ pub fn relocks(
             if !before_move(&call.node) {
                 continue;
             }
-            let here = scopes.guards.iter().enumerate().find(|(_, g)| {
-                g.identity == guard.identity
-                    && !is_non_blocking(g)
-                    && excludes(guard, g.mode)
-                    && method_locks_on_call(g, &call.callee, call.awaited)
-                    && same_self_type(guard.call.syntax(), g.call.syntax())
-            });
-            let requested = match here {
-                Some((index, _)) => Requested::Here(index),
+            let requested = match lock_taken_by(scopes, guard, &call.callee, call.awaited) {
+                Some(index) => Requested::Here(index),
                 None => match callee_lock(facts, guard, call) {
                     Some(lock) => Requested::InCallee(lock),
                     None => match locked_deeper(scopes, guard, call) {
@@ -265,6 +258,18 @@ fn callee_lock(
                 && (call.awaited || !lock.callee_async)
         })
         .cloned()
+}
+
+/// The acquisition of the held guard's lock that calling the method `name` of the same type makes
+/// (in its own body), if it waits for the held guard.
+fn lock_taken_by(scopes: &LockScopes, guard: &Guard, name: &str, awaited: bool) -> Option<usize> {
+    scopes.guards.iter().position(|g| {
+        g.identity == guard.identity
+            && !is_non_blocking(g)
+            && excludes(guard, g.mode)
+            && method_locks_on_call(g, name, awaited)
+            && same_self_type(guard.call.syntax(), g.call.syntax())
+    })
 }
 
 /// A lock of the held guard's `self.<field>` taken two or three calls away, through methods of
@@ -308,13 +313,7 @@ fn locked_deeper(scopes: &LockScopes, guard: &Guard, call: &events::Call) -> Opt
                     .syntax()
                     .parent()
                     .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
-                let found = scopes.guards.iter().position(|g| {
-                    g.identity == guard.identity
-                        && !is_non_blocking(g)
-                        && excludes(guard, g.mode)
-                        && method_locks_on_call(g, &name, awaited)
-                        && same_self_type(guard.call.syntax(), g.call.syntax())
-                });
+                let found = lock_taken_by(scopes, guard, &name, awaited);
                 if found.is_some() {
                     return found;
                 }
@@ -461,11 +460,7 @@ fn rebound_between(guard: &Guard, site: &SyntaxNode) -> bool {
             .start()
             .max(guard.call.syntax().text_range().end()),
     );
-    guard
-        .body
-        .descendants()
-        .filter_map(ast::IdentPat::cast)
-        .any(|p| between.contains_range(p.syntax().text_range()) && syntax::ident_name(&p) == root)
+    syntax::binds_in(&guard.body, between, &root)
 }
 
 /// The construct whose scrutinee a temporary guard sits in, when the guard lives on into its arms.

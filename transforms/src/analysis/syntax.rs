@@ -11,6 +11,14 @@ pub fn enclosing_body(node: &SyntaxNode) -> Option<SyntaxNode> {
     node.ancestors().skip(1).find(is_body)
 }
 
+/// Whether a pattern inside `range` of `root` binds `name` (a `let`, a closure parameter, a match
+/// arm): after it, `name` means something else.
+pub fn binds_in(root: &SyntaxNode, range: TextRange, name: &str) -> bool {
+    root.descendants()
+        .filter_map(ast::IdentPat::cast)
+        .any(|p| range.contains_range(p.syntax().text_range()) && ident_name(&p) == name)
+}
+
 /// Whether `node` runs as part of `body`: directly, or inside a closure that a combinator of
 /// `body` calls before it returns (`items.iter().map(|i| tokio::spawn(..)).collect()`,
 /// `for_each`, `retain`, `unwrap_or_else`, `map` on an `Option`). Such a closure runs while the

@@ -71,31 +71,13 @@ fn insertion(
     if uses.iter().any(in_macro) {
         return None;
     }
-    // The guard's own mentions come from `uses`, which stops where a `let` shadows its name.
-    let mentions: Vec<TextRange> = data
-        .iter()
-        .filter(|n| **n != name)
-        .flat_map(|n| syntax::mentions(file, guard.live, n))
-        .chain(uses.iter().copied())
-        .collect();
+    let mentions = held::data_mentions(file, guard, data, &uses);
     if mentions.iter().any(|m| escapes(file, *m, data)) {
         return None;
     }
     let last = mentions.iter().map(|m| m.end()).max()?;
-    // After a `let` that shadows the guard's name, `drop(name)` would drop the new value.
-    let shadowed = guard
-        .body
-        .descendants()
-        .filter_map(ast::LetStmt::cast)
-        .any(|l| {
-            guard.live.contains(l.syntax().text_range().start())
-                && l.pat().is_some_and(|p| {
-                    syntax::pattern_bindings(&p)
-                        .iter()
-                        .any(|b| syntax::ident_name(b) == name)
-                })
-        });
-    if shadowed {
+    // After a pattern that binds the guard's name again, `drop(name)` would drop the new value.
+    if syntax::binds_in(&guard.body, guard.live, &name) {
         return None;
     }
     let event_start = event.text_range().start();

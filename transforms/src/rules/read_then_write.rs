@@ -260,21 +260,11 @@ fn reuse_guard(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix,
     }
     // The first guard must be what `name` means at the second lock: not shadowed before it.
     let at = second.call.syntax().text_range().start();
-    let shadowed = guard
-        .body
-        .descendants()
-        .filter_map(ast::LetStmt::cast)
-        .any(|l| {
-            let start = l.syntax().text_range().start();
-            start >= guard.live.start()
-                && start < at
-                && l.pat().is_some_and(|p| {
-                    syntax::pattern_bindings(&p)
-                        .iter()
-                        .any(|b| syntax::ident_name(b) == name)
-                })
-        });
-    if shadowed {
+    if syntax::binds_in(
+        &guard.body,
+        TextRange::new(guard.live.start(), at.max(guard.live.start())),
+        &name,
+    ) {
         return Err(no_fix());
     }
     let range = second.guard_expr.syntax().text_range();

@@ -15,7 +15,7 @@ use crate::rules::Context;
 /// What a guard lends within its live region: the bindings that may borrow from it, and whether a
 /// use of it may move it.
 pub(super) struct Lent {
-    data: Vec<String>,
+    pub(super) data: Vec<String>,
     uses: Vec<TextRange>,
     moved: bool,
 }
@@ -32,74 +32,42 @@ impl Lent {
 }
 
 /// How the awaits under an async guard that work neither on the guarded object nor on data
-/// borrowed from it relate to the guard's uses. A guard bound to `_name`, never used, moved or
-/// handed away is a deliberate hold (single-flight, serialisation) and has no role.
+/// borrowed from it relate to the guard's uses.
 pub(super) struct AsyncHolds {
     /// Every mention of the guard or of a value borrowed from it, in the live region.
     mentions: Vec<TextRange>,
     /// Where the same task locks this lock again (`read-then-write`'s findings): an await there is
     /// that rule's.
     relock_sites: Vec<TextRange>,
-    /// False for a guard whose awaits have no role.
-    applies: bool,
 }
 
 impl AsyncHolds {
-    pub(super) fn of<'a>(
+    /// `None` for a guard whose awaits have no role: a blocking guard, a temporary, a guard bound
+    /// to `_name`, never used or moved (a deliberate hold: single-flight, serialisation), or one
+    /// held together with another (double-lock's phase split releases those).
+    pub(super) fn of(
         ctx: &Context<'_>,
+        index: usize,
         guard: &Guard,
-        lent: impl Fn() -> &'a Lent,
-    ) -> AsyncHolds {
-        let none = AsyncHolds {
-            mentions: Vec::new(),
-            relock_sites: Vec::new(),
-            applies: false,
-        };
+        lent: &Lent,
+    ) -> Option<AsyncHolds> {
+        let is_let = matches!(guard.holder, Holder::Let { .. } | Holder::IfLet { .. });
+        let deliberate =
+            guard.name().is_none_or(|n| n.starts_with('_')) || lent.uses.is_empty() || lent.moved;
         if !guard.kind.is_async()
-            || !matches!(guard.holder, Holder::Let { .. } | Holder::IfLet { .. })
+            || !is_let
+            || deliberate
+            || ctx.phase_split_guards().contains(&index)
         {
-            return none;
+            return None;
         }
-        let Some(name) = guard.name() else {
-            return none;
-        };
-        if name.starts_with('_') {
-            return none;
-        }
-        let lent = lent();
-        let uses = &lent.uses;
-        if uses.is_empty() || lent.moved {
-            return none;
-        }
-        // The guard's own mentions come from `uses`, which stops where a `let` shadows its name.
-        let mentions: Vec<TextRange> = lent
-            .data
-            .iter()
-            .filter(|n| **n != name)
-            .flat_map(|n| syntax::mentions(ctx.file, guard.live, n))
-            .chain(uses.iter().copied())
-            .collect();
-        let Some(index) = ctx
-            .scopes
-            .guards
-            .iter()
-            .position(|g| std::ptr::eq(g, guard))
-        else {
-            return none;
-        };
-        // Guards held together with another are double-lock's: its phase split releases them.
-        if ctx.phase_split_guards().contains(&index) {
-            return none;
-        }
-        let relock_sites = relocks(ctx.scopes, ctx.file, index, ctx.facts)
-            .iter()
-            .map(|r| r.site_range())
-            .collect();
-        AsyncHolds {
-            mentions,
-            relock_sites,
-            applies: true,
-        }
+        Some(AsyncHolds {
+            mentions: held::data_mentions(ctx.file, guard, &lent.data, &lent.uses),
+            relock_sites: relocks(ctx.scopes, ctx.file, index, ctx.facts)
+                .iter()
+                .map(|r| r.site_range())
+                .collect(),
+        })
     }
 }
 
@@ -110,9 +78,6 @@ pub(super) fn await_role(
     holds: &AsyncHolds,
     await_expr: &ast::AwaitExpr,
 ) -> Option<Hold> {
-    if !holds.applies {
-        return None;
-    }
     let at = await_expr.syntax().text_range().start();
     let range = await_expr.syntax().text_range();
     if held::handed_away_before(ctx.file, guard, at)

@@ -6,7 +6,7 @@ mod awaits;
 
 use self::awaits::{AsyncHolds, Lent, await_role, awaits_borrowed_binding, awaits_borrowed_data};
 use super::Context;
-use crate::analysis::{AccessMode, Guard, Holder, LockKind, held, syntax};
+use crate::analysis::{AccessMode, Guard, Holder, LockKind, syntax};
 use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
 use crate::fixes::drop_at_last_use::drop_at_last_use;
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
@@ -114,7 +114,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 /// them to leave awaits to this rule.
 pub(crate) fn detect(ctx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for guard in &ctx.scopes.guards {
+    for (index, guard) in ctx.scopes.guards.iter().enumerate() {
         // `#[allow(clippy::await_holding_lock)]` and the like are applied to every rule's
         // findings in one place (`crate::suppress`).
         if guard.awaits.is_empty() {
@@ -123,7 +123,11 @@ pub(crate) fn detect(ctx: &Context<'_>) -> Vec<Finding> {
         // What the guard lends, computed once per guard and only when an await needs it.
         let lent = std::cell::OnceCell::new();
         let lent = || lent.get_or_init(|| Lent::of(ctx, guard));
-        let roles = AsyncHolds::of(ctx, guard, lent);
+        let roles = guard
+            .kind
+            .is_async()
+            .then(|| AsyncHolds::of(ctx, index, guard, lent()))
+            .flatten();
         let mut first_hold = None;
         let awaits: Vec<&ast::AwaitExpr> = guard
             .awaits
@@ -135,7 +139,10 @@ pub(crate) fn detect(ctx: &Context<'_>) -> Vec<Finding> {
                     Hold::BorrowedData
                 } else if awaits_borrowed_binding(ctx, guard, a, lent) {
                     Hold::BorrowedThroughBinding
-                } else if let Some(hold) = await_role(ctx, guard, &roles, a) {
+                } else if let Some(hold) = roles
+                    .as_ref()
+                    .and_then(|roles| await_role(ctx, guard, roles, a))
+                {
                     hold
                 } else {
                     return false;
@@ -147,7 +154,7 @@ pub(crate) fn detect(ctx: &Context<'_>) -> Vec<Finding> {
         let (Some(first_await), Some(hold)) = (awaits.first(), first_hold) else {
             continue;
         };
-        out.push(finding(ctx, guard, first_await, awaits.len(), hold));
+        out.push(finding(ctx, guard, first_await, awaits.len(), hold, lent));
     }
     out
 }
@@ -173,12 +180,13 @@ enum Hold {
     SpansSlow(&'static str),
 }
 
-fn finding(
+fn finding<'a>(
     ctx: &Context<'_>,
     guard: &Guard,
     first_await: &ast::AwaitExpr,
     count: usize,
     hold: Hold,
+    lent: impl Fn() -> &'a Lent,
 ) -> Finding {
     let what = format!("{} {} guard", guard.kind.describe(), guard.mode.describe());
     let subject = match guard.name() {
@@ -242,7 +250,7 @@ fn finding(
         );
     }
     let built = match hold {
-        Hold::AfterLastUse => release_after_last_use(ctx, guard, first_await),
+        Hold::AfterLastUse => release_after_last_use(ctx, guard, first_await, &lent().data),
         Hold::BeforeFirstUse => acquire_after(ctx, guard, first_await),
         Hold::SpansSlow(what) => Err(format!(
             "every task that wants the lock waits for {what} too: take what the work needs under the lock, \
@@ -446,9 +454,9 @@ fn release_after_last_use(
     ctx: &Context<'_>,
     guard: &Guard,
     first_await: &ast::AwaitExpr,
+    data: &[String],
 ) -> Result<Fix, String> {
-    let data = held::guard_data_names(ctx.file, guard);
-    if let Some(edits) = drop_at_last_use(ctx.text, ctx.file, guard, &data, first_await.syntax()) {
+    if let Some(edits) = drop_at_last_use(ctx.text, ctx.file, guard, data, first_await.syntax()) {
         return Ok(Fix {
             title: format!(
                 "Release the guard after its last use (`drop({})`)",
