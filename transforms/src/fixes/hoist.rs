@@ -37,8 +37,31 @@ pub fn hoist_with(
     body: &SyntaxNode,
     suffix: &str,
 ) -> Hoist {
+    hoist_as(
+        text,
+        item,
+        value,
+        body,
+        suffix,
+        &[super::naming::suggest_name(value)],
+    )
+}
+
+/// [`hoist_with`], naming the binding after the first of `names` that the body does not use
+/// (numbered after the last when all are taken).
+pub fn hoist_as(
+    text: &str,
+    item: &SyntaxNode,
+    value: &ast::Expr,
+    body: &SyntaxNode,
+    suffix: &str,
+    names: &[String],
+) -> Hoist {
     let taken = syntax::identifiers(body);
-    let name = syntax::fresh_name(&super::naming::suggest_name(value), &taken);
+    let name = match names.iter().find(|n| !taken.contains(*n)) {
+        Some(free) => free.clone(),
+        None => syntax::fresh_name(names.last().map_or("value", String::as_str), &taken),
+    };
     let start = usize::from(item.text_range().start());
     let value_range = value.syntax().text_range();
     let indent = syntax::line_indent(text, start);

@@ -4,6 +4,7 @@
 
 pub mod clone_out;
 pub mod drop_at_last_use;
+pub mod drop_in_arm;
 pub mod exports;
 pub mod extract_check;
 pub mod hoist;

@@ -6,6 +6,7 @@ use ra_ap_syntax::{AstNode, SyntaxNode, ast};
 use super::Context;
 use crate::analysis::relock::{Relock, ScrutineeKind, ScrutineeScope, relocks, scrutinee_scope};
 use crate::analysis::{AccessMode, Call, Guard, effects, syntax};
+use crate::fixes::drop_in_arm::drop_in_arms;
 use crate::fixes::release::{Blocked, release_before};
 use crate::fixes::while_let_loop::while_let_to_loop;
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
@@ -62,7 +63,11 @@ fn hits(&self, key: &str) -> u64 {
 The fix binds the scrutinee's value in a `let` of its own before the `match` / `if let`, so the
 guard dies with that statement; a `while let` becomes a `loop` whose first statement is
 `let PAT = VALUE else { break };`. Only owned values are bound this way (`copied()`, `cloned()`,
-`len()`, `pop()`…); a value that may borrow from the guard gets no fix.
+`len()`, `pop()`…). When the value may borrow from the guard, the guard itself is bound in a
+`let` and dropped at the top of the arms (or the `else` branch) that lock again or block, when
+those bind nothing from the scrutinee; if code follows the construct in its block, those arms must
+leave it (`return`, `break`, `continue`, a panic) and a `drop` after the construct ends the guard
+where the temporary ended. Otherwise there is no fix.
 
 - When an arm locks the same lock again the fix is **unsafe**: the check in the scrutinee and the
   write in the arm become two critical sections, a check-then-act window (another task can change
@@ -176,13 +181,24 @@ fn finding(
         },
     }];
     let relocking = !found.is_empty();
-    let (fix, help) = match build_fix(ctx, guard, scope, &site, relocking) {
-        Ok(fix) => (
-            Some(fix),
-            format!(
-                "bind the scrutinee's value in a `let` first, so the guard is dropped before {arms}"
-            ),
-        ),
+    let sites: Vec<SyntaxNode> = if relocking {
+        found.iter().map(|r| r.site.clone()).collect()
+    } else {
+        blocking.iter().map(|c| c.node.clone()).collect()
+    };
+    let (fix, help) = match build_fix(ctx, guard, scope, &site, &sites, relocking) {
+        Ok(fix) => {
+            let help = if fix.title.starts_with(GUARD_BOUND) {
+                format!(
+                    "bind the guard in a `let` first and drop it where {arms} no longer need it"
+                )
+            } else {
+                format!(
+                    "bind the scrutinee's value in a `let` first, so the guard is dropped before {arms}"
+                )
+            };
+            (Some(fix), help)
+        }
         Err(reason) => (None, reason),
     };
     Finding {
@@ -202,6 +218,7 @@ fn build_fix(
     guard: &Guard,
     scope: &ScrutineeScope,
     site: &SyntaxNode,
+    sites: &[SyntaxNode],
     relocking: bool,
 ) -> Result<Fix, String> {
     let window = "this opens a check-then-act window: another task can change the data between the scrutinee's \
@@ -241,10 +258,33 @@ fn build_fix(
         ScrutineeKind::Match => "the arms",
         _ => "the branches",
     };
-    let fix = release_before(ctx.text, ctx.file, guard, site, phrase).map_err(|b| match b {
-        Blocked::Other(reason) => reason,
-        Blocked::UsedAtOrAfter { .. } | Blocked::Unused => no_rewrite(),
-    })?;
+    let fix = match release_before(ctx.text, ctx.file, guard, site, phrase) {
+        Ok(fix) => fix,
+        Err(blocked) => {
+            let reason = match blocked {
+                Blocked::Other(reason) => reason,
+                Blocked::UsedAtOrAfter { .. } | Blocked::Unused => no_rewrite(),
+            };
+            // The value may borrow from the guard: bind the guard instead and release it in the
+            // arms that need it gone.
+            let dropped = drop_in_arms(ctx.text, guard, scope, sites).ok_or(reason)?;
+            let title = format!(
+                "{GUARD_BOUND} `{}` and drop it at the top of {}",
+                dropped.name,
+                match (scope.kind, relocking) {
+                    (ScrutineeKind::Match, true) => "the arms that lock again",
+                    (ScrutineeKind::Match, false) => "the arms that block",
+                    (_, true) => "the `else` branch, which locks again",
+                    (_, false) => "the `else` branch, which blocks",
+                }
+            );
+            Fix {
+                title,
+                applicability: Applicability::Safe,
+                edits: dropped.edits,
+            }
+        }
+    };
     Ok(if relocking {
         Fix {
             title: format!("{} ({window})", fix.title),
@@ -255,6 +295,9 @@ fn build_fix(
         fix
     })
 }
+
+/// How the title of the fix that binds the guard itself (not the scrutinee's value) begins.
+const GUARD_BOUND: &str = "Bind the guard as";
 
 fn no_rewrite() -> String {
     "bind the scrutinee's value in a `let` of its own before the construct (no automatic rewrite for this shape)"
