@@ -11,6 +11,10 @@ use ra_ap_syntax::{
     ast::{self, HasModuleItem, HasName},
 };
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
 use super::syntax;
 
 /// Full paths that `path`, written at `at`, may stand for; the written path itself when nothing in
@@ -25,14 +29,13 @@ pub fn resolve(at: &SyntaxNode, path: &str) -> Vec<String> {
     }
     let mut globs = Vec::new();
     for scope in at.ancestors().filter(is_scope) {
+        let summary = ScopeSummary::of(&scope);
         let mut found = None;
-        for use_item in scope_uses(&scope) {
-            for import in imports_of(&use_item) {
-                match import {
-                    Import::Named { alias, full } if alias == first => found = Some(full),
-                    Import::Glob { prefix } => globs.push(prefix),
-                    _ => {}
-                }
+        for import in &summary.imports {
+            match import {
+                Import::Named { alias, full } if alias == first => found = Some(full.clone()),
+                Import::Glob { prefix } => globs.push(prefix.clone()),
+                _ => {}
             }
         }
         if let Some(full) = found {
@@ -41,7 +44,7 @@ pub fn resolve(at: &SyntaxNode, path: &str) -> Vec<String> {
                 None => full,
             }];
         }
-        if declares_item(&scope, first) {
+        if summary.items.contains(first) {
             // A local item of that name shadows globs from here outwards.
             return vec![path.to_string()];
         }
@@ -170,12 +173,60 @@ fn is_scope(node: &SyntaxNode) -> bool {
     )
 }
 
-fn scope_uses(scope: &SyntaxNode) -> Vec<ast::Use> {
-    scope.children().filter_map(ast::Use::cast).collect()
+/// What one scope says about names: its `use` imports and the items it declares.
+struct ScopeSummary {
+    imports: Vec<Import>,
+    items: HashSet<String>,
 }
 
-/// Whether the scope declares an item (function, module, type, constant) named `name`.
-fn declares_item(scope: &SyntaxNode, name: &str) -> bool {
+/// The tree's root, and the summaries of its scopes.
+type SummaryCache = (Option<SyntaxNode>, HashMap<SyntaxNode, Rc<ScopeSummary>>);
+
+thread_local! {
+    /// Summaries of the file-level and `mod`/`impl`-level scopes of the tree analysed last on this
+    /// thread. Every path call resolves through the file's scope; reading its thousands of items
+    /// anew for each call made a generated file of many functions quadratic. The root is kept to
+    /// notice a new tree (the cached nodes keep the old one alive, so its addresses are not reused
+    /// while cached).
+    static SUMMARIES: RefCell<SummaryCache> = RefCell::new((None, HashMap::new()));
+}
+
+impl ScopeSummary {
+    fn of(scope: &SyntaxNode) -> Rc<ScopeSummary> {
+        // Block scopes are small and many: computed each time, not cached.
+        if scope.kind() == SyntaxKind::STMT_LIST {
+            return Rc::new(ScopeSummary::compute(scope));
+        }
+        let root = scope.ancestors().last().unwrap_or_else(|| scope.clone());
+        SUMMARIES.with(|cell| {
+            let mut cache = cell.borrow_mut();
+            if cache.0.as_ref() != Some(&root) {
+                *cache = (Some(root), HashMap::new());
+            }
+            Rc::clone(
+                cache
+                    .1
+                    .entry(scope.clone())
+                    .or_insert_with(|| Rc::new(ScopeSummary::compute(scope))),
+            )
+        })
+    }
+
+    fn compute(scope: &SyntaxNode) -> ScopeSummary {
+        let imports = scope
+            .children()
+            .filter_map(ast::Use::cast)
+            .flat_map(|use_item| imports_of(&use_item))
+            .collect();
+        ScopeSummary {
+            imports,
+            items: declared_items(scope),
+        }
+    }
+}
+
+/// The names of the items (functions, modules, types, constants) a scope declares.
+fn declared_items(scope: &SyntaxNode) -> HashSet<String> {
     let items: Vec<ast::Item> = if let Some(file) = ast::SourceFile::cast(scope.clone()) {
         file.items().collect()
     } else if let Some(list) = ast::ItemList::cast(scope.clone()) {
@@ -183,20 +234,23 @@ fn declares_item(scope: &SyntaxNode, name: &str) -> bool {
     } else {
         scope.children().filter_map(ast::Item::cast).collect()
     };
-    items.iter().any(|item| {
-        let named = match item {
-            ast::Item::Fn(f) => f.name(),
-            ast::Item::Module(m) => m.name(),
-            ast::Item::Struct(s) => s.name(),
-            ast::Item::Enum(e) => e.name(),
-            ast::Item::Const(c) => c.name(),
-            ast::Item::Static(s) => s.name(),
-            ast::Item::TypeAlias(t) => t.name(),
-            ast::Item::Trait(t) => t.name(),
-            _ => None,
-        };
-        named.is_some_and(|n| n.text() == name)
-    })
+    items
+        .iter()
+        .filter_map(|item| {
+            let named = match item {
+                ast::Item::Fn(f) => f.name(),
+                ast::Item::Module(m) => m.name(),
+                ast::Item::Struct(s) => s.name(),
+                ast::Item::Enum(e) => e.name(),
+                ast::Item::Const(c) => c.name(),
+                ast::Item::Static(s) => s.name(),
+                ast::Item::TypeAlias(t) => t.name(),
+                ast::Item::Trait(t) => t.name(),
+                _ => None,
+            };
+            named.map(|n| n.text().to_string())
+        })
+        .collect()
 }
 
 /// The names a `use` item brings in: `use a::{b, c as d, e::*, self as f};`.

@@ -11,7 +11,7 @@
 //! are not `mut` (nothing is written through the guard), and always unsafe: the copy can be stale,
 //! and the guarded type must be `Clone`.
 
-use ra_ap_syntax::{AstNode, SyntaxNode, TextRange, ast};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
 use crate::analysis::syntax;
 use crate::model::TextEdit;
@@ -43,7 +43,15 @@ pub fn snapshot(
     }
     let name = syntax::ident_name(binding);
     let end = usize::from(guard_expr.syntax().text_range().end());
-    let taken = syntax::identifiers(file);
+    // The binding is visible only inside its function: scanning that, not the whole file, keeps a
+    // file of thousands of functions linear (each finding would otherwise walk every function).
+    let scope = guard_expr
+        .syntax()
+        .ancestors()
+        .filter(|a| a.kind() == SyntaxKind::FN)
+        .last()
+        .unwrap_or_else(|| file.clone());
+    let taken = syntax::identifiers(&scope);
     let param = syntax::fresh_name("guard", &taken);
     let clone = match carrier {
         Carrier::Guard => ".clone()".to_string(),
@@ -54,8 +62,8 @@ pub fn snapshot(
         range: end..end,
         replacement: clone,
     }];
-    let mentions = syntax::mentions(file, visible, &name);
-    for deref in file.descendants().filter_map(ast::PrefixExpr::cast) {
+    let mentions = syntax::mentions(&scope, visible, &name);
+    for deref in scope.descendants().filter_map(ast::PrefixExpr::cast) {
         if deref.op_kind() != Some(ast::UnaryOp::Deref) {
             continue;
         }
