@@ -395,6 +395,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         let settings = Settings::resolve(&overrides, file_config.as_deref());
         let mut stdout = anstream::stdout();
         for (dir, message) in configs.take_warnings() {
+            let dir = crate::discover::display_path(Path::new(&dir), &cwd);
             print_warning(&format!("{dir}: {message}"));
         }
         let _ = write!(stdout, "{}", settings.describe(file_config.as_deref()));

@@ -210,8 +210,14 @@ impl ConfigResolver {
             }
         }
         let manifest = dir.join("Cargo.toml");
-        if manifest.is_file()
-            && let Some(config) = cargo_metadata_table(&read_table(&manifest)?, dir)?
+        // A manifest that is not TOML (a template among test fixtures) configures nothing here;
+        // the edition lookup reports it when it matters.
+        let manifest_table = manifest
+            .is_file()
+            .then(|| read_table(&manifest).ok())
+            .flatten();
+        if let Some(table) = manifest_table
+            && let Some(config) = cargo_metadata_table(&table, dir)?
         {
             let config = config?;
             present.push((config.origin.clone(), config));
