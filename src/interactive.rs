@@ -95,7 +95,7 @@ impl Prompter {
     }
 
     /// A new file: `a` (the rest of a file) no longer applies.
-    pub fn start_file(&mut self, _path: &str) {
+    pub fn start_file(&mut self) {
         self.apply_rest_of_file = false;
     }
 
@@ -308,10 +308,10 @@ mod tests {
         }
         // `a` holds for the rest of the file only.
         let mut prompter = scripted(vec![Key::Unknown('x'), Key::AllInFile, Key::No]);
-        prompter.start_file("a.rs");
+        prompter.start_file();
         assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Apply);
         assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Apply);
-        prompter.start_file("b.rs");
+        prompter.start_file();
         assert_eq!(prompter.decide("b.rs", "x\n", &finding()), Decision::Skip);
         let mut prompter = scripted(vec![Key::Quit]);
         assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Stop);

@@ -733,7 +733,7 @@ fn ask(
                 return analysed;
             }
             let path = analysed.source.display.clone();
-            prompter.start_file(&path);
+            prompter.start_file();
             let text = &analysed.file.text;
             let outcome = catch_panic(|| {
                 let mut accept = |text: &str, finding: &_| {
