@@ -484,7 +484,11 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     // A closed pipe (`lockfix | head`) is not an error of the run: the exit code still tells.
     let mut stdout = anstream::stdout().lock();
     let mut stderr = anstream::stderr().lock();
-    let _ = human::write_errors(&mut stderr, &report.errors);
+    // The machine formats carry the errors in their document.
+    let for_people = matches!(cli.format, Format::Human | Format::Concise);
+    if for_people {
+        let _ = human::write_errors(&mut stderr, &report.errors);
+    }
     match cli.format {
         Format::Human if cli.statistics => {
             let _ = crate::statistics::write_statistics(&mut stdout, &report, started.elapsed());
@@ -509,7 +513,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             let _ = json::write_report(&mut stdout, &report);
         }
     }
-    if report.failing_suppressions > 0 && !cli.quiet {
+    if report.failing_suppressions > 0 && for_people && !cli.quiet {
         let _ = writeln!(
             stderr,
             "{} fail the run (strict suppressions)",

@@ -49,6 +49,8 @@ const KEYS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Default,
+    /// The default, with what it means (`select = []` is every rule).
+    DefaultMeaning(&'static str),
     File(String),
     CommandLine,
 }
@@ -57,6 +59,7 @@ impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Source::Default => f.write_str("default"),
+            Source::DefaultMeaning(meaning) => write!(f, "default: {meaning}"),
             Source::File(file) => f.write_str(file),
             Source::CommandLine => f.write_str("command line"),
         }
@@ -484,12 +487,13 @@ impl Settings {
                 .collect();
             format!("[{}]", ids.join(", "))
         };
+        // An empty list selects every rule: the default says so.
         let select_source = match &self.select.1 {
-            Source::Default => Source::Default.to_string() + ": every rule",
-            other => other.to_string(),
+            Source::Default => Source::DefaultMeaning("every rule"),
+            other => other.clone(),
         };
         let mut settings = vec![
-            ("select", list(&self.select.0), Source::File(select_source)),
+            ("select", list(&self.select.0), select_source),
             ("ignore", list(&self.ignore.0), self.ignore.1.clone()),
             (
                 "unsafe-fixes",
