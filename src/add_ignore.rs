@@ -40,6 +40,7 @@ pub fn add_ignore_comments(
         let (edits, skipped) = ignore_comment_edits(&file.text, Edition::CURRENT, &file.findings);
         for line in skipped {
             added.errors.push(ErrorEntry {
+                fatal: false,
                 path: file.path.clone(),
                 message: format!(
                     "line {}: starts inside a multi-line string or comment; no ignore comment \
@@ -90,6 +91,7 @@ pub fn add_ignore_comments(
             Err(error) => error.to_string(),
         };
         added.errors.push(ErrorEntry {
+            fatal: false,
             path: display,
             message: problem,
         });

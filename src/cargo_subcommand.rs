@@ -1,10 +1,13 @@
 //! `cargo lockfix …`: cargo runs `cargo-lockfix lockfix …`. Cargo's package selection
-//! (`--manifest-path`, `-p/--package`, `--workspace`) is turned into the package directories to
-//! check, found with `cargo metadata --no-deps` (which reads manifests only: no resolution, no
-//! network); every other argument goes to lockfix unchanged.
+//! (`--manifest-path`, `-p/--package`, `--workspace`) is part of the command line (see
+//! [`crate::cli::command`]) and is turned into the package directories to check, found with
+//! `cargo metadata --no-deps` (which reads manifests only: no resolution, no network).
 //!
 //! Without `-p` or `--workspace`, the package of the manifest is checked, or every member when the
-//! manifest is a virtual workspace — what `cargo check` does.
+//! manifest is a virtual workspace — what `cargo check` does. PATHs given on the command line are
+//! checked instead (`cargo lockfix src/main.rs` checks that file), and must lie inside the
+//! selected packages when `-p`/`--workspace`/`--manifest-path` select some. Help, version and the
+//! documentation flags need no project at all.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -12,55 +15,52 @@ use std::process::Command;
 
 use serde::Deserialize;
 
-use crate::report::ExitCode;
-
-/// What cargo's selection flags asked for; everything else is for lockfix.
+/// What cargo's selection flags asked for.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Selection {
     pub manifest_path: Option<PathBuf>,
     pub packages: Vec<String>,
     pub workspace: bool,
-    pub rest: Vec<OsString>,
 }
 
-/// Splits cargo's selection flags from lockfix's arguments (`args` without the program name and
-/// the `lockfix` cargo passes).
-pub fn split_args(args: Vec<OsString>) -> Result<Selection, String> {
-    let mut selection = Selection::default();
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let Some(text) = arg.to_str() else {
-            selection.rest.push(arg);
-            continue;
-        };
-        let mut value_of = |flag: &str| {
-            args.next()
-                .ok_or_else(|| format!("{flag} needs a value"))
-                .map(|value| value.to_string_lossy().into_owned())
-        };
-        match text {
-            "--" => {
-                selection.rest.push(arg);
-                selection.rest.extend(args);
-                break;
-            }
-            "--workspace" | "--all" => selection.workspace = true,
-            "--manifest-path" => selection.manifest_path = Some(value_of(text)?.into()),
-            "-p" | "--package" => selection.packages.push(value_of(text)?),
-            _ => {
-                if let Some(path) = text.strip_prefix("--manifest-path=") {
-                    selection.manifest_path = Some(path.into());
-                } else if let Some(name) = text.strip_prefix("--package=") {
-                    selection.packages.push(name.to_owned());
-                } else if let Some(name) = text.strip_prefix("-p").filter(|n| !n.is_empty()) {
-                    selection.packages.push(name.to_owned());
-                } else {
-                    selection.rest.push(arg);
+impl Selection {
+    fn is_default(&self) -> bool {
+        self == &Selection::default()
+    }
+}
+
+/// The paths to check: the selected packages' directories, or the `explicit` PATHs (checked to
+/// lie inside the selected packages when a selection flag was given).
+pub fn paths_to_check(
+    selection: &Selection,
+    explicit: Option<&Vec<PathBuf>>,
+) -> Result<Vec<PathBuf>, String> {
+    match explicit {
+        None => package_dirs(selection),
+        Some(paths) if selection.is_default() => Ok(paths.clone()),
+        Some(paths) => {
+            let dirs: Vec<PathBuf> = package_dirs(selection)?
+                .iter()
+                .map(|dir| std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone()))
+                .collect();
+            for path in paths.iter().filter(|path| path.as_os_str() != "-") {
+                // A missing path is reported by the run itself, with the others.
+                let Ok(canonical) = std::fs::canonicalize(path) else {
+                    continue;
+                };
+                if !dirs.iter().any(|dir| canonical.starts_with(dir)) {
+                    let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+                    return Err(format!(
+                        "{} is not inside the selected package{} ({})",
+                        path.display(),
+                        if dirs.len() == 1 { "" } else { "s" },
+                        names.join(", ")
+                    ));
                 }
             }
+            Ok(paths.clone())
         }
     }
-    Ok(selection)
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,26 +152,12 @@ fn find_manifest() -> Result<PathBuf, String> {
 
 /// The `cargo-lockfix` binary's entry point.
 pub fn main() -> i32 {
-    let mut args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let mut args: Vec<OsString> = std::env::args_os().collect();
     // `cargo lockfix x` runs `cargo-lockfix lockfix x`; run directly, there is no `lockfix`.
-    if args.first().is_some_and(|arg| arg == "lockfix") {
-        args.remove(0);
+    if args.get(1).is_some_and(|arg| arg == "lockfix") {
+        args.remove(1);
     }
-    let outcome = split_args(args).and_then(|selection| {
-        let dirs = package_dirs(&selection)?;
-        Ok((selection.rest, dirs))
-    });
-    match outcome {
-        Ok((rest, dirs)) => {
-            let program = std::iter::once(OsString::from("cargo-lockfix"));
-            let dirs = dirs.into_iter().map(OsString::from);
-            crate::run_with_args(program.chain(rest).chain(dirs))
-        }
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::Error as i32
-        }
-    }
+    crate::cli::run_command(args, true)
 }
 
 #[cfg(test)]
@@ -179,24 +165,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn selection_flags_are_taken_out() {
-        let args = [
-            "-p",
-            "a",
-            "--package=b",
-            "-pc",
-            "--format",
-            "json",
-            "--workspace",
-            "--manifest-path",
-            "x/Cargo.toml",
-            "src",
-        ];
-        let selection = split_args(args.iter().map(OsString::from).collect()).unwrap();
-        assert_eq!(selection.packages, ["a", "b", "c"]);
-        assert!(selection.workspace);
-        assert_eq!(selection.manifest_path, Some(PathBuf::from("x/Cargo.toml")));
-        assert_eq!(selection.rest, ["--format", "json", "src"]);
-        assert!(split_args(vec!["-p".into()]).is_err());
+    fn explicit_paths_without_selection_need_no_cargo() {
+        let paths = vec![PathBuf::from("src/main.rs")];
+        assert_eq!(
+            paths_to_check(&Selection::default(), Some(&paths)),
+            Ok(paths.clone())
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Configuration files: `lockfix.toml`, `.lockfix.toml`, or `[workspace.metadata.lockfix]` /
-//! `[package.metadata.lockfix]` in `Cargo.toml`, found in the current directory or the nearest
-//! directory above it that has one (in that order of preference within a directory).
+//! `[package.metadata.lockfix]` in `Cargo.toml`, found from each scanned file's directory upwards
+//! (the nearest directory that has one wins, as with ruff and rustfmt), in that order of
+//! preference within a directory; a second one in the same directory is ignored with a warning.
+//! `--config FILE` names the one file every scanned file uses.
 //!
 //! ```toml
 //! select = ["guard-across-await"]        # default: every rule
@@ -9,6 +11,8 @@
 //! extra-blocking-functions = ["mycrate::slow_hash", ".recompute_index"]
 //! extra-event-emitters = ["events::publish"]
 //! extra-lock-types = ["TrackedMutex"]    # the project's own lock wrappers
+//! extend-exclude = ["generated"]         # globs (relative to the file's directory) not walked
+//! strict-suppressions = true             # unused or malformed suppressions fail the run
 //! [per-path-ignores]                     # a TOML table: keep it last
 //! "tests/**" = ["guard-across-await"]    # globs relative to the file's directory
 //! ```
@@ -16,12 +20,15 @@
 //! Command-line flags override the file. Unknown keys are errors that name the nearest valid key:
 //! a misspelt key silently ignored is a setting the user believes is on.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use globset::{Glob, GlobMatcher};
+use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
 use lockfix_transforms::RuleId;
+use lockfix_transforms::analysis::effects::Extra;
 use toml::{Table, Value};
 
 use crate::rules::parse_rule_id;
@@ -34,12 +41,16 @@ const KEYS: &[&str] = &[
     "extra-blocking-functions",
     "extra-event-emitters",
     "extra-lock-types",
+    "extend-exclude",
+    "strict-suppressions",
 ];
 
 /// Where a setting's value came from, for `--show-settings`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Default,
+    /// The default, with what it means (`select = []` is every rule).
+    DefaultMeaning(&'static str),
     File(String),
     CommandLine,
 }
@@ -48,6 +59,7 @@ impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Source::Default => f.write_str("default"),
+            Source::DefaultMeaning(meaning) => write!(f, "default: {meaning}"),
             Source::File(file) => f.write_str(file),
             Source::CommandLine => f.write_str("command line"),
         }
@@ -81,34 +93,176 @@ pub struct FileConfig {
     /// The project's own lock types (`TrackedMutex`, `sync::FairLock`): fields, lets, parameters
     /// and statics of these types are locks (blocking).
     pub extra_lock_types: Vec<String>,
+    /// Globs of files and directories not to walk, relative to [`FileConfig::root`] (or a bare
+    /// name, matched anywhere below it).
+    pub extend_exclude: Vec<String>,
+    pub exclude_set: GlobSet,
+    pub strict_suppressions: Option<bool>,
+    /// The extra lists in the form the transforms read, built once per file.
+    pub extra: Extra,
 }
 
-/// Finds and reads the configuration that applies to `cwd`; `Ok(None)` when there is none.
-pub fn load(cwd: &Path) -> Result<Option<FileConfig>, String> {
-    for dir in cwd.ancestors() {
+impl FileConfig {
+    /// Whether `path` (below [`FileConfig::root`]) is excluded by `extend-exclude`.
+    pub fn excludes(&self, path: &Path) -> bool {
+        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        self.exclude_set.is_match(relative)
+            || path
+                .file_name()
+                .is_some_and(|name| self.exclude_set.is_match(name))
+    }
+}
+
+/// The configuration that applies in a directory, or why it could not be read.
+type Lookup = Result<Option<Arc<FileConfig>>, String>;
+
+/// A TOML table for `--show-settings`: its name, its `key = value` lines, where it came from.
+pub type DescribedTable<'a> = (&'a str, Vec<(String, String)>, Source);
+
+/// Finds the configuration of each directory, once per directory: every scanned file asks for
+/// its own (a project named on the command line brings its `lockfix.toml`), and a big tree asks
+/// thousands of times.
+#[derive(Debug, Default)]
+pub struct ConfigResolver {
+    /// `--config FILE`: used for every file, nothing is looked up.
+    explicit: Option<Arc<FileConfig>>,
+    found: Mutex<HashMap<PathBuf, Lookup>>,
+    /// `(directory, message)` for configuration files ignored in favour of another.
+    warnings: Mutex<Vec<(String, String)>>,
+}
+
+impl ConfigResolver {
+    /// Looks configurations up from each file's directory upwards.
+    pub fn discover() -> ConfigResolver {
+        ConfigResolver::default()
+    }
+
+    /// Uses the file named by `--config` for every file. A directory, a missing file or a file
+    /// that is not TOML is an error; a `Cargo.toml` is read for its `metadata.lockfix` table.
+    pub fn explicit(path: &Path) -> Result<ConfigResolver, String> {
+        let metadata =
+            fs::metadata(path).map_err(|error| format!("--config {}: {error}", path.display()))?;
+        if !metadata.is_file() {
+            return Err(format!("--config {}: not a file", path.display()));
+        }
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let root = absolute.parent().unwrap_or(Path::new("/"));
+        let name = path.display().to_string();
+        let table = read_table(path)?;
+        let config = if absolute.file_name().is_some_and(|n| n == "Cargo.toml") {
+            cargo_metadata_table(&table, root)?.unwrap_or_else(|| {
+                Ok(FileConfig {
+                    origin: name,
+                    root: root.to_path_buf(),
+                    ..FileConfig::default()
+                })
+            })?
+        } else {
+            parse(&table, name, root)?
+        };
+        Ok(ConfigResolver {
+            explicit: Some(Arc::new(config)),
+            ..ConfigResolver::default()
+        })
+    }
+
+    /// The configuration that applies to files in `dir` (an absolute path): the nearest one at or
+    /// above it.
+    pub fn for_dir(&self, dir: &Path) -> Result<Option<Arc<FileConfig>>, String> {
+        if let Some(explicit) = &self.explicit {
+            return Ok(Some(explicit.clone()));
+        }
+        if let Some(known) = self.lock_found().get(dir) {
+            return known.clone();
+        }
+        let here = self.load_dir(dir);
+        let resolved = match here {
+            Ok(None) => match dir.parent() {
+                Some(parent) => self.for_dir(parent),
+                None => Ok(None),
+            },
+            other => other.map(|found| found.map(Arc::new)),
+        };
+        self.lock_found()
+            .insert(dir.to_path_buf(), resolved.clone());
+        resolved
+    }
+
+    /// The configuration of the file at `path` (absolute).
+    pub fn for_file(&self, path: &Path) -> Result<Option<Arc<FileConfig>>, String> {
+        self.for_dir(path.parent().unwrap_or(Path::new("/")))
+    }
+
+    /// Configuration files ignored because another one in the same directory wins.
+    pub fn take_warnings(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.warnings.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn lock_found(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Lookup>> {
+        self.found.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The configuration in `dir` itself, if any; a second one there is reported and ignored.
+    fn load_dir(&self, dir: &Path) -> Result<Option<FileConfig>, String> {
+        let mut present: Vec<(String, FileConfig)> = Vec::new();
         for name in ["lockfix.toml", ".lockfix.toml"] {
             let path = dir.join(name);
             if path.is_file() {
                 let table = read_table(&path)?;
-                return parse(&table, name.to_owned(), dir).map(Some);
+                present.push((name.to_owned(), parse(&table, name.to_owned(), dir)?));
             }
         }
         let manifest = dir.join("Cargo.toml");
-        if manifest.is_file() {
-            let table = read_table(&manifest)?;
-            for section in ["workspace", "package"] {
-                let found = table
-                    .get(section)
-                    .and_then(|v| v.get("metadata"))
-                    .and_then(|v| v.get("lockfix"));
-                if let Some(found) = found {
-                    let origin = format!("Cargo.toml [{section}.metadata.lockfix]");
-                    let Value::Table(found) = found else {
-                        return Err(format!("{origin} must be a table"));
-                    };
-                    return parse(found, origin, dir).map(Some);
-                }
-            }
+        // A manifest that is not TOML (a template among test fixtures) configures nothing here;
+        // the edition lookup reports it when it matters.
+        let manifest_table = manifest
+            .is_file()
+            .then(|| read_table(&manifest).ok())
+            .flatten();
+        if let Some(table) = manifest_table
+            && let Some(config) = cargo_metadata_table(&table, dir)?
+        {
+            let config = config?;
+            present.push((config.origin.clone(), config));
+        }
+        let mut present = present.into_iter();
+        let Some((chosen, config)) = present.next() else {
+            return Ok(None);
+        };
+        let ignored: Vec<String> = present.map(|(name, _)| name).collect();
+        if !ignored.is_empty() {
+            self.warnings
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((
+                    dir.display().to_string(),
+                    format!(
+                        "{chosen} is used; {} in the same directory {} ignored (keep one)",
+                        ignored.join(" and "),
+                        if ignored.len() == 1 { "is" } else { "are" }
+                    ),
+                ));
+        }
+        Ok(Some(config))
+    }
+}
+
+/// `[workspace.metadata.lockfix]` or `[package.metadata.lockfix]` of a manifest, if it has one.
+fn cargo_metadata_table(
+    table: &Table,
+    dir: &Path,
+) -> Result<Option<Result<FileConfig, String>>, String> {
+    for section in ["workspace", "package"] {
+        let found = table
+            .get(section)
+            .and_then(|v| v.get("metadata"))
+            .and_then(|v| v.get("lockfix"));
+        if let Some(found) = found {
+            let origin = format!("Cargo.toml [{section}.metadata.lockfix]");
+            let Value::Table(found) = found else {
+                return Err(format!("{origin} must be a table"));
+            };
+            return Ok(Some(parse(found, origin, dir)));
         }
     }
     Ok(None)
@@ -161,6 +315,14 @@ pub fn parse(table: &Table, origin: String, root: &Path) -> Result<FileConfig, S
             "extra-lock-types" => {
                 config.extra_lock_types = string_list(value).map_err(|e| at(&e))?
             }
+            "extend-exclude" => {
+                config.extend_exclude = string_list(value).map_err(|e| at(&e))?;
+                config.exclude_set = glob_set(&config.extend_exclude).map_err(|e| at(&e))?;
+            }
+            "strict-suppressions" => {
+                config.strict_suppressions =
+                    Some(value.as_bool().ok_or_else(|| at("must be true or false"))?)
+            }
             _ => {
                 return Err(format!(
                     "{origin}: unknown key `{key}`; did you mean `{}`? (valid keys: {})",
@@ -170,7 +332,24 @@ pub fn parse(table: &Table, origin: String, root: &Path) -> Result<FileConfig, S
             }
         }
     }
+    config.extra = Extra::leak(
+        &config.extra_blocking,
+        &config.extra_emitters,
+        &config.extra_lock_types,
+    );
     Ok(config)
+}
+
+/// Compiles exclusion globs; the error names the bad one.
+pub fn glob_set(globs: &[String]) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        builder.add(
+            Glob::new(glob.trim_end_matches('/'))
+                .map_err(|error| format!("has an invalid glob `{glob}`: {error}"))?,
+        );
+    }
+    builder.build().map_err(|error| error.to_string())
 }
 
 fn rule_list(value: &Value) -> Result<Vec<RuleId>, String> {
@@ -188,13 +367,13 @@ fn rule_list(value: &Value) -> Result<Vec<RuleId>, String> {
 }
 
 fn string_list(value: &Value) -> Result<Vec<String>, String> {
-    let list = value.as_array().ok_or("must be a list of call patterns")?;
+    let list = value.as_array().ok_or("must be a list of strings")?;
     list.iter()
         .map(|item| {
             item.as_str()
                 .filter(|text| !text.trim().is_empty())
                 .map(str::to_owned)
-                .ok_or_else(|| "must be a list of call patterns".to_owned())
+                .ok_or_else(|| "must be a list of strings".to_owned())
         })
         .collect()
 }
@@ -220,13 +399,157 @@ pub fn ignored_for(config: Option<&FileConfig>, path: &Path) -> Vec<RuleId> {
         .collect()
 }
 
-/// The effective settings, one per line, each with where it came from.
-pub fn describe(settings: &[(&str, String, Source)]) -> String {
+/// The effective settings as a TOML document, each with where it came from in a comment.
+pub fn describe(settings: &[(&str, String, Source)], tables: &[DescribedTable<'_>]) -> String {
     let mut out = String::new();
     for (name, value, source) in settings {
         let _ = writeln!(out, "{name} = {value}    # {source}");
     }
+    for (name, entries, source) in tables {
+        let _ = writeln!(out, "\n[{name}]    # {source}");
+        for (key, value) in entries {
+            let _ = writeln!(out, "{} = {value}", toml_string(key));
+        }
+    }
     out
+}
+
+/// A TOML basic string.
+pub fn toml_string(text: &str) -> String {
+    Value::String(text.to_owned()).to_string()
+}
+
+/// The rules the command line gives, and the flags that override a configuration file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub select: Vec<RuleId>,
+    pub ignore: Vec<RuleId>,
+    pub unsafe_fixes: bool,
+    pub strict_suppressions: bool,
+}
+
+/// The settings one file is checked with, and where each came from: a flag given on the command
+/// line wins over the file.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub select: (Vec<RuleId>, Source),
+    pub ignore: (Vec<RuleId>, Source),
+    pub unsafe_fixes: (bool, Source),
+    pub strict_suppressions: (bool, Source),
+}
+
+impl Settings {
+    pub fn resolve(cli: &Overrides, file: Option<&FileConfig>) -> Settings {
+        let from_file = |value: Option<&Vec<RuleId>>| {
+            value
+                .zip(file)
+                .map(|(rules, file)| (rules.clone(), Source::File(file.origin.clone())))
+        };
+        let pick = |flag: &Vec<RuleId>, value: Option<&Vec<RuleId>>| {
+            if flag.is_empty() {
+                from_file(value).unwrap_or((Vec::new(), Source::Default))
+            } else {
+                (flag.clone(), Source::CommandLine)
+            }
+        };
+        let flag_or_file = |flag: bool, value: Option<bool>| {
+            if flag {
+                (true, Source::CommandLine)
+            } else {
+                value
+                    .zip(file)
+                    .map(|(value, file)| (value, Source::File(file.origin.clone())))
+                    .unwrap_or((false, Source::Default))
+            }
+        };
+        Settings {
+            select: pick(&cli.select, file.and_then(|f| f.select.as_ref())),
+            ignore: pick(&cli.ignore, file.and_then(|f| f.ignore.as_ref())),
+            unsafe_fixes: flag_or_file(cli.unsafe_fixes, file.and_then(|f| f.unsafe_fixes)),
+            strict_suppressions: flag_or_file(
+                cli.strict_suppressions,
+                file.and_then(|f| f.strict_suppressions),
+            ),
+        }
+    }
+
+    /// The rules to run.
+    pub fn rules(&self) -> Vec<RuleId> {
+        crate::rules::selected_rules(&self.select.0, &self.ignore.0)
+    }
+
+    /// `--show-settings`: a TOML document a configuration file could hold.
+    pub fn describe(&self, file: Option<&FileConfig>) -> String {
+        let list = |rules: &[RuleId]| {
+            let ids: Vec<String> = rules
+                .iter()
+                .map(|rule| toml_string(rule.as_str()))
+                .collect();
+            format!("[{}]", ids.join(", "))
+        };
+        // An empty list selects every rule: the default says so.
+        let select_source = match &self.select.1 {
+            Source::Default => Source::DefaultMeaning("every rule"),
+            other => other.clone(),
+        };
+        let mut settings = vec![
+            ("select", list(&self.select.0), select_source),
+            ("ignore", list(&self.ignore.0), self.ignore.1.clone()),
+            (
+                "unsafe-fixes",
+                self.unsafe_fixes.0.to_string(),
+                self.unsafe_fixes.1.clone(),
+            ),
+            (
+                "strict-suppressions",
+                self.strict_suppressions.0.to_string(),
+                self.strict_suppressions.1.clone(),
+            ),
+        ];
+        let strings = |list: &[String]| {
+            let quoted: Vec<String> = list.iter().map(|item| toml_string(item)).collect();
+            format!("[{}]", quoted.join(", "))
+        };
+        let empty = Vec::new();
+        for (name, list) in [
+            (
+                "extra-blocking-functions",
+                file.map_or(&empty, |f| &f.extra_blocking),
+            ),
+            (
+                "extra-event-emitters",
+                file.map_or(&empty, |f| &f.extra_emitters),
+            ),
+            (
+                "extra-lock-types",
+                file.map_or(&empty, |f| &f.extra_lock_types),
+            ),
+            ("extend-exclude", file.map_or(&empty, |f| &f.extend_exclude)),
+        ] {
+            let source = match file {
+                Some(file) if !list.is_empty() => Source::File(file.origin.clone()),
+                _ => Source::Default,
+            };
+            settings.push((name, strings(list), source));
+        }
+        let ignores: Vec<(String, String)> = file.map_or_else(Vec::new, |file| {
+            file.per_path_ignores
+                .iter()
+                .map(|ignore| (ignore.glob.clone(), list(&ignore.rules)))
+                .collect()
+        });
+        let ignores_source = match file {
+            Some(file) if !ignores.is_empty() => Source::File(file.origin.clone()),
+            _ => Source::Default,
+        };
+        let origin = file.map_or("none found".to_owned(), |file| {
+            format!("{} in {}", file.origin, file.root.display())
+        });
+        format!(
+            "# configuration: {origin}\n{}",
+            describe(&settings, &[("per-path-ignores", ignores, ignores_source)])
+        )
+    }
 }
 
 #[cfg(test)]

@@ -2,10 +2,16 @@
 //!
 //! Directories are walked with the `ignore` crate, so `.gitignore`, `.ignore` and git's exclude
 //! files are honoured, inside a git repository or not (`require_git(false)`: a freshly unpacked
-//! tarball has no `.git` but its `target/` is still build output). Hidden files and directories
-//! are skipped, only `*.rs` files are taken, and symbolic links are followed (a loop becomes an
-//! error entry). A file named on the command line is always taken, ignored or not, whatever its
-//! extension: the user asked for it.
+//! tarball has no `.git` but its `target/` is still build output). Cargo's build directories are
+//! skipped even when nothing ignores them (a `target` next to a `Cargo.toml`, or any directory
+//! holding the `CACHEDIR.TAG` cargo writes), and so are the `--exclude` globs and the
+//! configuration's `extend-exclude`. Hidden files and directories are skipped, only `*.rs` files
+//! are taken, and symbolic links are followed (a loop becomes an error entry). A file named on the
+//! command line is always taken, ignored or not, whatever its extension: the user asked for it.
+//!
+//! A path named on the command line that is missing, a symlink loop, or not a file or directory
+//! (a FIFO would block the read forever) is reported and the others are still scanned; the run
+//! then fails (exit 2), as it does when no Rust file is found at all.
 //!
 //! The result is sorted and free of duplicates (a file reached twice, say through a symlink, is
 //! analysed and written once), so output and exit codes do not depend on the walk order.
@@ -13,11 +19,13 @@
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use ignore::{WalkBuilder, WalkState};
+use globset::GlobSet;
+use ignore::{DirEntry, WalkBuilder, WalkState};
 use rayon::prelude::*;
 
+use crate::config::ConfigResolver;
 use crate::report::ErrorEntry;
 
 /// A file to analyse.
@@ -27,6 +35,9 @@ pub struct SourcePath {
     pub path: PathBuf,
     /// The path to show: relative to the current directory when possible, with `/` separators.
     pub display: String,
+    /// Named on the command line (not found by walking a directory): a file the user asked for
+    /// explicitly, so failing to read it fails the run.
+    pub named: bool,
 }
 
 #[derive(Debug, Default)]
@@ -34,38 +45,68 @@ pub struct Discovery {
     pub files: Vec<SourcePath>,
     /// Directories that could not be read, symlink loops: the walk goes on past them.
     pub errors: Vec<ErrorEntry>,
+    /// A path named on the command line could not be scanned, or nothing was found to scan: the
+    /// run reports what it could and exits with 2.
+    pub failed: bool,
 }
 
-/// Paths given on the command line that do not exist: a usage error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MissingPaths(pub Vec<String>);
+/// What the walk leaves out besides ignored and hidden files.
+#[derive(Debug, Clone, Default)]
+pub struct Excludes {
+    /// `--exclude`: globs relative to the current directory, or bare names matched anywhere.
+    pub globs: Arc<GlobSet>,
+    /// For each directory's `extend-exclude`.
+    pub configs: Arc<ConfigResolver>,
+}
 
-/// Finds the files under `paths`. `cwd` is only used to shorten displayed paths.
-pub fn discover(paths: &[PathBuf], cwd: &Path) -> Result<Discovery, MissingPaths> {
-    let missing: Vec<String> = paths
-        .iter()
-        .filter(|path| !path.exists())
-        .map(|path| path.display().to_string())
-        .collect();
-    if !missing.is_empty() {
-        return Err(MissingPaths(missing));
-    }
-
+/// Finds the files under `paths`. `cwd` shortens displayed paths and anchors `--exclude` globs.
+pub fn discover(paths: &[PathBuf], cwd: &Path, excludes: &Excludes) -> Discovery {
     let mut discovery = Discovery::default();
     let mut found = Vec::new();
     for path in paths {
-        if path.is_dir() {
-            walk(path, &mut found, &mut discovery.errors, cwd);
-        } else {
-            found.push(path.clone());
-        }
+        let display = display_path(path, cwd);
+        let problem = match fs::metadata(path) {
+            Ok(metadata) if metadata.is_dir() => {
+                walk(path, &mut found, &mut discovery.errors, cwd, excludes);
+                continue;
+            }
+            Ok(metadata) if metadata.is_file() => {
+                found.push((path.clone(), true));
+                continue;
+            }
+            Ok(_) => "not a file or directory (a FIFO, socket or device); not read".to_owned(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                match fs::symlink_metadata(path) {
+                    Ok(_) => "a symbolic link to nothing".to_owned(),
+                    Err(_) => "path not found".to_owned(),
+                }
+            }
+            // ELOOP and friends: the system's words say it best.
+            Err(error) => format!("cannot be read: {error}"),
+        };
+        discovery.failed = true;
+        discovery.errors.push(ErrorEntry {
+            fatal: true,
+            path: display,
+            message: problem,
+        });
+    }
+    if found.is_empty() && !discovery.failed {
+        let names: Vec<String> = paths.iter().map(|path| display_path(path, cwd)).collect();
+        discovery.failed = true;
+        discovery.errors.push(ErrorEntry {
+            fatal: true,
+            path: names.join(", "),
+            message: "no Rust files found (nothing was checked)".to_owned(),
+        });
     }
 
     let mut files: Vec<SourcePath> = found
         .into_iter()
-        .map(|path| SourcePath {
+        .map(|(path, named)| SourcePath {
             display: display_path(&path, cwd),
             path,
+            named,
         })
         .collect();
     files.sort_by(|a, b| a.display.cmp(&b.display).then_with(|| a.path.cmp(&b.path)));
@@ -83,16 +124,64 @@ pub fn discover(paths: &[PathBuf], cwd: &Path) -> Result<Discovery, MissingPaths
     discovery
         .errors
         .sort_by(|a, b| a.path.cmp(&b.path).then_with(|| a.message.cmp(&b.message)));
-    Ok(discovery)
+    discovery
+}
+
+/// Whether the walk skips `entry` (never the directory it started from: that one was named).
+fn excluded(entry: &DirEntry, cwd: &Path, excludes: &Excludes) -> bool {
+    if entry.depth() == 0 {
+        return false;
+    }
+    let path = entry.path();
+    let is_dir = entry.file_type().is_some_and(|kind| kind.is_dir());
+    if is_dir && is_cargo_build_dir(path) {
+        return true;
+    }
+    if !excludes.globs.is_empty() {
+        let relative = display_path(path, cwd);
+        if excludes.globs.is_match(&relative)
+            || path
+                .file_name()
+                .is_some_and(|name| excludes.globs.is_match(name))
+        {
+            return true;
+        }
+    }
+    let Ok(absolute) = std::path::absolute(cwd.join(path)) else {
+        return false;
+    };
+    let config = absolute
+        .parent()
+        .and_then(|dir| excludes.configs.for_dir(dir).ok().flatten());
+    config.is_some_and(|config| config.excludes(&absolute))
+}
+
+/// Cargo's output: `target` beside a `Cargo.toml`, or any directory with the `CACHEDIR.TAG` cargo
+/// writes into its build directories (a custom `CARGO_TARGET_DIR` too).
+fn is_cargo_build_dir(path: &Path) -> bool {
+    let beside_manifest = path.file_name().is_some_and(|name| name == "target")
+        && path
+            .parent()
+            .is_some_and(|parent| parent.join("Cargo.toml").is_file());
+    beside_manifest || path.join("CACHEDIR.TAG").is_file()
 }
 
 /// Walks `root` on `ignore`'s parallel walker: on a big tree the walk is the one part of the run
 /// that cannot overlap the analysis, and reading directories on every core halves it. The order
 /// found does not matter: [`discover`] sorts.
-fn walk(root: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<ErrorEntry>, cwd: &Path) {
+fn walk(
+    root: &Path,
+    found: &mut Vec<(PathBuf, bool)>,
+    errors: &mut Vec<ErrorEntry>,
+    cwd: &Path,
+    excludes: &Excludes,
+) {
+    let filter_cwd = cwd.to_path_buf();
+    let filter_excludes = excludes.clone();
     let walker = WalkBuilder::new(root)
         .require_git(false)
         .follow_links(true)
+        .filter_entry(move |entry| !excluded(entry, &filter_cwd, &filter_excludes))
         .build_parallel();
     let shared = Mutex::new((Vec::new(), Vec::new()));
     walker.run(|| {
@@ -108,6 +197,7 @@ fn walk(root: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<ErrorEntry>, cwd
                 Err(error) => {
                     let path = error_path(&error).unwrap_or(root);
                     shared.1.push(ErrorEntry {
+                        fatal: false,
                         path: display_path(path, cwd),
                         message: error_message(&error),
                     });
@@ -117,7 +207,7 @@ fn walk(root: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<ErrorEntry>, cwd
         })
     });
     let (files, walk_errors) = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
-    found.extend(files);
+    found.extend(files.into_iter().map(|path| (path, false)));
     errors.extend(walk_errors);
 }
 
@@ -203,7 +293,7 @@ mod tests {
         write(root, "skipped.rs", "");
         write(root, ".hidden/x.rs", "");
 
-        let discovery = discover(&[root.to_path_buf()], root).unwrap();
+        let discovery = discover(&[root.to_path_buf()], root, &Excludes::default());
         assert_eq!(displayed(&discovery), ["src/a.rs", "src/b.rs"]);
         assert!(discovery.errors.is_empty());
 
@@ -213,7 +303,7 @@ mod tests {
             root.to_path_buf(),
             root.join("src/a.rs"),
         ];
-        let discovery = discover(&paths, root).unwrap();
+        let discovery = discover(&paths, root, &Excludes::default());
         assert_eq!(
             displayed(&discovery),
             ["skipped.rs", "src/a.rs", "src/b.rs"]
@@ -223,11 +313,19 @@ mod tests {
     #[test]
     fn missing_paths_are_reported_together() {
         let dir = tempfile::tempdir().unwrap();
-        let missing = discover(
-            &[dir.path().join("nope"), dir.path().join("nada")],
+        write(dir.path(), "a.rs", "");
+        let discovery = discover(
+            &[
+                dir.path().join("nope"),
+                dir.path().join("a.rs"),
+                dir.path().join("nada"),
+            ],
             dir.path(),
+            &Excludes::default(),
         );
-        assert_eq!(missing.unwrap_err().0.len(), 2);
+        assert!(discovery.failed);
+        assert_eq!(discovery.errors.len(), 2);
+        assert_eq!(displayed(&discovery), ["a.rs"]);
     }
 
     #[cfg(unix)]
@@ -237,7 +335,7 @@ mod tests {
         let root = dir.path();
         write(root, "src/a.rs", "");
         std::os::unix::fs::symlink(root.join("src"), root.join("src/again")).unwrap();
-        let discovery = discover(&[root.to_path_buf()], root).unwrap();
+        let discovery = discover(&[root.to_path_buf()], root, &Excludes::default());
         assert_eq!(displayed(&discovery), ["src/a.rs"]);
         assert_eq!(discovery.errors.len(), 1, "{:?}", discovery.errors);
         assert_eq!(discovery.errors[0].path, "src/again");

@@ -1,4 +1,6 @@
-//! The report for people: rustc-style diagnostics, then the diffs, then a summary line.
+//! The report for people: rustc-style diagnostics (each with its fix's change under it), then
+//! the diffs `git apply` accepts, then a summary line; or one line per finding (`--format
+//! concise`).
 //!
 //! Everything is rendered with colours; the caller writes through `anstream`, which strips them
 //! unless the stream is a terminal and honours `NO_COLOR` and `CLICOLOR_FORCE`. So a redirected
@@ -12,17 +14,25 @@ use anstyle::{AnsiColor, Style};
 use lockfix_transforms::{Applicability, Finding, Severity};
 
 use crate::line_index::{LineIndex, floor_char_boundary};
-use crate::report::{ErrorEntry, Report, plural};
+use crate::report::{ErrorEntry, Fixability, Report, plural};
 
-/// Writes the report: diagnostics, diffs, summary.
-pub fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+/// Writes the report: diagnostics, diffs, summary. `quiet` (`-q`) writes the diagnostics and
+/// nothing else, as ruff's `--quiet` does.
+pub fn write_report(out: &mut dyn Write, report: &Report, quiet: bool) -> io::Result<()> {
     for file in &report.files {
         let index = LineIndex::new(&file.text);
         for finding in &file.findings {
             let diagnostic =
-                render_finding(&file.path, &file.text, &index, finding, report.unsafe_fixes);
-            writeln!(out, "{diagnostic}\n")?;
+                render_finding(&file.path, &file.text, &index, finding, file.unsafe_fixes);
+            writeln!(out, "{diagnostic}")?;
+            if !quiet {
+                write_fix_preview(out, report, file, finding)?;
+            }
+            writeln!(out)?;
         }
+    }
+    if quiet {
+        return Ok(());
     }
     for file in &report.files {
         if !file.diff.is_empty() {
@@ -36,19 +46,110 @@ pub fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {
         if report.mode.writes() {
             writeln!(out, "\napplied {fixes} to {files}; what remains:")?;
         } else {
+            // Only the flags that write exactly these fixes: --apply alone leaves the unsafe ones.
+            let command = if report.unsafe_fixes {
+                "--apply --unsafe-fixes"
+            } else {
+                "--apply"
+            };
             writeln!(
                 out,
-                "\nwould apply {fixes} to {files} (dry run: nothing written; --apply writes them)"
+                "\nwould apply {fixes} to {files} (dry run: nothing written; {command} writes them)"
             )?;
         }
     }
+    write_explain_hint(out, report)?;
     writeln!(out, "{}", summary_line(report))
+}
+
+/// `--format concise`: one line per finding, `path:line:column: severity[rule]: message`, with
+/// `[*]` when the current settings fix it (ruff's marker); then the summary line.
+pub fn write_concise(out: &mut dyn Write, report: &Report, quiet: bool) -> io::Result<()> {
+    for file in &report.files {
+        let index = LineIndex::new(&file.text);
+        for finding in &file.findings {
+            let at = index.line_col(&file.text, finding.range.start);
+            let marker = if file.fixability(finding) == Fixability::Fixable {
+                " [*]"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "{}:{}:{}: {}[{}]: {}{marker}",
+                file.path,
+                at.line,
+                at.column,
+                finding.severity.as_str(),
+                finding.rule,
+                finding.message
+            )?;
+        }
+    }
+    if quiet {
+        return Ok(());
+    }
+    write_explain_hint(out, report)?;
+    writeln!(out, "{}", summary_line(report))
+}
+
+/// Where to learn more, naming the first rule found (before the summary line, which stays last
+/// for scripts).
+fn write_explain_hint(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+    if let Some((_, finding)) = report.findings().next() {
+        writeln!(
+            out,
+            "for what a rule means and how its fix works: lockfix --explain {}",
+            finding.rule
+        )?;
+    }
+    Ok(())
+}
+
+/// The change a finding's fix makes, right under the finding (ruff shows fixes this way): the
+/// hunks of its diff, indented, without the file headers so that only the full diff at the end
+/// is a patch. A crate-wide fix points at that diff instead.
+fn write_fix_preview(
+    out: &mut dyn Write,
+    report: &Report,
+    file: &crate::report::FileReport,
+    finding: &Finding,
+) -> io::Result<()> {
+    let Some(fix) = &finding.fix else {
+        return Ok(());
+    };
+    if report
+        .crate_fix_diffs
+        .contains_key(&(file.path.clone(), finding.range.start))
+        || fix.edits.is_empty()
+    {
+        return Ok(());
+    }
+    let Some(diff) = crate::diff::fix_diff(&file.path, &file.text, fix) else {
+        return Ok(());
+    };
+    let mut hunks = diff
+        .split_inclusive('\n')
+        .filter(|line| !line.starts_with("--- ") && !line.starts_with("+++ "))
+        .peekable();
+    if hunks.peek().is_none() {
+        return Ok(());
+    }
+    writeln!(out, "  = fix:")?;
+    for line in hunks {
+        write!(out, "    ")?;
+        write_diff_line(out, line)?;
+    }
+    Ok(())
 }
 
 /// `N findings (M fixable, K with --unsafe-fixes)`, or `no findings`. After writing, it counts
 /// what remains in the written files. Scripts read this line: keep its shape.
 pub fn summary_line(report: &Report) -> String {
     let summary = report.summary();
+    if report.files_scanned == 0 {
+        return "no files checked".to_owned();
+    }
     if summary.findings == 0 {
         return "no findings".to_owned();
     }
@@ -63,10 +164,16 @@ pub fn summary_line(report: &Report) -> String {
 /// Per-file problems, for standard error.
 pub fn write_errors(out: &mut dyn Write, errors: &[ErrorEntry]) -> io::Result<()> {
     let warning = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
+    let error_style = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
     for error in errors {
+        let (style, label) = if error.fatal {
+            (error_style, "error")
+        } else {
+            (warning, "warning")
+        };
         writeln!(
             out,
-            "{warning}warning{warning:#}: {}: {}",
+            "{style}{label}{style:#}: {}: {}",
             error.path, error.message
         )?;
     }
@@ -76,23 +183,27 @@ pub fn write_errors(out: &mut dyn Write, errors: &[ErrorEntry]) -> io::Result<()
 /// A unified diff with `+`/`-` lines coloured; the text itself is unchanged.
 pub fn write_diff(out: &mut dyn Write, diff: &str) -> io::Result<()> {
     for line in diff.split_inclusive('\n') {
-        let style = if line.starts_with("--- ") || line.starts_with("+++ ") {
-            Style::new().bold()
-        } else if line.starts_with("@@") {
-            Style::new().fg_color(Some(AnsiColor::Cyan.into()))
-        } else if line.starts_with('+') {
-            Style::new().fg_color(Some(AnsiColor::Green.into()))
-        } else if line.starts_with('-') {
-            Style::new().fg_color(Some(AnsiColor::Red.into()))
-        } else {
-            Style::new()
-        };
-        // The style ends before the line break so that a CRLF stays CRLF.
-        let content_len = line.trim_end_matches(['\r', '\n']).len();
-        let (content, line_break) = line.split_at(content_len);
-        write!(out, "{style}{content}{style:#}{line_break}")?;
+        write_diff_line(out, line)?;
     }
     Ok(())
+}
+
+fn write_diff_line(out: &mut dyn Write, line: &str) -> io::Result<()> {
+    let style = if line.starts_with("--- ") || line.starts_with("+++ ") {
+        Style::new().bold()
+    } else if line.starts_with("@@") {
+        Style::new().fg_color(Some(AnsiColor::Cyan.into()))
+    } else if line.starts_with('+') {
+        Style::new().fg_color(Some(AnsiColor::Green.into()))
+    } else if line.starts_with('-') {
+        Style::new().fg_color(Some(AnsiColor::Red.into()))
+    } else {
+        Style::new()
+    };
+    // The style ends before the line break so that a CRLF stays CRLF.
+    let content_len = line.trim_end_matches(['\r', '\n']).len();
+    let (content, line_break) = line.split_at(content_len);
+    write!(out, "{style}{content}{style:#}{line_break}")
 }
 
 /// One finding as rustc would show it:

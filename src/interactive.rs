@@ -4,9 +4,10 @@
 //! out (answer, error, panic): a crashed prompt must not leave the user's shell without echo.
 //! Output goes to standard error, so that standard output holds only the final report.
 //!
-//! Keys, as in `git add -p`: `y` apply, `n` skip, `a` apply this and every remaining fix (in all
-//! files), `d` skip the rest of this file, `q` quit and write what was accepted, `?` help.
-//! Ctrl-C aborts without writing anything.
+//! Keys, as in `git add -p`: `y` apply, `n` skip, `a` apply this and the rest of this file, `A`
+//! apply this and every remaining fix in every file, `d` skip the rest of this file, `q` quit and
+//! write what was accepted, `?` help (also shown after any other key). Ctrl-C aborts without
+//! writing anything. Each question says where it is in the session: `(3/7)`.
 
 use std::io::{self, IsTerminal, Write};
 
@@ -25,17 +26,23 @@ use crate::line_index::LineIndex;
 pub enum Key {
     Yes,
     No,
+    /// `a`: this fix and the rest of this file.
+    AllInFile,
+    /// `A`: this fix and the rest of every file.
     All,
     SkipFile,
     Quit,
     Help,
     Abort,
+    /// Any other key: the help is shown.
+    Unknown(char),
 }
 
 const HELP: &str = "\
 y - apply this fix
 n - skip this fix
-a - apply this fix and all remaining fixes
+a - apply this fix and the remaining fixes in this file
+A - apply this fix and all remaining fixes in every file
 d - skip the remaining fixes in this file
 q - quit; fixes accepted so far are written
 ? - show this help
@@ -52,8 +59,14 @@ pub struct Prompter {
     read_key: Box<dyn FnMut() -> io::Result<Key>>,
     out: Box<dyn Write>,
     apply_all: bool,
+    apply_rest_of_file: bool,
     quit: bool,
     aborted: bool,
+    /// Questions asked so far, and how many the session is expected to ask (the fixes an
+    /// `--apply` would make; answers can change what later passes find, so it is a bound the
+    /// counter grows past rather than a promise).
+    asked: usize,
+    total: usize,
 }
 
 impl Prompter {
@@ -68,9 +81,22 @@ impl Prompter {
             read_key,
             out,
             apply_all: false,
+            apply_rest_of_file: false,
             quit: false,
             aborted: false,
+            asked: 0,
+            total: 0,
         }
+    }
+
+    /// How many fixes the session will ask about, for the `(k/N)` counter.
+    pub fn set_total(&mut self, total: usize) {
+        self.total = total;
+    }
+
+    /// A new file: `a` (the rest of a file) no longer applies.
+    pub fn start_file(&mut self) {
+        self.apply_rest_of_file = false;
     }
 
     /// The user pressed `q` or Ctrl-C: ask nothing more.
@@ -88,20 +114,30 @@ impl Prompter {
         if self.quit {
             return Decision::Stop;
         }
-        if self.apply_all {
+        if self.apply_all || self.apply_rest_of_file {
             return Decision::Apply;
         }
+        self.asked += 1;
+        self.total = self.total.max(self.asked);
         // Output errors are ignored: the answer still comes from the keyboard, and a closed
         // standard error must not turn into applied or lost fixes.
         let _ = self.show(path, text, finding);
         loop {
-            let _ = write!(self.out, "Apply this fix? [y,n,a,d,q,?] ");
+            let _ = write!(
+                self.out,
+                "({}/{}) Apply this fix? [y,n,a,A,d,q,?] ",
+                self.asked, self.total
+            );
             let _ = self.out.flush();
             let key = (self.read_key)().unwrap_or(Key::Abort);
             let _ = writeln!(self.out, "{}", key_name(key));
             match key {
                 Key::Yes => return Decision::Apply,
                 Key::No => return Decision::Skip,
+                Key::AllInFile => {
+                    self.apply_rest_of_file = true;
+                    return Decision::Apply;
+                }
                 Key::All => {
                     self.apply_all = true;
                     return Decision::Apply;
@@ -118,6 +154,12 @@ impl Prompter {
                 }
                 Key::Help => {
                     let _ = write!(self.out, "{HELP}");
+                }
+                Key::Unknown(_) => {
+                    let _ = write!(
+                        self.out,
+                        "that key means nothing here; the keys are:\n{HELP}"
+                    );
                 }
             }
         }
@@ -145,15 +187,17 @@ impl Prompter {
     }
 }
 
-fn key_name(key: Key) -> &'static str {
+fn key_name(key: Key) -> String {
     match key {
-        Key::Yes => "y",
-        Key::No => "n",
-        Key::All => "a",
-        Key::SkipFile => "d",
-        Key::Quit => "q",
-        Key::Help => "?",
-        Key::Abort => "^C",
+        Key::Yes => "y".to_owned(),
+        Key::No => "n".to_owned(),
+        Key::AllInFile => "a".to_owned(),
+        Key::All => "A".to_owned(),
+        Key::SkipFile => "d".to_owned(),
+        Key::Quit => "q".to_owned(),
+        Key::Help => "?".to_owned(),
+        Key::Abort => "^C".to_owned(),
+        Key::Unknown(c) => c.to_string(),
     }
 }
 
@@ -196,14 +240,15 @@ fn read_key() -> io::Result<Key> {
             continue;
         }
         let key = match code {
-            KeyCode::Char(c) => match c.to_ascii_lowercase() {
-                'y' => Key::Yes,
-                'n' => Key::No,
-                'a' => Key::All,
-                'd' => Key::SkipFile,
-                'q' => Key::Quit,
-                '?' | 'h' => Key::Help,
-                _ => continue,
+            KeyCode::Char(c) => match c {
+                'y' | 'Y' => Key::Yes,
+                'n' | 'N' => Key::No,
+                'a' => Key::AllInFile,
+                'A' => Key::All,
+                'd' | 'D' => Key::SkipFile,
+                'q' | 'Q' => Key::Quit,
+                '?' | 'h' | 'H' => Key::Help,
+                other => Key::Unknown(other),
             },
             KeyCode::Esc => Key::Quit,
             _ => continue,
@@ -261,6 +306,13 @@ mod tests {
         for _ in 0..3 {
             assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Apply);
         }
+        // `a` holds for the rest of the file only.
+        let mut prompter = scripted(vec![Key::Unknown('x'), Key::AllInFile, Key::No]);
+        prompter.start_file();
+        assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Apply);
+        assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Apply);
+        prompter.start_file();
+        assert_eq!(prompter.decide("b.rs", "x\n", &finding()), Decision::Skip);
         let mut prompter = scripted(vec![Key::Quit]);
         assert_eq!(prompter.decide("a.rs", "x\n", &finding()), Decision::Stop);
         assert!(prompter.quit_requested() && !prompter.aborted());

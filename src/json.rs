@@ -3,14 +3,22 @@
 //! ```json
 //! {"version":1,"files_scanned":N,
 //!  "findings":[{"rule","severity","path","line","column","end_line","end_column","message",
-//!               "tier":"syntax"|"semantic",
-//!               "fix":null|{"applicability":"safe"|"unsafe","title","diff"}}],
-//!  "errors":[{"path","message"}]}
+//!               "tier":"syntax"|"semantic","help":null|"…","url":"…",
+//!               "labels":[{"line","column","end_line","end_column","message"}],
+//!               "fix":null|{"applicability":"safe"|"unsafe","title","diff",
+//!                           "edits":[{"path","start","end","line","column","end_line",
+//!                                     "end_column","replacement"}]}}],
+//!  "applied_fixes":[{"path","rule","title","applicability"}],
+//!  "errors":[{"path","message","fatal"}]}
 //! ```
 //!
 //! Lines and columns are 1-based, columns count characters; `end_line`/`end_column` is the
 //! position just past the finding's range. `diff` is the unified diff of applying that one fix to
-//! the file as it is now (after `--apply`, the written file).
+//! the file as it is now (after `--apply`, the written file); `edits` are the same change as byte
+//! ranges (`start`..`end`, 0-based, in the file's UTF-8 text after a byte order mark) and their
+//! replacement text, non-overlapping and sorted; a crate-wide fix (the std→tokio swap) spans
+//! several files and has only its `diff`. `applied_fixes` lists the fixes written (empty in a dry
+//! run). The fields after `tier` were added later; none was ever renamed or removed.
 
 use std::io::{self, Write};
 
@@ -20,7 +28,7 @@ use serde::Serialize;
 
 use crate::diff;
 use crate::line_index::LineIndex;
-use crate::report::Report;
+use crate::report::{ErrorEntry, Report};
 
 /// Bumped on any incompatible change of the document's shape.
 pub const FORMAT_VERSION: u32 = 1;
@@ -30,7 +38,37 @@ pub struct JsonReport<'a> {
     pub version: u32,
     pub files_scanned: usize,
     pub findings: Vec<JsonFinding<'a>>,
+    pub applied_fixes: Vec<JsonAppliedFix<'a>>,
     pub errors: Vec<JsonError<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonAppliedFix<'a> {
+    pub path: &'a str,
+    pub rule: RuleId,
+    pub title: &'a str,
+    pub applicability: Applicability,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonLabel<'a> {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub message: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonEdit<'a> {
+    pub path: &'a str,
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub replacement: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -46,6 +84,11 @@ pub struct JsonFinding<'a> {
     /// Which layer decided the lock facts: `"semantic"` when rust-analyzer resolved them.
     pub tier: Tier,
     pub fix: Option<JsonFix<'a>>,
+    pub help: Option<&'a str>,
+    /// Where the rule is documented.
+    pub url: String,
+    /// Secondary locations: the `.await`, the second lock, the blocking call…
+    pub labels: Vec<JsonLabel<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -53,21 +96,29 @@ pub struct JsonFix<'a> {
     pub applicability: Applicability,
     pub title: &'a str,
     pub diff: String,
+    pub edits: Vec<JsonEdit<'a>>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct JsonError<'a> {
     pub path: &'a str,
     pub message: &'a str,
+    /// The problem failed the run (exit 2).
+    pub fatal: bool,
 }
 
 pub fn to_json(report: &Report) -> JsonReport<'_> {
     let mut findings = Vec::new();
     for file in &report.files {
         let index = LineIndex::new(&file.text);
+        let span = |range: &std::ops::Range<usize>| {
+            (
+                index.line_col(&file.text, range.start),
+                index.line_col(&file.text, range.end.max(range.start)),
+            )
+        };
         for finding in &file.findings {
-            let start = index.line_col(&file.text, finding.range.start);
-            let end = index.line_col(&file.text, finding.range.end.max(finding.range.start));
+            let (start, end) = span(&finding.range);
             findings.push(JsonFinding {
                 rule: finding.rule,
                 severity: finding.severity,
@@ -78,9 +129,50 @@ pub fn to_json(report: &Report) -> JsonReport<'_> {
                 end_column: end.column,
                 message: &finding.message,
                 tier: finding.tier,
+                help: finding.help.as_deref(),
+                url: crate::rules::doc_url(finding.rule),
+                labels: finding
+                    .labels
+                    .iter()
+                    .map(|label| {
+                        let (start, end) = span(&label.range);
+                        JsonLabel {
+                            line: start.line,
+                            column: start.column,
+                            end_line: end.line,
+                            end_column: end.column,
+                            message: &label.message,
+                        }
+                    })
+                    .collect(),
                 fix: finding.fix.as_ref().map(|fix| JsonFix {
                     applicability: fix.applicability,
                     title: &fix.title,
+                    edits: {
+                        let mut edits: Vec<JsonEdit<'_>> = fix
+                            .edits
+                            .iter()
+                            .filter(|edit| {
+                                edit.range.start <= edit.range.end
+                                    && edit.range.end <= file.text.len()
+                            })
+                            .map(|edit| {
+                                let (start, end) = span(&edit.range);
+                                JsonEdit {
+                                    path: &file.path,
+                                    start: edit.range.start,
+                                    end: edit.range.end,
+                                    line: start.line,
+                                    column: start.column,
+                                    end_line: end.line,
+                                    end_column: end.column,
+                                    replacement: &edit.replacement,
+                                }
+                            })
+                            .collect();
+                        edits.sort_by_key(|edit| (edit.start, edit.end));
+                        edits
+                    },
                     // A crate-wide fix has its multi-file diff; a fix with invalid edits is never
                     // applied, and an empty diff says so.
                     diff: match report
@@ -94,24 +186,108 @@ pub fn to_json(report: &Report) -> JsonReport<'_> {
             });
         }
     }
-    let errors = report
-        .errors
-        .iter()
-        .map(|error| JsonError {
-            path: &error.path,
-            message: &error.message,
-        })
-        .collect();
+    let applied_fixes = if report.mode.writes() {
+        report
+            .files
+            .iter()
+            .flat_map(|file| {
+                file.applied.iter().map(|fix| JsonAppliedFix {
+                    path: &file.path,
+                    rule: fix.rule,
+                    title: &fix.title,
+                    applicability: fix.applicability,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     JsonReport {
         version: FORMAT_VERSION,
         files_scanned: report.files_scanned,
         findings,
-        errors,
+        applied_fixes,
+        errors: json_errors(&report.errors),
     }
+}
+
+fn json_errors(errors: &[ErrorEntry]) -> Vec<JsonError<'_>> {
+    errors
+        .iter()
+        .map(|error| JsonError {
+            path: &error.path,
+            message: &error.message,
+            fatal: error.fatal,
+        })
+        .collect()
 }
 
 pub fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &to_json(report))?;
+    writeln!(out)
+}
+
+/// `--statistics --format json`: the counts per rule (most frequent first), what the semantic
+/// tier loaded and how long each phase took.
+pub fn write_statistics(
+    out: &mut dyn Write,
+    report: &Report,
+    total: std::time::Duration,
+) -> io::Result<()> {
+    #[derive(Serialize)]
+    struct RuleStatistics {
+        rule: RuleId,
+        findings: usize,
+        fixable: usize,
+    }
+    #[derive(Serialize)]
+    struct Timing {
+        phase: String,
+        seconds: f64,
+    }
+    #[derive(Serialize)]
+    struct Load<'a> {
+        workspace: &'a str,
+        seconds: f64,
+    }
+    #[derive(Serialize)]
+    struct Statistics<'a> {
+        version: u32,
+        files_scanned: usize,
+        statistics: Vec<RuleStatistics>,
+        semantic_loads: Vec<Load<'a>>,
+        timings: Vec<Timing>,
+        errors: Vec<JsonError<'a>>,
+    }
+    let document = Statistics {
+        version: FORMAT_VERSION,
+        files_scanned: report.files_scanned,
+        statistics: crate::statistics::counts(report)
+            .into_iter()
+            .map(|(rule, count)| RuleStatistics {
+                rule,
+                findings: count.findings,
+                fixable: count.fixable,
+            })
+            .collect(),
+        semantic_loads: report
+            .semantic_loads
+            .iter()
+            .map(|(workspace, duration)| Load {
+                workspace,
+                seconds: duration.as_secs_f64(),
+            })
+            .collect(),
+        timings: crate::statistics::timing_lines(report, total)
+            .into_iter()
+            .map(|(phase, duration)| Timing {
+                phase,
+                seconds: duration.as_secs_f64(),
+            })
+            .collect(),
+        errors: json_errors(&report.errors),
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
 }
 
@@ -160,14 +336,22 @@ mod tests {
                 ],
                 diff: String::new(),
                 fixes: 0,
+                applied: Vec::new(),
+                unsafe_fixes: false,
+                fixes_withheld: false,
             }],
             errors: vec![ErrorEntry {
+                fatal: false,
                 path: "b.rs".to_owned(),
                 message: "not UTF-8".to_owned(),
             }],
             failed: false,
             crate_fix_diffs: Default::default(),
+            crate_fixes: 0,
             semantic_loads: Vec::new(),
+            failing_suppressions: 0,
+            timings: Vec::new(),
+            stdin_fixed: None,
         };
         let value = serde_json::to_value(to_json(&report)).unwrap();
         let expected = serde_json::json!({
@@ -182,16 +366,27 @@ mod tests {
                         "applicability": "unsafe",
                         "title": "Drop it",
                         "diff": "--- a/src/a.rs\n+++ b/src/a.rs\n@@ -1,3 +1,3 @@\n fn f() {\n-    let é = m.lock();\n+    let é = n.lock();\n }\n",
+                        "edits": [{
+                            "path": "src/a.rs", "start": start, "end": start + 1, "line": 2,
+                            "column": 13, "end_line": 2, "end_column": 14, "replacement": "n",
+                        }],
                     },
+                    "help": null,
+                    "url": "https://github.com/lockfix/lockfix/blob/main/transforms/src/rules/guard_across_await/mod.rs",
+                    "labels": [],
                 },
                 {
                     "rule": "guard-across-await", "severity": "warning", "path": "src/a.rs",
                     "line": 2, "column": 13, "end_line": 2, "end_column": 21, "message": "held",
                     "tier": "semantic",
                     "fix": null,
+                    "help": null,
+                    "url": "https://github.com/lockfix/lockfix/blob/main/transforms/src/rules/guard_across_await/mod.rs",
+                    "labels": [],
                 },
             ],
-            "errors": [{ "path": "b.rs", "message": "not UTF-8" }],
+            "applied_fixes": [],
+            "errors": [{ "path": "b.rs", "message": "not UTF-8", "fatal": false }],
         });
         assert_eq!(value, expected);
     }

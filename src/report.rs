@@ -38,6 +38,9 @@ pub struct ErrorEntry {
     /// Shown as given: relative to the current directory when possible.
     pub path: String,
     pub message: String,
+    /// This problem fails the run (exit 2): a path named on the command line that could not be
+    /// checked, or nothing found to check. Shown as an error rather than a warning.
+    pub fatal: bool,
 }
 
 /// One file with something to report.
@@ -50,8 +53,15 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
     /// The diff of the file's change: would-be in a dry run, written otherwise. Empty if none.
     pub diff: String,
-    /// Fixes applied (or, in a dry run, that would be).
+    /// Fixes applied (or, in a dry run, that would be), a crate-wide swap left out (it is counted
+    /// once, in [`Report::crate_fixes`]).
     pub fixes: usize,
+    /// Every fix applied (would be, in a dry run), in order, the swap included.
+    pub applied: Vec<crate::fix::AppliedFix>,
+    /// The file's settings allow unsafe fixes.
+    pub unsafe_fixes: bool,
+    /// The file has syntax errors, so none of its fixes is applied.
+    pub fixes_withheld: bool,
 }
 
 /// Everything a run reports.
@@ -69,8 +79,18 @@ pub struct Report {
     /// The multi-file diffs of crate-wide fixes ([`crate::crate_fix`]), by the `(path, start)` of
     /// the finding each resolves.
     pub crate_fix_diffs: std::collections::BTreeMap<(String, usize), String>,
+    /// Crate-wide swaps applied (would be, in a dry run).
+    pub crate_fixes: usize,
     /// Workspaces the semantic tier loaded, with the time each load took (`--statistics`).
     pub semantic_loads: Vec<(String, std::time::Duration)>,
+    /// Unused or malformed suppressions in files whose settings make them fail the run
+    /// (`--strict-suppressions`).
+    pub failing_suppressions: usize,
+    /// How long each phase of the run took, in order (`--statistics`).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
+    /// With `-` (standard input): the text after the fixes the policy allows, and what remains
+    /// in it.
+    pub stdin_fixed: Option<FileReport>,
 }
 
 /// The counts in the summary line.
@@ -95,15 +115,15 @@ impl Report {
 
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::default();
-        for (_, finding) in self.findings() {
+        for (file, finding) in self.findings() {
             summary.findings += 1;
-            match finding.fix.as_ref().map(|fix| fix.applicability) {
-                Some(Applicability::Safe) => summary.fixable += 1,
-                Some(Applicability::Unsafe) if self.unsafe_fixes => summary.fixable += 1,
-                Some(Applicability::Unsafe) => summary.unsafe_fixable += 1,
-                None => {}
+            match file.fixability(finding) {
+                Fixability::Fixable => summary.fixable += 1,
+                Fixability::WithUnsafeFixes => summary.unsafe_fixable += 1,
+                Fixability::No => {}
             }
         }
+        summary.fixes = self.crate_fixes;
         for file in &self.files {
             summary.fixes += file.fixes;
             summary.changed_files += usize::from(!file.diff.is_empty());
@@ -116,13 +136,36 @@ impl Report {
     pub fn exit_code(&self) -> ExitCode {
         if self.failed {
             ExitCode::Error
-        } else if self
-            .findings()
-            .any(|(_, finding)| finding.severity > Severity::Info)
+        } else if self.failing_suppressions > 0
+            || self
+                .findings()
+                .any(|(_, finding)| finding.severity > Severity::Info)
         {
             ExitCode::FindingsRemain
         } else {
             ExitCode::Clean
+        }
+    }
+}
+
+/// Whether the current settings fix a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fixability {
+    Fixable,
+    /// Its fix is unsafe and unsafe fixes are off.
+    WithUnsafeFixes,
+    /// No fix, or its file has syntax errors (fixes are withheld).
+    No,
+}
+
+impl FileReport {
+    pub fn fixability(&self, finding: &Finding) -> Fixability {
+        match finding.fix.as_ref().map(|fix| fix.applicability) {
+            _ if self.fixes_withheld => Fixability::No,
+            Some(Applicability::Safe) => Fixability::Fixable,
+            Some(Applicability::Unsafe) if self.unsafe_fixes => Fixability::Fixable,
+            Some(Applicability::Unsafe) => Fixability::WithUnsafeFixes,
+            None => Fixability::No,
         }
     }
 }

@@ -8,14 +8,16 @@
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use lockfix_transforms::{Options, RuleId};
 use rayon::prelude::*;
 
 use crate::analysis::catch_panic;
+use crate::config::{ConfigResolver, FileConfig, Overrides, Settings};
 use crate::diff::unified_diff;
-use crate::discover::{self, SourcePath, display_path};
+use crate::discover::{self, Excludes, SourcePath, display_path};
 use crate::edition::EditionResolver;
 use crate::fix::{self, Decision, FixOutcome, MAX_PASSES};
 use crate::git::{self, FileToWrite, Refusal};
@@ -30,13 +32,18 @@ use crate::write::{WriteOutcome, write_if_unchanged};
 pub struct RunConfig {
     pub paths: Vec<PathBuf>,
     pub mode: Mode,
+    /// `--unsafe-fixes` on the command line (a configuration file may say so for its files).
     pub unsafe_fixes: bool,
-    pub rules: Vec<RuleId>,
+    /// What the command line says about rules and fix safety, over every configuration file.
+    pub overrides: Overrides,
+    /// Each file's configuration file.
+    pub configs: Arc<ConfigResolver>,
+    /// What the walk leaves out.
+    pub excludes: Excludes,
+    /// `-`: the text read from standard input, checked as the one path of `paths`
+    /// (`--stdin-filename`); nothing is written.
+    pub stdin: Option<String>,
     pub allow_dirty: bool,
-    /// The configuration file, for its per-path ignores.
-    pub file_config: Option<crate::config::FileConfig>,
-    /// The configuration's additions to the blocking and emitter lists.
-    pub extra: lockfix_transforms::analysis::effects::Extra,
     /// Show a progress bar on standard error (see [`crate::progress`]).
     pub progress: bool,
     /// After writing, `cargo check` and roll back what broke the build ([`crate::verify`]).
@@ -48,7 +55,8 @@ pub struct RunConfig {
 /// Why a run stopped without a report: all exit with code 2.
 #[derive(Debug)]
 pub enum RunError {
-    MissingPaths(Vec<String>),
+    /// A configuration file that cannot be read or is invalid.
+    Config(String),
     Refused(Refusal),
     /// Ctrl-C in the interactive prompt.
     Aborted,
@@ -57,10 +65,7 @@ pub enum RunError {
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RunError::MissingPaths(paths) => {
-                let noun = if paths.len() == 1 { "path" } else { "paths" };
-                write!(f, "{noun} not found: {}", paths.join(", "))
-            }
+            RunError::Config(message) => f.write_str(message),
             RunError::Refused(refusal) => write!(f, "{refusal}"),
             RunError::Aborted => write!(f, "aborted; nothing was written"),
         }
@@ -73,6 +78,10 @@ struct Analysed {
     file: SourceFile,
     options: Options,
     outcome: FixOutcome,
+    /// The file's configuration allows unsafe fixes.
+    unsafe_fixes: bool,
+    /// Unused or malformed suppressions in the file fail the run.
+    strict_suppressions: bool,
 }
 
 /// Runs lockfix. `prompter` is used in [`Mode::Interactive`] only.
@@ -81,20 +90,60 @@ pub fn run(
     cwd: &Path,
     prompter: Option<&mut Prompter>,
 ) -> Result<Report, RunError> {
-    let discovery = discover::discover(&config.paths, cwd)
-        .map_err(|missing| RunError::MissingPaths(missing.0))?;
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |timings: &mut Vec<(&'static str, std::time::Duration)>, phase| {
+        timings.push((phase, clock.elapsed()));
+        clock = Instant::now();
+    };
+    let discovery = match &config.stdin {
+        Some(_) => discover::Discovery {
+            files: config
+                .paths
+                .iter()
+                .map(|path| SourcePath {
+                    display: display_path(path, cwd),
+                    path: path.clone(),
+                    named: true,
+                })
+                .collect(),
+            ..Default::default()
+        },
+        None => discover::discover(&config.paths, cwd, &config.excludes),
+    };
+    // Every file's configuration before any analysis: a broken one stops the run, early.
+    for file in &discovery.files {
+        config
+            .configs
+            .for_file(&absolute(cwd, &file.path))
+            .map_err(RunError::Config)?;
+    }
     let mut errors = discovery.errors;
+    let mut failed = discovery.failed;
+    for (dir, message) in config.configs.take_warnings() {
+        errors.push(ErrorEntry {
+            fatal: false,
+            path: display_path(Path::new(&dir), cwd),
+            message,
+        });
+    }
+    lap(&mut timings, "finding files and configuration");
     let resolver = Mutex::new(EditionResolver::new());
     let mut results = analyse_all(&discovery.files, config, cwd, &resolver);
+    lap(&mut timings, "analysis and fixes");
     let (warnings, semantic_loads) =
         resolve_semantics(&discovery.files, &mut results, config, cwd, &resolver);
     errors.extend(warnings);
+    lap(&mut timings, "semantic tier");
     let mut analysed = Vec::new();
     for result in results {
         match result {
             FileResult::NothingFound { .. } => {}
             FileResult::Analysed(file) => analysed.push(*file),
-            FileResult::Failed(error) => errors.push(error),
+            FileResult::Failed(error) => {
+                failed |= error.fatal;
+                errors.push(error);
+            }
         }
     }
     let mut resolver = resolver
@@ -102,6 +151,7 @@ pub fn run(
         .unwrap_or_else(PoisonError::into_inner);
     for warning in resolver.take_warnings() {
         errors.push(ErrorEntry {
+            fatal: false,
             path: display_path(&warning.manifest, cwd),
             message: warning.message,
         });
@@ -109,39 +159,58 @@ pub fn run(
 
     // Interactive sessions re-run the per-file loop from the original text, which a crate-wide
     // rewrite would not survive: the swap is offered in dry runs and with --apply only.
-    let crate_fix_diffs = if config.mode == Mode::Interactive {
+    let (crate_fix_diffs, crate_fixes) = if config.mode == Mode::Interactive {
         Default::default()
     } else {
         apply_crate_fixes(&mut analysed, config, cwd)
     };
+    lap(&mut timings, "crate-wide fixes");
     let mut report = Report {
         mode: config.mode,
         unsafe_fixes: config.unsafe_fixes,
         files_scanned: discovery.files.len(),
         files: Vec::new(),
         errors,
-        failed: false,
+        failed,
         crate_fix_diffs,
+        crate_fixes,
         semantic_loads,
+        failing_suppressions: 0,
+        timings: Vec::new(),
+        stdin_fixed: None,
     };
     match config.mode {
         Mode::DryRun => {
-            for Analysed {
-                source,
-                file,
-                outcome,
-                ..
-            } in analysed
-            {
-                report
-                    .errors
-                    .extend(outcome_notes(&source.display, &file.text, &outcome));
+            for analysed in analysed {
+                note_outcome(&analysed, &mut report);
+                let Analysed {
+                    source,
+                    file,
+                    outcome,
+                    unsafe_fixes,
+                    ..
+                } = analysed;
+                if config.stdin.is_some() {
+                    report.stdin_fixed = Some(FileReport {
+                        path: source.display.clone(),
+                        text: outcome.text.clone(),
+                        findings: outcome.remaining.findings.clone(),
+                        diff: String::new(),
+                        fixes: per_file_fixes(&outcome),
+                        applied: outcome.applied.clone(),
+                        unsafe_fixes,
+                        fixes_withheld: outcome.withheld_for_syntax_errors,
+                    });
+                }
                 report.files.push(FileReport {
                     diff: unified_diff(&source.display, &file.text, &outcome.text),
-                    fixes: outcome.applied.len(),
+                    fixes: per_file_fixes(&outcome),
+                    applied: outcome.applied,
                     path: source.display,
                     findings: outcome.initial.findings,
                     text: file.text,
+                    unsafe_fixes,
+                    fixes_withheld: outcome.withheld_for_syntax_errors,
                 });
             }
         }
@@ -151,7 +220,8 @@ pub fn run(
             }
             let analysed = match (config.mode, prompter) {
                 (Mode::Interactive, Some(prompter)) => {
-                    let analysed = ask(analysed, config.unsafe_fixes, prompter, &mut report.errors);
+                    prompter.set_total(analysed.iter().map(|a| a.outcome.applied.len()).sum());
+                    let analysed = ask(analysed, prompter, &mut report.errors);
                     if prompter.aborted() {
                         return Err(RunError::Aborted);
                     }
@@ -168,11 +238,43 @@ pub fn run(
             }
         }
     }
+    lap(&mut timings, "writing and verifying");
+    report.timings = timings;
     // Worker threads finish in any order; sorting keeps the output stable.
     report
         .errors
         .sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     Ok(report)
+}
+
+/// `path` (relative to `cwd` or absolute) as an absolute path without `.` components: the form
+/// configuration lookups and their roots share.
+fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let joined = cwd.join(path);
+    std::path::absolute(&joined).unwrap_or(joined)
+}
+
+/// The fixes a file's report counts: a crate-wide swap touches several files but is one fix,
+/// counted once in [`Report::crate_fixes`].
+fn per_file_fixes(outcome: &FixOutcome) -> usize {
+    outcome
+        .applied
+        .iter()
+        .filter(|fix| fix.rule != RuleId::StdLockInAsync)
+        .count()
+}
+
+/// The notes of one file's fix loop into the report's errors, and its suppression problems into
+/// the count that fails a strict run.
+fn note_outcome(analysed: &Analysed, report: &mut Report) {
+    report.errors.extend(outcome_notes(
+        &analysed.source.display,
+        &analysed.file.text,
+        &analysed.outcome,
+    ));
+    if analysed.strict_suppressions {
+        report.failing_suppressions += analysed.outcome.initial.unused_suppressions.len();
+    }
 }
 
 /// The semantic tier's second look: files of the workspaces it loaded are analysed again with the
@@ -216,11 +318,12 @@ fn apply_crate_fixes(
     analysed: &mut Vec<Analysed>,
     config: &RunConfig,
     cwd: &Path,
-) -> std::collections::BTreeMap<(String, usize), String> {
+) -> (std::collections::BTreeMap<(String, usize), String>, usize) {
     use crate::crate_fix::{CrateFile, Decision, SwapCandidate, plan_swaps};
     use lockfix_transforms::{Applicability, Fix};
 
     let mut diffs = std::collections::BTreeMap::new();
+    let mut applied_swaps = 0;
     let files: Vec<CrateFile> = analysed
         .iter()
         .map(|a| CrateFile {
@@ -318,22 +421,30 @@ fn apply_crate_fixes(
                         format!("{} ({})", swap.title, swap.note),
                     );
                 }
-                if config.unsafe_fixes
-                    && let Err(reason) = apply_swap(analysed, &swap, cwd)
-                {
-                    for &candidate in &swap.resolves {
-                        annotate(
-                            analysed,
-                            candidate,
-                            None,
-                            format!("the swap to tokio::sync was not applied: {reason}"),
-                        );
+                // The swap is applied when the files of its findings allow unsafe fixes.
+                let allowed = swap
+                    .resolves
+                    .iter()
+                    .any(|&candidate| analysed[messages[candidate].0].unsafe_fixes);
+                if allowed {
+                    match apply_swap(analysed, &swap, cwd) {
+                        Ok(()) => applied_swaps += 1,
+                        Err(reason) => {
+                            for &candidate in &swap.resolves {
+                                annotate(
+                                    analysed,
+                                    candidate,
+                                    None,
+                                    format!("the swap to tokio::sync was not applied: {reason}"),
+                                );
+                            }
+                        }
                     }
                 }
             }
         }
     }
-    diffs
+    (diffs, applied_swaps)
 }
 
 /// Writes a planned swap into the run's texts: the files already analysed get the new text, the
@@ -375,6 +486,7 @@ fn apply_swap(
                     source: SourcePath {
                         path: path.clone(),
                         display: display.clone(),
+                        named: false,
                     },
                     outcome: FixOutcome {
                         text: file.text.clone(),
@@ -386,6 +498,8 @@ fn apply_swap(
                         converged: true,
                         withheld_for_syntax_errors: false,
                     },
+                    unsafe_fixes: true,
+                    strict_suppressions: false,
                     options: lockfix_transforms::Options::all_rules(
                         analysed
                             .first()
@@ -437,6 +551,8 @@ enum FileResult {
         wants_semantics: bool,
     },
     Analysed(Box<Analysed>),
+    /// Fatal when the file was named on the command line and could not be read: the run did not
+    /// check what it was asked to.
     Failed(ErrorEntry),
 }
 
@@ -501,13 +617,24 @@ fn analyse_file(
 ) -> FileResult {
     let failed = |message: String| {
         FileResult::Failed(ErrorEntry {
+            fatal: false,
             path: source.display.clone(),
             message,
         })
     };
-    let file = match SourceFile::read(&source.path) {
+    let read = match &config.stdin {
+        Some(text) => SourceFile::from_bytes(text.clone().into_bytes()),
+        None => SourceFile::read(&source.path),
+    };
+    let file = match read {
         Ok(file) => file,
-        Err(error) => return failed(error.to_string()),
+        Err(error) => {
+            return FileResult::Failed(ErrorEntry {
+                fatal: source.named,
+                path: source.display.clone(),
+                message: error.to_string(),
+            });
+        }
     };
     // Files the prefilter rejects cannot hold a guard: nothing to resolve, lex or parse (most of
     // a big tree ends here). With facts, a guard helper may be the only acquisition: no shortcut.
@@ -520,16 +647,22 @@ fn analyse_file(
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .edition_for(&cwd.join(&source.path));
-    let ignored = crate::config::ignored_for(config.file_config.as_ref(), &cwd.join(&source.path));
+    let path = absolute(cwd, &source.path);
+    // Resolved (and checked) before the analysis began: this is a cache hit.
+    let file_config: Option<Arc<FileConfig>> = config.configs.for_file(&path).ok().flatten();
+    let settings = Settings::resolve(&config.overrides, file_config.as_deref());
+    let ignored = crate::config::ignored_for(file_config.as_deref(), &path);
+    let unsafe_fixes = settings.unsafe_fixes.0;
     let options = Options {
         edition,
-        rules: config
-            .rules
-            .iter()
-            .copied()
+        rules: settings
+            .rules()
+            .into_iter()
             .filter(|rule| !ignored.contains(rule))
             .collect(),
-        extra: config.extra,
+        extra: file_config
+            .as_ref()
+            .map_or_else(Default::default, |file| file.extra),
         facts,
         test_file: is_test_file(&cwd.join(&source.path)),
     };
@@ -537,7 +670,7 @@ fn analyse_file(
     // (`lockfix_transforms::bounded_parse` checks every parse).
     let mut apply_all = |_: &str, _: &_| Decision::Apply;
     let outcome =
-        catch_panic(|| fix::fix_source(&file.text, &options, config.unsafe_fixes, &mut apply_all))
+        catch_panic(|| fix::fix_source(&file.text, &options, unsafe_fixes, &mut apply_all))
             .and_then(|outcome| outcome);
     match outcome {
         Ok(FixOutcome {
@@ -551,6 +684,7 @@ fn analyse_file(
         Ok(outcome)
             if outcome.initial.findings.is_empty()
                 && outcome.initial.unused_suppressions.is_empty()
+                && outcome.initial.syntax_errors.is_empty()
                 && !outcome.changed() =>
         {
             FileResult::NothingFound {
@@ -562,6 +696,8 @@ fn analyse_file(
             file,
             options,
             outcome,
+            unsafe_fixes,
+            strict_suppressions: settings.strict_suppressions.0,
         })),
         Err(panic) => failed(panic.to_string()),
     }
@@ -587,7 +723,6 @@ fn check_clean(analysed: &[Analysed]) -> Result<(), Refusal> {
 /// Re-runs the fix loop on each file with fixes, asking the user about every fix.
 fn ask(
     analysed: Vec<Analysed>,
-    allow_unsafe: bool,
     prompter: &mut Prompter,
     errors: &mut Vec<ErrorEntry>,
 ) -> Vec<Analysed> {
@@ -598,6 +733,7 @@ fn ask(
                 return analysed;
             }
             let path = analysed.source.display.clone();
+            prompter.start_file();
             let text = &analysed.file.text;
             let outcome = catch_panic(|| {
                 let mut accept = |text: &str, finding: &_| {
@@ -607,7 +743,7 @@ fn ask(
                         prompter.decide(&path, text, finding)
                     }
                 };
-                fix::fix_source(text, &analysed.options, allow_unsafe, &mut accept)
+                fix::fix_source(text, &analysed.options, analysed.unsafe_fixes, &mut accept)
             })
             .and_then(|outcome| outcome);
             // The same text was analysed without panicking moments ago, so a panic here is in
@@ -616,6 +752,7 @@ fn ask(
                 Ok(outcome) => outcome,
                 Err(panic) => {
                     errors.push(ErrorEntry {
+                        fatal: false,
                         path,
                         message: panic.to_string(),
                     });
@@ -667,6 +804,7 @@ fn apply_verdict(verdict: verify::Verdict, written: &[WrittenFile], report: &mut
             entry.findings = file.findings_before.clone();
             entry.diff.clear();
             entry.fixes = 0;
+            entry.applied.clear();
         }
     }
 }
@@ -675,16 +813,15 @@ fn apply_verdict(verdict: verify::Verdict, written: &[WrittenFile], report: &mut
 /// written, for `--verify`.
 fn write_all(analysed: Vec<Analysed>, report: &mut Report) -> Vec<WrittenFile> {
     let mut written_files = Vec::new();
-    for Analysed {
-        source,
-        file,
-        outcome,
-        ..
-    } in analysed
-    {
-        report
-            .errors
-            .extend(outcome_notes(&source.display, &file.text, &outcome));
+    for analysed in analysed {
+        note_outcome(&analysed, report);
+        let Analysed {
+            source,
+            file,
+            outcome,
+            unsafe_fixes,
+            ..
+        } = analysed;
         if !outcome.changed() {
             report.files.push(FileReport {
                 path: source.display,
@@ -692,6 +829,9 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) -> Vec<WrittenFile> {
                 findings: outcome.remaining.findings,
                 diff: String::new(),
                 fixes: 0,
+                applied: Vec::new(),
+                unsafe_fixes,
+                fixes_withheld: outcome.withheld_for_syntax_errors,
             });
             continue;
         }
@@ -710,10 +850,13 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) -> Vec<WrittenFile> {
                 });
                 report.files.push(FileReport {
                     diff: unified_diff(&source.display, &file.text, &outcome.text),
-                    fixes: outcome.applied.len(),
+                    fixes: per_file_fixes(&outcome),
+                    applied: outcome.applied,
                     path: source.display,
                     text: outcome.text,
                     findings: outcome.remaining.findings,
+                    unsafe_fixes,
+                    fixes_withheld: false,
                 });
                 continue;
             }
@@ -729,6 +872,7 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) -> Vec<WrittenFile> {
             }
         };
         report.errors.push(ErrorEntry {
+            fatal: false,
             path: source.display.clone(),
             message: problem,
         });
@@ -739,6 +883,9 @@ fn write_all(analysed: Vec<Analysed>, report: &mut Report) -> Vec<WrittenFile> {
             findings: outcome.initial.findings,
             diff: String::new(),
             fixes: 0,
+            applied: Vec::new(),
+            unsafe_fixes,
+            fixes_withheld: false,
         });
     }
     written_files
@@ -750,6 +897,7 @@ fn outcome_notes(path: &str, input: &str, outcome: &FixOutcome) -> Vec<ErrorEntr
         .dropped
         .iter()
         .map(|dropped| ErrorEntry {
+            fatal: false,
             path: path.to_owned(),
             message: dropped.reason.clone(),
         })
@@ -759,12 +907,14 @@ fn outcome_notes(path: &str, input: &str, outcome: &FixOutcome) -> Vec<ErrorEntr
     for unused in &outcome.initial.unused_suppressions {
         let line = index.line_of(unused.range.start) + 1;
         notes.push(ErrorEntry {
+            fatal: false,
             path: path.to_owned(),
             message: format!("line {line}: {}", unused.message),
         });
     }
     if !outcome.converged {
         notes.push(ErrorEntry {
+            fatal: false,
             path: path.to_owned(),
             message: format!(
                 "fixes did not converge after {MAX_PASSES} passes; the fixes of those passes are \
@@ -772,16 +922,18 @@ fn outcome_notes(path: &str, input: &str, outcome: &FixOutcome) -> Vec<ErrorEntr
             ),
         });
     }
-    if outcome.withheld_for_syntax_errors {
-        let first = outcome
-            .initial
-            .syntax_errors
-            .first()
-            .map_or("", |(_, message)| message);
+    if let Some((range, first)) = outcome.initial.syntax_errors.first() {
+        let line = index.line_of(range.start) + 1;
+        let consequence = if outcome.withheld_for_syntax_errors {
+            "; findings are reported but not fixed"
+        } else {
+            ""
+        };
         notes.push(ErrorEntry {
+            fatal: false,
             path: path.to_owned(),
             message: format!(
-                "the file has {} (first: {first}); findings are reported but not fixed",
+                "the file has {} (first, line {line}: {first}){consequence}",
                 crate::report::plural(outcome.initial.syntax_errors.len(), "syntax error")
             ),
         });

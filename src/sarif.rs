@@ -28,6 +28,7 @@ pub fn to_sarif(report: &Report) -> Value {
                 "shortDescription": { "text": doc.summary },
                 "fullDescription": { "text": doc.summary },
                 "help": { "text": doc.explanation, "markdown": doc.explanation },
+                "helpUri": crate::rules::doc_url(doc.id),
             })
         })
         .collect();
@@ -105,6 +106,7 @@ pub fn to_sarif(report: &Report) -> Value {
             "tool": {
                 "driver": {
                     "name": "lockfix",
+                    "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
                     "informationUri": "https://github.com/lockfix/lockfix",
                     "rules": rules,

@@ -117,6 +117,7 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
                 }
                 Ok(_) => {}
                 Err(error) => resolution.warnings.push(ErrorEntry {
+                    fatal: false,
                     path: candidates[index].source.display.clone(),
                     message: format!(
                         "semantic tier failed on this file, syntax tier used: {error:#}"
@@ -141,6 +142,7 @@ fn unavailable(manifest: &Path, cwd: &Path, error: &anyhow::Error) -> ErrorEntry
     let reason = format!("{error:#}");
     let reason = reason.lines().next().unwrap_or_default().to_owned();
     ErrorEntry {
+        fatal: false,
         path: display_path(manifest, cwd),
         message: format!("semantic tier unavailable, syntax tier used: {reason}"),
     }

@@ -23,7 +23,12 @@ pub struct SourceFile {
 #[derive(Debug)]
 pub enum LoadError {
     Io(io::Error),
-    NotUtf8 { valid_up_to: usize },
+    NotUtf8 {
+        valid_up_to: usize,
+    },
+    /// A FIFO, socket or device: opening a FIFO blocks until someone writes to it, so it is
+    /// never opened.
+    NotAFile,
 }
 
 impl fmt::Display for LoadError {
@@ -34,12 +39,19 @@ impl fmt::Display for LoadError {
                 f,
                 "not valid UTF-8 (first invalid byte at offset {valid_up_to}); file skipped"
             ),
+            LoadError::NotAFile => {
+                f.write_str("not a regular file (a FIFO, socket or device); file skipped")
+            }
         }
     }
 }
 
 impl SourceFile {
     pub fn read(path: &Path) -> Result<SourceFile, LoadError> {
+        // `stat` first: `open` on a FIFO would wait forever for a writer.
+        if !fs::metadata(path).map_err(LoadError::Io)?.is_file() {
+            return Err(LoadError::NotAFile);
+        }
         let original = fs::read(path).map_err(LoadError::Io)?;
         SourceFile::from_bytes(original)
     }

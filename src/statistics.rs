@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::time::Duration;
 
-use lockfix_transforms::{Applicability, RuleId};
+use lockfix_transforms::RuleId;
+use serde::Serialize;
 
-use crate::report::Report;
+use crate::report::{Fixability, Report};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct RuleCount {
     pub findings: usize,
     pub fixable: usize,
@@ -16,15 +18,10 @@ pub struct RuleCount {
 
 pub fn counts(report: &Report) -> Vec<(RuleId, RuleCount)> {
     let mut counts: BTreeMap<RuleId, RuleCount> = BTreeMap::new();
-    for (_, finding) in report.findings() {
+    for (file, finding) in report.findings() {
         let count = counts.entry(finding.rule).or_default();
         count.findings += 1;
-        let fixable = match finding.fix.as_ref().map(|fix| fix.applicability) {
-            Some(Applicability::Safe) => true,
-            Some(Applicability::Unsafe) => report.unsafe_fixes,
-            None => false,
-        };
-        count.fixable += usize::from(fixable);
+        count.fixable += usize::from(file.fixability(finding) == Fixability::Fixable);
     }
     let mut counts: Vec<(RuleId, RuleCount)> = counts.into_iter().collect();
     // Stable: ties keep the rule order.
@@ -32,7 +29,25 @@ pub fn counts(report: &Report) -> Vec<(RuleId, RuleCount)> {
     counts
 }
 
-pub fn write_statistics(out: &mut dyn Write, report: &Report) -> io::Result<()> {
+/// The phases of the run and how long each took; `total` is the whole command, so the time no
+/// phase accounts for (reading configuration, printing) shows as its own line and the lines add
+/// up to the total.
+pub fn timing_lines(report: &Report, total: Duration) -> Vec<(String, Duration)> {
+    let mut lines: Vec<(String, Duration)> = report
+        .timings
+        .iter()
+        .map(|(phase, duration)| ((*phase).to_owned(), *duration))
+        .collect();
+    let accounted: Duration = lines.iter().map(|(_, duration)| *duration).sum();
+    lines.push((
+        "everything else (settings, output)".to_owned(),
+        total.saturating_sub(accounted),
+    ));
+    lines.push(("total".to_owned(), total));
+    lines
+}
+
+pub fn write_statistics(out: &mut dyn Write, report: &Report, total: Duration) -> io::Result<()> {
     for (rule, count) in counts(report) {
         writeln!(
             out,
@@ -49,6 +64,9 @@ pub fn write_statistics(out: &mut dyn Write, report: &Report) -> io::Result<()> 
             "semantic tier: loaded {manifest} in {:.2} s",
             duration.as_secs_f64()
         )?;
+    }
+    for (phase, duration) in timing_lines(report, total) {
+        writeln!(out, "time: {phase}: {:.2} s", duration.as_secs_f64())?;
     }
     Ok(())
 }

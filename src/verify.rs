@@ -143,6 +143,7 @@ pub fn verify(baseline: Baseline, written: &[WrittenFile]) -> Verdict {
     };
     for display in baseline.orphans {
         verdict.notes.push(ErrorEntry {
+            fatal: false,
             path: display,
             message: "--verify: no Cargo.toml above this file, so it was not checked".to_owned(),
         });
@@ -226,6 +227,7 @@ fn revert(file: &WrittenFile, reason: String, verdict: &mut Verdict) {
         }
     };
     verdict.notes.push(ErrorEntry {
+        fatal: false,
         path: file.display.clone(),
         message,
     });
@@ -233,6 +235,7 @@ fn revert(file: &WrittenFile, reason: String, verdict: &mut Verdict) {
 
 fn workspace_note(manifest: &Path, message: String) -> ErrorEntry {
     ErrorEntry {
+        fatal: false,
         path: manifest.display().to_string(),
         message,
     }

@@ -82,3 +82,77 @@ fn package_selection_means_what_it_means_for_cargo() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("package `gamma`"));
 }
+
+/// Issue 16, defect 1: help, version and the documentation flags need no project, and the help
+/// shows cargo's usage with the package selection.
+#[test]
+fn help_version_and_docs_work_outside_a_project() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["--list-rules"],
+        &["--explain", "guard-across-await"],
+    ] {
+        let output = cargo_lockfix(dir.path(), args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let help = String::from_utf8_lossy(&cargo_lockfix(dir.path(), &["--help"]).stdout).into_owned();
+    assert!(help.contains("Usage: cargo lockfix"), "{help}");
+    for flag in [
+        "--manifest-path",
+        "-p, --package",
+        "--workspace",
+        "Package selection",
+    ] {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
+}
+
+/// Issue 16, defects 2 and 6: a PATH restricts the check to it (and must lie inside the selected
+/// packages), and the package's own `lockfix.toml` is used wherever cargo runs.
+#[test]
+fn paths_restrict_the_check_and_each_package_brings_its_configuration() {
+    let ws = workspace();
+    let root = ws.path();
+    assert_eq!(
+        paths(&cargo_lockfix(
+            root,
+            &["alpha/src/lib.rs", "--format", "json"]
+        )),
+        ["alpha/src/lib.rs"]
+    );
+    let outside = cargo_lockfix(root, &["-p", "beta", "alpha/src/lib.rs"]);
+    assert_eq!(outside.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&outside.stderr).contains("is not inside the selected package"),
+        "{}",
+        String::from_utf8_lossy(&outside.stderr)
+    );
+    fs::write(
+        root.join("alpha/lockfix.toml"),
+        "ignore = [\"guard-across-await\"]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        paths(&cargo_lockfix(root, &["--workspace", "--format", "json"])),
+        ["beta/src/lib.rs"]
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    let manifest = root.join("alpha/Cargo.toml");
+    let output = cargo_lockfix(
+        elsewhere.path(),
+        &["--manifest-path", manifest.to_str().unwrap()],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}

@@ -149,3 +149,78 @@ fn extra_lock_types_make_a_wrapper_a_lock() {
     let settings = common::lockfix(dir.path(), &["--show-settings"]);
     assert!(String::from_utf8_lossy(&settings.stdout).contains("extra-lock-types"));
 }
+
+/// Issue 16, defect 6: each file's configuration is found from its own directory upwards, so
+/// `lockfix /path/to/project` uses that project's `lockfix.toml`; `--config FILE` overrides.
+#[test]
+fn each_files_configuration_is_found_from_its_directory_and_config_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    let elsewhere = dir.path().join("elsewhere");
+    fs::create_dir_all(project.join("src")).unwrap();
+    fs::create_dir_all(&elsewhere).unwrap();
+    fs::write(project.join("src/a.rs"), TICK).unwrap();
+    fs::write(
+        project.join("lockfix.toml"),
+        "ignore = [\"guard-across-await\"]\n",
+    )
+    .unwrap();
+    let project_arg = project.to_str().unwrap();
+    assert_eq!(lockfix(&elsewhere, &[project_arg]).status.code(), Some(0));
+
+    let strict = elsewhere.join("strict.toml");
+    fs::write(&strict, "select = [\"guard-across-await\"]\n").unwrap();
+    let output = lockfix(
+        &elsewhere,
+        &["--config", strict.to_str().unwrap(), project_arg],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let missing = lockfix(&elsewhere, &["--config", "nope.toml", project_arg]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+/// Issue 16, defect 10: two configuration files in one directory: the one used is said, and
+/// the other is not silently ignored.
+#[test]
+fn two_configuration_files_in_one_directory_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.rs"), TICK).unwrap();
+    fs::write(
+        dir.path().join("lockfix.toml"),
+        "ignore = [\"guard-across-await\"]\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join(".lockfix.toml"), "unsafe-fixes = true\n").unwrap();
+    let output = lockfix(dir.path(), &[]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        text(&output.stderr)
+            .contains("lockfix.toml is used; .lockfix.toml in the same directory is ignored"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+/// Issue 16, defect 10: `--show-settings` prints TOML (per-path ignores as a table).
+#[test]
+fn show_settings_is_valid_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("lockfix.toml"),
+        "extra-blocking-functions = [\"my::slow\"]\n[per-path-ignores]\n\"tests/**\" = [\"guard-across-await\"]\n",
+    )
+    .unwrap();
+    let settings = text(&lockfix(dir.path(), &["--show-settings"]).stdout);
+    let parsed: toml::Table = settings
+        .parse()
+        .unwrap_or_else(|error| panic!("{error}\n{settings}"));
+    assert_eq!(
+        parsed["per-path-ignores"]["tests/**"][0].as_str(),
+        Some("guard-across-await"),
+        "{settings}"
+    );
+    assert_eq!(
+        parsed["extra-blocking-functions"][0].as_str(),
+        Some("my::slow")
+    );
+}

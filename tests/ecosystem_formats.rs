@@ -118,8 +118,33 @@ fn statistics_count_per_rule() {
         "{text}"
     );
     assert!(!text.contains("@@"), "no diffs with --statistics: {text}");
+    // Issue 16, defect 10: the times add up to the total.
+    let phases: Vec<f64> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("time: "))
+        .map(|line| {
+            let seconds = line.rsplit(": ").next().unwrap().trim_end_matches(" s");
+            seconds.parse::<f64>().unwrap()
+        })
+        .collect();
+    let (total, parts) = phases.split_last().expect("timing lines");
+    let sum: f64 = parts.iter().sum();
+    assert!((sum - total).abs() < 0.02, "{text}");
+
+    // Issue 16, defect 10: statistics as JSON.
     let json = lockfix(dir.path(), &["--statistics", "--format", "json"]);
-    assert_eq!(json.status.code(), Some(2));
+    assert_eq!(json.status.code(), Some(1));
+    let document: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(document["statistics"][0]["rule"], "guard-across-await");
+    assert_eq!(document["statistics"][0]["findings"], 2);
+    assert_eq!(document["statistics"][0]["fixable"], 2);
+    assert!(
+        document["timings"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty())
+    );
+    let sarif = lockfix(dir.path(), &["--statistics", "--format", "sarif"]);
+    assert_eq!(sarif.status.code(), Some(2));
 }
 
 #[test]
@@ -156,10 +181,33 @@ fn completions_and_man_page() {
         "{}",
         stdout(&bash)
     );
+    // Issue 16: rule names are offered for --select, --ignore and --explain.
+    assert!(
+        stdout(&bash).contains("guard-across-await"),
+        "{}",
+        stdout(&bash)
+    );
+    let fish = lockfix(dir.path(), &["--completions", "fish"]);
+    let fish = stdout(&fish);
+    for flag in ["select", "ignore", "explain"] {
+        let start = fish
+            .find(&format!("-l {flag} "))
+            .expect("the flag is completed");
+        let entry = fish[start..]
+            .split("complete -c")
+            .next()
+            .unwrap_or_default();
+        assert!(entry.contains("read-then-write"), "{flag}: {fish}");
+    }
     let man = lockfix(dir.path(), &["--man-page"]);
     assert_eq!(man.status.code(), Some(0));
-    assert!(stdout(&man).starts_with(".ie"), "{}", stdout(&man));
-    assert!(stdout(&man).contains("lockfix"));
+    let man = stdout(&man);
+    assert!(man.starts_with(".ie"), "{man}");
+    // Issue 16: the man page lists the rules, the configuration and the exit status.
+    for section in [".SH RULES", ".SH CONFIGURATION", ".SH \"EXIT STATUS\""] {
+        assert!(man.contains(section), "{section}: {man}");
+    }
+    assert!(man.contains("guard\\-across\\-await"), "{man}");
 }
 
 #[test]
@@ -191,6 +239,20 @@ fn colour_follows_the_terminal_and_the_conventions() {
     };
     let escape = '\u{1b}';
     assert!(!run(&[]).contains(escape), "piped output is plain");
+    // Issue 16: --color decides over the terminal and the conventions.
+    let with_flag = |flag: &str, env: (&str, &str)| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_lockfix"))
+            .args([".", "--color", flag])
+            .current_dir(dir.path())
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env(env.0, env.1)
+            .output()
+            .expect("lockfix runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(with_flag("always", ("NO_COLOR", "1")).contains(escape));
+    assert!(!with_flag("never", ("CLICOLOR_FORCE", "1")).contains(escape));
     assert!(
         run(&[("CLICOLOR_FORCE", "1")]).contains(escape),
         "CLICOLOR_FORCE colours"

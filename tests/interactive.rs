@@ -21,7 +21,7 @@ const TICK_FIXED: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
 }
 "#;
 
-const PROMPT: &str = "Apply this fix? [y,n,a,d,q,?]";
+const PROMPT: &str = "Apply this fix? [y,n,a,A,d,q,?]";
 
 fn spawn(dir: &Path, args: &[&str]) -> PtySession {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lockfix"));
@@ -117,11 +117,44 @@ fn all_applies_everything_that_remains() {
     write_files(dir.path(), &["a.rs", "b.rs"]);
     let mut session = spawn(dir.path(), &[]);
     session.exp_string(PROMPT).unwrap();
-    session.send("a").unwrap();
+    session.send("A").unwrap();
     session.flush().unwrap();
     assert_eq!(finish(session), 0);
     assert_eq!(read(dir.path(), "a.rs"), TICK_FIXED.replace("tick", "a"));
     assert_eq!(read(dir.path(), "b.rs"), TICK_FIXED.replace("tick", "b"));
+}
+
+/// Issue 16: a line before the first question, a `(k/N)` counter, help after an unknown key,
+/// and `a` scoped to the rest of the file (as in `git add -p`).
+#[test]
+fn counter_unknown_key_help_and_a_for_this_file_only() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), &["a.rs", "b.rs"]);
+    let mut session = spawn(dir.path(), &[]);
+    session
+        .exp_string("loading and analysing the files")
+        .unwrap();
+    session.exp_string("a.rs:2:").unwrap();
+    session.exp_string("(1/2) ").unwrap();
+    session.exp_string(PROMPT).unwrap();
+    session.send("x").unwrap();
+    session.flush().unwrap();
+    session.exp_string("that key means nothing here").unwrap();
+    session
+        .exp_string("A - apply this fix and all remaining fixes in every file")
+        .unwrap();
+    session.exp_string(PROMPT).unwrap();
+    session.send("a").unwrap();
+    session.flush().unwrap();
+    // `a` covered a.rs only: b.rs is asked about.
+    session.exp_string("b.rs:2:").unwrap();
+    session.exp_string("(2/2) ").unwrap();
+    session.exp_string(PROMPT).unwrap();
+    session.send("n").unwrap();
+    session.flush().unwrap();
+    assert_eq!(finish(session), 1);
+    assert_eq!(read(dir.path(), "a.rs"), TICK_FIXED.replace("tick", "a"));
+    assert_eq!(read(dir.path(), "b.rs"), TICK.replace("tick", "b"));
 }
 
 #[test]

@@ -245,6 +245,16 @@ fn seed_002_context_system_swaps_across_files_and_its_tests_pass() {
         "before the fix the futures are not Send:\n{text}"
     );
 
+    // Issue 16, defect 8: the swap touches several files but is one fix, counted once: as many
+    // fixes as fixable findings.
+    let dry_run = common::lockfix(dir.path(), &["--unsafe-fixes", "."]);
+    let summary = String::from_utf8_lossy(&dry_run.stdout);
+    assert!(
+        summary.contains("would apply 3 fixes to 4 files")
+            && summary.contains("3 findings (3 fixable, 0 with --unsafe-fixes)"),
+        "{summary}"
+    );
+
     let output = common::lockfix(
         dir.path(),
         &["--apply", "--unsafe-fixes", "--allow-dirty", "."],

@@ -83,3 +83,53 @@ fn add_ignore_then_the_run_is_clean() {
             == Some(2)
     );
 }
+
+/// Issue 16, defect 5: `lockfix:ignore[rule]` (no space) works; a suppression that names no rule
+/// is reported; `--strict-suppressions` (or `strict-suppressions = true`) fails the run on them.
+#[test]
+fn malformed_suppressions_are_reported_and_strict_ones_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let compact = format!("// lockfix:ignore[guard-across-await] no space\n{TICK}");
+    fs::write(dir.path().join("a.rs"), &compact).unwrap();
+    assert_eq!(json(dir.path())["findings"].as_array().unwrap().len(), 0);
+
+    for malformed in [
+        "// lockfix: ignore",
+        "// lockfix: ignore[]",
+        "// lockfix: ignore[guard",
+    ] {
+        let text = format!("{malformed}\n{TICK}");
+        fs::write(dir.path().join("a.rs"), &text).unwrap();
+        let report = json(dir.path());
+        assert_eq!(
+            report["findings"].as_array().unwrap().len(),
+            1,
+            "{malformed}"
+        );
+        let message = report["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.starts_with("line 1: malformed suppression"),
+            "{malformed}: {report}"
+        );
+    }
+
+    let stale = format!("// lockfix: ignore[read-then-write] stale\n{TICK}").replace(
+        "    let g",
+        "    // lockfix: ignore[guard-across-await] held on purpose\n    let g",
+    );
+    fs::write(dir.path().join("a.rs"), &stale).unwrap();
+    assert_eq!(lockfix(dir.path(), &[]).status.code(), Some(0));
+    let strict = lockfix(dir.path(), &["--strict-suppressions"]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&strict.stderr).contains("1 unused or malformed suppression fail"),
+        "{}",
+        String::from_utf8_lossy(&strict.stderr)
+    );
+    fs::write(
+        dir.path().join("lockfix.toml"),
+        "strict-suppressions = true\n",
+    )
+    .unwrap();
+    assert_eq!(lockfix(dir.path(), &[]).status.code(), Some(1));
+}

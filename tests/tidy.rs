@@ -94,3 +94,16 @@ fn every_rule_documents_the_expected_sections() {
         }
     }
 }
+
+/// Issue 16: the documentation URL of every rule (JSON `url`, SARIF `helpUri`) names a file
+/// that exists in the repository.
+#[test]
+fn every_rule_documentation_url_names_a_file_of_the_repository() {
+    for doc in rule_docs() {
+        let url = lockfix::rules::doc_url(doc.id);
+        let path = url
+            .strip_prefix(&format!("{}/blob/main/", lockfix::rules::REPOSITORY))
+            .unwrap_or_else(|| panic!("{url}"));
+        assert!(root().join(path).is_file(), "{url}");
+    }
+}

@@ -56,7 +56,7 @@ pub struct FileAnalysis {
     /// Sorted by start offset, then rule.
     pub findings: Vec<Finding>,
     /// Parse errors, as reported by the parser. A file with parse errors is analysed but never fixed.
-    /// Left empty when there are no findings (nothing to fix, so nothing to withhold).
+    /// Left empty for files the prefilter does not parse.
     pub syntax_errors: Vec<(Range<usize>, String)>,
     /// `// lockfix: ignore[..]` comments that suppressed nothing.
     pub unused_suppressions: Vec<suppress::UnusedSuppression>,
@@ -119,20 +119,17 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
     let wants_semantics = analysis::facts::worth_resolving(file, &scopes, !findings.is_empty());
     let unused_suppressions = suppress::apply(source, file, &options.rules, &mut findings);
     findings.sort_by_key(|a| (a.range.start, a.rule));
-    // Syntax errors only matter to decide whether findings may be fixed, and collecting them runs
-    // a validation pass over the whole tree: skip it for the many files with nothing to report.
-    let syntax_errors = if findings.is_empty() {
-        Vec::new()
-    } else {
-        parse
-            .errors()
-            .iter()
-            .map(|e| {
-                let r = e.range();
-                (usize::from(r.start())..usize::from(r.end()), e.to_string())
-            })
-            .collect()
-    };
+    // Every parsed file reports its syntax errors: they keep fixes from being applied, and the
+    // user hears of them (files the prefilter skips are never parsed, so this costs nothing on
+    // the many files without a lock).
+    let syntax_errors = parse
+        .errors()
+        .iter()
+        .map(|e| {
+            let r = e.range();
+            (usize::from(r.start())..usize::from(r.end()), e.to_string())
+        })
+        .collect();
     FileAnalysis {
         findings,
         syntax_errors,

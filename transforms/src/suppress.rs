@@ -40,8 +40,12 @@ pub fn clippy_equivalents(rule: RuleId) -> &'static [&'static str] {
     }
 }
 
-/// The marker that starts lockfix's own suppression comment.
+/// The marker that starts lockfix's own suppression comment, as lockfix writes it.
 pub const COMMENT_MARKER: &str = "lockfix: ignore[";
+
+/// What every spelling of a suppression comment contains (`lockfix:ignore[..]`, a malformed
+/// `lockfix: ignore`): files without it skip the token walk.
+const COMMENT_WORD: &str = "lockfix";
 
 /// A `// lockfix: ignore[..]` comment that suppressed nothing, or named an unknown rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +75,7 @@ pub fn apply(
     // Most files have no finding and no suppression comment: then there is nothing to silence
     // and nothing to report unused, and the walk over every token can be skipped.
     if findings.is_empty()
-        && memchr::memmem::find(text.as_bytes(), COMMENT_MARKER.as_bytes()).is_none()
+        && memchr::memmem::find(text.as_bytes(), COMMENT_WORD.as_bytes()).is_none()
     {
         return unused;
     }
@@ -81,10 +85,20 @@ pub fn apply(
         .filter_map(NodeOrToken::into_token)
         .filter(|token| token.kind() == SyntaxKind::COMMENT)
     {
-        let Some((rules, unknown)) = parse_comment(token.text()) else {
-            continue;
-        };
         let range = usize::from(token.text_range().start())..usize::from(token.text_range().end());
+        let (rules, unknown) = match parse_comment(token.text()) {
+            Comment::Other => continue,
+            Comment::Malformed(problem) => {
+                unused.push(UnusedSuppression {
+                    range,
+                    message: format!(
+                        "malformed suppression: {problem}; write `// {COMMENT_MARKER}rule-id] reason`"
+                    ),
+                });
+                continue;
+            }
+            Comment::Suppression(rules, unknown) => (rules, unknown),
+        };
         for id in unknown {
             unused.push(UnusedSuppression {
                 range: range.clone(),
@@ -146,25 +160,61 @@ fn clippy_allows(file: &SyntaxNode, finding: &Finding) -> bool {
         .is_some_and(|node| syntax::is_allowed(&node, lints))
 }
 
-/// The rule ids in a `lockfix: ignore[a, b] reason` comment, and the names that are not rule ids;
-/// `None` when the comment is not a lockfix suppression.
-fn parse_comment(comment: &str) -> Option<(Vec<RuleId>, Vec<String>)> {
-    let body = comment
+/// What a comment is to lockfix.
+enum Comment {
+    /// Not a lockfix suppression.
+    Other,
+    /// `lockfix: ignore[a, b] reason` (any spacing around the `:`): the rule ids, and the names
+    /// that are not rule ids.
+    Suppression(Vec<RuleId>, Vec<String>),
+    /// A suppression that silences nothing whatever the findings (`lockfix: ignore`,
+    /// `lockfix: ignore[]`, no closing `]`): why.
+    Malformed(&'static str),
+}
+
+fn parse_comment(comment: &str) -> Comment {
+    let Some(body) = comment
         .strip_prefix("//")
-        .or_else(|| comment.strip_prefix("/*"))?
-        .trim_start_matches(['/', '!', '*'])
-        .trim_start();
-    let list = body.strip_prefix(COMMENT_MARKER)?;
-    let list = &list[..list.find(']')?];
+        .or_else(|| comment.strip_prefix("/*"))
+    else {
+        return Comment::Other;
+    };
+    let body = body.trim_start_matches(['/', '!', '*']).trim_start();
+    let Some(rest) = body
+        .strip_prefix(COMMENT_WORD)
+        .map(str::trim_start)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .map(str::trim_start)
+        .and_then(|rest| rest.strip_prefix("ignore"))
+    else {
+        return Comment::Other;
+    };
+    // `lockfix: ignored …` is prose, not a suppression.
+    if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-') {
+        return Comment::Other;
+    }
+    let Some(list) = rest.strip_prefix('[') else {
+        return Comment::Malformed("it names no rule");
+    };
+    let Some(end) = list.find(']') else {
+        return Comment::Malformed("its rule list has no closing `]`");
+    };
     let mut rules = Vec::new();
     let mut unknown = Vec::new();
-    for id in list.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+    for id in list[..end]
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+    {
         match RuleId::from_id(id) {
             Some(rule) => rules.push(rule),
             None => unknown.push(id.to_owned()),
         }
     }
-    Some((rules, unknown))
+    if rules.is_empty() && unknown.is_empty() {
+        return Comment::Malformed("its rule list is empty");
+    }
+    Comment::Suppression(rules, unknown)
 }
 
 /// The ranges a suppression comment covers (see the module docs).
