@@ -125,6 +125,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
     let syntax_errors = parse
         .errors()
         .iter()
+        .filter(|e| !is_crlf_string_continuation(source, e.range()))
         .map(|e| {
             let r = e.range();
             (usize::from(r.start())..usize::from(r.end()), e.to_string())
@@ -163,6 +164,20 @@ fn mark_test_code(file: &ra_ap_syntax::SyntaxNode, test_file: bool, findings: &m
     }
 }
 
+/// rust-analyzer's lexer reads `\` before a CRLF line ending in a string as an unknown escape;
+/// rustc turns CRLF into LF first, so the string continues on the next line and compiles. Such a
+/// file has no syntax error (vcpkg 0.2.15's `lib.rs`).
+fn is_crlf_string_continuation(source: &str, range: ra_ap_syntax::TextRange) -> bool {
+    let start = usize::from(range.start());
+    let end = usize::from(range.end()).min(source.len());
+    source
+        .get(start..)
+        .is_some_and(|rest| rest.starts_with("\\\r\n"))
+        || source
+            .get(start..end)
+            .is_some_and(|text| text.contains("\\\r\n"))
+}
+
 /// A finding about a guard whose lock rust-analyzer resolved was decided by the semantic tier.
 /// Rules that consulted the facts directly (a callee's locks) mark their findings themselves.
 fn mark_semantic_findings(scopes: &analysis::LockScopes, findings: &mut [Finding]) {
@@ -193,4 +208,19 @@ pub fn implemented_rules() -> Vec<RuleId> {
 /// Documentation of every implemented rule.
 pub fn rule_docs() -> Vec<RuleDoc> {
     rules::REGISTRY.iter().map(|t| t.doc).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_string_continued_before_a_crlf_line_ending_is_no_syntax_error() {
+        let source = "use std::sync::Mutex;\r\nfn f(m: &Mutex<u8>) -> String {\r\n    let _g = m.lock();\r\n    \"a \\\r\n        b\".to_string()\r\n}\r\n";
+        let options = Options::all_rules(Edition::Edition2021);
+        assert_eq!(analyze(source, &options).syntax_errors, Vec::new());
+        // A real error in the same file is still reported.
+        let broken = source.replace("let _g", "let = ");
+        assert!(!analyze(&broken, &options).syntax_errors.is_empty());
+    }
 }
