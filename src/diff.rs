@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use lockfix_transforms::Fix;
+use lockfix_transforms::{Fix, TextEdit};
 use similar::{ChangeTag, TextDiff};
 
 use crate::edit;
@@ -18,6 +18,12 @@ pub const CONTEXT_LINES: usize = 3;
 /// The unified diff from `old` to `new` for the file shown as `path` (headers `a/PATH` and
 /// `b/PATH`), or an empty string when they are equal.
 pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    unified_diff_from_line(path, old, new, 0)
+}
+
+/// [`unified_diff`] of two excerpts that start at 0-based line `first_line` of their files: hunk
+/// headers count from there.
+fn unified_diff_from_line(path: &str, old: &str, new: &str, first_line: usize) -> String {
     if old == new {
         return String::new();
     }
@@ -33,8 +39,8 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
         let _ = writeln!(
             out,
             "@@ -{} +{} @@",
-            hunk_range(old_range.start, old_range.len()),
-            hunk_range(new_range.start, new_range.len())
+            hunk_range(first_line + old_range.start, old_range.len()),
+            hunk_range(first_line + new_range.start, new_range.len())
         );
         for op in &group {
             for change in diff.iter_changes(op) {
@@ -55,9 +61,51 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
 }
 
 /// The diff of applying `fix` alone to `text`; `None` when its edits are invalid.
+///
+/// Only the lines the edits touch, with their context, are diffed: a report shows one such diff
+/// per finding, and diffing the whole file each time made a file of thousands of findings
+/// quadratic.
 pub fn fix_diff(path: &str, text: &str, fix: &Fix) -> Option<String> {
-    let fixed = edit::apply_edits(text, &fix.edits).ok()?;
-    Some(unified_diff(path, text, &fixed))
+    let start = fix.edits.iter().map(|e| e.range.start).min()?;
+    let end = fix.edits.iter().map(|e| e.range.end).max()?;
+    if end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        return None;
+    }
+    // From CONTEXT_LINES lines before the first edited line to CONTEXT_LINES lines after the
+    // last: the hunks need no more.
+    let mut from = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    for _ in 0..CONTEXT_LINES {
+        if from == 0 {
+            break;
+        }
+        from = text[..from - 1].rfind('\n').map_or(0, |i| i + 1);
+    }
+    let mut to = end;
+    for _ in 0..=CONTEXT_LINES {
+        match text[to..].find('\n') {
+            Some(i) => to += i + 1,
+            None => {
+                to = text.len();
+                break;
+            }
+        }
+    }
+    let shifted: Vec<TextEdit> = fix
+        .edits
+        .iter()
+        .map(|e| TextEdit {
+            range: e.range.start - from..e.range.end - from,
+            replacement: e.replacement.clone(),
+        })
+        .collect();
+    let excerpt = &text[from..to];
+    let fixed = edit::apply_edits(excerpt, &shifted).ok()?;
+    // A byte count the compiler vectorises: this runs once per finding over the text before it.
+    let first_line = text.as_bytes()[..from]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    Some(unified_diff_from_line(path, excerpt, &fixed, first_line))
 }
 
 /// `start,len` of a hunk header from a 0-based start line. An empty range names the line before
@@ -98,6 +146,51 @@ mod tests {
             eprintln!("{}", String::from_utf8_lossy(&output.stderr));
         }
         Ok(output.status.success())
+    }
+
+    /// A fix's diff is computed on an excerpt; it must be the whole file's diff, line numbers and
+    /// all, wherever the edits are (first line, last line without a newline, CRLF, far apart).
+    #[test]
+    fn a_fix_diff_is_the_whole_files_diff() {
+        let lines: Vec<String> = (0..40).map(|i| format!("line {i}")).collect();
+        let texts = [
+            lines.join("\n") + "\n",
+            lines.join("\n"),
+            lines.join("\r\n") + "\r\n",
+        ];
+        for text in &texts {
+            let at = |needle: &str| text.find(needle).expect("line present");
+            let cases: Vec<Vec<TextEdit>> = vec![
+                vec![edit(0, 4, "first")],
+                vec![edit(at("line 20"), at("line 20") + 7, "twenty\nand more")],
+                vec![
+                    edit(at("line 5"), at("line 5"), "before five "),
+                    edit(at("line 30"), at("line 31"), ""),
+                ],
+                vec![edit(at("line 39"), text.len(), "last")],
+            ];
+            for edits in cases {
+                let fix = Fix {
+                    title: "t".to_string(),
+                    applicability: lockfix_transforms::Applicability::Safe,
+                    edits,
+                };
+                let fixed = edit::apply_edits(text, &fix.edits).expect("valid edits");
+                assert_eq!(
+                    fix_diff("f.rs", text, &fix).as_deref(),
+                    Some(unified_diff("f.rs", text, &fixed).as_str()),
+                    "{:?}",
+                    fix.edits
+                );
+            }
+        }
+    }
+
+    fn edit(start: usize, end: usize, replacement: &str) -> TextEdit {
+        TextEdit {
+            range: start..end,
+            replacement: replacement.to_string(),
+        }
     }
 
     #[test]

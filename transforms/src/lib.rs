@@ -150,9 +150,7 @@ fn mark_test_code(file: &ra_ap_syntax::SyntaxNode, test_file: bool, findings: &m
         }
         let offset = ra_ap_syntax::TextSize::from(finding.range.start as u32);
         let in_test = test_file
-            || file
-                .token_at_offset(offset)
-                .right_biased()
+            || analysis::syntax::token_at(file, offset)
                 .and_then(|t| t.parent())
                 .is_some_and(|n| analysis::held::in_test_code(&n));
         if in_test {
@@ -181,11 +179,20 @@ fn is_crlf_string_continuation(source: &str, range: ra_ap_syntax::TextRange) -> 
 /// A finding about a guard whose lock rust-analyzer resolved was decided by the semantic tier.
 /// Rules that consulted the facts directly (a callee's locks) mark their findings themselves.
 fn mark_semantic_findings(scopes: &analysis::LockScopes, findings: &mut [Finding]) {
+    // Only the semantically decided guards: comparing every finding with every guard made a file
+    // of thousands of guards quadratic.
+    let decided_ranges: Vec<_> = scopes
+        .guards
+        .iter()
+        .filter(|g| g.tier == analysis::Tier::Semantic)
+        .map(|g| g.primary_range())
+        .collect();
+    if decided_ranges.is_empty() {
+        return;
+    }
     for finding in findings.iter_mut() {
-        let decided = scopes.guards.iter().any(|g| {
-            let range = g.primary_range();
-            g.tier == analysis::Tier::Semantic
-                && usize::from(range.start()) < finding.range.end
+        let decided = decided_ranges.iter().any(|range| {
+            usize::from(range.start()) < finding.range.end
                 && finding.range.start < usize::from(range.end())
         });
         if decided {

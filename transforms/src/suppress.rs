@@ -152,7 +152,7 @@ fn clippy_allows(file: &SyntaxNode, finding: &Finding) -> bool {
         return false;
     }
     let offset = TextSize::try_from(finding.range.start).unwrap_or_default();
-    let Some(token) = file.token_at_offset(offset).right_biased() else {
+    let Some(token) = syntax::token_at(file, offset) else {
         return false;
     };
     token

@@ -263,7 +263,7 @@ fn is_move_body(body: &SyntaxNode) -> bool {
 /// purpose, to build the contention they test.
 pub fn in_test_code(node: &SyntaxNode) -> bool {
     node.ancestors().any(|ancestor| {
-        ancestor.children().filter_map(ast::Attr::cast).any(|attr| {
+        syntax::attributes(&ancestor).any(|attr| {
             let text = syntax::compact_text(attr.syntax());
             let inner = text
                 .trim_start_matches('#')

@@ -304,11 +304,36 @@ pub fn multiline_string_ranges(node: &SyntaxNode) -> Vec<TextRange> {
         .collect()
 }
 
+/// The token at `offset` of `root`, the one that starts there when two meet
+/// (`token_at_offset(..).right_biased()`). rowan's `token_at_offset` walks each level's children
+/// one by one; this finds them by binary search, so asking it once per finding of a file of
+/// thousands of items stays linear.
+pub fn token_at(root: &SyntaxNode, offset: TextSize) -> Option<ra_ap_syntax::SyntaxToken> {
+    let range = TextRange::at(offset, TextSize::from(1));
+    if !root.text_range().contains_range(range) {
+        return root.token_at_offset(offset).right_biased();
+    }
+    match root.covering_element(range) {
+        NodeOrToken::Token(token) => Some(token),
+        // A one-byte range always lies in one token; a node here would be an empty-token oddity.
+        NodeOrToken::Node(_) => root.token_at_offset(offset).right_biased(),
+    }
+}
+
+/// The attributes of `node`, outer or inner. They are its first child nodes, so the rest (a
+/// file's thousands of items) is not walked: asking this of every ancestor of every finding
+/// stays linear in the file.
+pub fn attributes(node: &SyntaxNode) -> impl Iterator<Item = ast::Attr> {
+    node.children()
+        .take_while(|child| child.kind() == SyntaxKind::ATTR)
+        .filter_map(ast::Attr::cast)
+}
+
 /// Whether the attributes on `node` or any item around it allow one of `lints` (clippy's names),
 /// with `#[allow(..)]` or `#[expect(..)]`, including inner `#![allow(..)]` attributes.
 pub fn is_allowed(node: &SyntaxNode, lints: &[&str]) -> bool {
     node.ancestors().any(|ancestor| {
-        ancestor.children().filter_map(ast::Attr::cast).any(|attr| {
+        attributes(&ancestor).any(|attr| {
             let text = compact_text(attr.syntax());
             let inner = text
                 .trim_start_matches('#')
