@@ -11,6 +11,7 @@ use lockfix_transforms::{Fix, TextEdit};
 use similar::{ChangeTag, TextDiff};
 
 use crate::edit;
+use crate::line_index::LineIndex;
 
 /// Lines of context around each change, as `diff -u` and git use.
 pub const CONTEXT_LINES: usize = 3;
@@ -60,12 +61,13 @@ fn unified_diff_from_line(path: &str, old: &str, new: &str, first_line: usize) -
     out
 }
 
-/// The diff of applying `fix` alone to `text`; `None` when its edits are invalid.
+/// The diff of applying `fix` alone to `text` (whose lines `lines` indexes); `None` when its
+/// edits are invalid.
 ///
 /// Only the lines the edits touch, with their context, are diffed: a report shows one such diff
 /// per finding, and diffing the whole file each time made a file of thousands of findings
 /// quadratic.
-pub fn fix_diff(path: &str, text: &str, fix: &Fix) -> Option<String> {
+pub fn fix_diff(path: &str, text: &str, lines: &LineIndex, fix: &Fix) -> Option<String> {
     let start = fix.edits.iter().map(|e| e.range.start).min()?;
     let end = fix.edits.iter().map(|e| e.range.end).max()?;
     if end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
@@ -100,11 +102,8 @@ pub fn fix_diff(path: &str, text: &str, fix: &Fix) -> Option<String> {
         .collect();
     let excerpt = &text[from..to];
     let fixed = edit::apply_edits(excerpt, &shifted).ok()?;
-    // A byte count the compiler vectorises: this runs once per finding over the text before it.
-    let first_line = text.as_bytes()[..from]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count();
+    // `from` starts a line, so this is that line's number.
+    let first_line = lines.line_of(from);
     Some(unified_diff_from_line(path, excerpt, &fixed, first_line))
 }
 
@@ -177,7 +176,7 @@ mod tests {
                 };
                 let fixed = edit::apply_edits(text, &fix.edits).expect("valid edits");
                 assert_eq!(
-                    fix_diff("f.rs", text, &fix).as_deref(),
+                    fix_diff("f.rs", text, &LineIndex::new(text), &fix).as_deref(),
                     Some(unified_diff("f.rs", text, &fixed).as_str()),
                     "{:?}",
                     fix.edits

@@ -26,7 +26,7 @@ pub fn write_report(out: &mut dyn Write, report: &Report, quiet: bool) -> io::Re
                 render_finding(&file.path, &file.text, &index, finding, file.unsafe_fixes);
             writeln!(out, "{diagnostic}")?;
             if !quiet {
-                write_fix_preview(out, report, file, finding)?;
+                write_fix_preview(out, report, file, &index, finding)?;
             }
             writeln!(out)?;
         }
@@ -113,6 +113,7 @@ fn write_fix_preview(
     out: &mut dyn Write,
     report: &Report,
     file: &crate::report::FileReport,
+    lines: &LineIndex,
     finding: &Finding,
 ) -> io::Result<()> {
     let Some(fix) = &finding.fix else {
@@ -125,7 +126,7 @@ fn write_fix_preview(
     {
         return Ok(());
     }
-    let Some(diff) = crate::diff::fix_diff(&file.path, &file.text, fix) else {
+    let Some(diff) = crate::diff::fix_diff(&file.path, &file.text, lines, fix) else {
         return Ok(());
     };
     let mut hunks = diff

@@ -169,7 +169,8 @@ impl Prompter {
         let Some(fix) = &finding.fix else {
             return Ok(());
         };
-        let position = LineIndex::new(text).line_col(text, finding.range.start);
+        let lines = LineIndex::new(text);
+        let position = lines.line_col(text, finding.range.start);
         let bold = Style::new().bold();
         let rule = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
         writeln!(
@@ -182,7 +183,7 @@ impl Prompter {
         )?;
         writeln!(self.out, "{}", finding.message)?;
         writeln!(self.out, "fix: {}", fix.title)?;
-        let diff = diff::fix_diff(path, text, fix).unwrap_or_default();
+        let diff = diff::fix_diff(path, text, &lines, fix).unwrap_or_default();
         human::write_diff(&mut self.out, &diff)
     }
 }

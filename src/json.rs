@@ -180,7 +180,9 @@ pub fn to_json(report: &Report) -> JsonReport<'_> {
                         .get(&(file.path.clone(), finding.range.start))
                     {
                         Some(diff) => diff.clone(),
-                        None => diff::fix_diff(&file.path, &file.text, fix).unwrap_or_default(),
+                        None => {
+                            diff::fix_diff(&file.path, &file.text, &index, fix).unwrap_or_default()
+                        }
                     },
                 }),
             });
