@@ -25,6 +25,9 @@ pub struct Declarations {
     /// Names of record fields and statics declared with a type that says `Reentrant`
     /// (`parking_lot::ReentrantMutex`, `std::sync::ReentrantLock`…).
     reentrant: HashSet<String>,
+    /// Named-field structs of the file: struct name → (field name → the names of the types in
+    /// the field's declared type, `&'a Arc<Inner>` → `Arc`, `Inner`).
+    struct_fields: HashMap<String, HashMap<String, Vec<String>>>,
 }
 
 impl Declarations {
@@ -49,6 +52,21 @@ impl Declarations {
                     }
                     decls.statics.insert(name);
                 }
+            } else if let Some(strukt) = ast::Struct::cast(node.clone()) {
+                if let (Some(name), Some(ast::FieldList::RecordFieldList(fields))) =
+                    (strukt.name(), strukt.field_list())
+                {
+                    let by_field = fields
+                        .fields()
+                        .filter_map(|f| Some((f.name()?.text().to_string(), type_names(&f.ty()?))))
+                        .collect();
+                    decls
+                        .struct_fields
+                        .entry(name.text().to_string())
+                        // Two structs of one name (in two modules): neither is known.
+                        .and_modify(|known| *known = HashMap::new())
+                        .or_insert(by_field);
+                }
             } else if let Some(constant) = ast::Const::cast(node.clone()) {
                 if let Some(name) = constant.name() {
                     decls.statics.insert(name.text().to_string());
@@ -68,6 +86,20 @@ impl Declarations {
         self.functions.get(name).map_or(&[], Vec::as_slice)
     }
 
+    /// The struct of this file that field `field` of struct `owner` holds, when exactly one of the
+    /// type names in its declaration is a struct of this file (`semaphore: &'a Inner` → `Inner`).
+    pub fn field_struct(&self, owner: &str, field: &str) -> Option<&str> {
+        let names = self.struct_fields.get(owner)?.get(field)?;
+        self.only_struct(names)
+    }
+
+    /// The one name among `names` that is a struct of this file.
+    pub fn only_struct<'a>(&self, names: &'a [String]) -> Option<&'a str> {
+        let mut structs = names.iter().filter(|n| self.struct_fields.contains_key(*n));
+        let first = structs.next()?;
+        structs.all(|n| n == first).then_some(first.as_str())
+    }
+
     /// Whether a `static` or `const` item is named `name`.
     pub fn is_static(&self, name: &str) -> bool {
         self.statics.contains(name)
@@ -77,6 +109,23 @@ impl Declarations {
     pub fn is_reentrant(&self, name: &str) -> bool {
         self.reentrant.contains(name)
     }
+}
+
+/// The last segment of every path in a type: `&'a std::sync::Arc<Inner>` → `Arc`, `Inner`.
+pub fn type_names(ty: &ast::Type) -> Vec<String> {
+    ty.syntax()
+        .descendants()
+        .filter_map(ast::PathSegment::cast)
+        .filter(|segment| {
+            // The last segment of a path: `sync` in `std::sync::Arc` is a qualifier.
+            segment
+                .syntax()
+                .parent()
+                .and_then(ast::Path::cast)
+                .is_some_and(|path| path.syntax().parent().and_then(ast::Path::cast).is_none())
+        })
+        .filter_map(|segment| Some(segment.name_ref()?.text().to_string()))
+        .collect()
 }
 
 /// Whether a declared type or initializer names a re-entrant lock: taking it again on the same

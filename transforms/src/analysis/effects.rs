@@ -315,6 +315,16 @@ pub fn emission(call: &Call, extra: &Extra) -> Option<Matched<Emission>> {
         })
 }
 
+/// A call of a closure that came from elsewhere, whatever it is named (`f(event)` for a parameter
+/// `f: impl Fn(Event)`): for the shapes where the name does not matter.
+pub fn any_callback(call: &Call) -> Option<Matched<Emission>> {
+    callback_source(call).map(|_| Matched {
+        pattern: &CALLBACK,
+        root: None,
+        via: None,
+    })
+}
+
 fn find<K>(table: &'static [CallPattern<K>], call: &Call) -> Option<Matched<K>> {
     // Resolving the callee walks the `use` items in scope: do it once per call, not per pattern.
     let resolved = std::cell::OnceCell::new();
@@ -451,6 +461,9 @@ pub enum CallbackSource {
 /// or a binding in scope that does not hold a closure written right there (calling your own
 /// closure is just code).
 pub fn callback_source(call: &Call) -> Option<CallbackSource> {
+    if let Some(method) = ast::MethodCallExpr::cast(call.node.clone()) {
+        return listener_method_source(call, &method);
+    }
     let c = ast::CallExpr::cast(call.node.clone())?;
     match c.expr()? {
         ast::Expr::ParenExpr(inner) => {
@@ -465,13 +478,67 @@ pub fn callback_source(call: &Call) -> Option<CallbackSource> {
                 return None;
             }
             let name = path.segment()?.name_ref()?.text().to_string();
-            if let Some(source) = binding_source(c.syntax(), &name) {
-                return source.map(CallbackSource::Binding);
-            }
-            callback_parameter(c.syntax(), &name).map(|_| CallbackSource::Parameter)
+            named_source(c.syntax(), &name)
         }
         _ => None,
     }
+}
+
+/// Method names a listener interface uses for "an event happened": `subscriber.on_event(ev)`,
+/// `self.observer.emit(ev)`. Called synchronously, they run code the lock holder does not know.
+fn is_listener_method(name: &str) -> bool {
+    name.starts_with("on_") || matches!(name, "emit" | "notify" | "fire" | "trigger")
+}
+
+/// Where the listener of a listener-method call comes from: the receiver's binding
+/// (`for (id, subscriber) in subs.iter()` → `subs.iter()`), a parameter, or the place itself
+/// (`self.observer`). Only synchronous calls with an argument: an awaited `emit` is an
+/// [`EMITTERS`] entry, and `on_close()` without an event is a lifecycle step more than a listener.
+fn listener_method_source(call: &Call, method: &ast::MethodCallExpr) -> Option<CallbackSource> {
+    let name = method.name_ref()?;
+    if call.awaited
+        || !is_listener_method(name.text())
+        || method.arg_list()?.args().next().is_none()
+    {
+        return None;
+    }
+    let receiver = method.receiver()?;
+    if let ast::Expr::PathExpr(path) = &receiver
+        && let Some(local) = path.path().filter(|p| p.qualifier().is_none())
+        && let Some(local) = local.segment().and_then(|s| s.name_ref())
+        && local.text() != "self"
+    {
+        return named_source(method.syntax(), local.text());
+    }
+    matches!(receiver, ast::Expr::FieldExpr(_)).then_some(CallbackSource::Place(receiver))
+}
+
+/// Where the value named `name` at `at` comes from: a local binding, or a parameter of the
+/// function. Inside a closure the name may be captured: the closure's enclosing bodies are asked
+/// in turn (`move |k| f(..)` calls the `f` of the function that built the closure).
+fn named_source(at: &SyntaxNode, name: &str) -> Option<CallbackSource> {
+    let mut at = at.clone();
+    for _ in 0..4 {
+        if let Some(source) = binding_source(&at, name) {
+            return source.map(CallbackSource::Binding);
+        }
+        if callback_parameter(&at, name).is_some() {
+            return Some(CallbackSource::Parameter);
+        }
+        let body = syntax::enclosing_body(&at)?;
+        let closure = ast::ClosureExpr::cast(body.clone())?;
+        // The closure's own parameters shadow what it captures.
+        let own_param = closure.param_list().is_some_and(|list| {
+            list.params().any(|p| {
+                matches!(p.pat(), Some(ast::Pat::IdentPat(pat)) if syntax::ident_name(&pat) == name)
+            })
+        });
+        if own_param {
+            return None;
+        }
+        at = body;
+    }
+    None
 }
 
 pub fn is_callback(call: &Call) -> bool {
@@ -495,11 +562,15 @@ const LISTENER_WORDS: &[&str] = &[
 /// Whether the called value, or what it was taken from, is named like an event listener:
 /// `(self.on_change)(..)`, `for listener in &self.listeners`, `if let Some(cb) = &self.callback`.
 fn names_a_listener(call: &Call) -> bool {
-    let Some(c) = ast::CallExpr::cast(call.node.clone()) else {
-        return false;
+    let called = if let Some(c) = ast::CallExpr::cast(call.node.clone()) {
+        c.expr()
+    } else {
+        // A listener method (`on_event`, `emit`) names the event, not the listener: the receiver
+        // must name the listener too (`subscriber.on_event(..)`, `self.observer.emit(..)`).
+        ast::MethodCallExpr::cast(call.node.clone()).and_then(|m| m.receiver())
     };
     let mut texts = vec![
-        c.expr()
+        called
             .map(|e| syntax::compact_text(e.syntax()))
             .unwrap_or_default(),
     ];
@@ -509,7 +580,10 @@ fn names_a_listener(call: &Call) -> bool {
     texts.iter().any(|text| {
         let lower = text.to_lowercase();
         LISTENER_WORDS.iter().any(|w| {
-            if *w == "cb" {
+            if call.kind == CallKind::Method && matches!(*w, "on_" | "notify") {
+                // A listener method names the event; its receiver must name the listener.
+                false
+            } else if *w == "cb" {
                 // Only as a whole word: `cb`, `self.cb`, `on_cb`, not `lcb_table`.
                 lower
                     .split(|c: char| !c.is_alphanumeric())

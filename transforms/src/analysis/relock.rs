@@ -9,7 +9,7 @@
 
 use ra_ap_syntax::{
     AstNode, NodeOrToken, SyntaxKind, SyntaxNode, TextRange,
-    ast::{self, HasLoopBody, HasName},
+    ast::{self, HasArgList, HasLoopBody, HasName},
 };
 
 use super::decls::says_reentrant;
@@ -26,7 +26,8 @@ pub struct Relock {
     /// The node where the request happens: the second lock call, or the call of the method that
     /// makes it. Releasing the held guard before this node resolves the hang.
     pub site: SyntaxNode,
-    /// `Some(name)` when the request is made by the method `self.name(..)`.
+    /// `Some("self.name")` when the request is made by a method called there (`self.name(..)`,
+    /// `self.semaphore.add_permits(..)`): the receiver and the method, as the messages show them.
     pub via_method: Option<String>,
 }
 
@@ -231,12 +232,111 @@ pub fn relocks(
                 held,
                 requested,
                 site: call.node.clone(),
-                via_method: Some(call.callee.clone()),
+                via_method: Some(format!("self.{}", call.callee)),
             });
         }
     }
+    found.extend(
+        relocks_through_owner(scopes, guard, held)
+            .into_iter()
+            .filter(|r| before_move(&r.site)),
+    );
     found.sort_by_key(|r| r.site.text_range().start());
     found
+}
+
+/// A method called on the struct that owns the held lock, which locks it again:
+/// `let w = self.semaphore.waiters.borrow_mut(); self.semaphore.add_permits(n)` where
+/// `Inner::add_permits` borrows `self.waiters`, or `for e in self.status.inputs().iter() {
+/// self.status.paused(e) }` where `paused` locks the `inputs` the getter locked. The owner's type
+/// is read from declarations in this file (`semaphore: &'a Inner`), so that a method of the same
+/// name on another type is not taken for it; `self.` receivers are [`relocks`]'s own case.
+fn relocks_through_owner(scopes: &LockScopes, guard: &Guard, held: usize) -> Vec<Relock> {
+    let Some((owner, field)) = guard.identity.rsplit_once('.') else {
+        return Vec::new();
+    };
+    if owner == "self" || owner.contains(['(', '[', ' ']) {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    // Read from the declarations once, and only when some call is on the owner.
+    let mut owner_type: Option<Option<String>> = None;
+    for call in &guard.calls {
+        if call.kind != events::CallKind::Method
+            || call.receiver.as_deref() != Some(owner)
+            || hands_over_guard(guard, &call.node)
+        {
+            continue;
+        }
+        let Some(owner_type) = owner_type
+            .get_or_insert_with(|| owner_type_name(scopes, owner, guard.call.syntax()))
+            .as_deref()
+        else {
+            return Vec::new();
+        };
+        let requested = scopes.guards.iter().position(|g| {
+            g.identity == format!("self.{field}")
+                && !is_non_blocking(g)
+                && excludes(guard, g.mode)
+                && method_locks_on_call(g, &call.callee, call.awaited)
+                && impl_type_name(g.call.syntax()).as_deref() == Some(owner_type)
+        });
+        if let Some(index) = requested {
+            found.push(Relock {
+                held,
+                requested: Requested::Here(index),
+                site: call.node.clone(),
+                via_method: Some(format!("{owner}.{}", call.callee)),
+            });
+        }
+    }
+    found
+}
+
+/// Whether the call is handed the guard itself (`self.shared.notify_rx(tail)`, `f(&mut tail)`):
+/// the callee then decides when it is released, and may release it before locking again.
+fn hands_over_guard(guard: &Guard, call: &SyntaxNode) -> bool {
+    let Some(name) = guard.name() else {
+        return false;
+    };
+    ast::MethodCallExpr::cast(call.clone())
+        .and_then(|c| c.arg_list())
+        .is_some_and(|args| {
+            args.args().any(|arg| {
+                let text = syntax::compact_text(arg.syntax());
+                let text = text.trim_start_matches('&').trim_start_matches("mut ");
+                text == name || text == format!("mut{name}")
+            })
+        })
+}
+
+/// The struct of this file that `owner` (`self.semaphore`, `controller.status`) is, by the
+/// declared types of its first name and of each field after it.
+fn owner_type_name(scopes: &LockScopes, owner: &str, at: &SyntaxNode) -> Option<String> {
+    let mut segments = owner.split('.');
+    let first = segments.next()?;
+    let mut current = if first == "self" {
+        impl_type_name(at)?
+    } else {
+        let names: Vec<String> = super::paths::declared_types(at, first)
+            .iter()
+            .filter_map(|t| t.rsplit("::").next().map(str::to_string))
+            .collect();
+        scopes.decls.only_struct(&names)?.to_string()
+    };
+    for field in segments {
+        current = scopes.decls.field_struct(&current, field)?.to_string();
+    }
+    Some(current)
+}
+
+/// The name of the type whose `impl` block `node` is in: `Inner` for `impl<'a> Inner<'a>`.
+fn impl_type_name(node: &SyntaxNode) -> Option<String> {
+    let self_ty = node.ancestors().find_map(ast::Impl::cast)?.self_ty()?;
+    let ast::Type::PathType(path) = self_ty else {
+        return None;
+    };
+    Some(path.path()?.segment()?.name_ref()?.text().to_string())
 }
 
 /// A lock on the held guard's field that the called method (in another file) takes when called.

@@ -74,7 +74,36 @@ fn is_called_at_once(body: &SyntaxNode) -> bool {
         return false;
     };
     closure.async_token().is_none()
-        && argument_of_method(closure.syntax()).is_some_and(|m| calls_argument_at_once(&m))
+        && (argument_of_method(closure.syntax()).is_some_and(|m| calls_argument_at_once(&m))
+            || caught_at_once(closure.syntax()))
+}
+
+/// `std::panic::catch_unwind(AssertUnwindSafe(|| ..))`: the closure runs inside the call.
+fn caught_at_once(closure: &SyntaxNode) -> bool {
+    let argument_of_call = |node: &SyntaxNode| {
+        node.parent()
+            .filter(|p| p.kind() == SyntaxKind::ARG_LIST)
+            .and_then(|l| l.parent())
+            .and_then(ast::CallExpr::cast)
+    };
+    let callee_name = |call: &ast::CallExpr| match call.expr() {
+        Some(ast::Expr::PathExpr(path)) => path
+            .path()
+            .and_then(|p| p.segment())
+            .and_then(|s| s.name_ref())
+            .map(|n| n.text().to_string()),
+        _ => None,
+    };
+    let Some(mut call) = argument_of_call(closure) else {
+        return false;
+    };
+    if callee_name(&call).as_deref() == Some("AssertUnwindSafe") {
+        match argument_of_call(call.syntax()) {
+            Some(outer) => call = outer,
+            None => return false,
+        }
+    }
+    callee_name(&call).as_deref() == Some("catch_unwind")
 }
 
 /// The method call `node` is a direct argument of (`x.map(node)`).

@@ -11,7 +11,7 @@ use super::guard_across_blocking::{
 };
 use crate::analysis::effects::{self, CallbackSource, Emission, Matched};
 use crate::analysis::held::{self, rooted_at_guard};
-use crate::analysis::{Call, Guard, syntax};
+use crate::analysis::{AccessMode, Call, CallKind, Guard, syntax};
 use crate::fixes::release::node_at;
 use crate::model::{Applicability, Finding, RuleDoc, RuleId, Severity};
 
@@ -27,7 +27,14 @@ Reports a lock guard that is still alive when the code emits:
 - awaits a send of a value: `tx.send(v).await`, `sink.send_all(..).await`, `reserve().await`;
 - awaits an `emit`/`publish`/`notify`/`broadcast`/`dispatch`-style call;
 - calls a listener that came from outside the guarded data: `(self.on_change)(..)`,
-  `listener(..)` for a listener taken from `self.listeners`, a `callback`/`handler`/`hook`.
+  `listener(..)` for a listener taken from `self.listeners`, a `callback`/`handler`/`hook`, or a
+  listener method on one (`self.observer.emit(ev)`, `subscriber.on_event(ev)`) — also on listeners
+  taken from a registry behind a *read* guard: they are called through shared references, so a
+  snapshot could be called unlocked, and a listener that unregisters itself write-locks the
+  registry on the thread that holds the read guard;
+- calls any closure it was handed (`f(Event { id: ids.lock().unwrap().get(&k).cloned() })`) while
+  a temporary guard in that call's own arguments, whose data is only copied, lives to the end of
+  the statement. The safe fix computes the copy in a statement of its own.
 
 Synchronous sends that never wait — `broadcast::Sender::send`, `UnboundedSender::send`,
 `try_send` — are fine under a lock and are not reported (mini-redis publishes under its std mutex
@@ -122,10 +129,19 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let events: Vec<(&Call, Matched<Emission>)> = guard
             .calls
             .iter()
-            .filter_map(|call| effects::emission(call, &ctx.extra).map(|m| (call, m)))
+            .filter_map(|call| {
+                effects::emission(call, &ctx.extra)
+                    .or_else(|| {
+                        copied_into_arguments(guard, call).and_then(|_| effects::any_callback(call))
+                    })
+                    .map(|m| (call, m))
+            })
             .filter(|(call, _)| still_held(ctx, guard, call))
             .filter(|(call, m)| match m.pattern.kind {
-                Emission::Callback => foreign_callback(ctx, guard, &data, call),
+                Emission::Callback => {
+                    foreign_callback(ctx, guard, &data, call)
+                        || copied_into_arguments(guard, call).is_some()
+                }
                 _ => !on_guarded_object(guard, call, ctx.file),
             })
             .filter(|(call, m)| {
@@ -171,9 +187,20 @@ fn foreign_callback(
         Some(CallbackSource::Place(place)) => {
             !from_guard(&place) && !rooted_at_guard(guard, &place, &guard.uses(ctx.file))
         }
-        Some(CallbackSource::Binding(source)) => !from_guard(&source),
+        Some(CallbackSource::Binding(source)) => {
+            !from_guard(&source) || shared_listener_registry(guard, call)
+        }
     };
     foreign && !arguments_carry_guard_data(ctx, guard, data, &call.node)
+}
+
+/// A listener method (`subscriber.on_event(ev)`) called on a listener taken from a registry held
+/// under a read guard: the listeners are reached through shared references, so a snapshot of them
+/// (cloned `Arc`s) could be called with no lock held, and a listener that registers or unregisters
+/// — the write lock of the same registry — deadlocks on the thread that holds the read guard.
+/// (A closure kept behind an exclusive guard is `FnMut` and must be called under it.)
+fn shared_listener_registry(guard: &Guard, call: &Call) -> bool {
+    guard.mode == AccessMode::Read && call.kind == CallKind::Method
 }
 
 fn finding(
@@ -193,6 +220,9 @@ fn finding(
     };
     let labels = labels(ctx, guard, call, during, count);
     let phrase = format!("`{shown}`");
+    if let Some(value) = copied_into_arguments(guard, call) {
+        return copied_argument_finding(ctx, guard, call, &value, labels, &shown);
+    }
     let (fix, help) = match build_fix(ctx, guard, &call.node, &phrase) {
         Ok(mut fix) => {
             if matched.pattern.kind.ordered_by_lock() {
@@ -222,6 +252,117 @@ fn finding(
         ),
         labels,
         help: Some(help),
+        fix,
+    }
+}
+
+/// Methods whose result owns its data: the guard's value is copied, not borrowed.
+const COPIES: &[&str] = &[
+    "clone",
+    "cloned",
+    "copied",
+    "to_owned",
+    "to_string",
+    "to_vec",
+];
+
+/// A temporary guard inside the callback's own arguments whose value is copied out
+/// (`f(Event { id: ids.lock().unwrap().get(&k).unwrap().clone() })`): the copy is made before the
+/// call, yet the temporary guard lives to the end of the statement, through the callback. The
+/// copying expression, which can be computed in a statement of its own.
+fn copied_into_arguments(guard: &Guard, call: &Call) -> Option<ast::Expr> {
+    if !matches!(guard.holder, crate::analysis::Holder::Temporary) {
+        return None;
+    }
+    let args = call
+        .node
+        .children()
+        .find(|n| n.kind() == SyntaxKind::ARG_LIST)?;
+    if !args
+        .text_range()
+        .contains_range(guard.guard_expr.syntax().text_range())
+    {
+        return None;
+    }
+    // Up the chain that starts at the guard (method calls on it, `?`, `.field`) to its last copy:
+    // what the chain does with the copy after that needs no lock.
+    let mut top = guard.guard_expr.clone();
+    let mut copy = None;
+    while let Some(parent) = top.syntax().parent().and_then(ast::Expr::cast) {
+        let continues = match &parent {
+            ast::Expr::MethodCallExpr(m) => m.receiver().as_ref() == Some(&top),
+            ast::Expr::FieldExpr(_) | ast::Expr::TryExpr(_) => true,
+            _ => false,
+        };
+        if !continues {
+            break;
+        }
+        if matches!(&parent, ast::Expr::MethodCallExpr(m)
+            if m.name_ref().is_some_and(|n| COPIES.iter().any(|c| *c == n.text())))
+        {
+            copy = Some(parent.clone());
+        }
+        top = parent;
+    }
+    // The copy must not be handed on by reference (`f(&ids.lock().unwrap().clone())` would then
+    // borrow a temporary of the statement).
+    let copy = copy?;
+    copy.syntax()
+        .ancestors()
+        .take_while(|a| a != &args)
+        .all(|a| ast::RefExpr::cast(a).is_none())
+        .then_some(copy)
+}
+
+/// The finding for [`copied_into_arguments`]: the fix computes the copy in its own statement, so
+/// the guard is released before the callback runs — what the maintainers of such code write.
+fn copied_argument_finding(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    call: &Call,
+    value: &ast::Expr,
+    labels: Vec<crate::model::Label>,
+    shown: &str,
+) -> Finding {
+    let statement = call.node.ancestors().find(|a| {
+        a.parent()
+            .is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST)
+    });
+    let fix = statement.and_then(|item| {
+        // Named after the field it fills (`MenuEvent { id: .. }` → `id`) where there is one.
+        let field = value
+            .syntax()
+            .ancestors()
+            .find_map(ast::RecordExprField::cast)
+            .and_then(|f| f.field_name())
+            .map(|n| n.text().to_string());
+        let names: Vec<String> = field
+            .into_iter()
+            .chain([crate::fixes::naming::suggest_name(value)])
+            .collect();
+        let hoist = crate::fixes::hoist::hoist_as(ctx.text, &item, value, &guard.body, "", &names);
+        (!hoist.reorders).then(|| crate::model::Fix {
+            title: format!(
+                "compute `{}` in its own statement, so the guard is released before the callback",
+                hoist.name
+            ),
+            applicability: Applicability::Safe,
+            edits: vec![hoist.edit],
+        })
+    });
+    Finding {
+        tier: crate::analysis::Tier::Syntax,
+        rule: RuleId::EmitUnderLock,
+        severity: Severity::Warning,
+        range: syntax::to_range(guard.primary_range()),
+        message: format!(
+            "{} is a temporary of the statement that calls `{shown}`: it stays locked while the callback runs,              although only a copy of its data is passed",
+            guard_subject(guard),
+        ),
+        labels,
+        help: Some(
+            "compute the copied value in a statement of its own; the temporary guard then ends there".to_string(),
+        ),
         fix,
     }
 }

@@ -134,7 +134,7 @@ fn finding(
                 AccessMode::Exclusive => "",
             };
             let by = match &relock.via_method {
-                Some(method) => format!("`self.{method}()` locks"),
+                Some(method) => format!("`{method}()` locks"),
                 None => "the same task locks".to_string(),
             };
             let consequence = if guard.kind.is_cell() {

@@ -20,7 +20,11 @@ place — the same path (`state.user_store`, `self.names`) or the same binding, 
 and local aliases visible in the function. A call to a method of `self`, defined in the same file
 on the same type, that locks the same field counts too (a write guard alive across
 `self.update_metrics().await`, which takes `self.state.read()`), also through up to two more such
-calls (`self.run_worker()` → `self.get_or_create_runtime()` → `self.runtime.lock()`). A getter
+calls (`self.run_worker()` → `self.get_or_create_runtime()` → `self.runtime.lock()`). So does a
+method called on the struct that owns the lock (`self.semaphore.add_permits(n)` while
+`self.semaphore.waiters` is borrowed, when `Inner::add_permits` borrows `self.waiters`): the
+owner's type is read from the file's declarations (`semaphore: &'a Inner`), so a method of the
+same name on another type does not count, nor does a call handed the guard itself. A getter
 named like a lock (`chain.fork_choice_read_lock()`, `x.lock_or_panic()`) whose result is used as
 a guard is a lock of unknown kind, the same lock each time it is called on the same receiver.
 
@@ -164,13 +168,29 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
             ),
             format!("the same lock is requested here{again} while the guard is alive"),
         ),
+        Some(method) if guard.kind.is_cell() => (
+            format!(
+                "{what} is still alive when `{method}()` borrows `{}` again{again}: the call panics (already \
+                 borrowed)",
+                guard.lock_path
+            ),
+            format!("`{method}()` borrows `{}`{again} here", guard.lock_path),
+        ),
+        Some(method) if second_read => (
+            format!(
+                "{what} is still alive when `{method}()` reads `{}` again: a writer that queues in between waits \
+                 for the first guard, and the second read waits behind the writer, forever",
+                guard.lock_path
+            ),
+            format!("`{method}()` reads `{}` again here", guard.lock_path),
+        ),
         Some(method) => (
             format!(
-                "{what} is still alive when `self.{method}()` locks `{}` again{again}: the call waits forever for \
+                "{what} is still alive when `{method}()` locks `{}` again{again}: the call waits forever for \
                  a guard only this task can release",
                 guard.lock_path
             ),
-            format!("`self.{method}()` locks `{}`{again} here", guard.lock_path),
+            format!("`{method}()` locks `{}`{again} here", guard.lock_path),
         ),
     };
     let mut labels = vec![Label {
@@ -184,13 +204,18 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
     match (&first.via_method, &first.requested) {
         (Some(method), Requested::Here(index)) => labels.push(Label {
             range: syntax::to_range(ctx.scopes.guards[*index].primary_range()),
-            message: format!("`{method}` takes the lock here"),
+            message: format!(
+                "`{}` takes the lock here",
+                method.rsplit('.').next().unwrap_or(method)
+            ),
         }),
         (Some(method), Requested::InCallee(lock)) => {
             // The lock is in another file: name the place on the call itself.
             labels[0].message = format!(
-                "{} (`{method}` takes the lock at {})",
-                labels[0].message, lock.location
+                "{} (`{}` takes the lock at {})",
+                labels[0].message,
+                method.rsplit('.').next().unwrap_or(method),
+                lock.location
             );
         }
         (None, _) => {}
@@ -281,7 +306,7 @@ fn reuse_guard(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix,
 fn build_fix(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix, String> {
     let phrase = match &relock.via_method {
         None => format!("the `{}()`", relock.requested_method(ctx.scopes)),
-        Some(method) => format!("the call to `self.{method}()`"),
+        Some(method) => format!("the call to `{method}()`"),
     };
     let scoped = match &guard.holder {
         Holder::Let { list, index, .. } => let_fix(ctx, guard, relock, list, *index, &phrase),
