@@ -922,7 +922,12 @@ fn standard_input_with_a_file_name() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        std::io::Write::write_all(&mut child.stdin.take().unwrap(), TICK.as_bytes()).unwrap();
+        // A usage error exits before reading standard input: the pipe may be closed by then.
+        if let Err(error) =
+            std::io::Write::write_all(&mut child.stdin.take().unwrap(), TICK.as_bytes())
+        {
+            assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "{error}");
+        }
         child.wait_with_output().unwrap()
     };
     let output = run(&["-", "--stdin-filename", "src/tick.rs", "--format", "json"]);
