@@ -442,7 +442,7 @@ fn method_locks_on_call(g: &Guard, name: &str, awaited: bool) -> bool {
 
 /// Both nodes are in `impl` blocks for the same type: a method name in another type's impl is
 /// another method.
-fn same_self_type(a: &SyntaxNode, b: &SyntaxNode) -> bool {
+pub fn same_self_type(a: &SyntaxNode, b: &SyntaxNode) -> bool {
     let self_ty = |n: &SyntaxNode| {
         n.ancestors()
             .find_map(ast::Impl::cast)

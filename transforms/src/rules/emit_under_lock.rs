@@ -159,6 +159,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             })
             .collect();
         let Some((first, matched)) = events.first() else {
+            if !held_on_purpose(ctx, guard)
+                && let Some((helper, listener)) = emission_in_helper(ctx, guard)
+            {
+                out.push(helper_finding(ctx, guard, helper, &listener));
+            }
             continue;
         };
         if held_on_purpose(ctx, guard) {
@@ -253,6 +258,65 @@ fn finding(
         labels,
         help: Some(help),
         fix,
+    }
+}
+
+/// A method of the same type, defined in this file and called under the guard
+/// (`self.emit_events(&mut state)`), whose own body calls a listener that did not come from its
+/// parameters (`self.observer.emit(event)`): the listener runs under the caller's guard. One step
+/// deep, and only synchronous helpers (an `async fn` helper's awaits are the other rules').
+fn emission_in_helper<'g>(ctx: &Context<'_>, guard: &'g Guard) -> Option<(&'g Call, Call)> {
+    guard.calls.iter().find_map(|call| {
+        if call.kind != CallKind::Method || call.receiver.as_deref() != Some("self") {
+            return None;
+        }
+        let helper = ctx
+            .scopes
+            .decls
+            .functions_named(&call.callee)
+            .iter()
+            .find(|f| {
+                f.async_token().is_none()
+                    && crate::analysis::relock::same_self_type(guard.call.syntax(), f.syntax())
+            })?;
+        // Bodies are keyed by their `fn` node (`syntax::enclosing_body`).
+        let listener = crate::analysis::events::calls_where(helper.syntax(), |_, _| true)
+            .into_iter()
+            .find(|inner| {
+                effects::is_callback(inner)
+                    && matches!(
+                        effects::callback_source(inner),
+                        Some(CallbackSource::Place(_))
+                    )
+            })?;
+        Some((call, listener))
+    })
+}
+
+fn helper_finding(ctx: &Context<'_>, guard: &Guard, helper: &Call, listener: &Call) -> Finding {
+    let shown = shown_call(helper);
+    let inner = shown_call(listener);
+    let mut labels = labels(ctx, guard, helper, "while the helper runs", 1);
+    labels.push(crate::model::Label {
+        range: syntax::to_range(listener.node.text_range()),
+        message: "the listener is called here".to_string(),
+    });
+    Finding {
+        tier: crate::analysis::Tier::Syntax,
+        rule: RuleId::EmitUnderLock,
+        severity: Severity::Warning,
+        range: syntax::to_range(guard.primary_range()),
+        message: format!(
+            "{} is held while `{shown}` calls a listener (`{inner}`): a listener that touches the same lock \
+             deadlocks",
+            guard_subject(guard)
+        ),
+        labels,
+        help: Some(
+            "take what the listeners need under the lock (the pending events), release it, and call them after"
+                .to_string(),
+        ),
+        fix: None,
     }
 }
 
@@ -356,7 +420,8 @@ fn copied_argument_finding(
         severity: Severity::Warning,
         range: syntax::to_range(guard.primary_range()),
         message: format!(
-            "{} is a temporary of the statement that calls `{shown}`: it stays locked while the callback runs,              although only a copy of its data is passed",
+            "{} lives to the end of the statement that calls `{shown}`: it stays locked while the callback runs, \
+             although only a copy of its data is passed",
             guard_subject(guard),
         ),
         labels,
