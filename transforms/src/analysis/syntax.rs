@@ -75,11 +75,15 @@ fn is_called_at_once(body: &SyntaxNode) -> bool {
     };
     closure.async_token().is_none()
         && (argument_of_method(closure.syntax()).is_some_and(|m| calls_argument_at_once(&m))
-            || caught_at_once(closure.syntax()))
+            || run_by_call_at_once(closure.syntax()))
 }
 
-/// `std::panic::catch_unwind(AssertUnwindSafe(|| ..))`: the closure runs inside the call.
-fn caught_at_once(closure: &SyntaxNode) -> bool {
+/// Functions that run the closure they are given before they return.
+const RUN_AT_ONCE: &[&str] = &["catch_unwind", "block_in_place"];
+
+/// `std::panic::catch_unwind(AssertUnwindSafe(|| ..))`, `tokio::task::block_in_place(|| ..)`: the
+/// closure runs inside the call.
+fn run_by_call_at_once(closure: &SyntaxNode) -> bool {
     let argument_of_call = |node: &SyntaxNode| {
         node.parent()
             .filter(|p| p.kind() == SyntaxKind::ARG_LIST)
@@ -103,7 +107,7 @@ fn caught_at_once(closure: &SyntaxNode) -> bool {
             None => return false,
         }
     }
-    callee_name(&call).as_deref() == Some("catch_unwind")
+    callee_name(&call).is_some_and(|name| RUN_AT_ONCE.contains(&name.as_str()))
 }
 
 /// The method call `node` is a direct argument of (`x.map(node)`).

@@ -77,7 +77,10 @@ The fix moves the first guard and the statements that use it into a block that e
 second lock; when the guard's last use is the condition of an `if` (or the scrutinee of a
 `match`), the block returns that value (`let user_exists = { … };`, seed 001). A second read whose
 later guard is a temporary reads through the guard already held instead (`(n, self.blocks.read()
-.await.last())` → `(n, blocks.last())`): **safe**, the same data under the same read lock. Otherwise
+.await.last())` → `(n, blocks.last())`): **safe**, the same data under the same read lock. So does a
+read under a write guard whose temporary is only borrowed, dereferenced or called on
+(`apply_schema(&schema.read())` → `apply_schema(&schema_write)`, corrosion's fix): **safe**, the
+writer sees what a reader would, and nothing else runs in between. Otherwise
 the fix is always
 **unsafe**: the read and the write become two critical sections, which opens a check-then-act
 window — another task can change the data between the check and the write. The window is closed
@@ -220,7 +223,13 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
         }
         (None, _) => {}
     }
-    let reused = second_read
+    // Reading through the guard already held needs no second lock: a read guard for a second
+    // read, and a write guard for a read whose result is only looked through (corrosion's
+    // `apply_schema(.., &schema.read())` under `schema_write`).
+    let read_under_write = guard.mode == AccessMode::Write
+        && first.requested_mode(ctx.scopes) == AccessMode::Read
+        && only_looked_through(ctx, first);
+    let reused = (second_read || read_under_write)
         .then(|| reuse_guard(ctx, guard, first).ok())
         .flatten();
     let (fix, help) = match reused {
@@ -273,6 +282,27 @@ fn release_help(guard: &Guard) -> String {
 /// A second read of a lock the task already reads: the temporary second guard is replaced by the
 /// first one (`self.cache.read().len()` → `cache.len()`). Safe: the same data, read under the
 /// same read lock, without queueing for it again.
+/// Whether the second guard's value is only borrowed, dereferenced or called through
+/// (`&m.read()`, `*m.read()`, `m.read().len()`), never moved: a write guard of the same lock can
+/// then stand in for it.
+fn only_looked_through(ctx: &Context<'_>, relock: &Relock) -> bool {
+    let Requested::Here(index) = &relock.requested else {
+        return false;
+    };
+    let second = &ctx.scopes.guards[*index];
+    let expr = second.guard_expr.syntax();
+    expr.parent().is_some_and(|parent| match parent.kind() {
+        SyntaxKind::REF_EXPR | SyntaxKind::FIELD_EXPR => true,
+        SyntaxKind::PREFIX_EXPR => ast::PrefixExpr::cast(parent)
+            .and_then(|p| p.op_kind())
+            .is_some_and(|op| op == ast::UnaryOp::Deref),
+        SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(parent)
+            .and_then(|m| m.receiver())
+            .is_some_and(|r| r.syntax() == expr),
+        _ => false,
+    })
+}
+
 fn reuse_guard(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix, String> {
     let no_fix =
         || "read through the guard this task already holds instead of locking again".to_string();
