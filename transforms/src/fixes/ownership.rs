@@ -11,7 +11,7 @@ use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasArgList};
 use crate::analysis::syntax;
 
 /// Methods whose result never borrows from the receiver.
-const OWNING_METHODS: &[&str] = &[
+pub(crate) const OWNING_METHODS: &[&str] = &[
     "clone",
     "cloned",
     "copied",

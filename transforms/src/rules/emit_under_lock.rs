@@ -12,6 +12,7 @@ use super::guard_across_blocking::{
 use crate::analysis::effects::{self, CallbackSource, Emission, Matched};
 use crate::analysis::held::{self, rooted_at_guard};
 use crate::analysis::{AccessMode, Call, CallKind, Guard, syntax};
+use crate::fixes::ownership::OWNING_METHODS;
 use crate::fixes::release::node_at;
 use crate::model::{Applicability, Finding, RuleDoc, RuleId, Severity};
 
@@ -245,20 +246,17 @@ fn finding(
         }
         Err(reason) => (None, emission_help(reason, matched.pattern.kind)),
     };
-    Finding {
-        tier: crate::analysis::Tier::Syntax,
-        rule: RuleId::EmitUnderLock,
-        severity: Severity::Warning,
-        range: syntax::to_range(guard.primary_range()),
-        message: format!(
+    warning(
+        guard,
+        format!(
             "{} is held during {} (`{shown}`)",
             guard_subject(guard),
             matched.pattern.what
         ),
         labels,
-        help: Some(help),
+        help,
         fix,
-    }
+    )
 }
 
 /// A method of the same type, defined in this file and called under the guard
@@ -301,34 +299,39 @@ fn helper_finding(ctx: &Context<'_>, guard: &Guard, helper: &Call, listener: &Ca
         range: syntax::to_range(listener.node.text_range()),
         message: "the listener is called here".to_string(),
     });
-    Finding {
-        tier: crate::analysis::Tier::Syntax,
-        rule: RuleId::EmitUnderLock,
-        severity: Severity::Warning,
-        range: syntax::to_range(guard.primary_range()),
-        message: format!(
+    warning(
+        guard,
+        format!(
             "{} is held while `{shown}` calls a listener (`{inner}`): a listener that touches the same lock \
              deadlocks",
             guard_subject(guard)
         ),
         labels,
-        help: Some(
-            "take what the listeners need under the lock (the pending events), release it, and call them after"
-                .to_string(),
-        ),
-        fix: None,
-    }
+        "take what the listeners need under the lock (the pending events), release it, and call them after"
+            .to_string(),
+        None,
+    )
 }
 
-/// Methods whose result owns its data: the guard's value is copied, not borrowed.
-const COPIES: &[&str] = &[
-    "clone",
-    "cloned",
-    "copied",
-    "to_owned",
-    "to_string",
-    "to_vec",
-];
+/// This rule's finding on `guard`.
+fn warning(
+    guard: &Guard,
+    message: String,
+    labels: Vec<crate::model::Label>,
+    help: String,
+    fix: Option<crate::model::Fix>,
+) -> Finding {
+    Finding {
+        tier: crate::analysis::Tier::Syntax,
+        rule: RuleId::EmitUnderLock,
+        severity: Severity::Warning,
+        range: syntax::to_range(guard.primary_range()),
+        message,
+        labels,
+        help: Some(help),
+        fix,
+    }
+}
 
 /// A temporary guard inside the callback's own arguments whose value is copied out
 /// (`f(Event { id: ids.lock().unwrap().get(&k).unwrap().clone() })`): the copy is made before the
@@ -362,7 +365,7 @@ fn copied_into_arguments(guard: &Guard, call: &Call) -> Option<ast::Expr> {
             break;
         }
         if matches!(&parent, ast::Expr::MethodCallExpr(m)
-            if m.name_ref().is_some_and(|n| COPIES.iter().any(|c| *c == n.text())))
+            if m.name_ref().is_some_and(|n| OWNING_METHODS.iter().any(|c| *c == n.text())))
         {
             copy = Some(parent.clone());
         }
@@ -414,22 +417,18 @@ fn copied_argument_finding(
             edits: vec![hoist.edit],
         })
     });
-    Finding {
-        tier: crate::analysis::Tier::Syntax,
-        rule: RuleId::EmitUnderLock,
-        severity: Severity::Warning,
-        range: syntax::to_range(guard.primary_range()),
-        message: format!(
+    warning(
+        guard,
+        format!(
             "{} lives to the end of the statement that calls `{shown}`: it stays locked while the callback runs, \
              although only a copy of its data is passed",
             guard_subject(guard),
         ),
         labels,
-        help: Some(
-            "compute the copied value in a statement of its own; the temporary guard then ends there".to_string(),
-        ),
+        "compute the copied value in a statement of its own; the temporary guard then ends there"
+            .to_string(),
         fix,
-    }
+    )
 }
 
 fn emission_help(reason: String, kind: Emission) -> String {
