@@ -539,3 +539,110 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The warm semantic tier: the syntax tier's diagnostics come at once; the workspace loads in
+/// the background and its answer (types resolved in other files) replaces them for the same
+/// version; an edit reaches rust-analyzer's database without a reload, and its semantic answer
+/// follows.
+#[test]
+fn semantic_answers_replace_the_syntax_tier_and_follow_edits() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/semantic/resolves_across_files");
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["fetch", "--locked", "--quiet"])
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(status.success(), "cargo fetch");
+    let scratch = tempfile::tempdir().unwrap();
+    let handlers = dir.join("src/handlers.rs");
+    let text = std::fs::read_to_string(&handlers).unwrap();
+    let uri = url(&handlers);
+    let mut client = Client::start(scratch.path());
+    let response = client.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": url(&dir), "capabilities": {},
+                "initializationOptions": { "semantic": "on" } }),
+    );
+    assert!(response.get("result").is_some(), "{response}");
+    client.notify("initialized", json!({}));
+    client.open(&uri, &text);
+    let lines_and_rules = |diagnostics: &[Value]| -> Vec<(u64, String)> {
+        let mut found: Vec<(u64, String)> = diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    d["range"]["start"]["line"].as_u64().unwrap() + 1,
+                    d["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let gaa = || "guard-across-await".to_owned();
+    // The same expectations as the CLI's (tests/semantic.rs reads them from the `//~` comments).
+    let syntax = client.diagnostics(&uri, 1);
+    assert_eq!(
+        lines_and_rules(&syntax),
+        [(12, gaa()), (26, gaa()), (34, gaa())]
+    );
+    assert!(syntax.iter().all(|d| d["data"]["tier"] == "syntax"));
+    let semantic = client.diagnostics(&uri, 1);
+    assert_eq!(
+        lines_and_rules(&semantic),
+        [
+            (12, gaa()),
+            (19, gaa()),
+            (34, gaa()),
+            (34, "read-then-write".to_owned())
+        ]
+    );
+    assert!(semantic.iter().all(|d| d["data"]["tier"] == "semantic"));
+    let loaded = client.wait_for("the load's log line", |m| {
+        m["method"] == "window/logMessage"
+    });
+    assert!(
+        loaded["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("semantic tier loaded"),
+        "{loaded}"
+    );
+
+    // Two blank lines on top: every finding moves down by two, in the syntax answer at once and
+    // in the semantic one after the database took the change (no second load is logged).
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 2 },
+            "contentChanges": [{
+                "range": { "start": { "line": 0, "character": 0 },
+                           "end": { "line": 0, "character": 0 } },
+                "text": "\n\n",
+            }],
+        }),
+    );
+    let syntax = client.diagnostics(&uri, 2);
+    assert!(syntax.iter().all(|d| d["data"]["tier"] == "syntax"));
+    let semantic = client.diagnostics(&uri, 2);
+    assert_eq!(
+        lines_and_rules(&semantic),
+        [
+            (14, gaa()),
+            (21, gaa()),
+            (36, gaa()),
+            (36, "read-then-write".to_owned())
+        ]
+    );
+    let reloads: Vec<Value> = client
+        .take_buffered()
+        .into_iter()
+        .filter(|m| m["method"] == "window/logMessage")
+        .collect();
+    assert_eq!(
+        reloads,
+        Vec::<Value>::new(),
+        "the edit reloaded the workspace"
+    );
+    assert!(client.shutdown().success());
+}

@@ -13,6 +13,11 @@ local lockfix = os.getenv("LOCKFIX")
 local out = os.getenv("OUT")
 local timeout_ms = 60000
 
+-- `print` in a headless Neovim writes no line break: say it plainly on standard output.
+local function say(message)
+  io.stdout:write(message .. "\n")
+end
+
 local function fail(message)
   io.stderr:write("editor check failed: " .. message .. "\n")
   vim.cmd("cquit 1")
@@ -63,7 +68,7 @@ end
 local before = lockfix_diagnostics()
 local target
 for _, diagnostic in ipairs(before) do
-  print(string.format("diagnostic %d:%d %s: %s", diagnostic.lnum + 1, diagnostic.col + 1,
+  say(string.format("diagnostic %d:%d %s: %s", diagnostic.lnum + 1, diagnostic.col + 1,
     tostring(code(diagnostic)), diagnostic.message:match("[^\n]*")))
   if code(diagnostic) == "guard-across-blocking" and not target then
     target = diagnostic
@@ -92,7 +97,7 @@ local range = {
 }
 local preferred
 for _, action in ipairs(actions(range, nil)) do
-  print("action: " .. action.title .. (action.isPreferred and " (preferred)" or ""))
+  say("action: " .. action.title .. (action.isPreferred and " (preferred)" or ""))
   if action.isPreferred and not preferred then
     preferred = action
   end
@@ -124,13 +129,13 @@ local fix_all = actions(whole, { "source.fixAll.lockfix" })
 if #fix_all ~= 1 then
   fail("expected one fix-all action, got " .. #fix_all)
 end
-print("action: " .. fix_all[1].title)
+say("action: " .. fix_all[1].title)
 vim.lsp.util.apply_workspace_edit(fix_all[1].edit, client.offset_encoding)
 write_buffer(bufnr, "after_fix_all.rs")
-print("remaining diagnostics after fix-all: waiting")
+say("remaining diagnostics after fix-all: waiting")
 vim.wait(2000, function() return false end, 50)
 for _, diagnostic in ipairs(lockfix_diagnostics()) do
-  print(string.format("remaining %d:%d %s", diagnostic.lnum + 1, diagnostic.col + 1,
+  say(string.format("remaining %d:%d %s", diagnostic.lnum + 1, diagnostic.col + 1,
     tostring(code(diagnostic))))
 end
 

@@ -17,8 +17,15 @@ so the run needs no files):
   computes the rest (each fix's parse check, the suppression, the fix-all loop over the file);
 - the server's resident memory (VmRSS) after opening the file and after every 100 edits.
 
+- the warm semantic tier (skipped with --no-semantic): tests/semantic/resolves_across_files's
+  handlers.rs opened with `"semantic": "on"`; the time to the first semantic diagnostics (the
+  workspace load), then, over 100 edits (a blank line added or removed at the top), the time from
+  the change to the semantic tier's diagnostics of that version. Needs the crate's dependencies
+  in the cargo cache (`cargo fetch` in that directory; lockfix itself never downloads).
+
 Thresholds (issue 18): diagnostics <= 20 ms and code action <= 50 ms (median and p95), memory
-flat over the edits (the last sample within 5 MiB of the sample after the first 100 edits).
+flat over the edits (the last sample within 5 MiB of the sample after the first 100 edits),
+semantic diagnostics <= 200 ms after a change on the warm workspace (median and p95).
 Exit status 1 when one is missed.
 """
 
@@ -126,7 +133,7 @@ class Server:
     def notify(self, method, params):
         self.send({"jsonrpc": "2.0", "method": method, "params": params})
 
-    def diagnostics(self, uri, version):
+    def diagnostics(self, uri, version, tier=None):
         while True:
             message = self.read()
             params = message.get("params", {})
@@ -134,6 +141,13 @@ class Server:
                 message.get("method") == "textDocument/publishDiagnostics"
                 and params.get("uri") == uri
                 and params.get("version") == version
+                and (
+                    tier is None
+                    or (
+                        params["diagnostics"]
+                        and all(d.get("data", {}).get("tier") == tier for d in params["diagnostics"])
+                    )
+                )
             ):
                 return params["diagnostics"]
 
@@ -157,8 +171,58 @@ def summary(name, values_ms):
     )
 
 
+def semantic_phase(binary, edits=100):
+    """Milliseconds from each change to the warm semantic tier's diagnostics, and the load time."""
+    crate = os.path.join(REPO, "tests", "semantic", "resolves_across_files")
+    path = os.path.join(crate, "src", "handlers.rs")
+    with open(path) as f:
+        text = f.read()
+    uri = "file://" + path
+    server = Server(binary, tempfile.mkdtemp(prefix="lockfix-bench-"))
+    server.request(
+        "initialize",
+        {
+            "processId": None,
+            "rootUri": "file://" + crate,
+            "capabilities": {},
+            "initializationOptions": {"semantic": "on"},
+        },
+    )
+    server.notify("initialized", {})
+    started = time.perf_counter()
+    server.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": text}},
+    )
+    server.diagnostics(uri, 1, tier="semantic")
+    load_ms = (time.perf_counter() - started) * 1000
+    version = 1
+    blank = False
+    samples = []
+    for _ in range(edits):
+        version += 1
+        if blank:
+            change = {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}}, "text": ""}
+        else:
+            change = {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "\n"}
+        blank = not blank
+        t0 = time.perf_counter()
+        server.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]},
+        )
+        server.diagnostics(uri, version, tier="semantic")
+        samples.append((time.perf_counter() - t0) * 1000)
+    server.request("shutdown", None)
+    server.notify("exit", None)
+    server.proc.wait(timeout=30)
+    return load_ms, samples
+
+
 def main():
     args = sys.argv[1:]
+    with_semantic = "--no-semantic" not in args
+    args = [a for a in args if a != "--no-semantic"]
     edits = 1000
     if "--edits" in args:
         at = args.index("--edits")
@@ -247,6 +311,12 @@ def main():
         failed.append("code action > 50 ms")
     if len(rss) > 2 and rss[-1][1] - rss[1][1] > 5 * 1024:
         failed.append("memory grew by more than 5 MiB over the edits")
+    if with_semantic:
+        load_ms, semantic_ms = semantic_phase(binary)
+        print(f"semantic tier: first semantic diagnostics (workspace load) after {load_ms:.0f} ms")
+        print(summary("didChange -> semantic diagnostics (warm)", semantic_ms))
+        if statistics.median(semantic_ms) > 200 or percentile(semantic_ms, 95) > 200:
+            failed.append("semantic diagnostics > 200 ms")
     print("result: " + ("ok" if not failed else "MISSED: " + "; ".join(failed)))
     sys.exit(1 if failed else 0)
 

@@ -34,6 +34,8 @@ pub struct Request<'a> {
     pub uri: &'a Url,
     pub text: &'a str,
     pub check: &'a FileCheck,
+    /// The semantic tier's facts the check used, if any: fix-all runs with them too.
+    pub facts: Option<std::sync::Arc<lockfix_transforms::analysis::SemanticFacts>>,
     /// The byte range the editor asks about (the cursor or the selection).
     pub range: std::ops::Range<usize>,
     /// The kinds the editor wants; `None` for all.
@@ -172,7 +174,12 @@ fn fix_all_action(
 ) -> Option<CodeActionOrCommand> {
     let path = request.uri.to_file_path().ok();
     let fixed = engine
-        .check(path.as_deref(), request.text, None, FixPolicy::SafeOnly)
+        .check(
+            path.as_deref(),
+            request.text,
+            request.facts.clone(),
+            FixPolicy::SafeOnly,
+        )
         .ok()?;
     if !fixed.outcome.changed() {
         return None;

@@ -104,6 +104,8 @@ pub fn finding_diagnostic(
         source: Some(SOURCE.to_owned()),
         message,
         related_information: (!related.is_empty()).then_some(related),
+        // Which tier decided: the semantic tier's answer replaces the syntax tier's as it comes.
+        data: Some(serde_json::json!({ "tier": finding.tier.as_str() })),
         ..Diagnostic::default()
     }
 }

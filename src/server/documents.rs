@@ -19,11 +19,15 @@ pub struct Document {
     pub text: String,
     /// The engine's answer for `version`, computed when first needed.
     pub checked: Option<Arc<Checked>>,
+    /// The semantic tier answered for this document before: keep asking it after each change.
+    pub semantic_seen: bool,
 }
 
 /// What the engine said about one version of a document.
 pub struct Checked {
     pub version: i32,
+    /// The semantic tier's facts the check used, when they had arrived for this version.
+    pub facts: Option<Arc<lockfix_transforms::analysis::SemanticFacts>>,
     /// The analysis panicked: the message, for the user (a lockfix bug).
     pub check: Result<FileCheck, String>,
 }
@@ -43,6 +47,7 @@ impl Documents {
                 version,
                 text,
                 checked: None,
+                semantic_seen: false,
             },
         );
     }

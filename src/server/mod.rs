@@ -8,7 +8,8 @@
 //! Built on rust-analyzer's `lsp-server` (messages, handshake) and `lsp-types`; one module per
 //! concern: [`transport`] (stdio framing that survives malformed input), [`documents`] (open
 //! buffers), [`position`] (UTF-8/UTF-16 columns), [`diagnostics`], [`actions`], [`settings`],
-//! [`crate_swap`] (the crate-wide fix on request).
+//! [`crate_swap`] (the crate-wide fix on request), [`warm`] (the semantic tier, loaded once in
+//! the background and updated on every edit).
 //!
 //! The loop handles one message at a time and publishes diagnostics only when no message is
 //! waiting, so a burst of keystrokes costs one analysis, not one per keystroke.
@@ -20,6 +21,7 @@ pub mod documents;
 pub mod position;
 pub mod settings;
 pub mod transport;
+pub mod warm;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -142,6 +144,8 @@ fn start(connection: &Connection) -> Result<Server, String> {
         dirty: BTreeSet::new(),
         shutting_down: false,
         next_request: 0,
+        warm: None,
+        told: BTreeSet::new(),
     };
     let options = params.initialization_options.unwrap_or_default();
     server.configure(&options);
@@ -207,6 +211,16 @@ struct Server {
     shutting_down: bool,
     /// For the ids of requests the server sends.
     next_request: u64,
+    /// The semantic tier's worker, started when a document first needs it.
+    warm: Option<warm::Warm>,
+    /// Problems already shown, so a workspace that cannot load is reported once.
+    told: BTreeSet<String>,
+}
+
+/// What the loop waits for.
+enum Event {
+    Message(Option<Message>),
+    Answer(Option<warm::Answer>),
 }
 
 /// What handling a message asks the loop to do next.
@@ -218,12 +232,24 @@ enum Flow {
 impl Server {
     fn main_loop(&mut self) -> i32 {
         loop {
-            let Ok(message) = self.receiver.recv() else {
-                // Standard input closed without `exit`.
-                return if self.shutting_down { 0 } else { 1 };
+            let event = match &self.warm {
+                Some(warm) => crossbeam_channel::select! {
+                    recv(self.receiver) -> message => Event::Message(message.ok()),
+                    recv(warm.answers) -> answer => Event::Answer(answer.ok()),
+                },
+                None => Event::Message(self.receiver.recv().ok()),
             };
-            if let Flow::Exit(code) = self.handle(message) {
-                return code;
+            match event {
+                // Standard input closed without `exit`.
+                Event::Message(None) => return if self.shutting_down { 0 } else { 1 },
+                Event::Message(Some(message)) => {
+                    if let Flow::Exit(code) = self.handle(message) {
+                        return code;
+                    }
+                }
+                Event::Answer(Some(answer)) => self.semantic_answer(answer),
+                // The worker is gone (it cannot be, short of a bug): the syntax tier stays.
+                Event::Answer(None) => self.warm = None,
             }
             if self.receiver.is_empty() {
                 self.publish_dirty();
@@ -442,7 +468,8 @@ impl Server {
         self.dirty.extend(self.documents.uris());
     }
 
-    /// The engine's answer for the document's current version, computed once per version.
+    /// The engine's answer for the document's current version, computed once per version (by the
+    /// syntax tier; the semantic tier's answer replaces it when it arrives).
     fn checked(&mut self, uri: &Url) -> Option<Arc<Checked>> {
         let document = self.documents.get_mut(uri)?;
         if let Some(checked) = &document.checked {
@@ -459,24 +486,137 @@ impl Server {
             .map_err(|panic| panic.to_string());
         let checked = Arc::new(Checked {
             version: document.version,
+            facts: None,
             check,
         });
         document.checked = Some(checked.clone());
         Some(checked)
     }
 
+    /// Publishes the syntax tier's diagnostics of every changed document, and asks the semantic
+    /// tier about those that need it.
     fn publish_dirty(&mut self) {
         for uri in std::mem::take(&mut self.dirty) {
             let Some(checked) = self.checked(&uri) else {
                 continue;
             };
-            let Some(document) = self.documents.get(&uri) else {
-                continue;
-            };
-            let diagnostics =
-                diagnostics::diagnostics(&uri, &document.text, &checked.check, self.encoding);
-            self.publish(uri, diagnostics, Some(checked.version));
+            self.publish_checked(&uri, &checked);
+            self.ask_semantic_tier(&uri, &checked);
         }
+    }
+
+    fn publish_checked(&self, uri: &Url, checked: &Checked) {
+        let Some(document) = self.documents.get(uri) else {
+            return;
+        };
+        let diagnostics =
+            diagnostics::diagnostics(uri, &document.text, &checked.check, self.encoding);
+        self.publish(uri.clone(), diagnostics, Some(checked.version));
+    }
+
+    /// Sends the document to the warm semantic tier when the settings and the syntax tier's
+    /// doubts say so (`auto`: where the syntax tier has something rust-analyzer could settle,
+    /// and from then on for that document).
+    fn ask_semantic_tier(&mut self, uri: &Url, checked: &Checked) {
+        let Some(document) = self.documents.get(uri) else {
+            return;
+        };
+        let Some(path) = document.path.clone() else {
+            return;
+        };
+        let wanted = match self.settings.semantic {
+            crate::semantic::SemanticMode::Off => false,
+            crate::semantic::SemanticMode::On => true,
+            crate::semantic::SemanticMode::Auto => {
+                document.semantic_seen
+                    || checked
+                        .check
+                        .as_ref()
+                        .is_ok_and(|check| check.outcome.initial.wants_semantics)
+            }
+        };
+        if !wanted {
+            return;
+        }
+        let job = warm::Job {
+            uri: uri.clone(),
+            version: document.version,
+            path,
+            text: document.text.clone(),
+        };
+        if self.warm.is_none() {
+            match warm::Warm::start() {
+                Ok(started) => self.warm = Some(started),
+                Err(error) => {
+                    self.tell_once(format!("the semantic tier cannot start: {error}"));
+                    return;
+                }
+            }
+        }
+        if let Some(warm) = &self.warm {
+            warm.send(job);
+        }
+    }
+
+    /// The semantic tier's facts for a version: checked again with them and published, unless
+    /// the document moved on meanwhile (its newer version has been sent already).
+    fn semantic_answer(&mut self, answer: warm::Answer) {
+        if let Some((manifest, took)) = &answer.loaded {
+            self.log(format!(
+                "lockfix: semantic tier loaded {} in {:.1} s",
+                manifest.display(),
+                took.as_secs_f64()
+            ));
+        }
+        if let Some(problem) = answer.problem {
+            self.tell_once(problem);
+        }
+        let Some(document) = self.documents.get_mut(&answer.uri) else {
+            return;
+        };
+        document.semantic_seen = true;
+        if document.version != answer.version {
+            return;
+        }
+        let Some(facts) = answer.facts else {
+            return;
+        };
+        let check = self
+            .engine
+            .check(
+                document.path.as_deref(),
+                &document.text,
+                Some(facts.clone()),
+                FixPolicy::None,
+            )
+            .map_err(|panic| panic.to_string());
+        let checked = Arc::new(Checked {
+            version: answer.version,
+            facts: Some(facts),
+            check,
+        });
+        document.checked = Some(checked.clone());
+        self.publish_checked(&answer.uri, &checked);
+    }
+
+    fn tell_once(&mut self, problem: String) {
+        if self.told.insert(problem.clone()) {
+            self.show(MessageType::WARNING, problem);
+        }
+    }
+
+    /// A line in the editor's log of this server.
+    fn log(&self, message: String) {
+        send(
+            &self.sender,
+            Notification::new(
+                lsp_types::notification::LogMessage::METHOD.to_owned(),
+                lsp_types::LogMessageParams {
+                    typ: MessageType::INFO,
+                    message,
+                },
+            ),
+        );
     }
 
     fn publish(&self, uri: Url, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
@@ -507,6 +647,7 @@ impl Server {
             uri,
             text: &document.text,
             check,
+            facts: checked.facts.clone(),
             range,
             only: params.context.only.as_deref(),
             encoding: self.encoding,

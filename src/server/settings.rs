@@ -5,7 +5,7 @@
 //!
 //! ```json
 //! { "select": ["guard-across-await"], "ignore": [], "unsafeFixes": false,
-//!   "configuration": "/path/to/lockfix.toml" }
+//!   "configuration": "/path/to/lockfix.toml", "semantic": "auto" }
 //! ```
 //!
 //! The object may also come wrapped as `{ "lockfix": { … } }` (how VS Code and Neovim pass a
@@ -20,15 +20,30 @@ use serde_json::Value;
 use crate::config::{ConfigResolver, Overrides};
 use crate::engine::Engine;
 use crate::rules::parse_rule_id;
+use crate::semantic::SemanticMode;
 
 /// What the editor asked for.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EditorSettings {
     pub select: Vec<lockfix_transforms::RuleId>,
     pub ignore: Vec<lockfix_transforms::RuleId>,
     pub unsafe_fixes: bool,
     /// A configuration file for every document, as `--config`.
     pub configuration: Option<PathBuf>,
+    /// When to ask the warm semantic tier, as `--semantic`.
+    pub semantic: SemanticMode,
+}
+
+impl Default for EditorSettings {
+    fn default() -> Self {
+        EditorSettings {
+            select: Vec::new(),
+            ignore: Vec::new(),
+            unsafe_fixes: false,
+            configuration: None,
+            semantic: SemanticMode::Auto,
+        }
+    }
 }
 
 impl EditorSettings {
@@ -58,8 +73,15 @@ impl EditorSettings {
                     Value::Null => {}
                     _ => problems.push(format!("`{key}` must be the path of a lockfix.toml")),
                 },
+                "semantic" => match value.as_str() {
+                    Some("auto") => settings.semantic = SemanticMode::Auto,
+                    Some("on") => settings.semantic = SemanticMode::On,
+                    Some("off") => settings.semantic = SemanticMode::Off,
+                    _ => problems.push(format!("`{key}` must be \"auto\", \"on\" or \"off\"")),
+                },
                 other => problems.push(format!(
-                    "unknown setting `{other}` (known: select, ignore, unsafeFixes, configuration)"
+                    "unknown setting `{other}` (known: select, ignore, unsafeFixes, \
+                     configuration, semantic)"
                 )),
             }
         }

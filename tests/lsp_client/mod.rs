@@ -122,6 +122,11 @@ impl Client {
         }
     }
 
+    /// The messages read so far that no wait asked for.
+    pub fn take_buffered(&mut self) -> Vec<Value> {
+        std::mem::take(&mut self.buffered)
+    }
+
     /// The diagnostics published for `uri` at `version`.
     pub fn diagnostics(&mut self, uri: &str, version: i64) -> Vec<Value> {
         let message = self.wait_for(&format!("diagnostics of {uri} v{version}"), |message| {
