@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use lockfix_transforms::analysis::SemanticFacts;
 use lockfix_transforms::{Applicability, FileAnalysis, Fix, Options};
 
-use crate::analysis::{AnalysisPanic, catch_panic};
+use crate::analysis::{AnalysisPanic, TransformsAnalyzer, catch_panic};
 use crate::config::{ConfigResolver, FileConfig, Overrides, Settings};
 use crate::edition::{EditionResolver, FALLBACK_EDITION, ManifestWarning};
-use crate::fix::{self, Decision, FixOutcome};
+use crate::fix::{self, Analyzer, Decision, FixOutcome};
 
 /// Which fixes the fix loop applies to the checked text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,17 +105,35 @@ impl Engine {
         })
     }
 
-    /// Whether `fix`, applied alone to `text`, keeps the text parsing as well as before: the
-    /// fix loop checks this for every fix it applies, and a fix offered on its own (an editor's
-    /// quick fix) deserves the same care. `false` also when the edits are out of range.
-    pub fn fix_applies_cleanly(&self, text: &str, options: &Options, fix: &Fix) -> bool {
+    /// The fix loop over `text`, which `checked` is the analysis-only check of, applying the
+    /// safe fixes: an editor's "fix all". The check's analysis is the loop's first, so only what
+    /// the fixes change is analysed again.
+    pub fn fix_all(&self, text: &str, checked: &FileCheck) -> Result<FixOutcome, AnalysisPanic> {
+        let mut analyzer = Reusing {
+            first: Some(checked.outcome.initial.clone()),
+            inner: TransformsAnalyzer::new(&checked.options),
+        };
+        let mut apply_all = |_: &str, _: &_| Decision::Apply;
+        catch_panic(|| fix::fix_with(text, &mut analyzer, false, &mut apply_all))
+            .and_then(|outcome| outcome)
+    }
+
+    /// Whether `fix`, applied alone to `text` (whose parse has `errors_before` syntax errors),
+    /// keeps it parsing as well: the fix loop checks this for every fix it applies, and a fix
+    /// offered on its own (an editor's quick fix) deserves the same care. `false` also when the
+    /// edits are out of range.
+    pub fn fix_applies_cleanly(
+        &self,
+        text: &str,
+        errors_before: usize,
+        options: &Options,
+        fix: &Fix,
+    ) -> bool {
         let Ok(after) = crate::edit::apply_edits(text, &fix.edits) else {
             return false;
         };
-        let count = |text: &str| {
-            catch_panic(|| lockfix_transforms::syntax_error_count(text, options.edition)).ok()
-        };
-        matches!((count(text), count(&after)), (Some(before), Some(after)) if after <= before)
+        catch_panic(|| lockfix_transforms::syntax_error_count(&after, options.edition))
+            .is_ok_and(|errors| errors <= errors_before)
     }
 
     /// The edition of the crate that owns `path` (absolute).
@@ -156,6 +174,25 @@ impl Engine {
 
     fn lock_editions(&self) -> std::sync::MutexGuard<'_, EditionResolver> {
         self.editions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// An analyzer whose first answer is already known.
+struct Reusing<'a> {
+    first: Option<FileAnalysis>,
+    inner: TransformsAnalyzer<'a>,
+}
+
+impl Analyzer for Reusing<'_> {
+    fn analyze(&mut self, source: &str) -> Result<FileAnalysis, AnalysisPanic> {
+        match self.first.take() {
+            Some(known) => Ok(known),
+            None => self.inner.analyze(source),
+        }
+    }
+
+    fn syntax_error_count(&mut self, source: &str) -> Result<usize, AnalysisPanic> {
+        self.inner.syntax_error_count(source)
     }
 }
 
@@ -223,9 +260,13 @@ mod tests {
             .find(|f| f.fix.is_some())
             .expect("a fixable finding");
         let fix = finding.fix.as_ref().unwrap();
-        assert!(engine.fix_applies_cleanly(HELD, &check.options, fix));
+        assert!(engine.fix_applies_cleanly(HELD, 0, &check.options, fix));
         let fixed = engine.check(None, HELD, None, FixPolicy::SafeOnly).unwrap();
         assert_ne!(fixed.outcome.text, HELD);
+        // The fix-all from the check reaches the same text as the fix loop from scratch.
+        let fix_all = engine.fix_all(HELD, &check).unwrap();
+        assert_eq!(fix_all.text, fixed.outcome.text);
+        assert_eq!(fix_all.applied, fixed.outcome.applied);
     }
 
     #[test]
@@ -240,7 +281,7 @@ mod tests {
                 replacement: "{".into(),
             }],
         };
-        assert!(!engine.fix_applies_cleanly(HELD, &options, &broken));
+        assert!(!engine.fix_applies_cleanly(HELD, 0, &options, &broken));
         let out_of_range = Fix {
             edits: vec![lockfix_transforms::TextEdit {
                 range: 0..HELD.len() + 1,
@@ -248,6 +289,6 @@ mod tests {
             }],
             ..broken
         };
-        assert!(!engine.fix_applies_cleanly(HELD, &options, &out_of_range));
+        assert!(!engine.fix_applies_cleanly(HELD, 0, &options, &out_of_range));
     }
 }

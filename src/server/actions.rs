@@ -22,7 +22,7 @@ use serde_json::json;
 
 use super::diagnostics::finding_diagnostic;
 use super::position::{Encoding, Positions};
-use crate::engine::{Engine, FileCheck, FixPolicy};
+use crate::engine::{Engine, FileCheck};
 
 /// The kind of the fix-all action, as ruff names its own (`source.fixAll.ruff`).
 pub const FIX_ALL_KIND: &str = "source.fixAll.lockfix";
@@ -34,8 +34,6 @@ pub struct Request<'a> {
     pub uri: &'a Url,
     pub text: &'a str,
     pub check: &'a FileCheck,
-    /// The semantic tier's facts the check used, if any: fix-all runs with them too.
-    pub facts: Option<std::sync::Arc<lockfix_transforms::analysis::SemanticFacts>>,
     /// The byte range the editor asks about (the cursor or the selection).
     pub range: std::ops::Range<usize>,
     /// The kinds the editor wants; `None` for all.
@@ -105,7 +103,7 @@ fn fix_action(
     }
     let fix = finding.fix.as_ref()?;
     if !crate::engine::allowed(fix, allow_unsafe)
-        || !engine.fix_applies_cleanly(request.text, &request.check.options, fix)
+        || !engine.fix_applies_cleanly(request.text, 0, &request.check.options, fix)
     {
         return None;
     }
@@ -172,20 +170,13 @@ fn fix_all_action(
     request: &Request<'_>,
     positions: &Positions<'_>,
 ) -> Option<CodeActionOrCommand> {
-    let path = request.uri.to_file_path().ok();
-    let fixed = engine
-        .check(
-            path.as_deref(),
-            request.text,
-            request.facts.clone(),
-            FixPolicy::SafeOnly,
-        )
-        .ok()?;
-    if !fixed.outcome.changed() {
+    // The safe fixes, with the options (and semantic facts) the document was checked with.
+    let fixed = engine.fix_all(request.text, request.check).ok()?;
+    if !fixed.changed() {
         return None;
     }
-    let edits = [minimal_edit(request.text, &fixed.outcome.text)];
-    let count = fixed.outcome.applied.len();
+    let edits = [minimal_edit(request.text, &fixed.text)];
+    let count = fixed.applied.len();
     Some(CodeActionOrCommand::CodeAction(CodeAction {
         title: format!(
             "Fix all safe lockfix problems ({})",

@@ -26,8 +26,6 @@ pub struct Document {
 /// What the engine said about one version of a document.
 pub struct Checked {
     pub version: i32,
-    /// The semantic tier's facts the check used, when they had arrived for this version.
-    pub facts: Option<Arc<lockfix_transforms::analysis::SemanticFacts>>,
     /// The analysis panicked: the message, for the user (a lockfix bug).
     pub check: Result<FileCheck, String>,
 }

@@ -486,7 +486,6 @@ impl Server {
             .map_err(|panic| panic.to_string());
         let checked = Arc::new(Checked {
             version: document.version,
-            facts: None,
             check,
         });
         document.checked = Some(checked.clone());
@@ -586,13 +585,12 @@ impl Server {
             .check(
                 document.path.as_deref(),
                 &document.text,
-                Some(facts.clone()),
+                Some(facts),
                 FixPolicy::None,
             )
             .map_err(|panic| panic.to_string());
         let checked = Arc::new(Checked {
             version: answer.version,
-            facts: Some(facts),
             check,
         });
         document.checked = Some(checked.clone());
@@ -647,7 +645,6 @@ impl Server {
             uri,
             text: &document.text,
             check,
-            facts: checked.facts.clone(),
             range,
             only: params.context.only.as_deref(),
             encoding: self.encoding,
