@@ -151,6 +151,13 @@ class Server:
             ):
                 return params["diagnostics"]
 
+    def cpu_seconds(self):
+        """User + system CPU time of the server so far: what the edits cost it, whatever else
+        the machine is doing (the wall-clock latencies include waiting for a core)."""
+        with open(f"/proc/{self.proc.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_kib(self):
         with open(f"/proc/{self.proc.pid}/status") as status:
             for line in status:
@@ -273,6 +280,7 @@ def main():
         )
         current = new_line
 
+    cpu_before = server.cpu_seconds()
     for i in range(edits):
         t0 = time.perf_counter()
         edit(BUGGY if current == CLEAN else CLEAN)
@@ -281,6 +289,7 @@ def main():
         counts.add(len(found))
         if (i + 1) % 100 == 0:
             rss.append((f"after {i + 1} edits", server.rss_kib()))
+    cpu_per_edit_ms = (server.cpu_seconds() - cpu_before) * 1000 / edits
     if len(counts) != 2:
         raise SystemExit(f"the edits should alternate between two finding counts, saw {counts}")
 
@@ -302,7 +311,9 @@ def main():
     server.proc.wait(timeout=30)
 
     print(summary("didChange -> publishDiagnostics", change_ms))
+    print(f"server CPU time per edit (analysis and publishing): {cpu_per_edit_ms:.2f} ms")
     print(summary("codeAction (fresh version)", action_ms))
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (2 cores)")
     print("resident memory: " + ", ".join(f"{label} {kib / 1024:.1f} MiB" for label, kib in rss))
     failed = []
     if statistics.median(change_ms) > 20 or percentile(change_ms, 95) > 20:
