@@ -264,6 +264,12 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // `lockfix server` is the language server, as `ruff server` is ruff's. A directory named
+    // `server` is checked as `lockfix ./server`.
+    if !cargo && args.get(1).is_some_and(|arg| arg == "server") {
+        return crate::server::command(&args[2..]);
+    }
     let parsed = command(cargo)
         .try_get_matches_from(args)
         .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));

@@ -8,17 +8,17 @@
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
 use lockfix_transforms::{Options, RuleId};
 use rayon::prelude::*;
 
 use crate::analysis::catch_panic;
-use crate::config::{ConfigResolver, FileConfig, Overrides, Settings};
+use crate::config::{ConfigResolver, Overrides};
 use crate::diff::unified_diff;
 use crate::discover::{self, Excludes, SourcePath, display_path};
-use crate::edition::EditionResolver;
+use crate::engine::{Engine, FileCheck, FixPolicy, absolute};
 use crate::fix::{self, Decision, FixOutcome, MAX_PASSES};
 use crate::git::{self, FileToWrite, Refusal};
 use crate::interactive::Prompter;
@@ -128,11 +128,11 @@ pub fn run(
         });
     }
     lap(&mut timings, "finding files and configuration");
-    let resolver = Mutex::new(EditionResolver::new());
-    let mut results = analyse_all(&discovery.files, config, cwd, &resolver);
+    let engine = Engine::new(config.configs.clone(), config.overrides.clone());
+    let mut results = analyse_all(&discovery.files, config, cwd, &engine);
     lap(&mut timings, "analysis and fixes");
     let (warnings, semantic_loads) =
-        resolve_semantics(&discovery.files, &mut results, config, cwd, &resolver);
+        resolve_semantics(&discovery.files, &mut results, config, cwd, &engine);
     errors.extend(warnings);
     lap(&mut timings, "semantic tier");
     let mut analysed = Vec::new();
@@ -146,10 +146,7 @@ pub fn run(
             }
         }
     }
-    let mut resolver = resolver
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner);
-    for warning in resolver.take_warnings() {
+    for warning in engine.take_manifest_warnings() {
         errors.push(ErrorEntry {
             fatal: false,
             path: display_path(&warning.manifest, cwd),
@@ -247,13 +244,6 @@ pub fn run(
     Ok(report)
 }
 
-/// `path` (relative to `cwd` or absolute) as an absolute path without `.` components: the form
-/// configuration lookups and their roots share.
-fn absolute(cwd: &Path, path: &Path) -> PathBuf {
-    let joined = cwd.join(path);
-    std::path::absolute(&joined).unwrap_or(joined)
-}
-
 /// The fixes a file's report counts: a crate-wide swap touches several files but is one fix,
 /// counted once in [`Report::crate_fixes`].
 fn per_file_fixes(outcome: &FixOutcome) -> usize {
@@ -284,7 +274,7 @@ fn resolve_semantics(
     results: &mut [FileResult],
     config: &RunConfig,
     cwd: &Path,
-    resolver: &Mutex<EditionResolver>,
+    engine: &Engine,
 ) -> (Vec<ErrorEntry>, Vec<(String, std::time::Duration)>) {
     let candidates: Vec<crate::semantic::Candidate<'_>> = files
         .iter()
@@ -301,7 +291,7 @@ fn resolve_semantics(
         .map(|(index, facts)| {
             (
                 index,
-                analyse_file(&files[index], config, cwd, resolver, Some(facts)),
+                analyse_file(&files[index], config, cwd, engine, Some(facts)),
             )
         })
         .collect();
@@ -572,14 +562,14 @@ fn analyse_all(
     files: &[SourcePath],
     config: &RunConfig,
     cwd: &Path,
-    resolver: &Mutex<EditionResolver>,
+    engine: &Engine,
 ) -> Vec<FileResult> {
     let bar = crate::progress::bar(config.progress, files.len());
     let analyse = || {
         files
             .par_iter()
             .map(|source| {
-                let result = analyse_file(source, config, cwd, resolver, None);
+                let result = analyse_file(source, config, cwd, engine, None);
                 bar.inc(1);
                 result
             })
@@ -598,7 +588,7 @@ fn analyse_all(
         }
         Err(_) => files
             .iter()
-            .map(|source| analyse_file(source, config, cwd, resolver, None))
+            .map(|source| analyse_file(source, config, cwd, engine, None))
             .collect(),
     }
 }
@@ -606,13 +596,13 @@ fn analyse_all(
 // Reserved address space, not memory: pages are only committed when the recursion reaches them.
 const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
 
-/// Reads one file and runs the fix loop on it, accepting every fix the policy allows; with the
-/// semantic tier's `facts` when it resolved the file.
+/// Reads one file and runs the fix loop on it through the [`Engine`], accepting every fix the
+/// policy allows; with the semantic tier's `facts` when it resolved the file.
 fn analyse_file(
     source: &SourcePath,
     config: &RunConfig,
     cwd: &Path,
-    resolver: &Mutex<EditionResolver>,
+    engine: &Engine,
     facts: Option<std::sync::Arc<lockfix_transforms::analysis::SemanticFacts>>,
 ) -> FileResult {
     let failed = |message: String| {
@@ -643,61 +633,41 @@ fn analyse_file(
             wants_semantics: false,
         };
     }
-    let edition = resolver
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .edition_for(&cwd.join(&source.path));
+    // Every configuration was resolved (and checked) before the analysis began: the engine's
+    // lookups are cache hits. Files beyond the parser's safe nesting are reported through
+    // `not_analysed` below (`lockfix_transforms::bounded_parse` checks every parse).
     let path = absolute(cwd, &source.path);
-    // Resolved (and checked) before the analysis began: this is a cache hit.
-    let file_config: Option<Arc<FileConfig>> = config.configs.for_file(&path).ok().flatten();
-    let settings = Settings::resolve(&config.overrides, file_config.as_deref());
-    let ignored = crate::config::ignored_for(file_config.as_deref(), &path);
-    let unsafe_fixes = settings.unsafe_fixes.0;
-    let options = Options {
-        edition,
-        rules: settings
-            .rules()
-            .into_iter()
-            .filter(|rule| !ignored.contains(rule))
-            .collect(),
-        extra: file_config
-            .as_ref()
-            .map_or_else(Default::default, |file| file.extra),
-        facts,
-        test_file: is_test_file(&cwd.join(&source.path)),
-    };
-    // Files beyond the parser's safe nesting are reported through `not_analysed` below
-    // (`lockfix_transforms::bounded_parse` checks every parse).
-    let mut apply_all = |_: &str, _: &_| Decision::Apply;
-    let outcome =
-        catch_panic(|| fix::fix_source(&file.text, &options, unsafe_fixes, &mut apply_all))
-            .and_then(|outcome| outcome);
-    match outcome {
-        Ok(FixOutcome {
-            initial:
-                lockfix_transforms::FileAnalysis {
-                    not_analysed: Some(message),
+    let check = engine.check(Some(&path), &file.text, facts, FixPolicy::AsConfigured);
+    match check {
+        Ok(FileCheck {
+            outcome:
+                FixOutcome {
+                    initial:
+                        lockfix_transforms::FileAnalysis {
+                            not_analysed: Some(message),
+                            ..
+                        },
                     ..
                 },
             ..
         }) => failed(message),
-        Ok(outcome)
-            if outcome.initial.findings.is_empty()
-                && outcome.initial.unused_suppressions.is_empty()
-                && outcome.initial.syntax_errors.is_empty()
-                && !outcome.changed() =>
+        Ok(check)
+            if check.outcome.initial.findings.is_empty()
+                && check.outcome.initial.unused_suppressions.is_empty()
+                && check.outcome.initial.syntax_errors.is_empty()
+                && !check.outcome.changed() =>
         {
             FileResult::NothingFound {
-                wants_semantics: outcome.initial.wants_semantics,
+                wants_semantics: check.outcome.initial.wants_semantics,
             }
         }
-        Ok(outcome) => FileResult::Analysed(Box::new(Analysed {
+        Ok(check) => FileResult::Analysed(Box::new(Analysed {
             source: source.clone(),
             file,
-            options,
-            outcome,
-            unsafe_fixes,
-            strict_suppressions: settings.strict_suppressions.0,
+            options: check.options,
+            outcome: check.outcome,
+            unsafe_fixes: check.unsafe_fixes,
+            strict_suppressions: check.strict_suppressions,
         })),
         Err(panic) => failed(panic.to_string()),
     }
@@ -939,21 +909,4 @@ fn outcome_notes(path: &str, input: &str, outcome: &FixOutcome) -> Vec<ErrorEntr
         });
     }
     notes
-}
-
-/// Whether `path` is under the `tests/` or `benches/` folder of the crate that owns it (the
-/// nearest folder up with a `Cargo.toml`): integration tests and benchmarks, whose findings are
-/// information.
-fn is_test_file(path: &std::path::Path) -> bool {
-    let Some(root) = path
-        .ancestors()
-        .skip(1)
-        .find(|dir| dir.join("Cargo.toml").is_file())
-    else {
-        return false;
-    };
-    path.strip_prefix(root)
-        .ok()
-        .and_then(|rel| rel.components().next())
-        .is_some_and(|first| matches!(first.as_os_str().to_str(), Some("tests" | "benches")))
 }
