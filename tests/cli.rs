@@ -791,6 +791,33 @@ fn dry_run_with_unsafe_fixes_names_the_flags_that_write_them() {
     );
 }
 
+/// Issue 14: with `--unsafe-fixes` the unsafe fixes are fixable, and the summary says how many
+/// of the fixable ones are unsafe instead of "0 with --unsafe-fixes"; `--statistics` counts the
+/// unsafe ones a rule could fix.
+#[test]
+fn unsafe_fixes_are_counted_as_fixable_when_on() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "rtw.rs", READ_THEN_WRITE);
+    let text = stdout(&lockfix(dir.path(), &["--unsafe-fixes", "rtw.rs"]));
+    assert!(
+        text.contains("1 finding (1 fixable, 1 of them unsafe)"),
+        "{text}"
+    );
+    let text = stdout(&lockfix(dir.path(), &["--statistics", "rtw.rs"]));
+    assert!(
+        text.contains("read-then-write         0 fixable (1 with --unsafe-fixes)"),
+        "{text}"
+    );
+    let text = stdout(&lockfix(
+        dir.path(),
+        &["--statistics", "--unsafe-fixes", "rtw.rs"],
+    ));
+    assert!(
+        text.contains("read-then-write         1 fixable\n"),
+        "{text}"
+    );
+}
+
 /// Issue 16, defect 8: a file with syntax errors is not fixed, so its findings are not counted
 /// fixable, and a syntax error is reported even where no fix was withheld.
 #[test]

@@ -1,11 +1,12 @@
 //! What the std→tokio lock swap needs from rust-analyzer: the lock's declaration, every reference
 //! to it across the crate (found by references, not by text), and which synchronous functions
-//! among its users are called from async code (there `blocking_lock()` would panic).
+//! among its users async code reaches — directly, or through other synchronous functions, from
+//! the library, binaries, examples, tests or benches (there `blocking_lock()` would panic).
 
 use std::path::PathBuf;
 
 use lockfix_transforms::analysis::LockKind;
-use ra_ap_hir::{FieldSource, HasSource, ModuleDef, PathResolution, Semantics, Type};
+use ra_ap_hir::{AsAssocItem, FieldSource, HasSource, ModuleDef, PathResolution, Semantics, Type};
 use ra_ap_ide_db::RootDatabase;
 use ra_ap_ide_db::defs::Definition;
 use ra_ap_syntax::{
@@ -35,8 +36,9 @@ pub struct SwapTarget {
     pub kind: LockKind,
     /// The name at every use, the declaration excluded.
     pub references: Vec<Site>,
-    /// Names of synchronous functions that use the lock and are called from async code.
-    pub called_from_async: Vec<Site>,
+    /// Names of synchronous functions that use the lock and that async code reaches, each with
+    /// the route (empty when an async caller calls it directly).
+    pub called_from_async: Vec<(Site, String)>,
 }
 
 pub(crate) fn target(
@@ -133,15 +135,17 @@ pub(crate) fn target(
                 range: reference.range,
             });
             if let Some(function) = sync_function_at(tree.syntax(), reference.range)
-                && called_from_async_code(&sema, &function)
                 && let Some(name) = function.name()
             {
                 let site = Site {
                     path: path.clone(),
                     range: name.syntax().text_range(),
                 };
-                if !called_from_async.contains(&site) {
-                    called_from_async.push(site);
+                if called_from_async.iter().any(|(s, _)| *s == site) {
+                    continue;
+                }
+                if let Some(route) = async_route(&sema, vfs, &function) {
+                    called_from_async.push((site, route));
                 }
             }
         }
@@ -215,22 +219,165 @@ fn sync_function_at(root: &SyntaxNode, range: TextRange) -> Option<ast::Fn> {
     None
 }
 
-/// Some caller of `function` is in an async fn or an async block.
-fn called_from_async_code(sema: &Semantics<'_, RootDatabase>, function: &ast::Fn) -> bool {
-    let Some(def) = sema.to_fn_def(function) else {
-        return false;
+/// How many functions the caller search visits before it gives up and assumes async code
+/// reaches the function (a refusal, never a swap that might panic).
+const CALLER_SEARCH_LIMIT: usize = 500;
+
+/// Whether async code reaches the synchronous `function`: an async fn or async block that calls
+/// it, or calls a synchronous function that does, and so on. Every reference counts as a call
+/// (a function passed as a value may be called anywhere); a reference inside a closure counts as
+/// made by the function around the closure. A trait method is reached through the trait, which
+/// this search cannot follow: it counts as reached. `Some(route)` when reached: the async end
+/// first, empty when the async caller calls `function` directly.
+fn async_route(
+    sema: &Semantics<'_, RootDatabase>,
+    vfs: &Vfs,
+    function: &ast::Fn,
+) -> Option<String> {
+    let db = sema.db;
+    let start = sema.to_fn_def(function)?;
+    // Breadth first, so the route reported is a shortest one. Each entry: the function and the
+    // index of the entry that it calls (its way back to `start`), with a description.
+    let mut queue: Vec<(ra_ap_hir::Function, Option<usize>, String)> =
+        vec![(start, None, String::new())];
+    let mut next = 0;
+    let route = |queue: &[(ra_ap_hir::Function, Option<usize>, String)], mut at: usize| {
+        let mut steps = Vec::new();
+        while let Some(callee) = queue[at].1 {
+            steps.push(queue[at].2.clone());
+            at = callee;
+        }
+        steps.join(" → ")
     };
-    let usages = Definition::Function(def).usages(sema).all();
-    usages.references.into_iter().any(|(file, refs)| {
-        let tree = sema.parse(file);
-        refs.iter().any(|r| {
-            tree.syntax()
-                .covering_element(r.range)
+    while next < queue.len() {
+        if queue.len() > CALLER_SEARCH_LIMIT {
+            return Some(format!(
+                "one of more than {CALLER_SEARCH_LIMIT} callers (too many to follow)"
+            ));
+        }
+        let current = queue[next].0;
+        let current_index = next;
+        next += 1;
+        if let Some(item) = current.as_assoc_item(db)
+            && item.implemented_trait(db).is_some()
+        {
+            // Called through the trait (a `Drop`, a `Display`, a callback trait): anywhere.
+            let via = route(&queue, current_index);
+            return Some(if via.is_empty() {
+                "a call through the trait it implements (any code may call a trait method)"
+                    .to_owned()
+            } else {
+                format!("any caller of the trait method {via}")
+            });
+        }
+        let usages = Definition::Function(current).usages(sema).all();
+        for (file, refs) in usages.references {
+            let file_id = file.file_id(db);
+            let tree = sema.parse(file);
+            for reference in refs {
+                match caller_at(tree.syntax(), reference.range) {
+                    Caller::Async(what) => {
+                        let at = format!(
+                            "{what} ({})",
+                            location(vfs, file_id, tree.syntax(), reference.range)
+                        );
+                        let via = route(&queue, current_index);
+                        return Some(if current_index == 0 && via.is_empty() {
+                            String::new()
+                        } else if via.is_empty() {
+                            at
+                        } else {
+                            format!("{at} → {via}")
+                        });
+                    }
+                    Caller::Sync(caller) => {
+                        let Some(def) = sema.to_fn_def(&caller) else {
+                            continue;
+                        };
+                        if queue.iter().any(|(f, ..)| *f == def) {
+                            continue;
+                        }
+                        let name = caller
+                            .name()
+                            .map(|n| n.text().to_string())
+                            .unwrap_or_default();
+                        let described = format!(
+                            "`{name}` ({})",
+                            location(vfs, file_id, tree.syntax(), reference.range)
+                        );
+                        queue.push((def, Some(current_index), described));
+                    }
+                    Caller::None => {}
+                }
+            }
+        }
+    }
+    None
+}
+
+enum Caller {
+    /// An async fn or async block: "`run`", "an async block in `main`".
+    Async(String),
+    /// A synchronous function, which its own callers reach.
+    Sync(ast::Fn),
+    /// Outside any function (a `static` initializer, an attribute).
+    None,
+}
+
+/// What runs the code at `range`: the innermost async block or function around it; closures are
+/// part of the function that creates them.
+fn caller_at(root: &SyntaxNode, range: TextRange) -> Caller {
+    let node = match root.covering_element(range) {
+        ra_ap_syntax::NodeOrToken::Node(n) => n,
+        ra_ap_syntax::NodeOrToken::Token(t) => match t.parent() {
+            Some(p) => p,
+            None => return Caller::None,
+        },
+    };
+    for ancestor in node.ancestors() {
+        if let Some(function) = ast::Fn::cast(ancestor.clone()) {
+            let name = function
+                .name()
+                .map(|n| n.text().to_string())
+                .unwrap_or_default();
+            return if function.async_token().is_some() {
+                Caller::Async(format!("`{name}`"))
+            } else {
+                Caller::Sync(function)
+            };
+        }
+        if ast::BlockExpr::cast(ancestor).is_some_and(|b| b.async_token().is_some()) {
+            let name = node
                 .ancestors()
-                .any(|a| {
-                    ast::Fn::cast(a.clone()).is_some_and(|f| f.async_token().is_some())
-                        || ast::BlockExpr::cast(a).is_some_and(|b| b.async_token().is_some())
-                })
+                .find_map(ast::Fn::cast)
+                .and_then(|f| f.name())
+                .map(|n| format!("an async block in `{}`", n.text()))
+                .unwrap_or_else(|| "an async block".to_owned());
+            return Caller::Async(name);
+        }
+    }
+    Caller::None
+}
+
+/// `path:line` of a range, the path as rust-analyzer's file set names it.
+fn location(vfs: &Vfs, file: FileId, root: &SyntaxNode, range: TextRange) -> String {
+    let path = path_of(vfs, file);
+    let line = root
+        .text()
+        .slice(..range.start())
+        .to_string()
+        .matches('\n')
+        .count()
+        + 1;
+    let shown = path
+        .to_str()
+        .and_then(|p| {
+            p.rfind("/src/")
+                .or_else(|| p.rfind("/examples/"))
+                .or_else(|| p.rfind("/tests/"))
+                .or_else(|| p.rfind("/benches/"))
+                .map(|i| p[i + 1..].to_owned())
         })
-    })
+        .unwrap_or_else(|| path.display().to_string());
+    format!("{shown}:{line}")
 }

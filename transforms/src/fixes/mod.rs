@@ -3,6 +3,7 @@
 //! without a fix.
 
 pub mod clone_out;
+pub mod defer_emission;
 pub mod drop_at_last_use;
 pub mod drop_in_arm;
 pub mod exports;

@@ -1,9 +1,9 @@
 //! `double-lock`: several guards held together over a long stretch of code (seed 004).
 
-use ra_ap_syntax::{AstNode, SyntaxKind, TextRange, TextSize};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize};
 
 use super::Context;
-use crate::analysis::{Guard, Holder, syntax};
+use crate::analysis::{Guard, Holder, effects, syntax};
 use crate::fixes::phase_split::{is_spawn, phase_split};
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
 
@@ -402,7 +402,12 @@ fn first_line(text: &str, range: TextRange) -> TextRange {
 }
 
 fn build_fix(ctx: &Context<'_>, cluster: &[usize]) -> Result<Fix, String> {
-    let split = phase_split(ctx.text, ctx.file, ctx.scopes, cluster)?;
+    let split = match phase_split(ctx.text, ctx.file, ctx.scopes, cluster) {
+        Ok(split) => split,
+        // Seed 004's simplest remedy still applies when the phases cannot be split: emit the
+        // events after the locks are released.
+        Err(reason) => return deferral(ctx, cluster).map_err(|_| reason),
+    };
     let mut title = format!("Split into {} phases, one lock each", split.phases);
     if split.relocks > 0 {
         title.push_str(&format!(
@@ -420,6 +425,29 @@ fn build_fix(ctx: &Context<'_>, cluster: &[usize]) -> Result<Fix, String> {
         applicability: Applicability::Unsafe,
         edits: vec![split.edit],
     })
+}
+
+/// The emissions made while every guard of the cluster is held, moved after their last use.
+fn deferral(ctx: &Context<'_>, cluster: &[usize]) -> Result<Fix, String> {
+    let guards: Vec<&Guard> = cluster.iter().map(|&g| &ctx.scopes.guards[g]).collect();
+    let mut events: Vec<SyntaxNode> = Vec::new();
+    for guard in &guards {
+        for call in &guard.calls {
+            let held_by_all = guards
+                .iter()
+                .all(|g| g.alive_at(call.node.text_range().start(), &call.node));
+            if held_by_all
+                && effects::emission(call, &ctx.extra).is_some()
+                && !events.contains(&call.node)
+            {
+                events.push(call.node.clone());
+            }
+        }
+    }
+    if events.is_empty() {
+        return Err("no emission".to_string());
+    }
+    super::emit_under_lock::deferral_fix(ctx, &guards, &events)
 }
 
 #[cfg(test)]

@@ -373,7 +373,7 @@ fn let_fix(
                         "Compute `{}` in a block that releases the guard before {phrase}",
                         extraction.name
                     ),
-                    &extraction.possibly_borrowed,
+                    &extraction.copied,
                 ),
                 applicability: Applicability::Unsafe,
                 edits: extraction.edits,

@@ -544,9 +544,9 @@ fn clone_out_fix(out: CloneOut) -> Fix {
     } else {
         "Compute the `.await`'s arguments inside the lock scope, then await without the lock"
     };
-    let unsafe_ = out.copies_data || out.reorders || !out.possibly_borrowed.is_empty();
+    let unsafe_ = out.copies_data || out.reorders || !out.copied.is_empty();
     Fix {
-        title: title_with_caveat(title, &out.possibly_borrowed),
+        title: title_with_caveat(title, &out.copied),
         applicability: if unsafe_ {
             Applicability::Unsafe
         } else {
