@@ -314,18 +314,18 @@ fn resolve_semantics(
     (resolution.warnings, resolution.loaded)
 }
 
+/// Per finding of a crate-wide fix, by `(display path, start of the finding)`.
+type CrateFixMap<T> = std::collections::BTreeMap<(String, usize), T>;
+
 /// The crate-level phase ([`crate::crate_fix`]): swaps planned on the per-file loop's texts are
 /// attached to their findings, and applied to those texts when unsafe fixes are allowed. Returns
-/// each swap's multi-file diff by the `(path, start)` of the findings it resolves.
+/// each swap's multi-file diff and its caveats by the `(path, start)` of the findings it
+/// resolves, and how many swaps were applied.
 fn apply_crate_fixes(
     analysed: &mut Vec<Analysed>,
     config: &RunConfig,
     cwd: &Path,
-) -> (
-    std::collections::BTreeMap<(String, usize), String>,
-    std::collections::BTreeMap<(String, usize), Vec<String>>,
-    usize,
-) {
+) -> (CrateFixMap<String>, CrateFixMap<Vec<String>>, usize) {
     use crate::crate_fix::{CrateFile, Decision, SwapCandidate, plan_swaps};
     use lockfix_transforms::{Applicability, Fix};
 

@@ -67,6 +67,7 @@ pub fn defer_emissions(
     let mut borrowing = Vec::new();
     let mut first_index = usize::MAX;
     let mut last_guard_index = 0;
+    let mut existing_drop: Option<usize> = None;
     for guard in guards {
         let Holder::Let {
             list: own_list,
@@ -81,8 +82,27 @@ pub fn defer_emissions(
         }
         let name = guard.name().ok_or("a guard has no name")?;
         let uses = guard.uses(file);
-        if !guard.drops.is_empty()
-            || uses.iter().any(|u| held::may_move_guard(file, *u))
+        // One `drop(guard);` of the block itself (drop-at-last-use's fix) is where the events go.
+        let own_drop = |d: &ast::ExprStmt| d.syntax().parent().as_ref() == Some(list.syntax());
+        match guard.drops.as_slice() {
+            [] => {}
+            [d] if own_drop(d) && guards.len() == 1 => {
+                existing_drop = syntax::item_containing(list, d.syntax());
+            }
+            _ => {
+                return refuse(&format!("`{name}` is dropped in more than one place"));
+            }
+        }
+        let uses: Vec<TextRange> = uses
+            .into_iter()
+            .filter(|u| {
+                !guard
+                    .drops
+                    .iter()
+                    .any(|d| d.syntax().text_range().contains_range(*u))
+            })
+            .collect();
+        if uses.iter().any(|u| held::may_move_guard(file, *u))
             || syntax::binds_in(&guard.body, guard.live, &name)
         {
             return refuse(&format!(
@@ -117,9 +137,12 @@ pub fn defer_emissions(
         .iter()
         .flat_map(|n| syntax::mentions(file, region, n))
         .filter_map(|m| syntax::item_containing(list, &node_at(file, m)))
-        .filter(|i| !deferred.contains(i))
+        .filter(|i| !deferred.contains(i) && Some(*i) != existing_drop)
         .max()
         .ok_or("the guard is not used after the events")?;
+    if existing_drop.is_some_and(|d| d < last) {
+        return refuse("the guard is dropped before its last use");
+    }
     deferred.retain(|&i| i < last);
     if deferred.is_empty() {
         return Err("no event comes before the guard's last use".to_string());
@@ -204,7 +227,7 @@ pub fn defer_emissions(
                 copies_data = true;
                 guard_copy(file, argument, &borrowing)?
             };
-            let value_name = syntax::fresh_name(&suggest_name(argument), &taken);
+            let value_name = syntax::fresh_name(&value_name(argument), &taken);
             taken.insert(value_name.clone());
             let range = argument.syntax().text_range();
             let from = usize::from(range.start()) - item_start;
@@ -217,7 +240,14 @@ pub fn defer_emissions(
                     value_name.clone()
                 },
             );
+            // The value leaves a deeper line (an argument of a chained call): its continuation
+            // lines come back to the statement's indentation, as rustfmt would put them.
+            let arg_indent = syntax::line_indent(text, usize::from(range.start())).len();
+            let value = dedent(&value, arg_indent.saturating_sub(indent.len()));
             lets.insert_str(0, &format!("{eol}{indent}let {value_name} = {value};"));
+        }
+        if !kept.is_empty() {
+            statement = join_short_chain(&statement, indent.len());
         }
         // The statement leaves with the comments and blank lines above it.
         let previous_end = syntax::end_with_trailing_comment(&items[index - 1]);
@@ -228,11 +258,13 @@ pub fn defer_emissions(
         });
         moved_texts.push(format!("{leading}{statement}"));
     }
-    let after_last = syntax::end_with_trailing_comment(&items[last]);
-    let indent = syntax::line_indent(text, usize::from(items[last].text_range().start()));
+    // After the guard's own `drop` when it has one; else after its last use, with the drops.
+    let anchor = existing_drop.unwrap_or(last);
+    let after_last = syntax::end_with_trailing_comment(&items[anchor]);
+    let indent = syntax::line_indent(text, usize::from(items[anchor].text_range().start()));
     let mut insertion = String::new();
     // Guards drop in the reverse of the order they were taken, as at the end of their scope.
-    for name in names.iter().rev() {
+    for name in names.iter().rev().filter(|_| existing_drop.is_none()) {
         insertion.push_str(&format!("{eol}{indent}drop({name});"));
     }
     for moved in &moved_texts {
@@ -259,6 +291,59 @@ pub fn defer_emissions(
         moved: moved_texts.len(),
         copies_data,
     })
+}
+
+/// The name of a value built for an emission: `Tripped { .. }` is a `tripped`.
+fn value_name(argument: &ast::Expr) -> String {
+    if let ast::Expr::RecordExpr(record) = argument
+        && let Some(segment) = record.path().and_then(|p| p.segment())
+        && let Some(name) = segment.name_ref()
+    {
+        let mut snake = String::new();
+        for (i, c) in name.text().chars().enumerate() {
+            if c.is_uppercase() && i > 0 {
+                snake.push('_');
+            }
+            snake.extend(c.to_lowercase());
+        }
+        if !snake.is_empty() {
+            return snake;
+        }
+    }
+    suggest_name(argument)
+}
+
+/// A method chain spread over lines only because an argument was long (`tx\n.send(Event {\n..})`)
+/// goes back on one line once the argument is a name, as rustfmt puts a chain that fits its
+/// `chain_width` (60) and the line width (100).
+fn join_short_chain(statement: &str, indent: usize) -> String {
+    let mut lines = statement.lines();
+    let mut joined = lines.next().unwrap_or_default().trim_end().to_string();
+    for line in lines {
+        let line = line.trim();
+        if !line.starts_with('.') && !line.starts_with('?') {
+            return statement.to_string();
+        }
+        joined.push_str(line);
+    }
+    let chain = joined.trim_end_matches(';');
+    if chain.len() <= 60 && indent + joined.len() <= 100 {
+        joined
+    } else {
+        statement.to_string()
+    }
+}
+
+/// `text` with up to `by` leading spaces taken off every line but the first.
+fn dedent(text: &str, by: usize) -> String {
+    let mut lines = text.split('\n');
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for line in lines {
+        let spaces = line.len() - line.trim_start_matches(' ').len();
+        out.push('\n');
+        out.push_str(&line[spaces.min(by)..]);
+    }
+    out
 }
 
 /// `data` is bound by a `let` among `items` whose value is owned (a count, a clone), so using it

@@ -423,6 +423,14 @@ fn classify(
         | ast::Expr::Literal(_) => Ownership::Owned,
         ast::Expr::MacroExpr(_) => Ownership::Owned,
         ast::Expr::TupleExpr(t) => all(&mut t.fields()),
+        // `Event { trips: g.trips }`: owned when every field is; a shorthand field (`Event { n }`)
+        // or a base (`..*g`) may be what borrows, which this cannot tell.
+        ast::Expr::RecordExpr(r) => match r.record_expr_field_list() {
+            Some(list) if list.spread().is_none() && list.fields().all(|f| f.expr().is_some()) => {
+                all(&mut list.fields().filter_map(|f| f.expr()))
+            }
+            _ => Ownership::Unknown,
+        },
         ast::Expr::ArrayExpr(a) => all(&mut a.exprs()),
         ast::Expr::CallExpr(c) => match c.arg_list() {
             Some(args) => all(&mut args.args()),

@@ -113,7 +113,10 @@ reads and calls on its own guard, no local that both touch), and a lock nothing 
 read first. Nothing else moves. The fix is refused, with the reason, when the order cannot be kept:
 a value read under one lock after a deferred step changed it, a step that moves is needed by code
 that stays, a step that returns early, a loop that uses both guards, a lock taken inside a phase,
-a guard taken through the other or handed to a function whole.
+a guard taken through the other or handed to a function whole. When it is refused and events are
+emitted while every guard is held, seed 004's simplest remedy is offered instead: the emitting
+statements move after the last use of the guards, which are dropped there (the locks stay held
+together; only the events leave the critical section).
 
 The fix is always unsafe: the updates of the two locks are no longer atomic together, so another
 task can observe the metrics updated and the state not yet (or take the locks between the phases).

@@ -100,8 +100,13 @@ mutex), a callback handed the guarded data; calls of values not named like liste
 (`(self.create)()` in a pool); emissions under a named guard that is never used (it orders them on
 purpose); test code (`#[test]`, `#[cfg(test)]`), which spawns under locks to build races.
 
-When the guard is used after the emission no fix is offered; with several guards held together,
-split the function into phases (`double-lock`). Emissions inside closures
+When the guard is used after the emission, the emitting statement moves after the guard's last
+use, where `drop(guard)` releases it (seed 004's deferral; what the emission reads from the guard
+is computed under the lock, where the emission stood). Refused, with the reason, when the code in
+between can return early (the event would be lost on that path), when the emitting statement
+binds a value the locked code uses, or when a value it needs borrows from the guard in a way the
+syntax cannot copy. With several guards held together, split the function into phases
+(`double-lock`, which falls back to the same deferral when the phases cannot be split). Emissions inside closures
 (`listeners.iter().for_each(|l| l(ev))`) are not seen. There is no attribute to silence this rule
 on one item; use `--ignore emit-under-lock`."#,
 };

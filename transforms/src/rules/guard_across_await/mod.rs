@@ -313,6 +313,13 @@ fn build_fix(
             last_use,
             event_item,
         }) => {
+            // An awaited send or event under an async guard that is used after it: seed 004's
+            // deferral moves the emission after the guard's last use.
+            if guard.kind.is_async()
+                && let Some(fix) = deferred_emission(ctx, guard, first_await)
+            {
+                return Ok(fix);
+            }
             let await_at = first_await
                 .await_token()
                 .map_or(first_await.syntax().text_range(), |t| t.text_range());
@@ -335,6 +342,17 @@ fn build_fix(
             }
         }
     }
+}
+
+/// The deferral of the emission awaited at `awaited` (a send, an event, a spawned task), when
+/// there is one and it can move.
+fn deferred_emission(ctx: &Context<'_>, guard: &Guard, awaited: &ast::AwaitExpr) -> Option<Fix> {
+    let operand = awaited.expr()?;
+    let call = guard.calls.iter().find(|c| {
+        c.node.text_range() == operand.syntax().text_range()
+            && crate::analysis::effects::emission(c, &ctx.extra).is_some()
+    })?;
+    super::emit_under_lock::deferral_fix(ctx, &[guard], std::slice::from_ref(&call.node)).ok()
 }
 
 /// The message of a finding on an async guard that sits through an await it has no part in.
