@@ -434,6 +434,7 @@ mod tests {
                             "path": "src/a.rs", "start": start, "end": start + 1, "line": 2,
                             "column": 13, "end_line": 2, "end_column": 14, "replacement": "n",
                         }],
+                        "caveats": [],
                     },
                     "help": null,
                     "url": "https://github.com/lockfix/lockfix/blob/main/transforms/src/rules/guard_across_await/mod.rs",
@@ -450,6 +451,8 @@ mod tests {
                 },
             ],
             "applied_fixes": [],
+            "rolled_back_fixes": [],
+            "verify": [],
             "errors": [{ "path": "b.rs", "message": "not UTF-8", "fatal": false }],
         });
         assert_eq!(value, expected);

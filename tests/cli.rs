@@ -267,7 +267,8 @@ fn json_has_every_key_of_the_contract() {
         .keys()
         .map(String::as_str)
         .collect();
-    // The contract's keys, and `applied_fixes` added since (keys are added, never renamed).
+    // The contract's keys, and `applied_fixes`, `rolled_back_fixes` and `verify` added since
+    // (keys are added, never renamed).
     assert_eq!(
         sorted(keys),
         [
@@ -275,6 +276,8 @@ fn json_has_every_key_of_the_contract() {
             "errors",
             "files_scanned",
             "findings",
+            "rolled_back_fixes",
+            "verify",
             "version"
         ]
     );
@@ -331,7 +334,10 @@ fn json_has_every_key_of_the_contract() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(sorted(keys), ["applicability", "diff", "edits", "title"]);
+    assert_eq!(
+        sorted(keys),
+        ["applicability", "caveats", "diff", "edits", "title"]
+    );
     assert_eq!(fix["applicability"], "safe");
     assert!(fix["title"].as_str().is_some_and(|t| !t.is_empty()));
     let diff = fix["diff"].as_str().unwrap();

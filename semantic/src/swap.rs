@@ -125,6 +125,7 @@ pub(crate) fn target(
     let usages = definition.usages(&sema).all();
     let mut references = Vec::new();
     let mut called_from_async = Vec::new();
+    let local = local_files(&sema, vfs, &declaration.path);
     for (file, refs) in usages.references {
         let file_id = file.file_id(db);
         let path = path_of(vfs, file_id);
@@ -144,7 +145,7 @@ pub(crate) fn target(
                 if called_from_async.iter().any(|(s, _)| *s == site) {
                     continue;
                 }
-                if let Some(route) = async_route(&sema, vfs, &function) {
+                if let Some(route) = async_route(&sema, vfs, &local, &function) {
                     called_from_async.push((site, route));
                 }
             }
@@ -232,6 +233,7 @@ const CALLER_SEARCH_LIMIT: usize = 500;
 fn async_route(
     sema: &Semantics<'_, RootDatabase>,
     vfs: &Vfs,
+    local: &[(FileId, SyntaxNode)],
     function: &ast::Fn,
 ) -> Option<String> {
     let db = sema.db;
@@ -271,48 +273,112 @@ fn async_route(
             });
         }
         let usages = Definition::Function(current).usages(sema).all();
+        let mut sites: Vec<(FileId, SyntaxNode, TextRange)> = Vec::new();
         for (file, refs) in usages.references {
             let file_id = file.file_id(db);
-            let tree = sema.parse(file);
+            let tree = sema.parse(file).syntax().clone();
             for reference in refs {
-                match caller_at(tree.syntax(), reference.range) {
-                    Caller::Async(what) => {
-                        let at = format!(
-                            "{what} ({})",
-                            location(vfs, file_id, tree.syntax(), reference.range)
-                        );
-                        let via = route(&queue, current_index);
-                        return Some(if current_index == 0 && via.is_empty() {
-                            String::new()
-                        } else if via.is_empty() {
-                            at
-                        } else {
-                            format!("{at} → {via}")
-                        });
-                    }
-                    Caller::Sync(caller) => {
-                        let Some(def) = sema.to_fn_def(&caller) else {
-                            continue;
-                        };
-                        if queue.iter().any(|(f, ..)| *f == def) {
-                            continue;
-                        }
-                        let name = caller
-                            .name()
-                            .map(|n| n.text().to_string())
-                            .unwrap_or_default();
-                        let described = format!(
-                            "`{name}` ({})",
-                            location(vfs, file_id, tree.syntax(), reference.range)
-                        );
-                        queue.push((def, Some(current_index), described));
-                    }
-                    Caller::None => {}
+                sites.push((file_id, tree.clone(), reference.range));
+            }
+        }
+        // Calls inside macro arguments (`println!("{}", c.report())`, `format!(.., self.read())`)
+        // are found only when rust-analyzer expands the macro, which it cannot do for std's
+        // macros with the stub standard library: the name followed by `(` in a macro's tokens
+        // counts as a call (a refusal too many rather than a swap that panics).
+        let name = current.name(db).as_str().to_owned();
+        for (file_id, tree) in local {
+            for range in macro_calls_named(tree, &name) {
+                if !sites
+                    .iter()
+                    .any(|(f, _, r)| f == file_id && r.contains_range(range))
+                {
+                    sites.push((*file_id, tree.clone(), range));
                 }
+            }
+        }
+        for (file_id, tree, range) in sites {
+            match caller_at(&tree, range) {
+                Caller::Async(what) => {
+                    let at = format!("{what} ({})", location(vfs, file_id, &tree, range));
+                    let via = route(&queue, current_index);
+                    return Some(if current_index == 0 && via.is_empty() {
+                        String::new()
+                    } else if via.is_empty() {
+                        at
+                    } else {
+                        format!("{at} → {via}")
+                    });
+                }
+                Caller::Sync(caller) => {
+                    let Some(def) = sema.to_fn_def(&caller) else {
+                        continue;
+                    };
+                    if queue.iter().any(|(f, ..)| *f == def) {
+                        continue;
+                    }
+                    let name = caller
+                        .name()
+                        .map(|n| n.text().to_string())
+                        .unwrap_or_default();
+                    let described = format!("`{name}` ({})", location(vfs, file_id, &tree, range));
+                    queue.push((def, Some(current_index), described));
+                }
+                Caller::None => {}
             }
         }
     }
     None
+}
+
+/// The workspace's own files (the declaration's package, or the workspace around it: its
+/// library, binaries, examples, tests and benches), parsed once per swap.
+fn local_files(
+    sema: &Semantics<'_, RootDatabase>,
+    vfs: &Vfs,
+    declaration: &std::path::Path,
+) -> Vec<(FileId, SyntaxNode)> {
+    // The workspace root holds Cargo.lock; a lone package without one is its own root.
+    let root = declaration
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .or_else(|| {
+            declaration
+                .ancestors()
+                .find(|dir| dir.join("Cargo.toml").is_file())
+        });
+    let Some(root) = root else {
+        return Vec::new();
+    };
+    vfs.iter()
+        .filter_map(|(file_id, path)| {
+            let path = path.as_path()?;
+            let path = std::path::Path::new(path.as_str());
+            let local = path.starts_with(root)
+                && path.extension().is_some_and(|e| e == "rs")
+                && !path.components().any(|c| c.as_os_str() == "target");
+            local.then(|| (file_id, sema.parse_guess_edition(file_id).syntax().clone()))
+        })
+        .collect()
+}
+
+/// `name(` among the tokens of a macro call's arguments: what might be a call of `name`.
+fn macro_calls_named(tree: &SyntaxNode, name: &str) -> Vec<TextRange> {
+    tree.descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| t.kind() == ra_ap_syntax::SyntaxKind::IDENT && t.text() == name)
+        .filter(|t| {
+            t.parent_ancestors()
+                .any(|a| a.kind() == ra_ap_syntax::SyntaxKind::MACRO_CALL)
+        })
+        .filter(|t| {
+            let mut next = t.next_token();
+            while let Some(n) = next.as_ref().filter(|n| n.kind().is_trivia()) {
+                next = n.next_token();
+            }
+            next.is_some_and(|n| n.kind() == ra_ap_syntax::T!['('])
+        })
+        .map(|t| t.text_range())
+        .collect()
 }
 
 enum Caller {

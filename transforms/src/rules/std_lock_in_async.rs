@@ -66,8 +66,11 @@ import rewritten when no other std lock of that name remains in the file), its c
 `.lock().unwrap()`/`.expect(..)`/`.map_err(..)?` → `.lock().await` (likewise `read`/`write`),
 `if let Ok(g) = m.write() { A } else { B }` → `{ let g = m.write().await; A }` (B handled
 poisoning, which tokio's locks do not have), and uses in synchronous functions →
-`blocking_lock()`/`blocking_read()`/`blocking_write()`, listed in the fix note because they panic
-inside a runtime — and not offered at all when such a function is called from async code. tokio
+`blocking_lock()`/`blocking_read()`/`blocking_write()`, listed in the fix's caveats because they
+panic inside a runtime — and not offered at all when async code reaches such a function: every
+caller is followed, transitively through other synchronous functions, across the library,
+binaries, examples, tests and benches (a trait method counts as reached: any code may call it),
+and the refusal names the route. tokio
 gets the `sync` feature in `Cargo.toml`. One fix spanning several files, applied all or nothing,
 always unsafe: tokio's locks are slower for short sections and fair, and public fields change type.
 

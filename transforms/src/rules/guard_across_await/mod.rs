@@ -539,7 +539,22 @@ fn snapshot_fix(ctx: &Context<'_>, guard: &Guard, reason: String) -> Result<Fix,
         return Err(reason);
     };
     let visible = TextRange::new(guard.live.start(), last.end());
-    let carrier = match (in_result, guard.kind) {
+    // A DashMap reference's own methods (`data.value()`, `.key()`) do not exist on the copy.
+    if guard.kind == LockKind::DashMap {
+        let text = &ctx.text[syntax::to_range(visible)];
+        if [".value()", ".key()", ".pair()", ".value_mut()"]
+            .iter()
+            .any(|m| text.contains(m))
+        {
+            return Err(reason);
+        }
+    }
+    // `map.get(&k)` of a DashMap is an `Option` of the guard (`Option<Ref<K, V>>`), which has no
+    // `clone()` of the value (real crates: nacos-sdk-rust's cache).
+    let dashmap_option = guard.kind == LockKind::DashMap
+        && matches!(&guard.guard_expr, ast::Expr::MethodCallExpr(call)
+            if call.name_ref().is_some_and(|n| matches!(n.text().to_string().as_str(), "get" | "get_mut")));
+    let carrier = match (in_result || dashmap_option, guard.kind) {
         (false, _) => Carrier::Guard,
         (true, LockKind::Std) => Carrier::StdResult,
         (true, _) => Carrier::Wrapped,
