@@ -37,7 +37,7 @@ pub struct SwapTarget {
     /// The name at every use, the declaration excluded.
     pub references: Vec<Site>,
     /// Names of synchronous functions that use the lock and that async code reaches, each with
-    /// the route (empty when an async caller calls it directly).
+    /// the route from the async end (`main` (examples/demo.rs:6) → `report` (src/lib.rs:27)).
     pub called_from_async: Vec<(Site, String)>,
 }
 
@@ -229,7 +229,7 @@ const CALLER_SEARCH_LIMIT: usize = 500;
 /// (a function passed as a value may be called anywhere); a reference inside a closure counts as
 /// made by the function around the closure. A trait method is reached through the trait, which
 /// this search cannot follow: it counts as reached. `Some(route)` when reached: the async end
-/// first, empty when the async caller calls `function` directly.
+/// first (`` `main` (examples/demo.rs:6) → `report` (src/lib.rs:27) ``), `function` left out.
 fn async_route(
     sema: &Semantics<'_, RootDatabase>,
     vfs: &Vfs,
@@ -281,13 +281,14 @@ fn async_route(
                 sites.push((file_id, tree.clone(), reference.range));
             }
         }
-        // Calls inside macro arguments (`println!("{}", c.report())`, `format!(.., self.read())`)
-        // are found only when rust-analyzer expands the macro, which it cannot do for std's
-        // macros with the stub standard library: the name followed by `(` in a macro's tokens
-        // counts as a call (a refusal too many rather than a swap that panics).
+        // rust-analyzer's references miss calls inside macro arguments (`println!("{}",
+        // c.report())`: std's macros are not expanded with the stub standard library) and, in
+        // real workspaces, calls from examples under `#[tokio::main]` (seed 002's context
+        // system). So the name followed by `(` anywhere in the workspace's own files counts as
+        // a call too: a refusal too many rather than a swap that panics at run time.
         let name = current.name(db).as_str().to_owned();
         for (file_id, tree) in local {
-            for range in macro_calls_named(tree, &name) {
+            for range in calls_named(tree, &name) {
                 if !sites
                     .iter()
                     .any(|(f, _, r)| f == file_id && r.contains_range(range))
@@ -301,9 +302,7 @@ fn async_route(
                 Caller::Async(what) => {
                     let at = format!("{what} ({})", location(vfs, file_id, &tree, range));
                     let via = route(&queue, current_index);
-                    return Some(if current_index == 0 && via.is_empty() {
-                        String::new()
-                    } else if via.is_empty() {
+                    return Some(if via.is_empty() {
                         at
                     } else {
                         format!("{at} → {via}")
@@ -361,14 +360,15 @@ fn local_files(
         .collect()
 }
 
-/// `name(` among the tokens of a macro call's arguments: what might be a call of `name`.
-fn macro_calls_named(tree: &SyntaxNode, name: &str) -> Vec<TextRange> {
+/// `name(` in the file, in code or in a macro call's tokens, but not where a function of that
+/// name is declared: what might be a call of `name`.
+fn calls_named(tree: &SyntaxNode, name: &str) -> Vec<TextRange> {
     tree.descendants_with_tokens()
         .filter_map(|e| e.into_token())
         .filter(|t| t.kind() == ra_ap_syntax::SyntaxKind::IDENT && t.text() == name)
         .filter(|t| {
-            t.parent_ancestors()
-                .any(|a| a.kind() == ra_ap_syntax::SyntaxKind::MACRO_CALL)
+            t.parent()
+                .is_none_or(|p| p.kind() != ra_ap_syntax::SyntaxKind::NAME)
         })
         .filter(|t| {
             let mut next = t.next_token();
