@@ -75,17 +75,27 @@ def tests(work, pkg, env):
 
 
 def examples(work, pkg, names, env):
+    """Each example built first (the build is not timed), then run with a 60 s timeout: a hang
+    is a timeout of the run alone. The last line of standard error says how it ended."""
     results = []
     for name in names:
-        code, out, err = run(["cargo", "run", "-q", "-p", pkg, "--example", name], work, 120, env)
+        code, _, err = run(["cargo", "build", "-q", "-p", pkg, "--example", name], work, 3600, env)
+        if code != 0:
+            results.append(f"{name}: does not build")
+            continue
+        code, out, err = run(["cargo", "run", "-q", "-p", pkg, "--example", name], work, 60, env)
+        last = next((l for l in reversed(err.splitlines()) if l.strip()
+                     and not l.startswith(("note:", "warning", " ", "|"))), "")
         if code == "timeout":
             results.append(f"{name}: hangs")
         elif code == 0:
             results.append(f"{name}: ok")
         elif "panicked" in err:
-            results.append(f"{name}: panics")
+            panic = next((l for l in err.splitlines() if "panicked" in l), "")
+            following = err.splitlines()[err.splitlines().index(panic) + 1] if panic else ""
+            results.append(f"{name}: panics ({following.strip()[:80]})")
         else:
-            results.append(f"{name}: exit {code}")
+            results.append(f"{name}: exit {code} ({last.strip()[:80]})")
     return "; ".join(results) or "-"
 
 

@@ -508,7 +508,10 @@ pub fn same_file_method_returns_owned(file: &SyntaxNode, method: &str) -> Option
         if f.name().is_none_or(|n| n.text() != method) {
             continue;
         }
+        // An `async fn`'s value is a future that borrows its arguments, `self` included
+        // (rust-socketio: `let fut = lock.as_transport().emit(..); drop(lock); fut.await`).
         let owned = match f.ret_type().and_then(|r| r.ty()) {
+            _ if f.async_token().is_some() => false,
             None => true,
             Some(ty) => {
                 let text = ty.syntax().text().to_string();

@@ -235,6 +235,8 @@ fn method_return_shape(file: &SyntaxNode, method: &str) -> Option<ReturnShape> {
         .filter_map(ast::Fn::cast)
         .filter(|f| f.name().is_some_and(|n| n.text() == method))
         .map(|f| match f.ret_type().and_then(|r| r.ty()) {
+            // A future that borrows `self`.
+            _ if f.async_token().is_some() => None,
             None => Some(ReturnShape::Owned),
             Some(ast::Type::RefType(r)) if r.mut_token().is_none() => Some(ReturnShape::Reference),
             Some(ty) => {

@@ -278,6 +278,7 @@ fn same_file_return_shape(file: &SyntaxNode, method: &str) -> Option<BorrowShape
         .filter_map(ast::Fn::cast)
         .filter(|f| f.name().is_some_and(|n| n.text() == method))
         .map(|f| match f.ret_type().and_then(|r| r.ty())? {
+            _ if f.async_token().is_some() => None,
             ast::Type::RefType(r) if r.mut_token().is_none() => Some(BorrowShape::Ref {
                 unsized_: matches!(
                     r.ty(),

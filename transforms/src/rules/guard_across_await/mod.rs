@@ -539,9 +539,10 @@ fn snapshot_fix(ctx: &Context<'_>, guard: &Guard, reason: String) -> Result<Fix,
         return Err(reason);
     };
     let visible = TextRange::new(guard.live.start(), last.end());
-    // A DashMap reference's own methods (`data.value()`, `.key()`) do not exist on the copy.
+    // A DashMap reference's own methods (`data.value()`, `.key()`) do not exist on the copy,
+    // also where the reference is matched into a binding of its own (`if let Some(d) = data`).
     if guard.kind == LockKind::DashMap {
-        let text = &ctx.text[syntax::to_range(visible)];
+        let text = &ctx.text[syntax::to_range(guard.live)];
         if [".value()", ".key()", ".pair()", ".value_mut()"]
             .iter()
             .any(|m| text.contains(m))
