@@ -124,6 +124,10 @@ def main():
             # would make the crate red before lockfix touches it.
             env["RUSTFLAGS"] = case["rustflags"]
         pkg = case["package"]
+        # A dependency locked at a version that no longer builds on this toolchain (time 0.3.31,
+        # socket2 0.3.11) is moved to the newest compatible release first, as a user would.
+        for spec in case.get("update", []):
+            run(["cargo", "update", "-p", spec], work, 600, env)
         run(["cargo", "fetch"], work, 600, env)
         ok_before, errors_before, _ = check(work, pkg, env)
         want_tests = case.get("tests", False) and not args.no_tests

@@ -435,15 +435,20 @@ fn location(vfs: &Vfs, file: FileId, root: &SyntaxNode, range: TextRange) -> Str
         .matches('\n')
         .count()
         + 1;
-    let shown = path
-        .to_str()
-        .and_then(|p| {
-            p.rfind("/src/")
-                .or_else(|| p.rfind("/examples/"))
-                .or_else(|| p.rfind("/tests/"))
-                .or_else(|| p.rfind("/benches/"))
-                .map(|i| p[i + 1..].to_owned())
-        })
-        .unwrap_or_else(|| path.display().to_string());
+    // Relative to the workspace root (where Cargo.lock is), as users name their files.
+    let root = path
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .or_else(|| {
+            path.ancestors()
+                .skip(1)
+                .find(|dir| dir.join("Cargo.toml").is_file())
+        });
+    let shown = root
+        .and_then(|root| path.strip_prefix(root).ok())
+        .unwrap_or(&path)
+        .display()
+        .to_string();
     format!("{shown}:{line}")
 }

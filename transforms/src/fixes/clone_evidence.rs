@@ -11,6 +11,11 @@ use ra_ap_syntax::{
     ast::{self, HasAttrs, HasGenericArgs, HasName},
 };
 
+/// How the help of a finding starts when only this proof was missing: a snapshot would release
+/// the guard if the value is `Clone`. `std-lock-in-async` does not count such a guard as one that
+/// cannot be released (its findings do not depend on what one file shows of a type).
+pub const NOT_PROVEN_CLONE: &str = "a copy of the guarded value would release the lock";
+
 /// Standard types that are `Clone` when their type parameters are.
 const CLONE_CONTAINERS: &[&str] = &[
     "Option", "Vec", "VecDeque", "HashMap", "BTreeMap", "HashSet", "BTreeSet", "Box", "Result",
@@ -47,8 +52,16 @@ const CLONE_TYPES: &[&str] = &[
 /// Whether the value guarded by the lock named `lock_name` (a field or static of this file) is
 /// `Clone`, as far as its declaration in this file shows.
 pub fn guarded_value_is_clone(file: &SyntaxNode, lock_name: &str) -> bool {
-    let declared: Vec<ast::Type> = file
-        .descendants()
+    let declared = declarations(file, lock_name);
+    // Only declarations that hold a lock count (`active_context_id: Option<&str>`, a constructor's
+    // parameter, is not the field); two that do (two structs with a `state` field) must agree.
+    let inner: Vec<ast::Type> = declared.iter().filter_map(guarded).collect();
+    !inner.is_empty() && inner.iter().all(|t| is_clone(file, t))
+}
+
+/// The declared types of fields, statics, parameters and `let`s named `lock_name`.
+fn declarations(file: &SyntaxNode, lock_name: &str) -> Vec<ast::Type> {
+    file.descendants()
         .filter_map(|n| {
             if let Some(field) = ast::RecordField::cast(n.clone()) {
                 return (field.name()?.text() == lock_name)
@@ -73,14 +86,42 @@ pub fn guarded_value_is_clone(file: &SyntaxNode, lock_name: &str) -> bool {
                 _ => None,
             }
         })
-        .collect();
-    // Two declarations of that name (two structs with a `state` field): which one is locked
-    // needs types.
-    let [ty] = declared.as_slice() else {
-        return false;
-    };
-    guarded(ty).is_some_and(|inner| is_clone(file, &inner))
+        .collect()
 }
+
+/// Whether the value guarded by `lock_name` is a primitive (or a tuple or array of them), as its
+/// declaration in this file shows: `Copy`, so a plain `*guard` copies it.
+pub fn guarded_value_is_copy(file: &SyntaxNode, lock_name: &str) -> bool {
+    let inner: Vec<ast::Type> = declarations(file, lock_name)
+        .iter()
+        .filter_map(guarded)
+        .collect();
+    !inner.is_empty() && inner.iter().all(is_primitive)
+}
+
+fn is_primitive(ty: &ast::Type) -> bool {
+    match ty {
+        ast::Type::TupleType(t) => t.fields().all(|f| is_primitive(&f)),
+        ast::Type::ArrayType(a) => a.ty().is_some_and(|t| is_primitive(&t)),
+        ast::Type::PathType(p) => p
+            .path()
+            .and_then(|p| p.segment())
+            .and_then(|s| s.name_ref())
+            .is_some_and(|n| {
+                PRIMITIVES.contains(&n.text().to_string().as_str())
+                    && p.path()
+                        .and_then(|p| p.segment())
+                        .and_then(|s| s.generic_arg_list())
+                        .is_none()
+            }),
+        _ => false,
+    }
+}
+
+const PRIMITIVES: &[&str] = &[
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
+    "f64", "bool", "char",
+];
 
 /// The value type inside the lock: `T` of `Mutex<T>`/`RwLock<T>` (through `Arc`), `V` of a
 /// `DashMap<K, V>`.

@@ -218,6 +218,31 @@ fn hoist_temporary(
         });
     }
     let needs_copy = place_not_moved(&value);
+    // `if let Some(ref cb) = *m.read()`: the whole guarded value is matched in place; bound by a
+    // `let` it must be copied, which compiles only when it is `Clone` (VelesDB's
+    // `Option<Arc<dyn Fn>>` is not `Copy`: E0507). Cloned where the lock's declaration shows it
+    // is `Clone`, else no fix.
+    if needs_copy
+        && matches!(value, ast::Expr::PrefixExpr(_))
+        && !super::clone_evidence::guarded_value_is_copy(file, &guard.lock_name)
+    {
+        if !super::clone_evidence::guarded_value_is_clone(file, &guard.lock_name) {
+            return Err(Blocked::Other(format!(
+                "binding `{}` would copy the guarded value, which this file does not show to be `Clone`; take \
+                 what {event_phrase} needs out of the guard first",
+                value.syntax().text()
+            )));
+        }
+        let hoisted = hoist_with(text, &item, &value, &guard.body, ".clone()");
+        return Ok(Fix {
+            title: format!(
+                "Copy `{}` in its own statement so the guard is released before {event_phrase} (the copy can be stale)",
+                hoisted.name
+            ),
+            applicability: Applicability::Unsafe,
+            edits: vec![hoisted.edit],
+        });
+    }
     let hoisted = hoist(text, &item, &value, &guard.body);
     let title = format!(
         "Compute `{}` in its own statement so the guard is released before {event_phrase}",

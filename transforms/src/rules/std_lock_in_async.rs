@@ -104,10 +104,15 @@ fn spans_await(ctx: &Context<'_>, guard: &Guard) -> Option<Finding> {
     let range = syntax::to_range(guard.primary_range());
     // guard-across-await reported it and found no release (another rule's fix, a phase split,
     // may own the guard instead: then guard-across-await says nothing and neither does this).
-    let unreleasable = ctx
-        .await_findings()
-        .iter()
-        .any(|f| f.range == range && f.fix.is_none() && f.severity == Severity::Error);
+    let unreleasable = ctx.await_findings().iter().any(|f| {
+        f.range == range
+                && f.fix.is_none()
+                && f.severity == Severity::Error
+                // Only the proof that the value is `Clone` was missing for a snapshot.
+                && !f.help.as_deref().is_some_and(|h| {
+                    h.starts_with(crate::fixes::clone_evidence::NOT_PROVEN_CLONE)
+                })
+    });
     if !unreleasable {
         return None;
     }

@@ -7,7 +7,7 @@ mod awaits;
 use self::awaits::{AsyncHolds, Lent, await_role, awaits_borrowed_binding, awaits_borrowed_data};
 use super::Context;
 use crate::analysis::{AccessMode, Guard, Holder, LockKind, syntax};
-use crate::fixes::clone_evidence::guarded_value_is_clone;
+use crate::fixes::clone_evidence::{NOT_PROVEN_CLONE, guarded_value_is_clone};
 use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
 use crate::fixes::drop_at_last_use::drop_at_last_use;
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
@@ -563,7 +563,11 @@ fn snapshot_fix(ctx: &Context<'_>, guard: &Guard, reason: String) -> Result<Fix,
     };
     // The copy compiles only if the value is `Clone`: no snapshot where the file does not show it.
     if !guarded_value_is_clone(ctx.file, &guard.lock_name) {
-        return Err(reason);
+        return Err(format!(
+            "{NOT_PROVEN_CLONE}, but this file does not show that `{}` holds a `Clone` value; copy what is \
+             needed after the `.await` out of the guard (`.clone()`) and release it before awaiting",
+            guard.lock_path
+        ));
     }
     let edits = snapshot(ctx.file, &guard.guard_expr, binding, visible, carrier).ok_or(reason)?;
     Ok(Fix {
