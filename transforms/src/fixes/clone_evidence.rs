@@ -204,7 +204,7 @@ fn file_type_is_clone(file: &SyntaxNode, name: &str) -> bool {
                 .is_some_and(|t| t.syntax().text().to_string().ends_with("Clone"));
             return implements_clone
                 && i.self_ty()
-                    .is_some_and(|t| t.syntax().text().to_string() == name);
+                    .is_some_and(|t| t.syntax().text() == name);
         }
         false
     })
