@@ -508,10 +508,7 @@ pub fn same_file_method_returns_owned(file: &SyntaxNode, method: &str) -> Option
         if f.name().is_none_or(|n| n.text() != method) {
             continue;
         }
-        // An `async fn`'s value is a future that borrows its arguments, `self` included
-        // (rust-socketio: `let fut = lock.as_transport().emit(..); drop(lock); fut.await`).
         let owned = match f.ret_type().and_then(|r| r.ty()) {
-            _ if f.async_token().is_some() => false,
             None => true,
             Some(ty) => {
                 let text = ty.syntax().text().to_string();
@@ -524,6 +521,25 @@ pub fn same_file_method_returns_owned(file: &SyntaxNode, method: &str) -> Option
         verdict = Some(verdict.unwrap_or(true) && owned);
     }
     verdict
+}
+
+/// `name.await` somewhere in `range`: the binding holds a future, which borrows what its call
+/// borrowed (`self` of an `async fn` included) until it is awaited, whatever the declared return
+/// type of a same-named function says (rust-socketio: `let fut = lock.transport().emit(..)`).
+pub fn awaited_whole(root: &SyntaxNode, range: TextRange, name: &str) -> bool {
+    mentions(root, range, name).iter().any(|m| {
+        let node = match root.covering_element(*m) {
+            NodeOrToken::Node(n) => n,
+            NodeOrToken::Token(t) => match t.parent() {
+                Some(p) => p,
+                None => return false,
+            },
+        };
+        node.ancestors()
+            .find(|a| a.kind() == SyntaxKind::PATH_EXPR)
+            .and_then(|p| p.parent())
+            .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR)
+    })
 }
 
 /// A syntax range as the byte range the data model uses.

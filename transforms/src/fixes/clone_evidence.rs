@@ -202,9 +202,7 @@ fn file_type_is_clone(file: &SyntaxNode, name: &str) -> bool {
             let implements_clone = i
                 .trait_()
                 .is_some_and(|t| t.syntax().text().to_string().ends_with("Clone"));
-            return implements_clone
-                && i.self_ty()
-                    .is_some_and(|t| t.syntax().text() == name);
+            return implements_clone && i.self_ty().is_some_and(|t| t.syntax().text() == name);
         }
         false
     })

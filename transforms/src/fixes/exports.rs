@@ -121,8 +121,14 @@ pub fn exports(
         });
         // A pattern that destructures an owned value binds owned parts (`ref` bindings are
         // refused below).
+        // A future awaited after the scope borrows what made it (graph-rs-sdk:
+        // `let response = client.response(); response.await`).
+        let awaited_later = syntax::pattern_bindings(&pat)
+            .iter()
+            .any(|b| syntax::awaited_whole(file, after, &syntax::ident_name(b)));
         let owned = match &init {
             _ if !init_tainted => Ownership::Owned,
+            _ if awaited_later => Ownership::Unknown,
             Some(init) => ownership(init, &tainted, file),
             None => Ownership::Unknown,
         };
