@@ -339,3 +339,37 @@ fn a_swap_whose_blocking_reader_async_code_reaches_indirectly_is_refused() {
         "{help}"
     );
 }
+
+/// Issue 14: the swap's caveats (the `blocking_*` sites left, the Cargo.toml change), which the
+/// human output shows in its note, are in the JSON fix object and in the SARIF result too.
+#[test]
+fn swap_caveats_reach_json_and_sarif() {
+    let dir = copy_crate("seed_002_context_system");
+    fetch_dependencies(dir.path());
+    let output = common::lockfix(dir.path(), &["--format", "json", "--unsafe-fixes", "."]);
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let swap = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "std-lock-in-async" && !f["fix"].is_null())
+        .unwrap_or_else(|| panic!("no swap offered: {report:#}"));
+    let caveats = swap["fix"]["caveats"].as_array().expect("caveats");
+    assert!(
+        caveats
+            .iter()
+            .any(|c| c.as_str().is_some_and(|c| c.contains("tokio's `sync` feature"))),
+        "{caveats:?}"
+    );
+    let output = common::lockfix(dir.path(), &["--format", "sarif", "--unsafe-fixes", "."]);
+    let log: Value = serde_json::from_slice(&output.stdout).expect("SARIF");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    let swap = results
+        .iter()
+        .find(|r| r["ruleId"] == "std-lock-in-async" && !r["properties"]["fix"].is_null())
+        .unwrap_or_else(|| panic!("no swap in SARIF: {log:#}"));
+    assert_eq!(
+        swap["properties"]["fix"]["caveats"].as_array().map(Vec::len),
+        Some(caveats.len())
+    );
+}
