@@ -356,9 +356,9 @@ fn swap_caveats_reach_json_and_sarif() {
         .unwrap_or_else(|| panic!("no swap offered: {report:#}"));
     let caveats = swap["fix"]["caveats"].as_array().expect("caveats");
     assert!(
-        caveats
-            .iter()
-            .any(|c| c.as_str().is_some_and(|c| c.contains("tokio's `sync` feature"))),
+        caveats.iter().any(|c| c
+            .as_str()
+            .is_some_and(|c| c.contains("tokio's `sync` feature"))),
         "{caveats:?}"
     );
     let output = common::lockfix(dir.path(), &["--format", "sarif", "--unsafe-fixes", "."]);
@@ -369,7 +369,9 @@ fn swap_caveats_reach_json_and_sarif() {
         .find(|r| r["ruleId"] == "std-lock-in-async" && !r["properties"]["fix"].is_null())
         .unwrap_or_else(|| panic!("no swap in SARIF: {log:#}"));
     assert_eq!(
-        swap["properties"]["fix"]["caveats"].as_array().map(Vec::len),
+        swap["properties"]["fix"]["caveats"]
+            .as_array()
+            .map(Vec::len),
         Some(caveats.len())
     );
 }
