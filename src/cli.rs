@@ -494,6 +494,10 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     let for_people = matches!(cli.format, Format::Human | Format::Concise);
     if for_people {
         let _ = human::write_errors(&mut stderr, &report.errors);
+        // `--verify`: one outcome line per workspace checked, passed or not.
+        for outcome in &report.verify {
+            let _ = writeln!(stderr, "{}", outcome.line());
+        }
     }
     match cli.format {
         Format::Human if cli.statistics => {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use lockfix_semantic::swap::SwapTarget;
 use lockfix_semantic::{LoadOptions, Workspace};
-use lockfix_transforms::fixes::lock_swap::{self, Site, SwapFile, SwapRequest};
+use lockfix_transforms::fixes::lock_swap::{self, AsyncCaller, Site, SwapFile, SwapRequest};
 use lockfix_transforms::{Edition, RuleId, TextEdit};
 
 use crate::cargo_manifest::ensure_tokio_sync;
@@ -37,6 +37,8 @@ pub struct PlannedSwap {
     pub title: String,
     /// Blocking call sites and the Cargo.toml change, for the fix note.
     pub note: String,
+    /// The same, one sentence each, for the JSON and SARIF fix objects.
+    pub caveats: Vec<String>,
     /// `(path, display, text before, text after)`, the manifest last.
     pub files: Vec<(PathBuf, String, String, String)>,
     /// The candidates it resolves: `(file index, range)`.
@@ -192,10 +194,13 @@ fn plan_one(target: &SwapTarget, files: &[CrateFile], cwd: &Path) -> Result<Plan
         });
     }
     let mut called_from_async = Vec::new();
-    for site in &target.called_from_async {
-        called_from_async.push(Site {
-            file: index_of(&site.path)?,
-            range: site.range,
+    for (site, route) in &target.called_from_async {
+        called_from_async.push(AsyncCaller {
+            site: Site {
+                file: index_of(&site.path)?,
+                range: site.range,
+            },
+            route: route.clone(),
         });
     }
     let swap_files: Vec<SwapFile<'_>> = involved
@@ -222,7 +227,7 @@ fn plan_one(target: &SwapTarget, files: &[CrateFile], cwd: &Path) -> Result<Plan
             (f.path.clone(), f.display.clone(), f.text.clone(), after)
         })
         .collect();
-    let mut note = String::new();
+    let mut caveats = Vec::new();
     if !plan.blocking_sites.is_empty() {
         let sites: Vec<String> = plan
             .blocking_sites
@@ -232,8 +237,9 @@ fn plan_one(target: &SwapTarget, files: &[CrateFile], cwd: &Path) -> Result<Plan
                 format!("{}:{}", f.display, line_of(&f.text, s.range.start().into()))
             })
             .collect();
-        note.push_str(&format!(
-            "synchronous uses now call blocking_*(), which panics inside a tokio runtime: {}. ",
+        caveats.push(format!(
+            "synchronous uses now call blocking_*(), which panics inside a tokio runtime (no async \
+             code of the workspace reaches them; callers outside it must not be async): {}.",
             sites.join(", ")
         ));
     }
@@ -243,7 +249,7 @@ fn plan_one(target: &SwapTarget, files: &[CrateFile], cwd: &Path) -> Result<Plan
         .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
     match ensure_tokio_sync(&manifest_text)? {
         Some(after) => {
-            note.push_str("tokio's `sync` feature is added to Cargo.toml.");
+            caveats.push("tokio's `sync` feature is added to Cargo.toml.".to_owned());
             changed.push((
                 manifest.clone(),
                 crate::discover::display_path(&manifest, cwd),
@@ -251,8 +257,9 @@ fn plan_one(target: &SwapTarget, files: &[CrateFile], cwd: &Path) -> Result<Plan
                 after,
             ));
         }
-        None => note.push_str("tokio's `sync` feature is already enabled."),
+        None => caveats.push("tokio's `sync` feature is already enabled.".to_owned()),
     }
+    let note = caveats.join(" ");
     Ok(PlannedSwap {
         title: format!(
             "Swap `{}` for `tokio::sync::{}` across the crate ({} file{})",
@@ -262,6 +269,7 @@ fn plan_one(target: &SwapTarget, files: &[CrateFile], cwd: &Path) -> Result<Plan
             if changed.len() == 1 { "" } else { "s" }
         ),
         note,
+        caveats,
         files: changed,
         resolves: Vec::new(),
     })

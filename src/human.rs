@@ -144,8 +144,9 @@ fn write_fix_preview(
     Ok(())
 }
 
-/// `N findings (M fixable, K with --unsafe-fixes)`, or `no findings`. After writing, it counts
-/// what remains in the written files. Scripts read this line: keep its shape.
+/// `N findings (M fixable, K with --unsafe-fixes)`, or `no findings`; with `--unsafe-fixes` on,
+/// `N findings (M fixable, K of them unsafe)` (the unsafe ones are fixable then). After writing,
+/// it counts what remains in the written files. Scripts read this line: keep its shape.
 pub fn summary_line(report: &Report) -> String {
     let summary = report.summary();
     if report.files_scanned == 0 {
@@ -153,6 +154,14 @@ pub fn summary_line(report: &Report) -> String {
     }
     if summary.findings == 0 {
         return "no findings".to_owned();
+    }
+    if report.unsafe_fixes {
+        return format!(
+            "{} ({} fixable, {} of them unsafe)",
+            plural(summary.findings, "finding"),
+            summary.fixable,
+            summary.fixable_unsafe
+        );
     }
     format!(
         "{} ({} fixable, {} with --unsafe-fixes)",

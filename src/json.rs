@@ -7,8 +7,10 @@
 //!               "labels":[{"line","column","end_line","end_column","message"}],
 //!               "fix":null|{"applicability":"safe"|"unsafe","title","diff",
 //!                           "edits":[{"path","start","end","line","column","end_line",
-//!                                     "end_column","replacement"}]}}],
+//!                                     "end_column","replacement"}],"caveats":["…"]}}],
 //!  "applied_fixes":[{"path","rule","title","applicability"}],
+//!  "rolled_back_fixes":[{"path","rule","title","applicability","reason"}],
+//!  "verify":[{"workspace","command","passed","kept","reverted","errors_before","line"}],
 //!  "errors":[{"path","message","fatal"}]}
 //! ```
 //!
@@ -17,8 +19,11 @@
 //! the file as it is now (after `--apply`, the written file); `edits` are the same change as byte
 //! ranges (`start`..`end`, 0-based, in the file's UTF-8 text after a byte order mark) and their
 //! replacement text, non-overlapping and sorted; a crate-wide fix (the std→tokio swap) spans
-//! several files and has only its `diff`. `applied_fixes` lists the fixes written (empty in a dry
-//! run). The fields after `tier` were added later; none was ever renamed or removed.
+//! several files and has only its `diff`, and `caveats` say what its user must know (synchronous
+//! uses left calling `blocking_*()`, the Cargo.toml change; empty for other fixes).
+//! `applied_fixes` lists the fixes written (empty in a dry run); with `--verify`,
+//! `rolled_back_fixes` lists those written and then reverted because their file no longer
+//! compiled (they are not in `applied_fixes`), and `verify` has one outcome per workspace checked. The fields after `tier` were added later; none was ever renamed or removed.
 
 use std::io::{self, Write};
 
@@ -39,7 +44,30 @@ pub struct JsonReport<'a> {
     pub files_scanned: usize,
     pub findings: Vec<JsonFinding<'a>>,
     pub applied_fixes: Vec<JsonAppliedFix<'a>>,
+    pub rolled_back_fixes: Vec<JsonRolledBack<'a>>,
+    pub verify: Vec<JsonVerify<'a>>,
     pub errors: Vec<JsonError<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonRolledBack<'a> {
+    pub path: &'a str,
+    pub rule: RuleId,
+    pub title: &'a str,
+    pub applicability: Applicability,
+    pub reason: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonVerify<'a> {
+    pub workspace: &'a str,
+    pub command: &'a str,
+    pub passed: bool,
+    pub kept: usize,
+    pub reverted: usize,
+    pub errors_before: usize,
+    /// The outcome line the human output prints.
+    pub line: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -97,6 +125,8 @@ pub struct JsonFix<'a> {
     pub title: &'a str,
     pub diff: String,
     pub edits: Vec<JsonEdit<'a>>,
+    /// What the user must know before applying it; empty for most fixes.
+    pub caveats: Vec<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -146,6 +176,11 @@ pub fn to_json(report: &Report) -> JsonReport<'_> {
                     })
                     .collect(),
                 fix: finding.fix.as_ref().map(|fix| JsonFix {
+                    caveats: report
+                        .crate_fix_caveats
+                        .get(&(file.path.clone(), finding.range.start))
+                        .map(|c| c.iter().map(String::as_str).collect())
+                        .unwrap_or_default(),
                     applicability: fix.applicability,
                     title: &fix.title,
                     edits: {
@@ -209,6 +244,30 @@ pub fn to_json(report: &Report) -> JsonReport<'_> {
         files_scanned: report.files_scanned,
         findings,
         applied_fixes,
+        rolled_back_fixes: report
+            .rolled_back
+            .iter()
+            .map(|r| JsonRolledBack {
+                path: &r.path,
+                rule: r.fix.rule,
+                title: &r.fix.title,
+                applicability: r.fix.applicability,
+                reason: &r.reason,
+            })
+            .collect(),
+        verify: report
+            .verify
+            .iter()
+            .map(|v| JsonVerify {
+                workspace: &v.workspace,
+                command: &v.command,
+                passed: v.passed,
+                kept: v.kept,
+                reverted: v.reverted,
+                errors_before: v.errors_before,
+                line: v.line(),
+            })
+            .collect(),
         errors: json_errors(&report.errors),
     }
 }
@@ -349,6 +408,9 @@ mod tests {
             }],
             failed: false,
             crate_fix_diffs: Default::default(),
+            crate_fix_caveats: Default::default(),
+            verify: Vec::new(),
+            rolled_back: Vec::new(),
             crate_fixes: 0,
             semantic_loads: Vec::new(),
             failing_suppressions: 0,
@@ -372,6 +434,7 @@ mod tests {
                             "path": "src/a.rs", "start": start, "end": start + 1, "line": 2,
                             "column": 13, "end_line": 2, "end_column": 14, "replacement": "n",
                         }],
+                        "caveats": [],
                     },
                     "help": null,
                     "url": "https://github.com/lockfix/lockfix/blob/main/transforms/src/rules/guard_across_await/mod.rs",
@@ -388,6 +451,8 @@ mod tests {
                 },
             ],
             "applied_fixes": [],
+            "rolled_back_fixes": [],
+            "verify": [],
             "errors": [{ "path": "b.rs", "message": "not UTF-8", "fatal": false }],
         });
         assert_eq!(value, expected);

@@ -79,6 +79,13 @@ pub struct Report {
     /// The multi-file diffs of crate-wide fixes ([`crate::crate_fix`]), by the `(path, start)` of
     /// the finding each resolves.
     pub crate_fix_diffs: std::collections::BTreeMap<(String, usize), String>,
+    /// What a crate-wide fix's user must know (blocking sites left, a manifest change), keyed as
+    /// `crate_fix_diffs`.
+    pub crate_fix_caveats: std::collections::BTreeMap<(String, usize), Vec<String>>,
+    /// `--verify`: one outcome per workspace checked.
+    pub verify: Vec<crate::verify::WorkspaceOutcome>,
+    /// `--verify`: fixes written and then rolled back because their file no longer compiled.
+    pub rolled_back: Vec<RolledBack>,
     /// Crate-wide swaps applied (would be, in a dry run).
     pub crate_fixes: usize,
     /// Workspaces the semantic tier loaded, with the time each load took (`--statistics`).
@@ -93,6 +100,15 @@ pub struct Report {
     pub stdin_fixed: Option<FileReport>,
 }
 
+/// A fix `--verify` rolled back.
+#[derive(Debug, Clone)]
+pub struct RolledBack {
+    pub path: String,
+    pub fix: crate::fix::AppliedFix,
+    /// "reverted: does not compile: error[E0597]: …".
+    pub reason: String,
+}
+
 /// The counts in the summary line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Summary {
@@ -101,6 +117,8 @@ pub struct Summary {
     pub fixable: usize,
     /// Findings with an unsafe fix the current policy leaves out.
     pub unsafe_fixable: usize,
+    /// Of the fixable findings, those whose fix is unsafe (with `--unsafe-fixes`).
+    pub fixable_unsafe: usize,
     /// Fixes applied (would be applied, in a dry run), and the files they touch.
     pub fixes: usize,
     pub changed_files: usize,
@@ -118,7 +136,15 @@ impl Report {
         for (file, finding) in self.findings() {
             summary.findings += 1;
             match file.fixability(finding) {
-                Fixability::Fixable => summary.fixable += 1,
+                Fixability::Fixable => {
+                    summary.fixable += 1;
+                    summary.fixable_unsafe += usize::from(
+                        finding
+                            .fix
+                            .as_ref()
+                            .is_some_and(|f| f.applicability == Applicability::Unsafe),
+                    );
+                }
                 Fixability::WithUnsafeFixes => summary.unsafe_fixable += 1,
                 Fixability::No => {}
             }

@@ -156,7 +156,7 @@ pub fn run(
 
     // Interactive sessions re-run the per-file loop from the original text, which a crate-wide
     // rewrite would not survive: the swap is offered in dry runs and with --apply only.
-    let (crate_fix_diffs, crate_fixes) = if config.mode == Mode::Interactive {
+    let (crate_fix_diffs, crate_fix_caveats, crate_fixes) = if config.mode == Mode::Interactive {
         Default::default()
     } else {
         apply_crate_fixes(&mut analysed, config, cwd)
@@ -170,7 +170,10 @@ pub fn run(
         errors,
         failed,
         crate_fix_diffs,
+        crate_fix_caveats,
         crate_fixes,
+        verify: Vec::new(),
+        rolled_back: Vec::new(),
         semantic_loads,
         failing_suppressions: 0,
         timings: Vec::new(),
@@ -301,18 +304,23 @@ fn resolve_semantics(
     (resolution.warnings, resolution.loaded)
 }
 
+/// Per finding of a crate-wide fix, by `(display path, start of the finding)`.
+type CrateFixMap<T> = std::collections::BTreeMap<(String, usize), T>;
+
 /// The crate-level phase ([`crate::crate_fix`]): swaps planned on the per-file loop's texts are
 /// attached to their findings, and applied to those texts when unsafe fixes are allowed. Returns
-/// each swap's multi-file diff by the `(path, start)` of the findings it resolves.
+/// each swap's multi-file diff and its caveats by the `(path, start)` of the findings it
+/// resolves, and how many swaps were applied.
 fn apply_crate_fixes(
     analysed: &mut Vec<Analysed>,
     config: &RunConfig,
     cwd: &Path,
-) -> (std::collections::BTreeMap<(String, usize), String>, usize) {
+) -> (CrateFixMap<String>, CrateFixMap<Vec<String>>, usize) {
     use crate::crate_fix::{CrateFile, Decision, SwapCandidate, plan_swaps};
     use lockfix_transforms::{Applicability, Fix};
 
     let mut diffs = std::collections::BTreeMap::new();
+    let mut caveats = std::collections::BTreeMap::new();
     let mut applied_swaps = 0;
     let files: Vec<CrateFile> = analysed
         .iter()
@@ -402,6 +410,10 @@ fn apply_crate_fixes(
                             && finding.message == messages[candidate].1
                         {
                             diffs.insert((display.clone(), finding.range.start), diff.clone());
+                            caveats.insert(
+                                (display.clone(), finding.range.start),
+                                swap.caveats.clone(),
+                            );
                         }
                     }
                     annotate(
@@ -434,7 +446,7 @@ fn apply_crate_fixes(
             }
         }
     }
-    (diffs, applied_swaps)
+    (diffs, caveats, applied_swaps)
 }
 
 /// Writes a planned swap into the run's texts: the files already analysed get the new text, the
@@ -765,7 +777,8 @@ fn to_write(analysed: &[Analysed]) -> Vec<(PathBuf, String)> {
 fn apply_verdict(verdict: verify::Verdict, written: &[WrittenFile], report: &mut Report) {
     report.errors.extend(verdict.notes);
     report.failed |= verdict.failed;
-    for display in &verdict.reverted {
+    report.verify = verdict.outcomes;
+    for (display, reason) in &verdict.reverted {
         let Some(file) = written.iter().find(|file| &file.display == display) else {
             continue;
         };
@@ -774,7 +787,13 @@ fn apply_verdict(verdict: verify::Verdict, written: &[WrittenFile], report: &mut
             entry.findings = file.findings_before.clone();
             entry.diff.clear();
             entry.fixes = 0;
-            entry.applied.clear();
+            for fix in entry.applied.drain(..) {
+                report.rolled_back.push(crate::report::RolledBack {
+                    path: display.clone(),
+                    fix,
+                    reason: reason.clone(),
+                });
+            }
         }
     }
 }

@@ -83,6 +83,21 @@ pub fn to_sarif(report: &Report) -> Value {
             if let Some(fix) = finding.fix.as_ref().filter(|f| !f.edits.is_empty()) {
                 result["fixes"] = json!([sarif_fix(fix, &uri, &region)]);
             }
+            // Its title and caveats (blocking sites left, the manifest change) go in the
+            // result's property bag instead.
+            if let Some(caveats) = report
+                .crate_fix_caveats
+                .get(&(file.path.clone(), finding.range.start))
+                && let Some(fix) = &finding.fix
+            {
+                result["properties"] = json!({
+                    "fix": {
+                        "title": fix.title,
+                        "applicability": fix.applicability.as_str(),
+                        "caveats": caveats,
+                    }
+                });
+            }
             results.push(result);
         }
     }

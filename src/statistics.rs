@@ -13,7 +13,10 @@ use crate::report::{Fixability, Report};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct RuleCount {
     pub findings: usize,
+    /// Fixed by the current settings.
     pub fixable: usize,
+    /// With an unsafe fix the current settings leave out (fixable with `--unsafe-fixes`).
+    pub unsafe_fixable: usize,
 }
 
 pub fn counts(report: &Report) -> Vec<(RuleId, RuleCount)> {
@@ -21,7 +24,11 @@ pub fn counts(report: &Report) -> Vec<(RuleId, RuleCount)> {
     for (file, finding) in report.findings() {
         let count = counts.entry(finding.rule).or_default();
         count.findings += 1;
-        count.fixable += usize::from(file.fixability(finding) == Fixability::Fixable);
+        match file.fixability(finding) {
+            Fixability::Fixable => count.fixable += 1,
+            Fixability::WithUnsafeFixes => count.unsafe_fixable += 1,
+            Fixability::No => {}
+        }
     }
     let mut counts: Vec<(RuleId, RuleCount)> = counts.into_iter().collect();
     // Stable: ties keep the rule order.
@@ -49,9 +56,14 @@ pub fn timing_lines(report: &Report, total: Duration) -> Vec<(String, Duration)>
 
 pub fn write_statistics(out: &mut dyn Write, report: &Report, total: Duration) -> io::Result<()> {
     for (rule, count) in counts(report) {
+        let unsafe_note = if count.unsafe_fixable > 0 {
+            format!(" ({} with --unsafe-fixes)", count.unsafe_fixable)
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "{:>5}  {:<22}  {} fixable",
+            "{:>5}  {:<22}  {} fixable{unsafe_note}",
             count.findings,
             rule.as_str(),
             count.fixable

@@ -12,6 +12,11 @@
 //! is no higher than the baseline's. If errors outside the written files still exceed the baseline
 //! (a fix broke a caller elsewhere), every remaining written file of that workspace is reverted.
 //! Fixes are per file in lockfix, so a file is the unit of rollback.
+//!
+//! Only the packages that own a written file are checked (`cargo check -p NAME …`: a one-member
+//! fix in a 200-crate workspace checks that member), with `--keep-going` so that the error counts
+//! compared are every crate's, not those of the first crate that fails. Each workspace ends with
+//! one outcome line: passed, or how many files were reverted.
 
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
@@ -76,6 +81,8 @@ struct CheckResult {
 pub struct Baseline {
     /// Workspace manifest → errors before lockfix wrote anything.
     workspaces: BTreeMap<PathBuf, usize>,
+    /// Workspace manifest → the packages to check (`-p`); empty means the whole workspace.
+    packages: BTreeMap<PathBuf, Vec<String>>,
     /// Files lockfix is about to write that belong to no cargo workspace.
     orphans: Vec<String>,
     /// Canonical file path → its workspace manifest.
@@ -87,6 +94,7 @@ pub struct Baseline {
 pub fn baseline(files: &[(PathBuf, String)]) -> Baseline {
     let mut baseline = Baseline {
         workspaces: BTreeMap::new(),
+        packages: BTreeMap::new(),
         orphans: Vec::new(),
         owner: BTreeMap::new(),
         notes: Vec::new(),
@@ -95,15 +103,28 @@ pub fn baseline(files: &[(PathBuf, String)]) -> Baseline {
         let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         match workspace_of(&canonical) {
             Some(manifest) => {
+                let packages = baseline.packages.entry(manifest.clone()).or_default();
+                match package_of(&canonical) {
+                    Some(name) if !packages.contains(&name) => packages.push(name),
+                    Some(_) => {}
+                    // A file of no package (a virtual manifest's stray file): check everything.
+                    None => packages.push(String::new()),
+                }
                 baseline.owner.insert(canonical, manifest.clone());
                 baseline.workspaces.entry(manifest).or_insert(0);
             }
             None => baseline.orphans.push(display.clone()),
         }
     }
+    for packages in baseline.packages.values_mut() {
+        if packages.iter().any(String::is_empty) {
+            packages.clear();
+        }
+        packages.sort();
+    }
     let manifests: Vec<PathBuf> = baseline.workspaces.keys().cloned().collect();
     for manifest in manifests {
-        let result = cargo_check(&manifest);
+        let result = cargo_check(&manifest, &baseline.packages[&manifest]);
         let count = result.errors.len();
         if let Some(failure) = &result.cargo_failure {
             baseline.notes.push(workspace_note(
@@ -128,8 +149,10 @@ pub fn baseline(files: &[(PathBuf, String)]) -> Baseline {
 /// What verification did after writing.
 #[derive(Debug, Default)]
 pub struct Verdict {
-    /// Display paths of the files rolled back to their original bytes.
-    pub reverted: Vec<String>,
+    /// Display paths of the files rolled back to their original bytes, with the reason.
+    pub reverted: Vec<(String, String)>,
+    /// One per workspace checked: its outcome line.
+    pub outcomes: Vec<WorkspaceOutcome>,
     pub notes: Vec<ErrorEntry>,
     /// A rollback failed: the user must look at the file.
     pub failed: bool,
@@ -149,6 +172,8 @@ pub fn verify(baseline: Baseline, written: &[WrittenFile]) -> Verdict {
         });
     }
     for (manifest, errors_before) in baseline.workspaces {
+        let packages = &baseline.packages[&manifest];
+        let reverted_before = verdict.reverted.len();
         let mut live: Vec<(&WrittenFile, PathBuf)> = written
             .iter()
             .filter_map(|file| {
@@ -156,9 +181,12 @@ pub fn verify(baseline: Baseline, written: &[WrittenFile]) -> Verdict {
                 (baseline.owner.get(&canonical) == Some(&manifest)).then_some((file, canonical))
             })
             .collect();
+        let checked = live.len();
+        let mut cargo_failed = false;
         // Each round reverts at least one file or stops, so this ends.
         while !live.is_empty() {
-            let result = cargo_check(&manifest);
+            let result = cargo_check(&manifest, packages);
+            cargo_failed = result.cargo_failure.is_some();
             if let Some(failure) = result.cargo_failure {
                 verdict.notes.push(workspace_note(
                     &manifest,
@@ -204,15 +232,80 @@ pub fn verify(baseline: Baseline, written: &[WrittenFile]) -> Verdict {
             }
             break;
         }
+        let reverted = verdict.reverted.len() - reverted_before;
+        verdict.outcomes.push(WorkspaceOutcome {
+            workspace: manifest.display().to_string(),
+            command: check_command(packages),
+            passed: reverted == 0 && !cargo_failed,
+            kept: checked - reverted,
+            reverted,
+            errors_before,
+        });
     }
     verdict
+}
+
+/// How one workspace's verification ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceOutcome {
+    /// The workspace's manifest.
+    pub workspace: String,
+    /// The check that was run (`cargo check -p a --all-targets --keep-going`).
+    pub command: String,
+    /// Every written file was kept and cargo ran.
+    pub passed: bool,
+    /// Written files kept and reverted.
+    pub kept: usize,
+    pub reverted: usize,
+    /// Errors the build had before lockfix wrote anything.
+    pub errors_before: usize,
+}
+
+impl WorkspaceOutcome {
+    /// The one line shown for the workspace.
+    pub fn line(&self) -> String {
+        let files = |n: usize| crate::report::plural(n, "written file");
+        let verdict = if self.reverted > 0 {
+            format!("{} reverted, {} kept", files(self.reverted), self.kept)
+        } else if self.passed {
+            format!("passed, {} kept", files(self.kept))
+        } else {
+            format!("cargo failed, {} kept", files(self.kept))
+        };
+        let red_before = if self.errors_before > 0 {
+            format!(
+                " (the build had {} before lockfix)",
+                crate::report::plural(self.errors_before, "error")
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "--verify: {}: `{}` {verdict}{red_before}",
+            self.workspace, self.command
+        )
+    }
+}
+
+fn check_command(packages: &[String]) -> String {
+    let mut command = "cargo check".to_owned();
+    if packages.is_empty() {
+        command.push_str(" --workspace");
+    }
+    for package in packages {
+        command.push_str(&format!(" -p {package}"));
+    }
+    command.push_str(" --all-targets --keep-going");
+    command
 }
 
 /// Puts `file`'s original bytes back, unless someone edited it after lockfix wrote it.
 fn revert(file: &WrittenFile, reason: String, verdict: &mut Verdict) {
     let message = match write_if_unchanged(&file.path, &file.written, &file.original) {
         Ok(WriteOutcome::Written) => {
-            verdict.reverted.push(file.display.clone());
+            verdict
+                .reverted
+                .push((file.display.clone(), reason.clone()));
             reason
         }
         Ok(WriteOutcome::ChangedOnDisk | WriteOutcome::Deleted) => {
@@ -269,12 +362,37 @@ fn workspace_of(path: &Path) -> Option<PathBuf> {
     }
 }
 
-fn cargo_check(manifest: &Path) -> CheckResult {
-    let output = Command::new(cargo())
+/// The name of the package whose `Cargo.toml` is nearest above `path`, if it has one.
+fn package_of(path: &Path) -> Option<String> {
+    let manifest = path
+        .ancestors()
+        .skip(1)
+        .map(|dir| dir.join("Cargo.toml"))
+        .find(|manifest| manifest.is_file())?;
+    let text = std::fs::read_to_string(manifest).ok()?;
+    let value: toml::Value = toml::from_str(&text).ok()?;
+    value
+        .get("package")?
+        .get("name")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// `cargo check` of `packages` (the whole workspace when empty), every target, not stopping at
+/// the first crate that fails.
+fn cargo_check(manifest: &Path, packages: &[String]) -> CheckResult {
+    let mut command = Command::new(cargo());
+    command.arg("check");
+    if packages.is_empty() {
+        command.arg("--workspace");
+    }
+    for package in packages {
+        command.args(["-p", package]);
+    }
+    let output = command
         .args([
-            "check",
-            "--workspace",
             "--all-targets",
+            "--keep-going",
             "--message-format=json",
             "--offline",
             "--quiet",

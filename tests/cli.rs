@@ -267,7 +267,8 @@ fn json_has_every_key_of_the_contract() {
         .keys()
         .map(String::as_str)
         .collect();
-    // The contract's keys, and `applied_fixes` added since (keys are added, never renamed).
+    // The contract's keys, and `applied_fixes`, `rolled_back_fixes` and `verify` added since
+    // (keys are added, never renamed).
     assert_eq!(
         sorted(keys),
         [
@@ -275,6 +276,8 @@ fn json_has_every_key_of_the_contract() {
             "errors",
             "files_scanned",
             "findings",
+            "rolled_back_fixes",
+            "verify",
             "version"
         ]
     );
@@ -331,7 +334,10 @@ fn json_has_every_key_of_the_contract() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(sorted(keys), ["applicability", "diff", "edits", "title"]);
+    assert_eq!(
+        sorted(keys),
+        ["applicability", "caveats", "diff", "edits", "title"]
+    );
     assert_eq!(fix["applicability"], "safe");
     assert!(fix["title"].as_str().is_some_and(|t| !t.is_empty()));
     let diff = fix["diff"].as_str().unwrap();
@@ -787,6 +793,33 @@ fn dry_run_with_unsafe_fixes_names_the_flags_that_write_them() {
     let text = stdout(&lockfix(dir.path(), &["tick.rs", "rtw.rs"]));
     assert!(
         text.contains("1 finding (0 fixable, 1 with --unsafe-fixes)"),
+        "{text}"
+    );
+}
+
+/// Issue 14: with `--unsafe-fixes` the unsafe fixes are fixable, and the summary says how many
+/// of the fixable ones are unsafe instead of "0 with --unsafe-fixes"; `--statistics` counts the
+/// unsafe ones a rule could fix.
+#[test]
+fn unsafe_fixes_are_counted_as_fixable_when_on() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "rtw.rs", READ_THEN_WRITE);
+    let text = stdout(&lockfix(dir.path(), &["--unsafe-fixes", "rtw.rs"]));
+    assert!(
+        text.contains("1 finding (1 fixable, 1 of them unsafe)"),
+        "{text}"
+    );
+    let text = stdout(&lockfix(dir.path(), &["--statistics", "rtw.rs"]));
+    assert!(
+        text.contains("read-then-write         0 fixable (1 with --unsafe-fixes)"),
+        "{text}"
+    );
+    let text = stdout(&lockfix(
+        dir.path(),
+        &["--statistics", "--unsafe-fixes", "rtw.rs"],
+    ));
+    assert!(
+        text.contains("read-then-write         1 fixable\n"),
         "{text}"
     );
 }

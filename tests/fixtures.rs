@@ -138,6 +138,20 @@ fn fixtures_match_annotations_fix_cleanly_and_snapshot() {
             ));
         }
 
+        // Form: a line the fixes wrote never ends in whitespace (lines kept from the input are
+        // the user's business).
+        let before_lines: BTreeSet<&str> = text.lines().collect();
+        for (i, line) in outcome.text.lines().enumerate() {
+            let line = line.trim_end_matches('\r');
+            if line != line.trim_end() && !before_lines.contains(line) {
+                failures.push(format!(
+                    "{}: line {} of the fixed text ends in whitespace: {line:?}",
+                    fixture.path.display(),
+                    i + 1
+                ));
+            }
+        }
+
         let diff = similar::TextDiff::from_lines(text.as_str(), outcome.text.as_str())
             .unified_diff()
             .context_radius(3)

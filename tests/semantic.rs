@@ -251,7 +251,10 @@ fn seed_002_context_system_swaps_across_files_and_its_tests_pass() {
     let summary = String::from_utf8_lossy(&dry_run.stdout);
     assert!(
         summary.contains("would apply 3 fixes to 4 files")
-            && summary.contains("3 findings (3 fixable, 0 with --unsafe-fixes)"),
+            // With --unsafe-fixes on, the unsafe fixes are fixable: the line says how many of
+            // them are unsafe instead of "0 with --unsafe-fixes" (issue 14).
+            && summary.contains("3 findings (3 fixable, ")
+            && summary.contains(" of them unsafe)"),
         "{summary}"
     );
 
@@ -313,5 +316,62 @@ fn mini_redis_shape_keeps_its_std_mutex() {
         report["errors"],
         Value::Array(Vec::new()),
         "the crate loads"
+    );
+}
+
+/// Issue 14: the std→tokio swap would turn `Counter::read` into `blocking_lock()`. No async code
+/// of the library calls it, but the crate's example does, through `report`, under
+/// `#[tokio::main]`: the swap would panic there at run time, so it is refused with the route.
+#[test]
+fn a_swap_whose_blocking_reader_async_code_reaches_indirectly_is_refused() {
+    let dir = copy_crate("swap_reached_through_sync");
+    fetch_dependencies(dir.path());
+    let (_, report) = findings(dir.path(), "on");
+    let findings = report["findings"].as_array().expect("findings");
+    let swap = findings
+        .iter()
+        .find(|f| f["rule"] == "std-lock-in-async")
+        .unwrap_or_else(|| panic!("no std-lock-in-async finding: {report:#}"));
+    assert!(swap["fix"].is_null(), "{swap:#}");
+    let help = swap["help"].as_str().unwrap_or_default();
+    assert!(
+        help.contains("`read` is not async but async code reaches it through `main` (examples/demo.rs:6) → `report` (src/lib.rs:27) → `read`"),
+        "{help}"
+    );
+}
+
+/// Issue 14: the swap's caveats (the `blocking_*` sites left, the Cargo.toml change), which the
+/// human output shows in its note, are in the JSON fix object and in the SARIF result too.
+#[test]
+fn swap_caveats_reach_json_and_sarif() {
+    let dir = copy_crate("seed_002_context_system");
+    fetch_dependencies(dir.path());
+    let output = common::lockfix(dir.path(), &["--format", "json", "--unsafe-fixes", "."]);
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let swap = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "std-lock-in-async" && !f["fix"].is_null())
+        .unwrap_or_else(|| panic!("no swap offered: {report:#}"));
+    let caveats = swap["fix"]["caveats"].as_array().expect("caveats");
+    assert!(
+        caveats.iter().any(|c| c
+            .as_str()
+            .is_some_and(|c| c.contains("tokio's `sync` feature"))),
+        "{caveats:?}"
+    );
+    let output = common::lockfix(dir.path(), &["--format", "sarif", "--unsafe-fixes", "."]);
+    let log: Value = serde_json::from_slice(&output.stdout).expect("SARIF");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    let swap = results
+        .iter()
+        .find(|r| r["ruleId"] == "std-lock-in-async" && !r["properties"]["fix"].is_null())
+        .unwrap_or_else(|| panic!("no swap in SARIF: {log:#}"));
+    assert_eq!(
+        swap["properties"]["fix"]["caveats"]
+            .as_array()
+            .map(Vec::len),
+        Some(caveats.len())
     );
 }

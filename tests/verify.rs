@@ -85,11 +85,47 @@ fn a_fix_that_breaks_the_build_is_rolled_back_and_the_others_kept() {
     );
     // b.rs's finding is still there, so findings remain.
     assert_eq!(output.status.code(), Some(1), "{output:?}");
+    // Issue 14: JSON lists what was kept and what was rolled back, and one outcome per workspace
+    // for the one package checked.
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    let applied: Vec<&str> = json["applied_fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(applied, ["src/a.rs"], "{json}");
+    let rolled_back = json["rolled_back_fixes"].as_array().unwrap();
+    assert_eq!(rolled_back.len(), 1, "{json}");
+    assert_eq!(rolled_back[0]["path"], "src/b.rs");
+    assert_eq!(rolled_back[0]["rule"], "guard-across-await");
+    let verify = json["verify"].as_array().unwrap();
+    assert_eq!(verify.len(), 1, "{json}");
+    assert_eq!(
+        verify[0]["command"],
+        "cargo check -p fixture --all-targets --keep-going"
+    );
+    assert_eq!(verify[0]["kept"], 1);
+    assert_eq!(verify[0]["reverted"], 1);
+    assert_eq!(verify[0]["passed"], false);
 
     // What is left compiles, and a second verified run fixes b.rs (no hook now).
     let output = lockfix(root, &args, None);
     assert!(errors_of_ok(&output).is_empty(), "{output:?}");
     assert_eq!(output.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    assert_eq!(json["verify"][0]["passed"], true, "{json}");
+    // The human output says so in one line.
+    let dir2 = tempfile::tempdir().unwrap();
+    crate_with(dir2.path(), "mod a;\n", &[("a.rs", TICK)]);
+    let output = lockfix(dir2.path(), &["--apply", "--verify", "--allow-dirty"], None);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "`cargo check -p fixture --all-targets --keep-going` passed, 1 written file kept"
+        ),
+        "{stderr}"
+    );
     assert!(
         fs::read_to_string(root.join("src/b.rs"))
             .unwrap()

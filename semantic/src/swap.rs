@@ -1,11 +1,12 @@
 //! What the std→tokio lock swap needs from rust-analyzer: the lock's declaration, every reference
 //! to it across the crate (found by references, not by text), and which synchronous functions
-//! among its users are called from async code (there `blocking_lock()` would panic).
+//! among its users async code reaches — directly, or through other synchronous functions, from
+//! the library, binaries, examples, tests or benches (there `blocking_lock()` would panic).
 
 use std::path::PathBuf;
 
 use lockfix_transforms::analysis::LockKind;
-use ra_ap_hir::{FieldSource, HasSource, ModuleDef, PathResolution, Semantics, Type};
+use ra_ap_hir::{AsAssocItem, FieldSource, HasSource, ModuleDef, PathResolution, Semantics, Type};
 use ra_ap_ide_db::RootDatabase;
 use ra_ap_ide_db::defs::Definition;
 use ra_ap_syntax::{
@@ -35,8 +36,9 @@ pub struct SwapTarget {
     pub kind: LockKind,
     /// The name at every use, the declaration excluded.
     pub references: Vec<Site>,
-    /// Names of synchronous functions that use the lock and are called from async code.
-    pub called_from_async: Vec<Site>,
+    /// Names of synchronous functions that use the lock and that async code reaches, each with
+    /// the route from the async end (`main` (examples/demo.rs:6) → `report` (src/lib.rs:27)).
+    pub called_from_async: Vec<(Site, String)>,
 }
 
 pub(crate) fn target(
@@ -123,6 +125,7 @@ pub(crate) fn target(
     let usages = definition.usages(&sema).all();
     let mut references = Vec::new();
     let mut called_from_async = Vec::new();
+    let local = local_files(&sema, vfs, &declaration.path);
     for (file, refs) in usages.references {
         let file_id = file.file_id(db);
         let path = path_of(vfs, file_id);
@@ -133,15 +136,17 @@ pub(crate) fn target(
                 range: reference.range,
             });
             if let Some(function) = sync_function_at(tree.syntax(), reference.range)
-                && called_from_async_code(&sema, &function)
                 && let Some(name) = function.name()
             {
                 let site = Site {
                     path: path.clone(),
                     range: name.syntax().text_range(),
                 };
-                if !called_from_async.contains(&site) {
-                    called_from_async.push(site);
+                if called_from_async.iter().any(|(s, _)| *s == site) {
+                    continue;
+                }
+                if let Some(route) = async_route(&sema, vfs, &local, &function) {
+                    called_from_async.push((site, route));
                 }
             }
         }
@@ -215,22 +220,235 @@ fn sync_function_at(root: &SyntaxNode, range: TextRange) -> Option<ast::Fn> {
     None
 }
 
-/// Some caller of `function` is in an async fn or an async block.
-fn called_from_async_code(sema: &Semantics<'_, RootDatabase>, function: &ast::Fn) -> bool {
-    let Some(def) = sema.to_fn_def(function) else {
-        return false;
+/// How many functions the caller search visits before it gives up and assumes async code
+/// reaches the function (a refusal, never a swap that might panic).
+const CALLER_SEARCH_LIMIT: usize = 500;
+
+/// Whether async code reaches the synchronous `function`: an async fn or async block that calls
+/// it, or calls a synchronous function that does, and so on. Every reference counts as a call
+/// (a function passed as a value may be called anywhere); a reference inside a closure counts as
+/// made by the function around the closure. A trait method is reached through the trait, which
+/// this search cannot follow: it counts as reached. `Some(route)` when reached: the async end
+/// first (`` `main` (examples/demo.rs:6) → `report` (src/lib.rs:27) ``), `function` left out.
+fn async_route(
+    sema: &Semantics<'_, RootDatabase>,
+    vfs: &Vfs,
+    local: &[(FileId, SyntaxNode)],
+    function: &ast::Fn,
+) -> Option<String> {
+    let db = sema.db;
+    let start = sema.to_fn_def(function)?;
+    // Breadth first, so the route reported is a shortest one. Each entry: the function and the
+    // index of the entry that it calls (its way back to `start`), with a description.
+    let mut queue: Vec<(ra_ap_hir::Function, Option<usize>, String)> =
+        vec![(start, None, String::new())];
+    let mut next = 0;
+    let route = |queue: &[(ra_ap_hir::Function, Option<usize>, String)], mut at: usize| {
+        let mut steps = Vec::new();
+        while let Some(callee) = queue[at].1 {
+            steps.push(queue[at].2.clone());
+            at = callee;
+        }
+        steps.join(" → ")
     };
-    let usages = Definition::Function(def).usages(sema).all();
-    usages.references.into_iter().any(|(file, refs)| {
-        let tree = sema.parse(file);
-        refs.iter().any(|r| {
-            tree.syntax()
-                .covering_element(r.range)
+    while next < queue.len() {
+        if queue.len() > CALLER_SEARCH_LIMIT {
+            return Some(format!(
+                "one of more than {CALLER_SEARCH_LIMIT} callers (too many to follow)"
+            ));
+        }
+        let current = queue[next].0;
+        let current_index = next;
+        next += 1;
+        if let Some(item) = current.as_assoc_item(db)
+            && item.implemented_trait(db).is_some()
+        {
+            // Called through the trait (a `Drop`, a `Display`, a callback trait): anywhere.
+            let via = route(&queue, current_index);
+            return Some(if via.is_empty() {
+                "a call through the trait it implements (any code may call a trait method)"
+                    .to_owned()
+            } else {
+                format!("any caller of the trait method {via}")
+            });
+        }
+        let usages = Definition::Function(current).usages(sema).all();
+        let mut sites: Vec<(FileId, SyntaxNode, TextRange)> = Vec::new();
+        for (file, refs) in usages.references {
+            let file_id = file.file_id(db);
+            let tree = sema.parse(file).syntax().clone();
+            for reference in refs {
+                sites.push((file_id, tree.clone(), reference.range));
+            }
+        }
+        // rust-analyzer's references miss calls inside macro arguments (`println!("{}",
+        // c.report())`: std's macros are not expanded with the stub standard library) and, in
+        // real workspaces, calls from examples under `#[tokio::main]` (seed 002's context
+        // system). So the name followed by `(` anywhere in the workspace's own files counts as
+        // a call too: a refusal too many rather than a swap that panics at run time.
+        let name = current.name(db).as_str().to_owned();
+        for (file_id, tree) in local {
+            for range in calls_named(tree, &name) {
+                if !sites
+                    .iter()
+                    .any(|(f, _, r)| f == file_id && r.contains_range(range))
+                {
+                    sites.push((*file_id, tree.clone(), range));
+                }
+            }
+        }
+        for (file_id, tree, range) in sites {
+            match caller_at(&tree, range) {
+                Caller::Async(what) => {
+                    let at = format!("{what} ({})", location(vfs, file_id, &tree, range));
+                    let via = route(&queue, current_index);
+                    return Some(if via.is_empty() {
+                        at
+                    } else {
+                        format!("{at} → {via}")
+                    });
+                }
+                Caller::Sync(caller) => {
+                    let Some(def) = sema.to_fn_def(&caller) else {
+                        continue;
+                    };
+                    if queue.iter().any(|(f, ..)| *f == def) {
+                        continue;
+                    }
+                    let name = caller
+                        .name()
+                        .map(|n| n.text().to_string())
+                        .unwrap_or_default();
+                    let described = format!("`{name}` ({})", location(vfs, file_id, &tree, range));
+                    queue.push((def, Some(current_index), described));
+                }
+                Caller::None => {}
+            }
+        }
+    }
+    None
+}
+
+/// The workspace's own files (the declaration's package, or the workspace around it: its
+/// library, binaries, examples, tests and benches), parsed once per swap.
+fn local_files(
+    sema: &Semantics<'_, RootDatabase>,
+    vfs: &Vfs,
+    declaration: &std::path::Path,
+) -> Vec<(FileId, SyntaxNode)> {
+    // The workspace root holds Cargo.lock; a lone package without one is its own root.
+    let root = declaration
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .or_else(|| {
+            declaration
                 .ancestors()
-                .any(|a| {
-                    ast::Fn::cast(a.clone()).is_some_and(|f| f.async_token().is_some())
-                        || ast::BlockExpr::cast(a).is_some_and(|b| b.async_token().is_some())
-                })
+                .find(|dir| dir.join("Cargo.toml").is_file())
+        });
+    let Some(root) = root else {
+        return Vec::new();
+    };
+    vfs.iter()
+        .filter_map(|(file_id, path)| {
+            let path = path.as_path()?;
+            let path = std::path::Path::new(path.as_str());
+            let local = path.starts_with(root)
+                && path.extension().is_some_and(|e| e == "rs")
+                && !path.components().any(|c| c.as_os_str() == "target");
+            local.then(|| (file_id, sema.parse_guess_edition(file_id).syntax().clone()))
         })
-    })
+        .collect()
+}
+
+/// `name(` in the file, in code or in a macro call's tokens, but not where a function of that
+/// name is declared: what might be a call of `name`.
+fn calls_named(tree: &SyntaxNode, name: &str) -> Vec<TextRange> {
+    tree.descendants_with_tokens()
+        .filter_map(|e| e.into_token())
+        .filter(|t| t.kind() == ra_ap_syntax::SyntaxKind::IDENT && t.text() == name)
+        .filter(|t| {
+            t.parent()
+                .is_none_or(|p| p.kind() != ra_ap_syntax::SyntaxKind::NAME)
+        })
+        .filter(|t| {
+            let mut next = t.next_token();
+            while let Some(n) = next.as_ref().filter(|n| n.kind().is_trivia()) {
+                next = n.next_token();
+            }
+            next.is_some_and(|n| n.kind() == ra_ap_syntax::T!['('])
+        })
+        .map(|t| t.text_range())
+        .collect()
+}
+
+enum Caller {
+    /// An async fn or async block: "`run`", "an async block in `main`".
+    Async(String),
+    /// A synchronous function, which its own callers reach.
+    Sync(ast::Fn),
+    /// Outside any function (a `static` initializer, an attribute).
+    None,
+}
+
+/// What runs the code at `range`: the innermost async block or function around it; closures are
+/// part of the function that creates them.
+fn caller_at(root: &SyntaxNode, range: TextRange) -> Caller {
+    let node = match root.covering_element(range) {
+        ra_ap_syntax::NodeOrToken::Node(n) => n,
+        ra_ap_syntax::NodeOrToken::Token(t) => match t.parent() {
+            Some(p) => p,
+            None => return Caller::None,
+        },
+    };
+    for ancestor in node.ancestors() {
+        if let Some(function) = ast::Fn::cast(ancestor.clone()) {
+            let name = function
+                .name()
+                .map(|n| n.text().to_string())
+                .unwrap_or_default();
+            return if function.async_token().is_some() {
+                Caller::Async(format!("`{name}`"))
+            } else {
+                Caller::Sync(function)
+            };
+        }
+        if ast::BlockExpr::cast(ancestor).is_some_and(|b| b.async_token().is_some()) {
+            let name = node
+                .ancestors()
+                .find_map(ast::Fn::cast)
+                .and_then(|f| f.name())
+                .map(|n| format!("an async block in `{}`", n.text()))
+                .unwrap_or_else(|| "an async block".to_owned());
+            return Caller::Async(name);
+        }
+    }
+    Caller::None
+}
+
+/// `path:line` of a range, the path as rust-analyzer's file set names it.
+fn location(vfs: &Vfs, file: FileId, root: &SyntaxNode, range: TextRange) -> String {
+    let path = path_of(vfs, file);
+    let line = root
+        .text()
+        .slice(..range.start())
+        .to_string()
+        .matches('\n')
+        .count()
+        + 1;
+    // Relative to the workspace root (where Cargo.lock is), as users name their files.
+    let root = path
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .or_else(|| {
+            path.ancestors()
+                .skip(1)
+                .find(|dir| dir.join("Cargo.toml").is_file())
+        });
+    let shown = root
+        .and_then(|root| path.strip_prefix(root).ok())
+        .unwrap_or(&path)
+        .display()
+        .to_string();
+    format!("{shown}:{line}")
 }

@@ -50,8 +50,15 @@ pub fn guard_data_names(file: &SyntaxNode, guard: &Guard) -> Vec<String> {
         let (Some(pat), Some(source)) = (pat, source) else {
             continue;
         };
-        let owned =
-            ast::Expr::cast(source.clone()).is_some_and(|e| owned_value(file, guard, &names, &e));
+        // A future awaited later borrows what made it, however owned its call looks.
+        let future = ast::LetStmt::can_cast(node.kind())
+            && syntax::pattern_bindings(&pat).iter().any(|b| {
+                let after = TextRange::new(node.text_range().end(), guard.body.text_range().end());
+                syntax::awaited_whole(file, after, &syntax::ident_name(b))
+            });
+        let owned = !future
+            && ast::Expr::cast(source.clone())
+                .is_some_and(|e| owned_value(file, guard, &names, &e));
         // A `for` binding is an item of what the loop iterates, which may borrow from it even when
         // the iterable is owned.
         // A `ref` binding borrows whatever the source is (`if let Some(ref mut f) = *g`).

@@ -556,6 +556,25 @@ pub fn same_file_method_returns_owned(file: &SyntaxNode, method: &str) -> Option
     verdict
 }
 
+/// `name.await` somewhere in `range`: the binding holds a future, which borrows what its call
+/// borrowed (`self` of an `async fn` included) until it is awaited, whatever the declared return
+/// type of a same-named function says (rust-socketio: `let fut = lock.transport().emit(..)`).
+pub fn awaited_whole(root: &SyntaxNode, range: TextRange, name: &str) -> bool {
+    mentions(root, range, name).iter().any(|m| {
+        let node = match root.covering_element(*m) {
+            NodeOrToken::Node(n) => n,
+            NodeOrToken::Token(t) => match t.parent() {
+                Some(p) => p,
+                None => return false,
+            },
+        };
+        node.ancestors()
+            .find(|a| a.kind() == SyntaxKind::PATH_EXPR)
+            .and_then(|p| p.parent())
+            .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR)
+    })
+}
+
 /// A syntax range as the byte range the data model uses.
 pub fn to_range(range: TextRange) -> std::ops::Range<usize> {
     usize::from(range.start())..usize::from(range.end())

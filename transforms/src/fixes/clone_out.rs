@@ -18,9 +18,10 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
+use super::exports::CopiedOut;
 use super::hoist::runs_before;
 use super::naming::suggest_name;
-use super::ownership::{Ownership, ownership};
+use super::ownership::{Ownership, OwningCopy, ownership, owning_copy};
 use super::release::node_at;
 use super::scoped_block::{ExtraValue, scoped_block};
 use crate::analysis::{Guard, Holder, syntax};
@@ -33,8 +34,8 @@ pub struct CloneOut {
     pub copies_data: bool,
     /// Something in the statement that ran before an extracted value now runs after it.
     pub reorders: bool,
-    /// Exported bindings of the scoped block that might borrow from the guard.
-    pub possibly_borrowed: Vec<String>,
+    /// Exported bindings of the scoped block that borrow from the guard and leave it as copies.
+    pub copied: Vec<CopiedOut>,
 }
 
 /// Why clone-out does not apply.
@@ -117,13 +118,14 @@ pub fn clone_out(
     }
     let block = scoped_block(text, file, list, *index, event_item - 1, &name, &extras)
         .ok_or(NoCloneOut::Shape)?;
+    super::release::owned_or_refuse(&block.possibly_borrowed).map_err(NoCloneOut::UnknownType)?;
     let mut edits = vec![block.edit];
     edits.extend(replacements);
     Ok(CloneOut {
         edits,
         copies_data,
         reorders,
-        possibly_borrowed: block.possibly_borrowed,
+        copied: block.copied,
     })
 }
 
@@ -184,10 +186,20 @@ pub fn owned_copy(
                     Ok((format!("{}.to_owned()", argument.syntax().text()), true))
                 }
                 Some(ReturnShape::Owned) => Ok((argument.syntax().text().to_string(), false)),
-                None => Err(unknown()),
+                None => borrowed_copy(file, argument, guard).ok_or_else(unknown),
             }
         }
-        _ => Err(unknown()),
+        _ => borrowed_copy(file, argument, guard).ok_or_else(unknown),
+    }
+}
+
+/// A reference (or an `Option` of one) into the guard, by the shapes [`owning_copy`] knows: the
+/// copy, and whether the call site borrows it again. An `Option<T>` copy is handed to the call as
+/// `copy.as_ref()`, which the caller writes, so it is not offered here (`None`).
+fn borrowed_copy(file: &SyntaxNode, argument: &ast::Expr, guard: &str) -> Option<(String, bool)> {
+    match owning_copy(argument, &[guard.to_string()], file)? {
+        copy @ (OwningCopy::Clone | OwningCopy::ToOwned) => Some((copy.apply(argument), true)),
+        OwningCopy::Cloned | OwningCopy::MapToOwned => None,
     }
 }
 
@@ -223,6 +235,8 @@ fn method_return_shape(file: &SyntaxNode, method: &str) -> Option<ReturnShape> {
         .filter_map(ast::Fn::cast)
         .filter(|f| f.name().is_some_and(|n| n.text() == method))
         .map(|f| match f.ret_type().and_then(|r| r.ty()) {
+            // A future that borrows `self`.
+            _ if f.async_token().is_some() => None,
             None => Some(ReturnShape::Owned),
             Some(ast::Type::RefType(r)) if r.mut_token().is_none() => Some(ReturnShape::Reference),
             Some(ty) => {

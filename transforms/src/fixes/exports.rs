@@ -3,7 +3,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxNode, TextRange, ast};
 
-use super::ownership::{Ownership, ownership};
+use super::ownership::{Ownership, OwningCopy, ownership, owning_copy};
 use crate::analysis::syntax;
 
 /// One binding the new scope returns, with the `let` that declares it.
@@ -11,14 +11,25 @@ use crate::analysis::syntax;
 pub struct Export {
     pub binding: ast::IdentPat,
     pub stmt: ast::LetStmt,
+    /// The binding borrows from the guard and is handed back as this owned copy.
+    pub copy: Option<OwningCopy>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Exports {
     /// In declaration order; of two bindings with one name, only the later (visible) one.
     pub bindings: Vec<Export>,
-    /// Exported names whose value might borrow from the guard: returning them may not compile.
+    /// Exported names whose value might borrow from the guard in a way the syntax cannot copy:
+    /// returning them would not compile, so a rewrite that needs them is not offered.
     pub possibly_borrowed: Vec<String>,
+}
+
+/// A binding that borrows from the guard and leaves its scope as an owned copy: for the fix's
+/// title ("`tx` is copied out of the guard with `.clone()`").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopiedOut {
+    pub name: String,
+    pub copy: OwningCopy,
 }
 
 impl Exports {
@@ -26,6 +37,48 @@ impl Exports {
         self.bindings
             .iter()
             .map(|e| syntax::ident_name(&e.binding))
+            .collect()
+    }
+
+    /// What the scope hands back for each binding: its name, or an owned copy of it.
+    pub fn values(&self) -> Vec<String> {
+        self.bindings
+            .iter()
+            .map(|e| {
+                let name = syntax::ident_name(&e.binding);
+                match e.copy {
+                    Some(copy) => format!("{name}{}", copy.suffix()),
+                    None => name,
+                }
+            })
+            .collect()
+    }
+
+    /// After the scope: `let tx = &tx;` for every binding handed back as a copy, each line
+    /// starting with `eol` and `indent`, so the code that used the borrowed value sees its type.
+    pub fn reborrows(&self, eol: &str, indent: &str) -> String {
+        self.bindings
+            .iter()
+            .filter_map(|e| {
+                let name = syntax::ident_name(&e.binding);
+                Some(format!(
+                    "{eol}{indent}let {name} = {};",
+                    e.copy?.reborrow(&name)
+                ))
+            })
+            .collect()
+    }
+
+    /// The bindings handed back as copies.
+    pub fn copied(&self) -> Vec<CopiedOut> {
+        self.bindings
+            .iter()
+            .filter_map(|e| {
+                Some(CopiedOut {
+                    name: syntax::ident_name(&e.binding),
+                    copy: e.copy?,
+                })
+            })
             .collect()
     }
 
@@ -47,8 +100,9 @@ impl Exports {
 
 /// The bindings declared by the `let`s among `items` that are mentioned in `after`. A value is
 /// tainted when its initializer mentions the guard or a tainted binding; a tainted export whose
-/// shape does not prove it owned is listed as possibly borrowed. `None` when a `ref` binding would
-/// have to be exported.
+/// shape does not prove it owned is handed back as an owned copy where the syntax says how to make
+/// one (`.clone()`, `.cloned()`, `.to_owned()`), and is listed as possibly borrowed otherwise.
+/// `None` when a `ref` binding would have to be exported.
 pub fn exports(
     file: &SyntaxNode,
     items: &[SyntaxNode],
@@ -65,10 +119,24 @@ pub fn exports(
                 .iter()
                 .any(|t| !syntax::mentions(file, e.syntax().text_range(), t).is_empty())
         });
+        // A pattern that destructures an owned value binds owned parts (`ref` bindings are
+        // refused below).
+        // A future awaited after the scope borrows what made it (graph-rs-sdk:
+        // `let response = client.response(); response.await`).
+        let awaited_later = syntax::pattern_bindings(&pat)
+            .iter()
+            .any(|b| syntax::awaited_whole(file, after, &syntax::ident_name(b)));
         let owned = match &init {
             _ if !init_tainted => Ownership::Owned,
-            Some(init) if matches!(pat, ast::Pat::IdentPat(_)) => ownership(init, &tainted, file),
-            _ => Ownership::Unknown,
+            _ if awaited_later => Ownership::Unknown,
+            Some(init) => ownership(init, &tainted, file),
+            None => Ownership::Unknown,
+        };
+        let copy = match &init {
+            Some(init) if owned == Ownership::Unknown && matches!(pat, ast::Pat::IdentPat(_)) => {
+                owning_copy(init, &tainted, file)
+            }
+            _ => None,
         };
         for binding in syntax::pattern_bindings(&pat) {
             let name = syntax::ident_name(&binding);
@@ -86,12 +154,13 @@ pub fn exports(
                 .bindings
                 .retain(|e| syntax::ident_name(&e.binding) != name);
             found.possibly_borrowed.retain(|n| *n != name);
-            if owned == Ownership::Unknown {
+            if owned == Ownership::Unknown && copy.is_none() {
                 found.possibly_borrowed.push(name);
             }
             found.bindings.push(Export {
                 binding,
                 stmt: stmt.clone(),
+                copy,
             });
         }
     }

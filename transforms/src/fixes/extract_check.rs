@@ -29,8 +29,8 @@ pub struct CheckExtraction {
     pub edits: Vec<TextEdit>,
     /// The binding that now holds the check's value.
     pub name: String,
-    /// Bindings the block returns that might borrow from the guard (the result may not compile).
-    pub possibly_borrowed: Vec<String>,
+    /// Bindings the block returns as owned copies of data borrowed from the guard.
+    pub copied: Vec<super::exports::CopiedOut>,
 }
 
 /// The branching expression of block item `item`: the item itself (`if …`, `match …`, as a
@@ -152,6 +152,10 @@ pub fn extract_check(
             expr: value_text,
         }],
     )?;
+    // A value that may borrow from the guard cannot leave the block.
+    if !block.possibly_borrowed.is_empty() {
+        return None;
+    }
     let replace_value = TextEdit {
         range: syntax::to_range(value_range),
         replacement: name.clone(),
@@ -159,7 +163,7 @@ pub fn extract_check(
     Some(CheckExtraction {
         edits: vec![block.edit, replace_value],
         name,
-        possibly_borrowed: block.possibly_borrowed,
+        copied: block.copied,
     })
 }
 

@@ -21,14 +21,17 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast};
 
-use super::exports::exports;
+use super::exports::{CopiedOut, exports};
 use crate::analysis::syntax;
 use crate::model::TextEdit;
 
 #[derive(Debug, Clone)]
 pub struct IfLetSplit {
     pub edits: Vec<TextEdit>,
+    /// Bindings that may borrow from the guard and cannot be copied: no fix while not empty.
     pub possibly_borrowed: Vec<String>,
+    /// Bindings that borrow from the guard and leave the `if let` as owned copies.
+    pub copied: Vec<CopiedOut>,
 }
 
 /// Split `if_expr` after item `last` of its then-branch. `guard_name` is the guard the `if let`
@@ -72,7 +75,7 @@ pub fn if_let_split(
         "locked",
         &syntax::identifiers(if_expr.syntax().ancestors().last().as_ref()?),
     );
-    let names = exports.names();
+    let names = exports.values();
     let patterns = exports.patterns();
     let (yes, no, condition) = match names.len() {
         0 => ("true".to_string(), "false", flag.clone()),
@@ -87,8 +90,9 @@ pub fn if_let_split(
             format!("let Some(({})) = {flag}", patterns.join(", ")),
         ),
     };
+    let reborrows = exports.reborrows(eol, &inner);
     let middle = format!(
-        "{eol}{inner}{yes}{eol}{indent}}} else {{{eol}{inner}{no}{eol}{indent}}};{eol}{indent}if {condition} {{"
+        "{eol}{inner}{yes}{eol}{indent}}} else {{{eol}{inner}{no}{eol}{indent}}};{eol}{indent}if {condition} {{{reborrows}"
     );
     // A blank line that separated the two parts would now open the new `if`: drop it.
     let after = &text[split_at..];
@@ -99,8 +103,11 @@ pub fn if_let_split(
             .split('\n')
             .next()
             .is_some_and(|l| l.trim().is_empty());
+    // The blank line goes with the whitespace on it (seed 002's blank lines keep their indent),
+    // so that the new `if … {` line does not end in spaces; its line ending stays.
     let split_end = if blank_follows {
-        split_at + first_line
+        let blank = after[first_line..].split('\n').next().unwrap_or_default();
+        split_at + first_line + blank.trim_end_matches('\r').len()
     } else {
         split_at
     };
@@ -115,6 +122,7 @@ pub fn if_let_split(
                 replacement: middle,
             },
         ],
+        copied: exports.copied(),
         possibly_borrowed: exports.possibly_borrowed,
     })
 }

@@ -15,8 +15,10 @@
 //! from them. Any reference whose shape it cannot rewrite faithfully makes the whole swap
 //! unavailable (a half-swapped lock does not compile), with one sentence saying where and why.
 //! Synchronous functions keep working through `blocking_lock()`/`blocking_read()`/
-//! `blocking_write()`, which panic inside a runtime: such functions must not be called from async
-//! code, and the call sites are reported so the user can check.
+//! `blocking_write()`, which panic inside a runtime: the caller (rust-analyzer) follows every such
+//! function to all its callers, transitively, across the crate's library, binaries, examples,
+//! tests and benches, and when async code reaches one the swap is refused with the route it
+//! found. The remaining blocking sites are listed in the fix's caveats.
 
 use ra_ap_syntax::{
     AstNode, Edition, NodeOrToken, SourceFile, SyntaxKind, SyntaxNode, SyntaxToken, TextRange,
@@ -51,8 +53,18 @@ pub struct SwapRequest<'a> {
     /// Every reference to the field / static / local: the range of the name at the use (the
     /// `NameRef` in `self.contexts`, in a record literal `Foo { contexts: .. }`, or a path).
     pub references: Vec<Site>,
-    /// Name ranges (`ast::Fn` name) of non-async functions that are called from async code.
-    pub called_from_async: Vec<Site>,
+    /// Non-async functions that async code reaches, directly or through other sync functions.
+    pub called_from_async: Vec<AsyncCaller>,
+}
+
+/// A synchronous function that async code reaches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AsyncCaller {
+    /// The function's name (`ast::Fn` name range).
+    pub site: Site,
+    /// How async code reaches it, for the refusal: "`run` (examples/demo.rs:12) → `outer`
+    /// (src/lib.rs:30)", the async end first; empty when it is called from async code directly.
+    pub route: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -515,21 +527,30 @@ impl Planner<'_, '_> {
             ));
         };
         let name = function.name();
-        let called_from_async = name.as_ref().is_some_and(|n| {
-            self.request.called_from_async.contains(&Site {
+        let caller = name.as_ref().and_then(|n| {
+            let site = Site {
                 file,
                 range: n.syntax().text_range(),
-            })
+            };
+            self.request
+                .called_from_async
+                .iter()
+                .find(|c| c.site == site)
         });
-        if called_from_async {
+        if let Some(caller) = caller {
             let name = name.map(|n| n.text().to_string()).unwrap_or_default();
-            return Err(self.refuse(
-                file,
-                node,
-                &format!(
+            let why = if caller.route.is_empty() {
+                format!(
                     "`{name}` is not async but is called from async code, where `blocking_*` would panic"
-                ),
-            ));
+                )
+            } else {
+                format!(
+                    "`{name}` is not async but async code reaches it through {} → `{name}`, where \
+                     `blocking_*` would panic",
+                    caller.route
+                )
+            };
+            return Err(self.refuse(file, node, &why));
         }
         Ok(Context::Sync)
     }
@@ -970,7 +991,13 @@ mod tests {
             declaration: sites(sources, &[declaration])[0],
             lock_type,
             references: sites(sources, references),
-            called_from_async: sites(sources, called_from_async),
+            called_from_async: sites(sources, called_from_async)
+                .into_iter()
+                .map(|site| AsyncCaller {
+                    site,
+                    route: String::new(),
+                })
+                .collect(),
         };
         let plan = plan_swap(&request)?;
         let mut out: Vec<String> = sources.iter().map(|s| s.1.to_string()).collect();
@@ -1308,6 +1335,35 @@ impl Cache {
         assert_eq!(
             error,
             "`record` is not async but is called from async code, where `blocking_*` would panic at src/cache.rs:9"
+        );
+    }
+
+    #[test]
+    fn sync_function_reached_from_async_code_through_others_is_refused_with_the_route() {
+        let sources = [("src/cache.rs", CACHE)];
+        let files: Vec<SwapFile<'_>> = sources
+            .iter()
+            .map(|&(path, text)| SwapFile {
+                path,
+                text,
+                edition: Edition::Edition2021,
+            })
+            .collect();
+        let request = SwapRequest {
+            files: &files,
+            declaration: sites(&sources, &[(0, "Mutex<u64>", "Mutex<u64>")])[0],
+            lock_type: "Mutex",
+            references: sites(&sources, &[(0, ".hits.", "hits")]),
+            called_from_async: vec![AsyncCaller {
+                site: sites(&sources, &[(0, "fn record", "record")])[0],
+                route: "`run` (examples/demo.rs:7) → `tick` (src/lib.rs:12)".to_string(),
+            }],
+        };
+        let error = plan_swap(&request).expect_err("blocking_lock would panic");
+        assert_eq!(
+            error,
+            "`record` is not async but async code reaches it through `run` (examples/demo.rs:7) → `tick` \
+             (src/lib.rs:12) → `record`, where `blocking_*` would panic at src/cache.rs:9"
         );
     }
 

@@ -2,7 +2,9 @@
 //! I/O; a builder that cannot produce a correct rewrite returns `None` and the finding is reported
 //! without a fix.
 
+pub mod clone_evidence;
 pub mod clone_out;
+pub mod defer_emission;
 pub mod drop_at_last_use;
 pub mod drop_in_arm;
 pub mod exports;

@@ -5,6 +5,12 @@
 //! a by-value place through the guard (`g.count`, `*g`: it compiled, so it is `Copy`), comparisons
 //! and arithmetic, and calls that return owned data by contract (`clone`, `len`, `is_some`…), or a
 //! method defined in the same file whose return type has no reference in it.
+//!
+//! A value that is not proven owned may still have a shape the syntax settles: a reference
+//! (`&g.name`, `&*g`, `g.get(&k).unwrap()`, `g.as_str()`) or an `Option`/`Result` of one
+//! (`g.get(&k)`, `g.as_ref().ok_or(E)`). [`owning_copy`] says how to turn such a value into an
+//! owned one (`.clone()`, `.cloned()`, `.to_owned()`); any other shape gets no fix, because a
+//! value that borrows from the guard cannot leave the guard's scope (E0597).
 
 use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasArgList};
 
@@ -60,6 +66,247 @@ const PASS_THROUGH_METHODS: &[&str] = &[
     "ok",
     "err",
 ];
+
+/// Methods that return `Option<&T>` (or `Option<&mut T>`) borrowed from their receiver.
+const OPTION_REF_METHODS: &[&str] = &[
+    "get",
+    "get_mut",
+    "first",
+    "last",
+    "first_mut",
+    "last_mut",
+    "front",
+    "back",
+    "front_mut",
+    "back_mut",
+    "peek",
+    "as_ref",
+    "as_mut",
+];
+
+/// Methods that return a plain reference to an unsized or borrowed form: `.to_owned()` makes it
+/// owned (`.clone()` would copy the reference).
+const UNSIZED_REF_METHODS: &[&str] = &["as_str", "as_slice", "as_bytes", "as_path", "as_os_str"];
+
+/// Methods that keep an `Option<&T>` an `Option`/`Result` of the same reference.
+const OPTION_KEEPING_METHODS: &[&str] = &["ok_or", "ok_or_else", "or", "or_else", "filter"];
+
+/// Methods that unwrap an `Option<&T>`/`Result<&T, _>` into the reference.
+const UNWRAPPING_METHODS: &[&str] = &["unwrap", "expect", "unwrap_unchecked"];
+
+/// How to make a borrowed value owned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwningCopy {
+    /// `&T` → `T` with `.clone()` (a place behind `&` is cloned without the `&`).
+    Clone,
+    /// `&str`, `&[T]`, `&Path` → `String`, `Vec<T>`, `PathBuf` with `.to_owned()`.
+    ToOwned,
+    /// `Option<&T>`/`Result<&T, E>` → `Option<T>`/`Result<T, E>` with `.cloned()`.
+    Cloned,
+    /// `Option<&str>` (from `as_deref`) → `Option<String>`.
+    MapToOwned,
+}
+
+impl OwningCopy {
+    /// The method call written after the value.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            OwningCopy::Clone => ".clone()",
+            OwningCopy::ToOwned => ".to_owned()",
+            OwningCopy::Cloned => ".cloned()",
+            OwningCopy::MapToOwned => ".map(ToOwned::to_owned)",
+        }
+    }
+
+    /// The expression that borrows `name`, which holds the copy, as the original binding did
+    /// (`&T`, `&str`, `Option<&T>`), so the code after the scope keeps its types.
+    pub fn reborrow(self, name: &str) -> String {
+        match self {
+            OwningCopy::Clone => format!("&{name}"),
+            OwningCopy::ToOwned => format!("&*{name}"),
+            OwningCopy::Cloned => format!("{name}.as_ref()"),
+            OwningCopy::MapToOwned => format!("{name}.as_deref()"),
+        }
+    }
+
+    /// The words of a fix title: "`tx` is copied out of the guard with `.clone()`".
+    pub fn method(self) -> &'static str {
+        match self {
+            OwningCopy::Clone => "`.clone()`",
+            OwningCopy::ToOwned => "`.to_owned()`",
+            OwningCopy::Cloned => "`.cloned()`",
+            OwningCopy::MapToOwned => "`.map(ToOwned::to_owned)`",
+        }
+    }
+
+    /// `expr` with the copy applied, parenthesised where the suffix would bind to less than the
+    /// whole expression; `&place.clone()` is written `place.clone()`.
+    pub fn apply(self, expr: &ast::Expr) -> String {
+        self.apply_to(expr, &expr.syntax().text().to_string())
+    }
+
+    /// [`OwningCopy::apply`] on `text`, the text of `expr` as it will be written (re-indented).
+    pub fn apply_to(self, expr: &ast::Expr, text: &str) -> String {
+        if let ast::Expr::RefExpr(r) = expr
+            && let Some(place) = r.expr()
+            && self == OwningCopy::Clone
+        {
+            let skip = usize::from(
+                place.syntax().text_range().start() - expr.syntax().text_range().start(),
+            );
+            let place_text = text.get(skip..).unwrap_or_default();
+            return match &place {
+                // `&g` borrows the guard itself: clone the value behind it, not the guard.
+                ast::Expr::PathExpr(_) => format!("(*{place_text}).clone()"),
+                ast::Expr::PrefixExpr(_) => format!("({place_text}).clone()"),
+                _ => format!("{place_text}.clone()"),
+            };
+        }
+        if is_postfix(expr) {
+            format!("{text}{}", self.suffix())
+        } else {
+            format!("({text}){}", self.suffix())
+        }
+    }
+}
+
+fn is_postfix(expr: &ast::Expr) -> bool {
+    matches!(
+        expr,
+        ast::Expr::MethodCallExpr(_)
+            | ast::Expr::FieldExpr(_)
+            | ast::Expr::PathExpr(_)
+            | ast::Expr::CallExpr(_)
+            | ast::Expr::TryExpr(_)
+            | ast::Expr::IndexExpr(_)
+            | ast::Expr::ParenExpr(_)
+            | ast::Expr::AwaitExpr(_)
+            | ast::Expr::MacroExpr(_)
+    )
+}
+
+/// What a value that may borrow from the guard is, as far as the syntax tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BorrowShape {
+    /// `&T`; `unsized_` when only `.to_owned()` gives an owned value.
+    Ref { unsized_: bool },
+    /// `Option<&T>` or `Result<&T, E>`; `unsized_` for `as_deref()`.
+    OptionRef { unsized_: bool },
+}
+
+/// How to copy `expr` (whose free names in `tainted` borrow from the guard) into an owned value,
+/// when it is not owned already: `None` when it is owned or when the syntax does not say.
+pub fn owning_copy(expr: &ast::Expr, tainted: &[String], file: &SyntaxNode) -> Option<OwningCopy> {
+    let is_tainted = |e: &ast::Expr| {
+        tainted
+            .iter()
+            .any(|name| !syntax::mentions(file, e.syntax().text_range(), name).is_empty())
+    };
+    if classify(expr, &is_tainted, file) == Ownership::Owned {
+        return None;
+    }
+    Some(match borrow_shape(expr, tainted, file)? {
+        BorrowShape::Ref { unsized_: false } => OwningCopy::Clone,
+        BorrowShape::Ref { unsized_: true } => OwningCopy::ToOwned,
+        BorrowShape::OptionRef { unsized_: false } => OwningCopy::Cloned,
+        BorrowShape::OptionRef { unsized_: true } => OwningCopy::MapToOwned,
+    })
+}
+
+fn borrow_shape(expr: &ast::Expr, tainted: &[String], file: &SyntaxNode) -> Option<BorrowShape> {
+    // The value borrows from the guard only through its receiver chain: a method's result
+    // borrows from `self` (lifetime elision), not from its arguments.
+    let rooted = |e: &ast::Expr| {
+        matches!(super::clone_out::receiver_root(e), ast::Expr::PathExpr(p)
+            if tainted.iter().any(|t| p.syntax().text() == t.as_str()))
+    };
+    match expr {
+        ast::Expr::ParenExpr(p) => borrow_shape(&p.expr()?, tainted, file),
+        ast::Expr::RefExpr(r) => {
+            let place = r.expr()?;
+            let is_place = matches!(
+                place,
+                ast::Expr::FieldExpr(_)
+                    | ast::Expr::IndexExpr(_)
+                    | ast::Expr::PathExpr(_)
+                    | ast::Expr::PrefixExpr(_)
+            );
+            (is_place && rooted(&place) && r.mut_token().is_none())
+                .then_some(BorrowShape::Ref { unsized_: false })
+        }
+        ast::Expr::TryExpr(t) => match borrow_shape(&t.expr()?, tainted, file)? {
+            BorrowShape::OptionRef { unsized_ } => Some(BorrowShape::Ref { unsized_ }),
+            BorrowShape::Ref { .. } => None,
+        },
+        ast::Expr::MethodCallExpr(call) => {
+            let name = call.name_ref()?.text().to_string();
+            let receiver = call.receiver()?;
+            if !rooted(&receiver) {
+                return None;
+            }
+            let name = name.as_str();
+            if OPTION_REF_METHODS.contains(&name) {
+                return Some(BorrowShape::OptionRef { unsized_: false });
+            }
+            if name == "as_deref" {
+                return Some(BorrowShape::OptionRef { unsized_: true });
+            }
+            if UNSIZED_REF_METHODS.contains(&name) {
+                return Some(BorrowShape::Ref { unsized_: true });
+            }
+            if OPTION_KEEPING_METHODS.contains(&name) || UNWRAPPING_METHODS.contains(&name) {
+                let inner = borrow_shape(&receiver, tainted, file)?;
+                return match (inner, UNWRAPPING_METHODS.contains(&name)) {
+                    (BorrowShape::OptionRef { unsized_ }, true) => {
+                        Some(BorrowShape::Ref { unsized_ })
+                    }
+                    (BorrowShape::OptionRef { .. }, false) => Some(inner),
+                    (BorrowShape::Ref { .. }, _) => None,
+                };
+            }
+            same_file_return_shape(&root(file), name)
+        }
+        _ => None,
+    }
+}
+
+/// `fn name(&self) -> &T` / `-> Option<&T>` defined once in the file.
+fn same_file_return_shape(file: &SyntaxNode, method: &str) -> Option<BorrowShape> {
+    use ra_ap_syntax::ast::HasName;
+    let mut shapes = file
+        .descendants()
+        .filter_map(ast::Fn::cast)
+        .filter(|f| f.name().is_some_and(|n| n.text() == method))
+        .map(|f| match f.ret_type().and_then(|r| r.ty())? {
+            _ if f.async_token().is_some() => None,
+            ast::Type::RefType(r) if r.mut_token().is_none() => Some(BorrowShape::Ref {
+                unsized_: matches!(
+                    r.ty(),
+                    Some(ast::Type::SliceType(_) | ast::Type::DynTraitType(_))
+                ) || r.ty().is_some_and(|t| {
+                    matches!(
+                        t.syntax().text().to_string().as_str(),
+                        "str" | "Path" | "OsStr"
+                    )
+                }),
+            }),
+            ast::Type::PathType(p) => {
+                let text = p.syntax().text().to_string();
+                let inner = text
+                    .strip_prefix("Option<&")
+                    .and_then(|t| t.strip_suffix('>'))?;
+                (!inner.contains('&') && !inner.starts_with("mut ") && !inner.contains('\''))
+                    .then_some(BorrowShape::OptionRef {
+                        unsized_: matches!(inner.trim(), "str" | "Path" | "OsStr")
+                            || inner.trim_start().starts_with('['),
+                    })
+            }
+            _ => None,
+        });
+    let first = shapes.next()??;
+    // Two methods with this name in one file: which one is called needs types.
+    shapes.next().is_none().then_some(first)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ownership {
@@ -177,6 +424,14 @@ fn classify(
         | ast::Expr::Literal(_) => Ownership::Owned,
         ast::Expr::MacroExpr(_) => Ownership::Owned,
         ast::Expr::TupleExpr(t) => all(&mut t.fields()),
+        // `Event { trips: g.trips }`: owned when every field is; a shorthand field (`Event { n }`)
+        // or a base (`..*g`) may be what borrows, which this cannot tell.
+        ast::Expr::RecordExpr(r) => match r.record_expr_field_list() {
+            Some(list) if list.spread().is_none() && list.fields().all(|f| f.expr().is_some()) => {
+                all(&mut list.fields().filter_map(|f| f.expr()))
+            }
+            _ => Ownership::Unknown,
+        },
         ast::Expr::ArrayExpr(a) => all(&mut a.exprs()),
         ast::Expr::CallExpr(c) => match c.arg_list() {
             Some(args) => all(&mut args.args()),
@@ -270,6 +525,58 @@ mod tests {
             "g.get(&k).map(|v| &v.name)",
         ] {
             assert_eq!(check(init), Ownership::Unknown, "{init}");
+        }
+    }
+
+    fn copy(init: &str) -> Option<(OwningCopy, String)> {
+        let src = format!(
+            "fn f() {{ let x = {init}; }}\nfn name_ref(&self) -> &str {{ todo!() }}\nfn entry(&self) -> Option<&Entry> {{ todo!() }}"
+        );
+        let file = SourceFile::parse(&src, Edition::Edition2021).tree();
+        let expr = file
+            .syntax()
+            .descendants()
+            .find_map(ast::LetStmt::cast)
+            .and_then(|l| l.initializer())
+            .unwrap();
+        owning_copy(&expr, &["g".to_string()], file.syntax()).map(|c| (c, c.apply(&expr)))
+    }
+
+    #[test]
+    fn borrowed_shapes_get_an_owning_copy() {
+        for (init, expected) in [
+            ("&g.name", "g.name.clone()"),
+            ("&g", "(*g).clone()"),
+            ("&*g", "(*g).clone()"),
+            ("g.get(&k)", "g.get(&k).cloned()"),
+            ("g.get(&k).unwrap()", "g.get(&k).unwrap().clone()"),
+            ("g.as_ref().ok_or(E)?", "g.as_ref().ok_or(E)?.clone()"),
+            ("g.as_ref().ok_or(E)", "g.as_ref().ok_or(E).cloned()"),
+            ("g.name.as_str()", "g.name.as_str().to_owned()"),
+            (
+                "g.name.as_deref()",
+                "g.name.as_deref().map(ToOwned::to_owned)",
+            ),
+            ("g.name_ref()", "g.name_ref().to_owned()"),
+            ("g.entry()", "g.entry().cloned()"),
+        ] {
+            assert_eq!(copy(init).map(|c| c.1).as_deref(), Some(expected), "{init}");
+        }
+    }
+
+    #[test]
+    fn owned_or_unknown_shapes_get_no_copy() {
+        for init in [
+            "g.len()",
+            "g.get(&k).cloned()",
+            "g",
+            "g.unknown_method()",
+            "other.get(&g.key)",
+            "&mut g.name",
+            "g.iter()",
+            "g.get(&k).map(|v| v)",
+        ] {
+            assert_eq!(copy(init), None, "{init}");
         }
     }
 }

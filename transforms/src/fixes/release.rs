@@ -10,6 +10,7 @@
 
 use ra_ap_syntax::{AstNode, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, ast};
 
+use super::exports::CopiedOut;
 use super::hoist::{hoist, hoist_with};
 use super::if_let_split::if_let_split;
 use super::ownership::{Ownership, temporary_ownership};
@@ -48,12 +49,13 @@ pub fn release_before(
             let name = guard.name().unwrap_or_default();
             let block =
                 scoped_block(text, file, list, *index, last, &name, &[]).ok_or_else(no_rewrite)?;
+            owned_or_refuse(&block.possibly_borrowed).map_err(Blocked::Other)?;
             Ok(Fix {
                 title: title_with_caveat(
                     &format!("Scope the guard in a block that ends before {event_phrase}"),
-                    &block.possibly_borrowed,
+                    &block.copied,
                 ),
-                applicability: applicability(&block.possibly_borrowed),
+                applicability: applicability(&block.copied),
                 edits: vec![block.edit],
             })
         }
@@ -66,12 +68,13 @@ pub fn release_before(
             let (last, _) = split_point(file, &list, &uses, event)?;
             let name = guard.name().unwrap_or_default();
             let split = if_let_split(text, file, if_expr, last, &name).ok_or_else(no_rewrite)?;
+            owned_or_refuse(&split.possibly_borrowed).map_err(Blocked::Other)?;
             Ok(Fix {
                 title: title_with_caveat(
                     &format!("Run the locked part in its own `if let`, before {event_phrase}"),
-                    &split.possibly_borrowed,
+                    &split.copied,
                 ),
-                applicability: applicability(&split.possibly_borrowed),
+                applicability: applicability(&split.copied),
                 edits: split.edits,
             })
         }
@@ -215,6 +218,31 @@ fn hoist_temporary(
         });
     }
     let needs_copy = place_not_moved(&value);
+    // `if let Some(ref cb) = *m.read()`: the whole guarded value is matched in place; bound by a
+    // `let` it must be copied, which compiles only when it is `Clone` (VelesDB's
+    // `Option<Arc<dyn Fn>>` is not `Copy`: E0507). Cloned where the lock's declaration shows it
+    // is `Clone`, else no fix.
+    if needs_copy
+        && matches!(value, ast::Expr::PrefixExpr(_))
+        && !super::clone_evidence::guarded_value_is_copy(file, &guard.lock_name)
+    {
+        if !super::clone_evidence::guarded_value_is_clone(file, &guard.lock_name) {
+            return Err(Blocked::Other(format!(
+                "binding `{}` would copy the guarded value, which this file does not show to be `Clone`; take \
+                 what {event_phrase} needs out of the guard first",
+                value.syntax().text()
+            )));
+        }
+        let hoisted = hoist_with(text, &item, &value, &guard.body, ".clone()");
+        return Ok(Fix {
+            title: format!(
+                "Copy `{}` in its own statement so the guard is released before {event_phrase} (the copy can be stale)",
+                hoisted.name
+            ),
+            applicability: Applicability::Unsafe,
+            edits: vec![hoisted.edit],
+        });
+    }
     let hoisted = hoist(text, &item, &value, &guard.body);
     let title = format!(
         "Compute `{}` in its own statement so the guard is released before {event_phrase}",
@@ -260,24 +288,43 @@ fn place_not_moved(value: &ast::Expr) -> bool {
     is_place && in_place_context
 }
 
-/// Safe unless a value leaving the lock scope might borrow from the guard.
-pub fn applicability(possibly_borrowed: &[String]) -> Applicability {
-    if possibly_borrowed.is_empty() {
+/// Safe unless a value leaving the lock scope is a copy of data borrowed from the guard (the copy
+/// can be stale, and it compiles only if the type is `Clone`).
+pub fn applicability(copied: &[CopiedOut]) -> Applicability {
+    if copied.is_empty() {
         Applicability::Safe
     } else {
         Applicability::Unsafe
     }
 }
 
-pub fn title_with_caveat(title: &str, possibly_borrowed: &[String]) -> String {
-    if possibly_borrowed.is_empty() {
+/// The title, saying which values leave the lock scope as copies and how.
+pub fn title_with_caveat(title: &str, copied: &[CopiedOut]) -> String {
+    if copied.is_empty() {
         return title.to_string();
     }
-    let names: Vec<String> = possibly_borrowed.iter().map(|n| format!("`{n}`")).collect();
+    let names: Vec<String> = copied
+        .iter()
+        .map(|c| format!("`{}` with {}", c.name, c.copy.method()))
+        .collect();
     format!(
-        "{title}; {} may borrow from the guard (add `.clone()` if it does not compile)",
+        "{title}, copying {} out of the guard (the type must be `Clone`; the copy can be stale)",
         names.join(", ")
     )
+}
+
+/// A value that may borrow from the guard cannot leave the guard's scope (E0597): no fix, and the
+/// reason says which value and what to do.
+pub fn owned_or_refuse(possibly_borrowed: &[String]) -> Result<(), String> {
+    if possibly_borrowed.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = possibly_borrowed.iter().map(|n| format!("`{n}`")).collect();
+    Err(format!(
+        "{} may borrow from the guard and is used after the lock scope would end, and its type is not \
+         known from this file; make it owned (`.clone()`, `.to_owned()`) and the guard can be scoped",
+        names.join(", ")
+    ))
 }
 
 /// The smallest node covering `range`.

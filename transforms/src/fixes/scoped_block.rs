@@ -17,7 +17,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxNode, ast};
 
-use super::exports::{Export, exports};
+use super::exports::{CopiedOut, Export, exports};
 use crate::analysis::syntax;
 use crate::model::TextEdit;
 
@@ -33,8 +33,11 @@ pub struct ScopedBlock {
     pub edit: TextEdit,
     /// Bindings that the block now returns.
     pub exported: Vec<String>,
-    /// Exported bindings that might borrow from the guard: the rewrite may not compile.
+    /// Exported bindings that might borrow from the guard in a way the syntax cannot copy: the
+    /// rewrite would not compile, so callers offer no fix while this is not empty.
     pub possibly_borrowed: Vec<String>,
+    /// Exported bindings that borrow from the guard and leave the block as owned copies.
+    pub copied: Vec<CopiedOut>,
 }
 
 /// Wrap items `first..=last` of `list` (item `first` binds the guard `guard_name`) in a block that
@@ -82,13 +85,26 @@ pub fn scoped_block(
 
     let replacement = match (exports.bindings.as_slice(), extras) {
         // One value, computed by the last moved `let`: make its initializer the block's tail.
-        ([Export { binding, stmt }], []) if is_tail_let(stmt, binding, &items[last]) => {
+        (
+            [
+                Export {
+                    binding,
+                    stmt,
+                    copy,
+                },
+            ],
+            [],
+        ) if is_tail_let(stmt, binding, &items[last]) => {
             let init = stmt.initializer()?;
             let before_last = usize::from(items[last].text_range().start());
             let head = text[start..before_last].trim_end();
             let init_start = usize::from(init.syntax().text_range().start());
             let init_end = usize::from(init.syntax().text_range().end());
             let trailing = &text[usize::from(stmt.syntax().text_range().end())..after_start];
+            // `let x: &str = …` cannot hold the owned copy: the annotation names the borrow.
+            if copy.is_some() && stmt.ty().is_some() {
+                return None;
+            }
             let ty = stmt
                 .ty()
                 .map(|t| format!(": {}", t.syntax().text()))
@@ -98,23 +114,29 @@ pub fn scoped_block(
                 out.push_str(&moved_text(start, start + head.len()));
                 out.push_str(&format!("{eol}{inner}"));
             }
-            out.push_str(&moved_text(init_start, init_end));
+            let init_text = moved_text(init_start, init_end);
+            match copy {
+                Some(copy) => out.push_str(&copy.apply_to(&init, &init_text)),
+                None => out.push_str(&init_text),
+            }
             out.push_str(&format!("{eol}{indent}}};{trailing}"));
+            out.push_str(&exports.reborrows(eol, &indent));
             out
         }
         _ => {
             let body = moved_text(start, after_start);
-            let mut values: Vec<String> = names.clone();
+            let mut values: Vec<String> = exports.values();
             values.extend(extras.iter().map(|e| e.expr.clone()));
             patterns.extend(extras.iter().map(|e| e.name.clone()));
+            let reborrows = exports.reborrows(eol, &indent);
             match values.len() {
                 0 => format!("{{{eol}{inner}{body}{eol}{indent}}}"),
                 1 => format!(
-                    "let {} = {{{eol}{inner}{body}{eol}{inner}{}{eol}{indent}}};",
+                    "let {} = {{{eol}{inner}{body}{eol}{inner}{}{eol}{indent}}};{reborrows}",
                     patterns[0], values[0]
                 ),
                 _ => format!(
-                    "let ({}) = {{{eol}{inner}{body}{eol}{inner}({}){eol}{indent}}};",
+                    "let ({}) = {{{eol}{inner}{body}{eol}{inner}({}){eol}{indent}}};{reborrows}",
                     patterns.join(", "),
                     values.join(", ")
                 ),
@@ -127,6 +149,7 @@ pub fn scoped_block(
             replacement,
         },
         exported: names,
+        copied: exports.copied(),
         possibly_borrowed: exports.possibly_borrowed,
     })
 }

@@ -1,9 +1,9 @@
 //! `double-lock`: several guards held together over a long stretch of code (seed 004).
 
-use ra_ap_syntax::{AstNode, SyntaxKind, TextRange, TextSize};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize};
 
 use super::Context;
-use crate::analysis::{Guard, Holder, syntax};
+use crate::analysis::{Guard, Holder, effects, syntax};
 use crate::fixes::phase_split::{is_spawn, phase_split};
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
 
@@ -113,7 +113,10 @@ reads and calls on its own guard, no local that both touch), and a lock nothing 
 read first. Nothing else moves. The fix is refused, with the reason, when the order cannot be kept:
 a value read under one lock after a deferred step changed it, a step that moves is needed by code
 that stays, a step that returns early, a loop that uses both guards, a lock taken inside a phase,
-a guard taken through the other or handed to a function whole.
+a guard taken through the other or handed to a function whole. When it is refused and events are
+emitted while every guard is held, seed 004's simplest remedy is offered instead: the emitting
+statements move after the last use of the guards, which are dropped there (the locks stay held
+together; only the events leave the critical section).
 
 The fix is always unsafe: the updates of the two locks are no longer atomic together, so another
 task can observe the metrics updated and the state not yet (or take the locks between the phases).
@@ -402,7 +405,12 @@ fn first_line(text: &str, range: TextRange) -> TextRange {
 }
 
 fn build_fix(ctx: &Context<'_>, cluster: &[usize]) -> Result<Fix, String> {
-    let split = phase_split(ctx.text, ctx.file, ctx.scopes, cluster)?;
+    let split = match phase_split(ctx.text, ctx.file, ctx.scopes, cluster) {
+        Ok(split) => split,
+        // Seed 004's simplest remedy still applies when the phases cannot be split: emit the
+        // events after the locks are released.
+        Err(reason) => return deferral(ctx, cluster).map_err(|_| reason),
+    };
     let mut title = format!("Split into {} phases, one lock each", split.phases);
     if split.relocks > 0 {
         title.push_str(&format!(
@@ -420,6 +428,29 @@ fn build_fix(ctx: &Context<'_>, cluster: &[usize]) -> Result<Fix, String> {
         applicability: Applicability::Unsafe,
         edits: vec![split.edit],
     })
+}
+
+/// The emissions made while every guard of the cluster is held, moved after their last use.
+fn deferral(ctx: &Context<'_>, cluster: &[usize]) -> Result<Fix, String> {
+    let guards: Vec<&Guard> = cluster.iter().map(|&g| &ctx.scopes.guards[g]).collect();
+    let mut events: Vec<SyntaxNode> = Vec::new();
+    for guard in &guards {
+        for call in &guard.calls {
+            let held_by_all = guards
+                .iter()
+                .all(|g| g.alive_at(call.node.text_range().start(), &call.node));
+            if held_by_all
+                && effects::emission(call, &ctx.extra).is_some()
+                && !events.contains(&call.node)
+            {
+                events.push(call.node.clone());
+            }
+        }
+    }
+    if events.is_empty() {
+        return Err("no emission".to_string());
+    }
+    super::emit_under_lock::deferral_fix(ctx, &guards, &events)
 }
 
 #[cfg(test)]

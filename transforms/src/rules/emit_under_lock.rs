@@ -12,6 +12,7 @@ use super::guard_across_blocking::{
 use crate::analysis::effects::{self, CallbackSource, Emission, Matched};
 use crate::analysis::held::{self, rooted_at_guard};
 use crate::analysis::{AccessMode, Call, CallKind, Guard, syntax};
+use crate::fixes::defer_emission::{DEFERRAL_REFUSED, defer_emissions};
 use crate::fixes::ownership::OWNING_METHODS;
 use crate::fixes::release::node_at;
 use crate::model::{Applicability, Finding, RuleDoc, RuleId, Severity};
@@ -107,8 +108,13 @@ mutex), a callback handed the guarded data; calls of values not named like liste
 (`(self.create)()` in a pool); emissions under a named guard that is never used (it orders them on
 purpose); test code (`#[test]`, `#[cfg(test)]`), which spawns under locks to build races.
 
-When the guard is used after the emission no fix is offered; with several guards held together,
-split the function into phases (`double-lock`). Emissions inside closures
+When the guard is used after the emission, the emitting statement moves after the guard's last
+use, where `drop(guard)` releases it (seed 004's deferral; what the emission reads from the guard
+is computed under the lock, where the emission stood). Refused, with the reason, when the code in
+between can return early (the event would be lost on that path), when the emitting statement
+binds a value the locked code uses, or when a value it needs borrows from the guard in a way the
+syntax cannot copy. With several guards held together, split the function into phases
+(`double-lock`, which falls back to the same deferral when the phases cannot be split). Emissions inside closures
 (`listeners.iter().for_each(|l| l(ev))`) are not seen. There is no attribute to silence this rule
 on one item; use `--ignore emit-under-lock`."#,
 };
@@ -170,7 +176,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if held_on_purpose(ctx, guard) {
             continue;
         }
-        out.push(finding(ctx, guard, first, matched, events.len()));
+        let nodes: Vec<SyntaxNode> = events.iter().map(|(call, _)| call.node.clone()).collect();
+        out.push(finding(ctx, guard, first, matched, &nodes));
     }
 }
 
@@ -214,8 +221,9 @@ fn finding(
     guard: &Guard,
     call: &Call,
     matched: &Matched<Emission>,
-    count: usize,
+    events: &[SyntaxNode],
 ) -> Finding {
+    let count = events.len();
     let shown = shown_call(call);
     let during = match matched.pattern.kind {
         Emission::Spawn if call.awaited => "while the spawned task is awaited",
@@ -243,6 +251,20 @@ fn finding(
                 Some(fix),
                 format!("emit after the lock is released: {phrase}"),
             )
+        }
+        // The guard is used after the emission: move the emission after its last use instead.
+        Err(reason) if reason.contains("critical section spans") => {
+            match deferral_fix(ctx, &[guard], events) {
+                Ok(fix) => (
+                    Some(fix),
+                    format!("emit after the guard's last use: {phrase}"),
+                ),
+                Err(why) if why.starts_with(DEFERRAL_REFUSED) => (
+                    None,
+                    format!("{}; {why}", emission_help(reason, matched.pattern.kind)),
+                ),
+                Err(_) => (None, emission_help(reason, matched.pattern.kind)),
+            }
         }
         Err(reason) => (None, emission_help(reason, matched.pattern.kind)),
     };
@@ -429,6 +451,43 @@ fn copied_argument_finding(
             .to_string(),
         fix,
     )
+}
+
+/// Seed 004's deferral: the emitting statements move after the guards' last use, where the guards
+/// are dropped. Always unsafe: events arrive after state changes that used to follow them.
+pub(crate) fn deferral_fix(
+    ctx: &Context<'_>,
+    guards: &[&Guard],
+    events: &[SyntaxNode],
+) -> Result<crate::model::Fix, String> {
+    let deferral = defer_emissions(ctx.text, ctx.file, guards, events)?;
+    let names: Vec<String> = guards
+        .iter()
+        .filter_map(|g| g.name())
+        .map(|n| format!("`{n}`"))
+        .collect();
+    let what = if deferral.moved == 1 {
+        "the emission"
+    } else {
+        "the emissions"
+    };
+    let mut title = format!(
+        "Move {what} after the last use of {} and drop {} there",
+        names.join(" and "),
+        if names.len() == 1 { "it" } else { "them" }
+    );
+    if deferral.copies_data {
+        title.push_str(" (event data is copied under the lock; the type must be `Clone`)");
+    }
+    Ok(crate::model::Fix {
+        title: with_note(
+            &title,
+            "events are emitted after the locked updates that followed them, and concurrent callers' events may \
+             arrive in a different order than their state changes",
+        ),
+        applicability: Applicability::Unsafe,
+        edits: deferral.edits,
+    })
 }
 
 fn emission_help(reason: String, kind: Emission) -> String {

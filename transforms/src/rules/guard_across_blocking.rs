@@ -306,7 +306,7 @@ pub(crate) fn build_fix(
         Err(Blocked::Other(reason)) => Err(reason),
         Err(Blocked::UsedAtOrAfter { .. }) => match clone_out(ctx.text, ctx.file, guard, event) {
             Ok(out) => {
-                let unsafe_ = out.copies_data || out.reorders || !out.possibly_borrowed.is_empty();
+                let unsafe_ = out.copies_data || out.reorders || !out.copied.is_empty();
                 let title = if out.copies_data {
                     format!(
                         "Copy the data {phrase} needs inside the lock scope, then make the call without the lock"
@@ -317,11 +317,11 @@ pub(crate) fn build_fix(
                     )
                 };
                 Ok(Fix {
-                    title: title_with_caveat(&title, &out.possibly_borrowed),
+                    title: title_with_caveat(&title, &out.copied),
                     applicability: if unsafe_ {
                         Applicability::Unsafe
                     } else {
-                        applicability(&out.possibly_borrowed)
+                        applicability(&out.copied)
                     },
                     edits: out.edits,
                 })

@@ -322,15 +322,57 @@ fn reuse_guard(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix,
     ) {
         return Err(no_fix());
     }
-    let range = second.guard_expr.syntax().text_range();
+    let range = syntax::to_range(second.guard_expr.syntax().text_range());
     Ok(Fix {
         title: format!("Read through `{name}`, the guard this task already holds"),
         applicability: Applicability::Safe,
-        edits: vec![crate::model::TextEdit {
-            range: syntax::to_range(range),
-            replacement: name,
-        }],
+        edits: vec![rejoined_let(
+            ctx.text,
+            second.guard_expr.syntax(),
+            range,
+            &name,
+        )],
     })
+}
+
+/// Replaces `range` with `replacement`; when that is inside a `let` that rustfmt had broken after
+/// its `=` only because the line was too long, and the shorter statement now fits on one line,
+/// the statement is joined as rustfmt would lay it out (a fix keeps rustfmt-clean code clean).
+fn rejoined_let(
+    text: &str,
+    inside: &SyntaxNode,
+    range: std::ops::Range<usize>,
+    replacement: &str,
+) -> crate::model::TextEdit {
+    const MAX_WIDTH: usize = 100;
+    let plain = crate::model::TextEdit {
+        range: range.clone(),
+        replacement: replacement.to_string(),
+    };
+    let Some(stmt) = inside.ancestors().find_map(ast::LetStmt::cast) else {
+        return plain;
+    };
+    let stmt_range = syntax::to_range(stmt.syntax().text_range());
+    let edited = format!(
+        "{}{replacement}{}",
+        &text[stmt_range.start..range.start],
+        &text[range.end..stmt_range.end]
+    );
+    let Some((head, tail)) = edited.split_once('\n') else {
+        return plain;
+    };
+    if !head.trim_end().ends_with('=') || tail.contains('\n') {
+        return plain;
+    }
+    let joined = format!("{} {}", head.trim_end(), tail.trim_start());
+    let indent = syntax::line_indent(text, stmt_range.start).len();
+    if indent + joined.len() > MAX_WIDTH {
+        return plain;
+    }
+    crate::model::TextEdit {
+        range: stmt_range,
+        replacement: joined,
+    }
 }
 
 fn build_fix(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix, String> {
@@ -428,7 +470,7 @@ fn let_fix(
                         "Compute `{}` in a block that releases the guard before {phrase}",
                         extraction.name
                     ),
-                    &extraction.possibly_borrowed,
+                    &extraction.copied,
                 ),
                 applicability: Applicability::Unsafe,
                 edits: extraction.edits,

@@ -66,8 +66,11 @@ import rewritten when no other std lock of that name remains in the file), its c
 `.lock().unwrap()`/`.expect(..)`/`.map_err(..)?` → `.lock().await` (likewise `read`/`write`),
 `if let Ok(g) = m.write() { A } else { B }` → `{ let g = m.write().await; A }` (B handled
 poisoning, which tokio's locks do not have), and uses in synchronous functions →
-`blocking_lock()`/`blocking_read()`/`blocking_write()`, listed in the fix note because they panic
-inside a runtime — and not offered at all when such a function is called from async code. tokio
+`blocking_lock()`/`blocking_read()`/`blocking_write()`, listed in the fix's caveats because they
+panic inside a runtime — and not offered at all when async code reaches such a function: every
+caller is followed, transitively through other synchronous functions, across the library,
+binaries, examples, tests and benches (a trait method counts as reached: any code may call it),
+and the refusal names the route. tokio
 gets the `sync` feature in `Cargo.toml`. One fix spanning several files, applied all or nothing,
 always unsafe: tokio's locks are slower for short sections and fair, and public fields change type.
 
@@ -101,10 +104,15 @@ fn spans_await(ctx: &Context<'_>, guard: &Guard) -> Option<Finding> {
     let range = syntax::to_range(guard.primary_range());
     // guard-across-await reported it and found no release (another rule's fix, a phase split,
     // may own the guard instead: then guard-across-await says nothing and neither does this).
-    let unreleasable = ctx
-        .await_findings()
-        .iter()
-        .any(|f| f.range == range && f.fix.is_none() && f.severity == Severity::Error);
+    let unreleasable = ctx.await_findings().iter().any(|f| {
+        f.range == range
+                && f.fix.is_none()
+                && f.severity == Severity::Error
+                // Only the proof that the value is `Clone` was missing for a snapshot.
+                && !f.help.as_deref().is_some_and(|h| {
+                    h.starts_with(crate::fixes::clone_evidence::NOT_PROVEN_CLONE)
+                })
+    });
     if !unreleasable {
         return None;
     }

@@ -7,6 +7,7 @@ mod awaits;
 use self::awaits::{AsyncHolds, Lent, await_role, awaits_borrowed_binding, awaits_borrowed_data};
 use super::Context;
 use crate::analysis::{AccessMode, Guard, Holder, LockKind, syntax};
+use crate::fixes::clone_evidence::{NOT_PROVEN_CLONE, guarded_value_is_clone};
 use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
 use crate::fixes::drop_at_last_use::drop_at_last_use;
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
@@ -313,6 +314,13 @@ fn build_fix(
             last_use,
             event_item,
         }) => {
+            // An awaited send or event under an async guard that is used after it: seed 004's
+            // deferral moves the emission after the guard's last use.
+            if guard.kind.is_async()
+                && let Some(fix) = deferred_emission(ctx, guard, first_await)
+            {
+                return Ok(fix);
+            }
             let await_at = first_await
                 .await_token()
                 .map_or(first_await.syntax().text_range(), |t| t.text_range());
@@ -335,6 +343,17 @@ fn build_fix(
             }
         }
     }
+}
+
+/// The deferral of the emission awaited at `awaited` (a send, an event, a spawned task), when
+/// there is one and it can move.
+fn deferred_emission(ctx: &Context<'_>, guard: &Guard, awaited: &ast::AwaitExpr) -> Option<Fix> {
+    let operand = awaited.expr()?;
+    let call = guard.calls.iter().find(|c| {
+        c.node.text_range() == operand.syntax().text_range()
+            && crate::analysis::effects::emission(c, &ctx.extra).is_some()
+    })?;
+    super::emit_under_lock::deferral_fix(ctx, &[guard], std::slice::from_ref(&call.node)).ok()
 }
 
 /// The message of a finding on an async guard that sits through an await it has no part in.
@@ -521,11 +540,35 @@ fn snapshot_fix(ctx: &Context<'_>, guard: &Guard, reason: String) -> Result<Fix,
         return Err(reason);
     };
     let visible = TextRange::new(guard.live.start(), last.end());
-    let carrier = match (in_result, guard.kind) {
+    // A DashMap reference's own methods (`data.value()`, `.key()`) do not exist on the copy,
+    // also where the reference is matched into a binding of its own (`if let Some(d) = data`).
+    if guard.kind == LockKind::DashMap {
+        let text = &ctx.text[syntax::to_range(guard.live)];
+        if [".value()", ".key()", ".pair()", ".value_mut()"]
+            .iter()
+            .any(|m| text.contains(m))
+        {
+            return Err(reason);
+        }
+    }
+    // `map.get(&k)` of a DashMap is an `Option` of the guard (`Option<Ref<K, V>>`), which has no
+    // `clone()` of the value (real crates: nacos-sdk-rust's cache).
+    let dashmap_option = guard.kind == LockKind::DashMap
+        && matches!(&guard.guard_expr, ast::Expr::MethodCallExpr(call)
+            if call.name_ref().is_some_and(|n| matches!(n.text().to_string().as_str(), "get" | "get_mut")));
+    let carrier = match (in_result || dashmap_option, guard.kind) {
         (false, _) => Carrier::Guard,
         (true, LockKind::Std) => Carrier::StdResult,
         (true, _) => Carrier::Wrapped,
     };
+    // The copy compiles only if the value is `Clone`: no snapshot where the file does not show it.
+    if !guarded_value_is_clone(ctx.file, &guard.lock_name) {
+        return Err(format!(
+            "{NOT_PROVEN_CLONE}, but this file does not show that `{}` holds a `Clone` value; copy what is \
+             needed after the `.await` out of the guard (`.clone()`) and release it before awaiting",
+            guard.lock_path
+        ));
+    }
     let edits = snapshot(ctx.file, &guard.guard_expr, binding, visible, carrier).ok_or(reason)?;
     Ok(Fix {
         title: "Take a copy of the guarded value and release the lock at once (later reads see the snapshot; the \
@@ -544,9 +587,9 @@ fn clone_out_fix(out: CloneOut) -> Fix {
     } else {
         "Compute the `.await`'s arguments inside the lock scope, then await without the lock"
     };
-    let unsafe_ = out.copies_data || out.reorders || !out.possibly_borrowed.is_empty();
+    let unsafe_ = out.copies_data || out.reorders || !out.copied.is_empty();
     Fix {
-        title: title_with_caveat(title, &out.possibly_borrowed),
+        title: title_with_caveat(title, &out.copied),
         applicability: if unsafe_ {
             Applicability::Unsafe
         } else {

@@ -1,0 +1,245 @@
+//! Is the value behind a lock `Clone`, as far as the file shows? The snapshot fix
+//! (`let ids = self.ids.read().unwrap().clone();`) compiles only if it is; without types, the
+//! syntax tier looks for the lock's declaration in the file (`ids: RwLock<Vec<String>>`) and
+//! accepts the standard types that are `Clone` when their parameters are, and types of the file
+//! that derive or implement `Clone`. Anything else — a type of another file, a type parameter —
+//! is not proven, and the snapshot is not offered (graph-rs-sdk's `Mutex<DownloadRequest>`,
+//! nacos-sdk-rust's `DashMap<K, V>` with `V` unbounded).
+
+use ra_ap_syntax::{
+    AstNode, SyntaxNode,
+    ast::{self, HasAttrs, HasGenericArgs, HasName},
+};
+
+/// How the help of a finding starts when only this proof was missing: a snapshot would release
+/// the guard if the value is `Clone`. `std-lock-in-async` does not count such a guard as one that
+/// cannot be released (its findings do not depend on what one file shows of a type).
+pub const NOT_PROVEN_CLONE: &str = "a copy of the guarded value would release the lock";
+
+/// Standard types that are `Clone` when their type parameters are.
+const CLONE_CONTAINERS: &[&str] = &[
+    "Option", "Vec", "VecDeque", "HashMap", "BTreeMap", "HashSet", "BTreeSet", "Box", "Result",
+];
+
+/// Standard types that are always `Clone` (shared pointers clone the pointer).
+const CLONE_TYPES: &[&str] = &[
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "u128",
+    "usize",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "i128",
+    "isize",
+    "f32",
+    "f64",
+    "bool",
+    "char",
+    "String",
+    "PathBuf",
+    "Instant",
+    "Duration",
+    "SystemTime",
+    "Arc",
+    "Rc",
+    "Bytes",
+];
+
+/// Whether the value guarded by the lock named `lock_name` (a field or static of this file) is
+/// `Clone`, as far as its declaration in this file shows.
+pub fn guarded_value_is_clone(file: &SyntaxNode, lock_name: &str) -> bool {
+    let declared = declarations(file, lock_name);
+    // Only declarations that hold a lock count (`active_context_id: Option<&str>`, a constructor's
+    // parameter, is not the field); two that do (two structs with a `state` field) must agree.
+    let inner: Vec<ast::Type> = declared.iter().filter_map(guarded).collect();
+    !inner.is_empty() && inner.iter().all(|t| is_clone(file, t))
+}
+
+/// The declared types of fields, statics, parameters and `let`s named `lock_name`.
+fn declarations(file: &SyntaxNode, lock_name: &str) -> Vec<ast::Type> {
+    file.descendants()
+        .filter_map(|n| {
+            if let Some(field) = ast::RecordField::cast(n.clone()) {
+                return (field.name()?.text() == lock_name)
+                    .then(|| field.ty())
+                    .flatten();
+            }
+            if let Some(stat) = ast::Static::cast(n.clone()) {
+                return (stat.name()?.text() == lock_name)
+                    .then(|| stat.ty())
+                    .flatten();
+            }
+            // `fn f(m: &RwLock<Vec<u8>>)`, `let m: Arc<Mutex<u8>> = …`.
+            let (pat, ty) = if let Some(param) = ast::Param::cast(n.clone()) {
+                (param.pat(), param.ty())
+            } else if let Some(stmt) = ast::LetStmt::cast(n) {
+                (stmt.pat(), stmt.ty())
+            } else {
+                return None;
+            };
+            match pat? {
+                ast::Pat::IdentPat(p) if p.name()?.text() == lock_name => ty,
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Whether the value guarded by `lock_name` is a primitive (or a tuple or array of them), as its
+/// declaration in this file shows: `Copy`, so a plain `*guard` copies it.
+pub fn guarded_value_is_copy(file: &SyntaxNode, lock_name: &str) -> bool {
+    let inner: Vec<ast::Type> = declarations(file, lock_name)
+        .iter()
+        .filter_map(guarded)
+        .collect();
+    !inner.is_empty() && inner.iter().all(is_primitive)
+}
+
+fn is_primitive(ty: &ast::Type) -> bool {
+    match ty {
+        ast::Type::TupleType(t) => t.fields().all(|f| is_primitive(&f)),
+        ast::Type::ArrayType(a) => a.ty().is_some_and(|t| is_primitive(&t)),
+        ast::Type::PathType(p) => p
+            .path()
+            .and_then(|p| p.segment())
+            .and_then(|s| s.name_ref())
+            .is_some_and(|n| {
+                PRIMITIVES.contains(&n.text().to_string().as_str())
+                    && p.path()
+                        .and_then(|p| p.segment())
+                        .and_then(|s| s.generic_arg_list())
+                        .is_none()
+            }),
+        _ => false,
+    }
+}
+
+const PRIMITIVES: &[&str] = &[
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
+    "f64", "bool", "char",
+];
+
+/// The value type inside the lock: `T` of `Mutex<T>`/`RwLock<T>` (through `Arc`), `V` of a
+/// `DashMap<K, V>`.
+fn guarded(ty: &ast::Type) -> Option<ast::Type> {
+    let path = match ty {
+        ast::Type::PathType(path) => path,
+        ast::Type::RefType(r) => return guarded(&r.ty()?),
+        _ => return None,
+    };
+    let segment = path.path()?.segment()?;
+    let name = segment.name_ref()?.text().to_string();
+    let mut args = segment
+        .generic_arg_list()?
+        .generic_args()
+        .filter_map(|a| match a {
+            ast::GenericArg::TypeArg(t) => t.ty(),
+            _ => None,
+        });
+    match name.as_str() {
+        "Arc" | "Rc" | "Box" => guarded(&args.next()?),
+        "Mutex" | "RwLock" | "FairMutex" | "ReentrantMutex" => args.next(),
+        "DashMap" => args.nth(1),
+        _ => None,
+    }
+}
+
+fn is_clone(file: &SyntaxNode, ty: &ast::Type) -> bool {
+    match ty {
+        ast::Type::TupleType(t) => t.fields().all(|f| is_clone(file, &f)),
+        ast::Type::ArrayType(a) => a.ty().is_some_and(|t| is_clone(file, &t)),
+        ast::Type::PathType(path) => {
+            let Some(segment) = path.path().and_then(|p| p.segment()) else {
+                return false;
+            };
+            let Some(name) = segment.name_ref().map(|n| n.text().to_string()) else {
+                return false;
+            };
+            if CLONE_TYPES.contains(&name.as_str()) {
+                return true;
+            }
+            let args: Vec<ast::Type> = segment
+                .generic_arg_list()
+                .map(|l| {
+                    l.generic_args()
+                        .filter_map(|a| match a {
+                            ast::GenericArg::TypeArg(t) => t.ty(),
+                            _ => None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if CLONE_CONTAINERS.contains(&name.as_str()) {
+                return args.iter().all(|a| is_clone(file, a));
+            }
+            args.is_empty() && file_type_is_clone(file, &name)
+        }
+        _ => false,
+    }
+}
+
+/// A struct or enum of the file named `name` with `#[derive(.., Clone, ..)]` or an
+/// `impl Clone for name`.
+fn file_type_is_clone(file: &SyntaxNode, name: &str) -> bool {
+    let derives = |attrs: ast::AstChildren<ast::Attr>| {
+        attrs.into_iter().any(|a| {
+            let text = a.syntax().text().to_string();
+            text.contains("derive") && text.contains("Clone")
+        })
+    };
+    file.descendants().any(|n| {
+        if let Some(s) = ast::Struct::cast(n.clone()) {
+            return s.name().is_some_and(|x| x.text() == name) && derives(s.attrs());
+        }
+        if let Some(e) = ast::Enum::cast(n.clone()) {
+            return e.name().is_some_and(|x| x.text() == name) && derives(e.attrs());
+        }
+        if let Some(i) = ast::Impl::cast(n) {
+            let implements_clone = i
+                .trait_()
+                .is_some_and(|t| t.syntax().text().to_string().ends_with("Clone"));
+            return implements_clone && i.self_ty().is_some_and(|t| t.syntax().text() == name);
+        }
+        false
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ra_ap_syntax::{Edition, SourceFile};
+
+    fn check(decl: &str) -> bool {
+        let src = format!(
+            "#[derive(Debug, Clone)] struct Copyable;\nstruct Opaque;\nstruct S {{ m: {decl} }}\n"
+        );
+        let file = SourceFile::parse(&src, Edition::Edition2021).tree();
+        guarded_value_is_clone(file.syntax(), "m")
+    }
+
+    #[test]
+    fn clone_is_proven_from_the_declaration() {
+        for decl in [
+            "Mutex<Vec<String>>",
+            "Arc<RwLock<Option<String>>>",
+            "std::sync::Mutex<HashMap<u64, Copyable>>",
+            "DashMap<String, Vec<u8>>",
+            "RwLock<(u64, String)>",
+            "&parking_lot::Mutex<Vec<u32>>",
+        ] {
+            assert!(check(decl), "{decl}");
+        }
+        for decl in [
+            "Mutex<Opaque>",
+            "Mutex<Elsewhere>",
+            "DashMap<K, V>",
+            "RwLock<Vec<Opaque>>",
+        ] {
+            assert!(!check(decl), "{decl}");
+        }
+    }
+}
