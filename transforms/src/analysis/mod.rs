@@ -337,10 +337,19 @@ impl LockScopes {
             candidates.sort_by_key(|c| c.syntax().text_range().start());
             candidates.dedup();
         }
-        let guards: Vec<Guard> = candidates
+        let mut guards: Vec<Guard> = candidates
             .iter()
             .filter_map(|call| acquisition(call, &kinds, edition, facts))
             .collect();
+        // `let s = match map.get(k) { Some(s) => s, None => { ..; map.get(k).unwrap() } };`: one
+        // binding holds one guard of that lock, whichever branch took it; reported once.
+        let mut held_by_let = std::collections::HashSet::new();
+        guards.retain(|g| match &g.holder {
+            Holder::Let { stmt, .. } => {
+                held_by_let.insert((stmt.syntax().text_range(), g.identity.clone()))
+            }
+            _ => true,
+        });
         let mut nested = Vec::new();
         for (o, outer) in guards.iter().enumerate() {
             for (i, inner) in guards.iter().enumerate() {
@@ -879,7 +888,10 @@ fn let_fed_by_tail(expr: &ast::Expr) -> Option<ast::LetStmt> {
                 if list.tail_expr()?.syntax() != &value {
                     return None;
                 }
-                value = list.syntax().parent().filter(|b| b.kind() == SyntaxKind::BLOCK_EXPR)?;
+                value = list
+                    .syntax()
+                    .parent()
+                    .filter(|b| b.kind() == SyntaxKind::BLOCK_EXPR)?;
                 // `async { .. }`, `unsafe`, labelled and `const` blocks are left alone: an async
                 // block's tail is not the block's value.
                 if ast::BlockExpr::cast(value.clone())?.modifier().is_some() {
@@ -891,7 +903,10 @@ fn let_fed_by_tail(expr: &ast::Expr) -> Option<ast::LetStmt> {
                 if arm.expr()?.syntax() != &value {
                     return None;
                 }
-                value = parent.parent()?.parent().filter(|m| m.kind() == SyntaxKind::MATCH_EXPR)?;
+                value = parent
+                    .parent()?
+                    .parent()
+                    .filter(|m| m.kind() == SyntaxKind::MATCH_EXPR)?;
                 through_branch = true;
             }
             SyntaxKind::IF_EXPR => {
@@ -1000,7 +1015,10 @@ fn live_region(guard_expr: &ast::Expr, holder: &Holder, edition: Edition) -> Opt
     if let Holder::Let { stmt, .. } = holder
         && let Some(init) = stmt.initializer()
         && init.syntax() != guard_expr.syntax()
-        && init.syntax().text_range().contains_range(guard_expr.syntax().text_range())
+        && init
+            .syntax()
+            .text_range()
+            .contains_range(guard_expr.syntax().text_range())
     {
         // A guard that is the value of a branch (`let g = if c { a.lock() } else { .. };`) is
         // held by the `let` once the whole initializer has run: the other branches hold nothing.
