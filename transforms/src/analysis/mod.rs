@@ -337,10 +337,19 @@ impl LockScopes {
             candidates.sort_by_key(|c| c.syntax().text_range().start());
             candidates.dedup();
         }
-        let guards: Vec<Guard> = candidates
+        let mut guards: Vec<Guard> = candidates
             .iter()
             .filter_map(|call| acquisition(call, &kinds, edition, facts))
             .collect();
+        // `let s = match map.get(k) { Some(s) => s, None => { ..; map.get(k).unwrap() } };`: one
+        // binding holds one guard of that lock, whichever branch took it; reported once.
+        let mut held_by_let = std::collections::HashSet::new();
+        guards.retain(|g| match &g.holder {
+            Holder::Let { stmt, .. } => {
+                held_by_let.insert((stmt.syntax().text_range(), g.identity.clone()))
+            }
+            _ => true,
+        });
         let mut nested = Vec::new();
         for (o, outer) in guards.iter().enumerate() {
             for (i, inner) in guards.iter().enumerate() {
@@ -836,6 +845,11 @@ fn holder_of(guard_expr: &ast::Expr) -> Holder {
             return let_holder(stmt);
         }
     }
+    if let Some(stmt) = let_fed_by_tail(guard_expr) {
+        // `let g = match cached { Some(g) => g, None => map.get(k).unwrap() };`: the guard is the
+        // value of the arm, which the `let` binds.
+        return let_holder(stmt);
+    }
     if let Some(let_expr) = ast::LetExpr::cast(parent.clone()) {
         // `if let Ok(g) = m.write()` / `if let Some(g) = m.try_lock()`.
         let if_expr = let_expr.syntax().parent().and_then(ast::IfExpr::cast);
@@ -857,6 +871,60 @@ fn holder_of(guard_expr: &ast::Expr) -> Holder {
         }
     }
     Holder::Temporary
+}
+
+/// The `let` whose value `expr` becomes when it is the tail of a branch: the value of a block's
+/// last expression, of an `if`/`else` branch or of a `match` arm, up to the `let` initializer
+/// those make (`let g = if c { a.lock() } else { b.lock() };`). A condition, a scrutinee or a
+/// statement in between is not a value flowing to the `let`.
+fn let_fed_by_tail(expr: &ast::Expr) -> Option<ast::LetStmt> {
+    let mut value = expr.syntax().clone();
+    let mut through_branch = false;
+    loop {
+        let parent = value.parent()?;
+        match parent.kind() {
+            SyntaxKind::STMT_LIST => {
+                let list = ast::StmtList::cast(parent.clone())?;
+                if list.tail_expr()?.syntax() != &value {
+                    return None;
+                }
+                value = list
+                    .syntax()
+                    .parent()
+                    .filter(|b| b.kind() == SyntaxKind::BLOCK_EXPR)?;
+                // `async { .. }`, `unsafe`, labelled and `const` blocks are left alone: an async
+                // block's tail is not the block's value.
+                if ast::BlockExpr::cast(value.clone())?.modifier().is_some() {
+                    return None;
+                }
+            }
+            SyntaxKind::MATCH_ARM => {
+                let arm = ast::MatchArm::cast(parent.clone())?;
+                if arm.expr()?.syntax() != &value {
+                    return None;
+                }
+                value = parent
+                    .parent()?
+                    .parent()
+                    .filter(|m| m.kind() == SyntaxKind::MATCH_EXPR)?;
+                through_branch = true;
+            }
+            SyntaxKind::IF_EXPR => {
+                let if_expr = ast::IfExpr::cast(parent.clone())?;
+                if if_expr.condition().is_some_and(|c| c.syntax() == &value) {
+                    return None;
+                }
+                value = parent;
+                through_branch = true;
+            }
+            SyntaxKind::LET_STMT => {
+                let stmt = ast::LetStmt::cast(parent)?;
+                let is_initializer = stmt.initializer().is_some_and(|i| i.syntax() == &value);
+                return (through_branch && is_initializer).then_some(stmt);
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// Whether a `match` on a lock result hands the guard itself to the `let` around it
@@ -944,7 +1012,18 @@ fn let_holder(stmt: ast::LetStmt) -> Holder {
 /// The region in which the guard is alive.
 fn live_region(guard_expr: &ast::Expr, holder: &Holder, edition: Edition) -> Option<TextRange> {
     let mut start = guard_expr.syntax().text_range().end();
-    if let Holder::Let { .. } = holder
+    if let Holder::Let { stmt, .. } = holder
+        && let Some(init) = stmt.initializer()
+        && init.syntax() != guard_expr.syntax()
+        && init
+            .syntax()
+            .text_range()
+            .contains_range(guard_expr.syntax().text_range())
+    {
+        // A guard that is the value of a branch (`let g = if c { a.lock() } else { .. };`) is
+        // held by the `let` once the whole initializer has run: the other branches hold nothing.
+        start = init.syntax().text_range().end();
+    } else if let Holder::Let { .. } = holder
         && let Some(m) = guard_expr.syntax().parent().and_then(ast::MatchExpr::cast)
     {
         // `let g = match m.try_lock() { Ok(g) => g, Err(_) => { m.lock(); return } };`: the `let`
