@@ -873,13 +873,11 @@ fn holder_of(guard_expr: &ast::Expr) -> Holder {
     Holder::Temporary
 }
 
-/// The `let` whose value `expr` becomes when it is the tail of a branch: the value of a block's
-/// last expression, of an `if`/`else` branch or of a `match` arm, up to the `let` initializer
-/// those make (`let g = if c { a.lock() } else { b.lock() };`). A condition, a scrutinee or a
-/// statement in between is not a value flowing to the `let`.
+/// The `let` whose value `expr` becomes as the tail of a block, an `if`/`else` branch or a
+/// `match` arm (`let g = if c { a.lock() } else { b.lock() };`). A condition, a scrutinee or a
+/// statement on the way is not a value flowing to the `let`.
 fn let_fed_by_tail(expr: &ast::Expr) -> Option<ast::LetStmt> {
     let mut value = expr.syntax().clone();
-    let mut through_branch = false;
     loop {
         let parent = value.parent()?;
         match parent.kind() {
@@ -888,15 +886,17 @@ fn let_fed_by_tail(expr: &ast::Expr) -> Option<ast::LetStmt> {
                 if list.tail_expr()?.syntax() != &value {
                     return None;
                 }
-                value = list
-                    .syntax()
-                    .parent()
-                    .filter(|b| b.kind() == SyntaxKind::BLOCK_EXPR)?;
-                // `async { .. }`, `unsafe`, labelled and `const` blocks are left alone: an async
-                // block's tail is not the block's value.
-                if ast::BlockExpr::cast(value.clone())?.modifier().is_some() {
+                let block = ast::BlockExpr::cast(parent.parent()?)?;
+                // An `async`/`gen` block's tail is the value of a future, a `try` block's is
+                // wrapped, a `const` block's is no guard: only plain, `unsafe` and labelled
+                // blocks hand their tail to the code around them.
+                if !matches!(
+                    block.modifier(),
+                    None | Some(ast::BlockModifier::Unsafe(_) | ast::BlockModifier::Label(_))
+                ) {
                     return None;
                 }
+                value = block.syntax().clone();
             }
             SyntaxKind::MATCH_ARM => {
                 let arm = ast::MatchArm::cast(parent.clone())?;
@@ -907,7 +907,6 @@ fn let_fed_by_tail(expr: &ast::Expr) -> Option<ast::LetStmt> {
                     .parent()?
                     .parent()
                     .filter(|m| m.kind() == SyntaxKind::MATCH_EXPR)?;
-                through_branch = true;
             }
             SyntaxKind::IF_EXPR => {
                 let if_expr = ast::IfExpr::cast(parent.clone())?;
@@ -915,12 +914,13 @@ fn let_fed_by_tail(expr: &ast::Expr) -> Option<ast::LetStmt> {
                     return None;
                 }
                 value = parent;
-                through_branch = true;
             }
             SyntaxKind::LET_STMT => {
                 let stmt = ast::LetStmt::cast(parent)?;
-                let is_initializer = stmt.initializer().is_some_and(|i| i.syntax() == &value);
-                return (through_branch && is_initializer).then_some(stmt);
+                return stmt
+                    .initializer()
+                    .is_some_and(|i| i.syntax() == &value)
+                    .then_some(stmt);
             }
             _ => return None,
         }
@@ -1014,22 +1014,11 @@ fn live_region(guard_expr: &ast::Expr, holder: &Holder, edition: Edition) -> Opt
     let mut start = guard_expr.syntax().text_range().end();
     if let Holder::Let { stmt, .. } = holder
         && let Some(init) = stmt.initializer()
-        && init.syntax() != guard_expr.syntax()
-        && init
-            .syntax()
-            .text_range()
-            .contains_range(guard_expr.syntax().text_range())
     {
-        // A guard that is the value of a branch (`let g = if c { a.lock() } else { .. };`) is
-        // held by the `let` once the whole initializer has run: the other branches hold nothing.
-        start = init.syntax().text_range().end();
-    } else if let Holder::Let { .. } = holder
-        && let Some(m) = guard_expr.syntax().parent().and_then(ast::MatchExpr::cast)
-    {
-        // `let g = match m.try_lock() { Ok(g) => g, Err(_) => { m.lock(); return } };`: the `let`
-        // holds the guard from the end of the `match`; an arm that does not yield it (a failed
-        // `try_lock`) holds nothing.
-        start = m.syntax().text_range().end();
+        // The `let` holds the guard once its whole initializer has run: in `let g = match
+        // m.try_lock() { Ok(g) => g, Err(_) => { m.lock(); return } };` or `let g = if c {
+        // a.lock() } else { .. };` the other arms and branches hold nothing.
+        start = start.max(init.syntax().text_range().end());
     }
     let end = match holder {
         Holder::Let { list, .. } => list.syntax().text_range().end(),
