@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use lockfix_transforms::analysis::SemanticFacts;
+use lockfix_transforms::analysis::crate_index::CrateIndex;
 use lockfix_transforms::{Applicability, FileAnalysis, Fix, Options};
 
 use crate::analysis::{AnalysisPanic, TransformsAnalyzer, catch_panic};
@@ -76,6 +77,19 @@ impl Engine {
         facts: Option<Arc<SemanticFacts>>,
         policy: FixPolicy,
     ) -> Result<FileCheck, AnalysisPanic> {
+        self.check_in_crate(path, text, facts, None, policy)
+    }
+
+    /// [`Engine::check`], also with what the other files of the file's crate say about the
+    /// methods it calls ([`CrateIndex`]).
+    pub fn check_in_crate(
+        &self,
+        path: Option<&Path>,
+        text: &str,
+        facts: Option<Arc<SemanticFacts>>,
+        crate_index: Option<Arc<CrateIndex>>,
+        policy: FixPolicy,
+    ) -> Result<FileCheck, AnalysisPanic> {
         let (file_config, config_error) = match path.map(|path| self.configs.for_file(path)) {
             Some(Ok(config)) => (config, None),
             Some(Err(error)) => (None, Some(error)),
@@ -83,7 +97,8 @@ impl Engine {
         };
         let settings = Settings::resolve(&self.overrides, file_config.as_deref());
         let unsafe_fixes = settings.unsafe_fixes.0;
-        let options = self.options(path, &settings, file_config.as_deref(), facts);
+        let mut options = self.options(path, &settings, file_config.as_deref(), facts);
+        options.crate_index = crate_index;
         let outcome = match policy {
             FixPolicy::None => {
                 let analysis = catch_panic(|| lockfix_transforms::analyze(text, &options))?;
@@ -169,6 +184,7 @@ impl Engine {
             extra: file_config.map_or_else(Default::default, |file| file.extra),
             facts,
             test_file: path.is_some_and(is_test_file),
+            crate_index: None,
         }
     }
 

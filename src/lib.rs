@@ -15,6 +15,7 @@ pub mod cargo_subcommand;
 pub mod cli;
 pub mod config;
 pub mod crate_fix;
+pub mod crate_index;
 pub mod diff;
 pub mod discover;
 pub mod edit;

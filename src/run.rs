@@ -5,12 +5,14 @@
 //! refusal leaves the tree untouched, and an interactive user is not asked about fixes that could
 //! then not be written.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use lockfix_transforms::analysis::crate_index::{CrateIndex, FileSummary};
 use lockfix_transforms::{Options, RuleId};
 use rayon::prelude::*;
 
@@ -131,8 +133,16 @@ pub fn run(
     let engine = Engine::new(config.configs.clone(), config.overrides.clone());
     let mut results = analyse_all(&discovery.files, config, cwd, &engine);
     lap(&mut timings, "analysis and fixes");
-    let (warnings, semantic_loads) =
-        resolve_semantics(&discovery.files, &mut results, config, cwd, &engine);
+    let crate_indexes = resolve_crate_indexes(&discovery.files, &mut results, config, cwd, &engine);
+    lap(&mut timings, "crate index");
+    let (warnings, semantic_loads) = resolve_semantics(
+        &discovery.files,
+        &mut results,
+        &crate_indexes,
+        config,
+        cwd,
+        &engine,
+    );
     errors.extend(warnings);
     lap(&mut timings, "semantic tier");
     let mut analysed = Vec::new();
@@ -270,11 +280,77 @@ fn note_outcome(analysed: &Analysed, report: &mut Report) {
     }
 }
 
+/// Each file's crate index (by position in `files`), for the files that call a method another
+/// file of their package locks in or returns a guard from ([`crate::crate_index`]).
+type CrateIndexes = HashMap<usize, Arc<CrateIndex>>;
+
+/// The crate index's second look: the summaries every file's analysis left are merged per
+/// package, and the files that call one of a package's lock-taking methods are analysed again
+/// with its index; those results replace the first ones.
+fn resolve_crate_indexes(
+    files: &[SourcePath],
+    results: &mut [FileResult],
+    config: &RunConfig,
+    cwd: &Path,
+    engine: &Engine,
+) -> CrateIndexes {
+    if config.stdin.is_some() {
+        return CrateIndexes::new();
+    }
+    let paths: Vec<PathBuf> = files.iter().map(|f| absolute(cwd, &f.path)).collect();
+    let empty = FileSummary::default();
+    let summaries: Vec<&FileSummary> = results
+        .iter()
+        .map(|r| r.summary().unwrap_or(&empty))
+        .collect();
+    let displays: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
+    let to_apply = crate::crate_index::indexes_to_apply(&paths, &summaries, &displays, |i| {
+        std::fs::read_to_string(&paths[i]).ok()
+    });
+    let redo: Vec<(usize, FileResult)> = to_apply
+        .par_iter()
+        .map(|(index, crate_index)| {
+            let result = analyse_file(
+                &files[*index],
+                config,
+                cwd,
+                engine,
+                None,
+                Some(crate_index.clone()),
+            );
+            (*index, result)
+        })
+        .collect();
+    for (index, result) in redo {
+        // A file the first look skipped (no lock-named call: the prefilter did not parse it)
+        // keeps that answer unless the index shows a guard in it: its syntax errors, now parsed,
+        // are not news (a template named `.rs`).
+        let skipped_before = matches!(results[index], FileResult::NothingFound { .. });
+        if skipped_before
+            && matches!(
+                result,
+                FileResult::NothingFound { .. } | FileResult::Failed(_)
+            )
+        {
+            continue;
+        }
+        if skipped_before
+            && let FileResult::Analysed(analysed) = &result
+            && analysed.outcome.initial.findings.is_empty()
+        {
+            continue;
+        }
+        results[index] = result;
+    }
+    to_apply.into_iter().collect()
+}
+
 /// The semantic tier's second look: files of the workspaces it loaded are analysed again with the
 /// facts rust-analyzer resolved for them, and those results replace the syntax tier's.
 fn resolve_semantics(
     files: &[SourcePath],
     results: &mut [FileResult],
+    crate_indexes: &CrateIndexes,
     config: &RunConfig,
     cwd: &Path,
     engine: &Engine,
@@ -294,7 +370,14 @@ fn resolve_semantics(
         .map(|(index, facts)| {
             (
                 index,
-                analyse_file(&files[index], config, cwd, engine, Some(facts)),
+                analyse_file(
+                    &files[index],
+                    config,
+                    cwd,
+                    engine,
+                    Some(facts),
+                    crate_indexes.get(&index).cloned(),
+                ),
             )
         })
         .collect();
@@ -551,6 +634,8 @@ enum FileResult {
     /// No findings, nothing to fix; the syntax tier may still want rust-analyzer's view.
     NothingFound {
         wants_semantics: bool,
+        /// What the file tells the other files of its crate (it may define their helpers).
+        summary: FileSummary,
     },
     Analysed(Box<Analysed>),
     /// Fatal when the file was named on the command line and could not be read: the run did not
@@ -561,9 +646,20 @@ enum FileResult {
 impl FileResult {
     fn wants_semantics(&self) -> bool {
         match self {
-            FileResult::NothingFound { wants_semantics } => *wants_semantics,
+            FileResult::NothingFound {
+                wants_semantics, ..
+            } => *wants_semantics,
             FileResult::Analysed(analysed) => analysed.outcome.initial.wants_semantics,
             FileResult::Failed(_) => false,
+        }
+    }
+
+    /// What the file's analysis tells the other files of its crate.
+    fn summary(&self) -> Option<&FileSummary> {
+        match self {
+            FileResult::NothingFound { summary, .. } => Some(summary),
+            FileResult::Analysed(analysed) => Some(&analysed.outcome.initial.summary),
+            FileResult::Failed(_) => None,
         }
     }
 }
@@ -581,7 +677,7 @@ fn analyse_all(
         files
             .par_iter()
             .map(|source| {
-                let result = analyse_file(source, config, cwd, engine, None);
+                let result = analyse_file(source, config, cwd, engine, None, None);
                 bar.inc(1);
                 result
             })
@@ -600,7 +696,7 @@ fn analyse_all(
         }
         Err(_) => files
             .iter()
-            .map(|source| analyse_file(source, config, cwd, engine, None))
+            .map(|source| analyse_file(source, config, cwd, engine, None, None))
             .collect(),
     }
 }
@@ -616,6 +712,7 @@ fn analyse_file(
     cwd: &Path,
     engine: &Engine,
     facts: Option<std::sync::Arc<lockfix_transforms::analysis::SemanticFacts>>,
+    crate_index: Option<Arc<CrateIndex>>,
 ) -> FileResult {
     let failed = |message: String| {
         FileResult::Failed(ErrorEntry {
@@ -640,16 +737,26 @@ fn analyse_file(
     };
     // Files the prefilter rejects cannot hold a guard: nothing to resolve, lex or parse (most of
     // a big tree ends here). With facts, a guard helper may be the only acquisition: no shortcut.
-    if facts.is_none() && !lockfix_transforms::prefilter::may_contain_locks(&file.text) {
+    if facts.is_none()
+        && crate_index.is_none()
+        && !lockfix_transforms::prefilter::may_contain_locks(&file.text)
+    {
         return FileResult::NothingFound {
             wants_semantics: false,
+            summary: FileSummary::default(),
         };
     }
     // Every configuration was resolved (and checked) before the analysis began: the engine's
     // lookups are cache hits. Files beyond the parser's safe nesting are reported through
     // `not_analysed` below (`lockfix_transforms::bounded_parse` checks every parse).
     let path = absolute(cwd, &source.path);
-    let check = engine.check(Some(&path), &file.text, facts, FixPolicy::AsConfigured);
+    let check = engine.check_in_crate(
+        Some(&path),
+        &file.text,
+        facts,
+        crate_index,
+        FixPolicy::AsConfigured,
+    );
     match check {
         Ok(FileCheck {
             outcome:
@@ -671,6 +778,7 @@ fn analyse_file(
         {
             FileResult::NothingFound {
                 wants_semantics: check.outcome.initial.wants_semantics,
+                summary: check.outcome.initial.summary,
             }
         }
         Ok(check) => FileResult::Analysed(Box::new(Analysed {

@@ -37,6 +37,7 @@ fn phase_split_fixtures_behave_the_same_before_and_after() {
             extra: Default::default(),
             facts: None,
             test_file: false,
+            crate_index: None,
         };
         assert!(
             analyze(&outcome.text, &options).findings.is_empty(),

@@ -98,7 +98,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-fn facts_from_other_files_decide_in_semantic_mode_only() {
+fn facts_from_other_files_decide_with_the_crate_index_or_the_semantic_tier() {
     let dir = fixture_crate("resolves_across_files");
     fetch_dependencies(&dir);
 

@@ -580,7 +580,8 @@ fn semantic_answers_replace_the_syntax_tier_and_follow_edits() {
         found
     };
     let gaa = || "guard-across-await".to_owned();
-    // The same expectations as the CLI's (tests/semantic.rs reads them from the `//~` comments).
+    // The file alone first (the server builds no crate index: lines 19 and 34's cross-file
+    // facts wait for the semantic tier), then the CLI's semantic expectations (tests/semantic.rs).
     let syntax = client.diagnostics(&uri, 1);
     assert_eq!(
         lines_and_rules(&syntax),

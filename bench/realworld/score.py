@@ -18,8 +18,11 @@ A bug counts as found when lockfix reports a finding (any rule, any severity) wh
 the function's span; a fixed or look-alike row is clean when it reports none there. "Fix offered"
 counts found bugs with at least one finding in the span that carries a fix.
 
-The files are scanned one by one as loose files (syntax tier): the benchmark measures what
-lockfix sees in the code itself, not what a loaded workspace adds.
+Each row's file is scanned the way a user scans a repository: with the rest of its Cargo package
+(the directory of the nearest `Cargo.toml` above it, extracted at the row's commit), so that
+lockfix's crate index sees the helpers and methods other files of the crate define; the semantic
+tier is off (no dependencies are fetched), so the benchmark measures what the syntax alone shows.
+`--context file` scans each file alone instead, as the benchmark did before the crate index.
 """
 from __future__ import annotations
 
@@ -171,11 +174,66 @@ def run_lockfix(lockfix: str, root: Path, rel: str) -> dict:
         return {"findings": [], "errors": [f"lockfix exit {result.returncode}: {result.stderr.strip()[:300]}"]}
 
 
+def package_dir(git_dir: Path, commit: str, path: str) -> str | None:
+    """The directory of the nearest `Cargo.toml` above `path` at `commit` ("." for the root)."""
+    parts = Path(path).parts[:-1]
+    for depth in range(len(parts), -1, -1):
+        candidate = "/".join(parts[:depth]) or "."
+        manifest = "Cargo.toml" if candidate == "." else f"{candidate}/Cargo.toml"
+        found = subprocess.run(
+            ["git", f"--git-dir={git_dir}", "cat-file", "-e", f"{commit}:{manifest}"],
+            capture_output=True,
+        )
+        if found.returncode == 0:
+            return candidate
+    return None
+
+
+def extract_package(git_dir: Path, commit: str, package: str, root: Path) -> bool:
+    """Writes the package's Rust sources and manifests at `commit` under `root`, keeping their
+    repository paths (mirrors may lack big binary blobs, so not `git archive`)."""
+    listing = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "ls-tree", "-r", "-z", commit, "--", package],
+        capture_output=True,
+    )
+    if listing.returncode != 0:
+        return False
+    wanted = []
+    for entry in listing.stdout.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition(b"\t")
+        path = name.decode("utf-8", errors="replace")
+        if meta.split()[1] == b"blob" and (path.endswith(".rs") or path.endswith("Cargo.toml")):
+            wanted.append((meta.split()[2].decode(), path))
+    batch = subprocess.run(
+        ["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
+        input="".join(f"{sha}\n" for sha, _ in wanted).encode(),
+        capture_output=True,
+    )
+    out, pos = batch.stdout, 0
+    for sha, path in wanted:
+        header_end = out.index(b"\n", pos)
+        header = out[pos:header_end].split()
+        if len(header) < 3 or header[1] == b"missing":
+            pos = header_end + 1
+            continue
+        size = int(header[2])
+        body = out[header_end + 1: header_end + 1 + size]
+        pos = header_end + 1 + size + 1
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+    return True
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="only check that every row resolves")
     parser.add_argument("--lockfix", help="the lockfix binary (default: build target/release/lockfix)")
     parser.add_argument("--json", help="write per-row results to this file")
+    parser.add_argument("--context", choices=["package", "file"], default="package",
+                        help="scan each file with its Cargo package (default) or alone")
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("ids", nargs="*", help="score only these row ids")
     args = parser.parse_args()
@@ -228,13 +286,32 @@ def main() -> int:
     lockfix = str(Path(lockfix).resolve())
 
     rows = []
+    # One scan per package and commit: several rows often share one.
+    package_reports: dict[tuple[str, str, str], dict] = {}
     with tempfile.TemporaryDirectory(prefix="lockfix-realworld-") as tmp:
         for index, (case, text, (first, last)) in enumerate(resolved):
-            root = Path(tmp) / str(index)
-            target = root / case["path"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text)
-            report = run_lockfix(lockfix, root, case["path"])
+            git_dir = mirror_git_dir(case["repo"])
+            package = package_dir(git_dir, case["commit"], case["path"]) if args.context == "package" else None
+            if package is not None:
+                key = (case["repo"], case["commit"], package)
+                if key not in package_reports:
+                    root = Path(tmp) / f"p{len(package_reports)}"
+                    if extract_package(git_dir, case["commit"], package, root):
+                        package_reports[key] = run_lockfix(lockfix, root, package)
+                    else:
+                        package_reports[key] = {"findings": [], "errors": [f"could not extract {package}"]}
+                full = package_reports[key]
+                report = {
+                    "findings": [f for f in full.get("findings", []) if f.get("path") == case["path"]],
+                    "errors": [e for e in full.get("errors", [])
+                               if not isinstance(e, dict) or e.get("path") == case["path"]],
+                }
+            else:
+                root = Path(tmp) / str(index)
+                target = root / case["path"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text)
+                report = run_lockfix(lockfix, root, case["path"])
             inside = [f for f in report.get("findings", []) if first <= f["line"] <= last]
             rows.append({
                 "id": case["id"],

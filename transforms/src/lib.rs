@@ -35,6 +35,9 @@ pub struct Options {
     /// The file is test code as a whole (under a crate's `tests/` or `benches/`): its findings
     /// are information, as are those inside `#[test]` functions and `#[cfg(test)]` items.
     pub test_file: bool,
+    /// What the other files of the file's crate say about the methods it calls
+    /// ([`analysis::crate_index`]), when the front end built the index.
+    pub crate_index: Option<std::sync::Arc<analysis::crate_index::CrateIndex>>,
 }
 
 impl Options {
@@ -46,6 +49,7 @@ impl Options {
             extra: Default::default(),
             facts: None,
             test_file: false,
+            crate_index: None,
         }
     }
 }
@@ -66,6 +70,9 @@ pub struct FileAnalysis {
     /// Why the file was parsed but not analysed ([`bounded_parse`]): a per-file message for the
     /// user. Nothing else is filled in then.
     pub not_analysed: Option<String>,
+    /// What this file tells the other files of its crate: its structs and its methods' locks
+    /// (empty for files without a lock).
+    pub summary: analysis::crate_index::FileSummary,
 }
 
 /// Analyse one file. May panic inside the parser on pathological input: callers run it under
@@ -76,7 +83,10 @@ pub struct FileAnalysis {
 pub fn analyze(source: &str, options: &Options) -> FileAnalysis {
     // With facts, a helper returning a guard (`state.guard()`) may be the only acquisition: the
     // prefilter looks for lock-named calls only.
-    if options.facts.is_none() && !prefilter::may_contain_locks(source) {
+    if options.facts.is_none()
+        && options.crate_index.is_none()
+        && !prefilter::may_contain_locks(source)
+    {
         return FileAnalysis::default();
     }
     analyze_unfiltered(source, options)
@@ -97,8 +107,15 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
     };
     let tree = parse.tree();
     let file = tree.syntax();
-    let scopes =
-        analysis::LockScopes::compute_full(file, options.edition, options.extra.lock_types, facts);
+    let mut scopes = analysis::LockScopes::compute_full(
+        file,
+        options.edition,
+        options.extra.lock_types,
+        facts,
+        options.crate_index.as_ref(),
+    );
+    let mut summary = std::mem::take(&mut scopes.summary);
+    summary.offsets_to_lines(source);
     let ctx = rules::Context {
         text: source,
         file,
@@ -137,6 +154,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
         unused_suppressions,
         wants_semantics,
         not_analysed: None,
+        summary,
     }
 }
 

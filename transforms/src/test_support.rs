@@ -11,6 +11,7 @@ pub fn findings(src: &str, rule: RuleId) -> Vec<Finding> {
         extra: Default::default(),
         facts: None,
         test_file: false,
+        crate_index: None,
     };
     analyze(src, &options).findings
 }

@@ -81,6 +81,12 @@ impl Declarations {
         decls
     }
 
+    /// The named-field structs of the file with their fields' type names.
+    pub fn structs(&self) -> impl Iterator<Item = (&String, &HashMap<String, Vec<String>>)> {
+        // A name declared twice was emptied: it tells other files nothing.
+        self.struct_fields.iter().filter(|(_, f)| !f.is_empty())
+    }
+
     /// The functions named `name`, in source order.
     pub fn functions_named(&self, name: &str) -> &[ast::Fn] {
         self.functions.get(name).map_or(&[], Vec::as_slice)
@@ -91,6 +97,11 @@ impl Declarations {
     pub fn field_struct(&self, owner: &str, field: &str) -> Option<&str> {
         let names = self.struct_fields.get(owner)?.get(field)?;
         self.only_struct(names)
+    }
+
+    /// The type names in the declaration of field `field` of this file's struct `owner`.
+    pub fn field_type_names(&self, owner: &str, field: &str) -> Option<&[String]> {
+        self.struct_fields.get(owner)?.get(field).map(Vec::as_slice)
     }
 
     /// The one name among `names` that is a struct of this file.

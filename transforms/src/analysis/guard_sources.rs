@@ -29,7 +29,7 @@ const DASHMAP_METHODS: &[(&str, AccessMode)] = &[
     ("clear", AccessMode::Write),
 ];
 
-fn dashmap_method_mode(method: &str) -> Option<AccessMode> {
+pub(super) fn dashmap_method_mode(method: &str) -> Option<AccessMode> {
     DASHMAP_METHODS
         .iter()
         .find(|(m, _)| *m == method)

@@ -178,21 +178,9 @@ impl KindIndex {
                 index.declare(name.text(), declared);
             } else if let Some(function) = ast::Fn::cast(node.clone()) {
                 if let Some(name) = function.name() {
-                    // A function handed a guard that gives one back (`Condvar::wait(guard)`)
-                    // takes no lock of its own.
-                    let takes_a_guard = function.param_list().is_some_and(|params| {
-                        params
-                            .params()
-                            .filter_map(|p| p.ty())
-                            .any(|ty| index.guard_type(ty.syntax()).is_some())
-                    });
-                    let returns = function
-                        .ret_type()
-                        .and_then(|r| r.ty())
-                        .and_then(|ty| index.guard_type(ty.syntax()))
-                        .filter(|_| !takes_a_guard);
-                    if returns.is_some()
-                        && let Some(receiver) = first_self_lock(&function)
+                    let returns = index.returned_guard(&function);
+                    if let Some(guard) = returns
+                        && let Some(receiver) = first_self_lock(&function, guard.kind)
                     {
                         index.helper_locks.insert(name.text().to_string(), receiver);
                     }
@@ -209,6 +197,23 @@ impl KindIndex {
             }
         }
         index
+    }
+
+    /// The guard `function` returns (`-> MutexGuard<'_, State>`, also inside `Result`/`Option`).
+    /// A function handed a guard that gives one back (`Condvar::wait(guard)`) takes no lock of
+    /// its own.
+    pub fn returned_guard(&self, function: &ast::Fn) -> Option<GuardType> {
+        let takes_a_guard = function.param_list().is_some_and(|params| {
+            params
+                .params()
+                .filter_map(|p| p.ty())
+                .any(|ty| self.guard_type(ty.syntax()).is_some())
+        });
+        function
+            .ret_type()
+            .and_then(|r| r.ty())
+            .and_then(|ty| self.guard_type(ty.syntax()))
+            .filter(|_| !takes_a_guard)
     }
 
     /// The guard a function of this file named `name` returns, when every function of that name
@@ -275,6 +280,15 @@ impl KindIndex {
     fn guard_type(&self, ty: &SyntaxNode) -> Option<GuardType> {
         use super::AccessMode;
         for (path, last) in self.type_paths(ty) {
+            // DashMap's references hold their shard's lock: `dashmap::mapref::one::Ref<'_, K, V>`.
+            if let Some(mode) = dashmap_ref_mode(&last)
+                && self.resolve_lock_path(&path, &last) == LockKind::DashMap
+            {
+                return Some(GuardType {
+                    kind: LockKind::DashMap,
+                    mode,
+                });
+            }
             let is_guard = last.ends_with("Guard")
                 && (last.contains("Mutex") || last.contains("RwLock") || last.contains("Lock"));
             if !is_guard {
@@ -446,16 +460,35 @@ impl KindIndex {
     }
 }
 
-/// The receiver of the first lock call on `self.<field>` in a function's body.
-fn first_self_lock(function: &ast::Fn) -> Option<String> {
+/// The access a DashMap reference type grants: `Ref`/`MappedRef` read, `RefMut`/`MappedRefMut`
+/// write.
+fn dashmap_ref_mode(name: &str) -> Option<super::AccessMode> {
+    match name {
+        "Ref" | "MappedRef" => Some(super::AccessMode::Read),
+        "RefMut" | "MappedRefMut" => Some(super::AccessMode::Write),
+        _ => None,
+    }
+}
+
+/// The receiver of the first lock call on `self.<field>` in a function's body: a
+/// `lock()`/`read()`/`write()`, or for a function returning a DashMap reference, the map method
+/// that made it (`self.handles.get(&id)`).
+pub(super) fn first_self_lock(function: &ast::Fn, returns: LockKind) -> Option<String> {
     function
         .body()?
         .syntax()
         .descendants()
         .filter_map(ast::MethodCallExpr::cast)
         .find(|call| {
-            call.name_ref()
-                .is_some_and(|n| super::lock_method_mode(n.text()).is_some())
+            call.name_ref().is_some_and(|n| {
+                super::lock_method_mode(n.text()).is_some()
+                    // `get` is too common a name to take the first one: the map is a field.
+                    || (returns == LockKind::DashMap
+                        && super::guard_sources::dashmap_method_mode(n.text()).is_some()
+                        && call.receiver().is_some_and(|r| {
+                            super::syntax::compact_text(r.syntax()).starts_with("self.")
+                        }))
+            })
         })
         .and_then(|call| call.receiver())
         .map(|r| super::syntax::compact_text(r.syntax()))

@@ -6,6 +6,7 @@
 //! the end of the temporary's statement, with the edition's scrutinee rules), and the awaits that
 //! run while it is alive.
 
+pub mod crate_index;
 pub mod decls;
 pub mod effects;
 pub mod events;
@@ -191,6 +192,10 @@ pub struct LockScopes {
     pub nested: Vec<(usize, usize)>,
     /// The file's declarations by name, for the rules' lookups (empty when no lock is taken).
     pub decls: decls::Declarations,
+    /// What this file tells the other files of its crate (empty when no lock is taken).
+    pub summary: crate_index::FileSummary,
+    /// What the other files of the crate tell this one, when the front end built the index.
+    pub crate_index: Option<std::sync::Arc<crate_index::CrateIndex>>,
 }
 
 pub(crate) const LOCK_METHODS: &[(&str, AccessMode)] = &[
@@ -264,7 +269,7 @@ impl LockScopes {
         edition: Edition,
         extra_lock_types: &'static [&'static str],
     ) -> LockScopes {
-        LockScopes::compute_full(file, edition, extra_lock_types, None)
+        LockScopes::compute_full(file, edition, extra_lock_types, None, None)
     }
 
     /// [`LockScopes::compute_with`], with what the semantic tier knows about the file: its answers
@@ -274,8 +279,10 @@ impl LockScopes {
         edition: Edition,
         extra_lock_types: &'static [&'static str],
         facts: Option<&SemanticFacts>,
+        crate_index: Option<&std::sync::Arc<crate_index::CrateIndex>>,
     ) -> LockScopes {
         let helpers = facts.filter(|f| !f.guard_helpers.is_empty());
+        let index = crate_index.map(|i| &**i);
         // One walk of the tree serves the acquisitions and both declaration indexes: each step of
         // a rowan walk allocates, and a file that takes a lock is walked here three times over.
         let nodes: Vec<SyntaxNode> = file.descendants().collect();
@@ -291,6 +298,9 @@ impl LockScopes {
                         || getter_lock_mode(n.text()).is_some()
                 }) || helpers.is_some_and(|f| {
                     facts::site_key(call).is_some_and(|k| f.guard_helpers.contains_key(&k))
+                }) || index.is_some_and(|index| {
+                    call.name_ref()
+                        .is_some_and(|n| index.is_guard_helper_name(n.text()))
                 })
             })
             .collect();
@@ -337,9 +347,13 @@ impl LockScopes {
             candidates.sort_by_key(|c| c.syntax().text_range().start());
             candidates.dedup();
         }
+        let decls = decls::Declarations::build_from(&nodes);
         let mut guards: Vec<Guard> = candidates
             .iter()
-            .filter_map(|call| acquisition(call, &kinds, edition, facts))
+            .filter_map(|call| {
+                let from_crate = index.and_then(|index| crate_helper(call, &decls, index));
+                acquisition(call, &kinds, edition, facts, from_crate)
+            })
             .collect();
         // `let s = match map.get(k) { Some(s) => s, None => { ..; map.get(k).unwrap() } };`: one
         // binding holds one guard of that lock, whichever branch took it; reported once.
@@ -360,10 +374,13 @@ impl LockScopes {
                 }
             }
         }
+        let summary = crate_index::FileSummary::build(&nodes, &guards, &decls, &kinds);
         LockScopes {
             guards,
             nested,
-            decls: decls::Declarations::build_from(&nodes),
+            decls,
+            summary,
+            crate_index: crate_index.cloned(),
         }
     }
 
@@ -387,11 +404,30 @@ impl LockScopes {
     }
 }
 
+/// A method of another file of the crate that returns a guard, called on a receiver whose type
+/// the declarations name (`controller.status.input_status()`): its guard and the `self.<field>`
+/// it locks for it.
+fn crate_helper(
+    call: &ast::MethodCallExpr,
+    decls: &decls::Declarations,
+    index: &crate_index::CrateIndex,
+) -> Option<(kind::GuardType, Option<String>)> {
+    let method = call.name_ref()?;
+    if lock_method_mode(method.text()).is_some() || !index.is_guard_helper_name(method.text()) {
+        return None;
+    }
+    let receiver = syntax::compact_text(call.receiver()?.syntax());
+    let owner = crate_index::owner_type_name(decls, Some(index), &receiver, call.syntax())?;
+    let (guard, field) = index.guard_helper(&owner, method.text())?;
+    Some((guard, field.map(str::to_string)))
+}
+
 fn acquisition(
     call: &ast::MethodCallExpr,
     kinds: &KindIndex,
     edition: Edition,
     facts: Option<&SemanticFacts>,
+    from_crate: Option<(kind::GuardType, Option<String>)>,
 ) -> Option<Guard> {
     let method = call.name_ref()?.text().to_string();
     let key = facts.and_then(|_| facts::site_key(call));
@@ -405,6 +441,7 @@ fn acquisition(
     let local_helper = if helper.is_none() {
         kinds
             .guard_helper(&method)
+            .or_else(|| from_crate.as_ref().map(|(guard, _)| *guard))
             .or_else(|| shard_or_cell_borrow(call, kinds))
     } else {
         None
@@ -439,13 +476,23 @@ fn acquisition(
     }
     let receiver = call.receiver()?;
     let body = syntax::enclosing_body(call.syntax())?;
-    let from_helper =
-        local_helper.is_some_and(|h| !matches!(h.kind, LockKind::DashMap | LockKind::RefCell));
+    // A function that returns a guard (of this file or, by the receiver's type, of the crate),
+    // DashMap references included; not a DashMap's or RefCell's own `get`/`borrow`.
+    let helper_fn =
+        local_helper.is_some() && (kinds.guard_helper(&method).is_some() || from_crate.is_some());
+    let from_helper = helper_fn
+        || local_helper.is_some_and(|h| !matches!(h.kind, LockKind::DashMap | LockKind::RefCell));
     let (lock_path, identity, lock_name) = if from_helper && lock_method_mode(&method).is_none() {
         // `self.state()`: the lock is whatever the helper locks; its calls are one lock.
         let path = format!("{}.{method}()", syntax::compact_text(receiver.syntax()));
         let base = lock_identity(&receiver, &body, 0);
-        let identity = match kinds.helper_lock(&method) {
+        let field = kinds.helper_lock(&method).or_else(|| {
+            from_crate
+                .as_ref()
+                .filter(|_| kinds.guard_helper(&method).is_none())
+                .and_then(|(_, field)| field.as_deref())
+        });
+        let identity = match field {
             // `self.users_mut()` locks `self.users`, as `self.users()` and `self.users.read()` do.
             Some(field) => format!("{base}{}", field.trim_start_matches("self")),
             None => format!("{base}.{method}()"),

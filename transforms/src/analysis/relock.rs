@@ -12,6 +12,7 @@ use ra_ap_syntax::{
     ast::{self, HasArgList, HasLoopBody, HasName},
 };
 
+use super::crate_index::{impl_type_name, owner_type_name};
 use super::decls::says_reentrant;
 use super::facts::{CalleeLock, SemanticFacts};
 use super::{AccessMode, Guard, Holder, LockScopes, events, syntax};
@@ -224,7 +225,12 @@ pub fn relocks(
                     Some(lock) => Requested::InCallee(lock),
                     None => match locked_deeper(scopes, guard, call) {
                         Some(index) => Requested::Here(index),
-                        None => continue,
+                        None => match impl_type_name(guard.call.syntax()).and_then(|owner| {
+                            crate_lock(scopes, guard, &owner, &call.callee, call.awaited)
+                        }) {
+                            Some(lock) => Requested::InCallee(lock),
+                            None => continue,
+                        },
                     },
                 },
             };
@@ -269,7 +275,14 @@ fn relocks_through_owner(scopes: &LockScopes, guard: &Guard, held: usize) -> Vec
             continue;
         }
         let Some(owner_type) = owner_type
-            .get_or_insert_with(|| owner_type_name(scopes, owner, guard.call.syntax()))
+            .get_or_insert_with(|| {
+                owner_type_name(
+                    &scopes.decls,
+                    scopes.crate_index.as_deref(),
+                    owner,
+                    guard.call.syntax(),
+                )
+            })
             .as_deref()
         else {
             return Vec::new();
@@ -281,16 +294,45 @@ fn relocks_through_owner(scopes: &LockScopes, guard: &Guard, held: usize) -> Vec
                 && method_locks_on_call(g, &call.callee, call.awaited)
                 && impl_type_name(g.call.syntax()).as_deref() == Some(owner_type)
         });
-        if let Some(index) = requested {
-            found.push(Relock {
-                held,
-                requested: Requested::Here(index),
-                site: call.node.clone(),
-                via_method: Some(format!("{owner}.{}", call.callee)),
-            });
-        }
+        let requested = match requested {
+            Some(index) => Requested::Here(index),
+            // A method of the owner's type in another file of the crate.
+            None => match crate_lock(scopes, guard, owner_type, &call.callee, call.awaited) {
+                Some(lock) => Requested::InCallee(lock),
+                None => continue,
+            },
+        };
+        found.push(Relock {
+            held,
+            requested,
+            site: call.node.clone(),
+            via_method: Some(format!("{owner}.{}", call.callee)),
+        });
     }
     found
+}
+
+/// A lock of the held guard's field that `owner::method`, defined in another file of the crate,
+/// takes when called (the crate index the front end built; nothing without one).
+fn crate_lock(
+    scopes: &LockScopes,
+    guard: &Guard,
+    owner: &str,
+    method: &str,
+    awaited: bool,
+) -> Option<CalleeLock> {
+    let field = guard.identity.rsplit_once('.')?.1;
+    let identity = format!("self.{field}");
+    scopes
+        .crate_index
+        .as_deref()?
+        .locks_on_call(owner, method, awaited)
+        .into_iter()
+        .find(|lock| {
+            lock.identity == identity
+                && excludes(guard, lock.mode)
+                && !lock.method.starts_with("try_")
+        })
 }
 
 /// Whether the call is handed the guard itself (`self.shared.notify_rx(tail)`, `f(&mut tail)`):
@@ -308,35 +350,6 @@ fn hands_over_guard(guard: &Guard, call: &SyntaxNode) -> bool {
                 text == name || text == format!("mut{name}")
             })
         })
-}
-
-/// The struct of this file that `owner` (`self.semaphore`, `controller.status`) is, by the
-/// declared types of its first name and of each field after it.
-fn owner_type_name(scopes: &LockScopes, owner: &str, at: &SyntaxNode) -> Option<String> {
-    let mut segments = owner.split('.');
-    let first = segments.next()?;
-    let mut current = if first == "self" {
-        impl_type_name(at)?
-    } else {
-        let names: Vec<String> = super::paths::declared_types(at, first)
-            .iter()
-            .filter_map(|t| t.rsplit("::").next().map(str::to_string))
-            .collect();
-        scopes.decls.only_struct(&names)?.to_string()
-    };
-    for field in segments {
-        current = scopes.decls.field_struct(&current, field)?.to_string();
-    }
-    Some(current)
-}
-
-/// The name of the type whose `impl` block `node` is in: `Inner` for `impl<'a> Inner<'a>`.
-fn impl_type_name(node: &SyntaxNode) -> Option<String> {
-    let self_ty = node.ancestors().find_map(ast::Impl::cast)?.self_ty()?;
-    let ast::Type::PathType(path) = self_ty else {
-        return None;
-    };
-    Some(path.path()?.segment()?.name_ref()?.text().to_string())
 }
 
 /// A lock on the held guard's field that the called method (in another file) takes when called.

@@ -179,6 +179,13 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
             ),
             format!("`{method}()` borrows `{}`{again} here", guard.lock_path),
         ),
+        Some(method) if guard.kind == crate::analysis::LockKind::DashMap => (
+            format!(
+                "{what} is still alive when `{method}()` locks the same map again{again}: the call \
+                 deadlocks when its key falls in the shard the reference holds",
+            ),
+            format!("`{method}()` locks the same map{again} here"),
+        ),
         Some(method) if second_read => (
             format!(
                 "{what} is still alive when `{method}()` reads `{}` again: a writer that queues in between waits \

@@ -14,9 +14,9 @@ pub async fn cached_len(state: Arc<AppState>) -> usize {
     cache.len()
 }
 
-/// The guard comes from a helper method.
+/// The guard comes from a helper method in state.rs (the crate index finds it, as rust-analyzer).
 pub async fn user_count(state: Arc<AppState>) -> usize {
-    let users = state.users(); //~ semantic: guard-across-await
+    let users = state.users(); //~ syntax: guard-across-await //~ semantic: guard-across-await
     tick().await;
     users.len()
 }
@@ -31,7 +31,7 @@ pub async fn source_len(state: Arc<AppState>) -> usize {
 impl AppState {
     /// `refresh` (in state.rs) takes `self.db.read()` while this write guard is alive.
     pub async fn bump(&self) -> u64 {
-        let mut db = self.db.write().unwrap(); //~ syntax: guard-across-await //~ semantic: guard-across-await, read-then-write
+        let mut db = self.db.write().unwrap(); //~ syntax: guard-across-await, read-then-write //~ semantic: guard-across-await, read-then-write
         *db += 1;
         self.refresh().await
     }

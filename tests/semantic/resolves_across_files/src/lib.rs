@@ -1,4 +1,5 @@
-//! Cases only the semantic tier gets right: the facts that decide them are in another file.
+//! Cases whose deciding facts are in another file: the semantic tier gets them right, and the
+//! syntax tier's crate index some of them (a helper or a method of a type the crate declares).
 //! The `//~` comments list the findings expected on a line with `--semantic off` (syntax) and
 //! `--semantic on` (semantic), read by tests/semantic.rs; every other line must stay silent.
 

@@ -1,0 +1,156 @@
+//! The crate index's place in a run ([`lockfix_transforms::analysis::crate_index`] builds and
+//! reads it): the files of one Cargo package are grouped, their summaries merged, and the files
+//! that call one of the package's lock-taking methods are analysed again with the index.
+//!
+//! A package is the directory of the nearest `Cargo.toml` above a file. Files with no manifest
+//! above them belong to no package and get no index. A file is analysed again only when its text
+//! calls a method of the index that returns a guard (`input_status(`), or when it takes a lock
+//! and calls a method of the index that locks: most files of a crate do neither, and their first
+//! analysis stands.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use aho_corasick::AhoCorasick;
+use lockfix_transforms::analysis::crate_index::{CrateIndex, FileSummary, struct_names_in_text};
+
+/// For each file (by its position in the run), the index of its package when that index knows
+/// something the file calls; files not listed are left as they are.
+pub fn indexes_to_apply(
+    paths: &[PathBuf],
+    summaries: &[&FileSummary],
+    displays: &[&str],
+    read: impl Fn(usize) -> Option<String> + Sync,
+) -> Vec<(usize, Arc<CrateIndex>)> {
+    let mut packages: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+    let mut roots = PackageRoots::default();
+    for (position, path) in paths.iter().enumerate() {
+        if let Some(root) = roots.root_of(path) {
+            packages.entry(root).or_default().push(position);
+        }
+    }
+    let mut to_apply = Vec::new();
+    for members in packages.into_values() {
+        let summarised: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&i| !summaries[i].is_empty())
+            .collect();
+        if summarised.is_empty() {
+            continue;
+        }
+        let mut index = CrateIndex::build(summarised.iter().map(|&i| (displays[i], summaries[i])));
+        if !index.has_lock_facts() {
+            continue;
+        }
+        // A file learns something from the index when it calls a guard-returning method (a new
+        // acquisition), or when it holds a guard and calls a locking method (a relock).
+        let names: Vec<String> = index
+            .guard_helper_names()
+            .into_iter()
+            // `server.handle(id)` and `server.handle::<Track>(id)`.
+            .flat_map(|n| [format!("{n}("), format!("{n}::<")])
+            .collect();
+        let helpers = (!names.is_empty())
+            .then(|| AhoCorasick::new(&names).ok())
+            .flatten();
+        // What each file called under its guards is known from its first look.
+        let relocks = |i: usize| {
+            summaries[i]
+                .called_under_guard
+                .iter()
+                .any(|name| index.is_locking_name(name))
+        };
+        if helpers.is_none() && !members.iter().any(|&i| relocks(i)) {
+            continue;
+        }
+        let calls_an_indexed_method =
+            |i: usize, text: &str| relocks(i) || helpers.as_ref().is_some_and(|f| f.is_match(text));
+        use rayon::prelude::*;
+        // Each member's text once: whether it calls an indexed method, and for files the first
+        // look did not parse, the struct names they declare (which make a name ambiguous).
+        let scanned: Vec<(usize, bool, Vec<String>)> = members
+            .par_iter()
+            .filter_map(|&i| {
+                let text = read(i)?;
+                let unsummarised = if summaries[i].is_empty() {
+                    struct_names_in_text(&text)
+                } else {
+                    Vec::new()
+                };
+                Some((i, calls_an_indexed_method(i, &text), unsummarised))
+            })
+            .collect();
+        let mut callers = Vec::new();
+        for (i, calls, structs) in scanned {
+            index.add_unsummarised_structs(structs);
+            if calls {
+                callers.push(i);
+            }
+        }
+        let index = Arc::new(index);
+        to_apply.extend(callers.into_iter().map(|i| (i, index.clone())));
+    }
+    to_apply.sort_by_key(|(i, _)| *i);
+    to_apply
+}
+
+/// The package directory of each file, with the answers for directories cached.
+#[derive(Default)]
+struct PackageRoots {
+    by_dir: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl PackageRoots {
+    fn root_of(&mut self, file: &Path) -> Option<PathBuf> {
+        let dir = file.parent()?.to_path_buf();
+        self.root_of_dir(&dir)
+    }
+
+    fn root_of_dir(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.by_dir.get(dir) {
+            return known.clone();
+        }
+        let root = if dir.join("Cargo.toml").is_file() {
+            Some(dir.to_path_buf())
+        } else {
+            dir.parent()
+                .filter(|parent| !parent.as_os_str().is_empty())
+                .and_then(|parent| self.root_of_dir(parent))
+        };
+        self.by_dir.insert(dir.to_path_buf(), root.clone());
+        root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_share_a_package_with_the_nearest_manifest_above_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("a/src/m")).unwrap();
+        std::fs::create_dir_all(root.join("a/b/src")).unwrap();
+        std::fs::create_dir_all(root.join("loose")).unwrap();
+        std::fs::write(root.join("a/Cargo.toml"), "").unwrap();
+        std::fs::write(root.join("a/b/Cargo.toml"), "").unwrap();
+        let mut roots = PackageRoots::default();
+        assert_eq!(
+            roots.root_of(&root.join("a/src/m/x.rs")),
+            Some(root.join("a"))
+        );
+        assert_eq!(
+            roots.root_of(&root.join("a/src/y.rs")),
+            Some(root.join("a"))
+        );
+        assert_eq!(
+            roots.root_of(&root.join("a/b/src/z.rs")),
+            Some(root.join("a/b"))
+        );
+        // A temp dir has no manifest above it.
+        assert_eq!(roots.root_of(&root.join("loose/w.rs")), None);
+    }
+}

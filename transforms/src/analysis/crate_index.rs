@@ -1,0 +1,572 @@
+//! What the other files of a crate say about the methods a file calls, without rust-analyzer.
+//!
+//! Real lock bugs often span two files: a getter in `stats.rs` returns a guard
+//! (`fn input_status(&self) -> ShardedLockReadGuard<..> { self.inputs.read().unwrap() }`) and a
+//! loop in `mod.rs` holds it while calling another method of the same struct that reads `inputs`
+//! again. One file shows neither the guard nor the relock. Each file's analysis therefore leaves a
+//! [`FileSummary`] of its structs and of its methods' locks; the front end merges the summaries of
+//! one package into a [`CrateIndex`] and analyses again, with the index, the files that call one of
+//! its methods.
+//!
+//! Methods are keyed by the name of the type their `impl` block is for and their own name, and a
+//! call is resolved through the receiver's declared type (`controller.status` → the `status` field
+//! of `ControllerInner` → `ControllerStatus`): a method of the same name on another type is never
+//! taken for it. Names declared twice in a crate (two structs `Inner` in two modules) resolve to
+//! nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use ra_ap_syntax::{
+    AstNode, SyntaxKind, SyntaxNode,
+    ast::{self, HasName},
+};
+
+use super::facts::CalleeLock;
+use super::kind::{GuardType, KindIndex};
+use super::{AccessMode, Guard, LockKind, decls::Declarations, syntax};
+
+/// A lock of `self.<field>` that a method takes in its own body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenLock {
+    /// `self.<field>`.
+    pub identity: String,
+    pub mode: AccessMode,
+    pub kind: LockKind,
+    /// The acquiring method (`read`).
+    pub method: String,
+    /// 1-based line of the acquisition, for messages.
+    pub line: usize,
+}
+
+/// One method of an `impl` block, as far as its locks go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodSummary {
+    /// The type of the `impl` block (`Inner` for `impl<'a> Inner<'a>`).
+    pub owner: String,
+    pub name: String,
+    pub is_async: bool,
+    /// The guard it returns (`-> MutexGuard<'_, State>`), with the `self.<field>` its body locks
+    /// for it, when the body shows one.
+    pub returns: Option<(GuardType, Option<String>)>,
+    /// Locks of `self.<field>` taken in its own body (not in closures or async blocks in it).
+    pub locks: Vec<TakenLock>,
+    /// Methods it calls on `self` in its own body, and whether each call is awaited.
+    pub self_calls: Vec<(String, bool)>,
+}
+
+/// What one file tells the other files of its crate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileSummary {
+    /// Named-field structs: struct name → (field name → the type names in its declared type).
+    pub structs: Vec<(String, HashMap<String, Vec<String>>)>,
+    /// Methods that lock, return a guard or call other methods of `self`.
+    pub methods: Vec<MethodSummary>,
+    /// Methods called while one of the file's guards is alive: a method of that name that
+    /// locks, in another file, may lock the same lock again.
+    pub called_under_guard: Vec<String>,
+}
+
+impl FileSummary {
+    /// From the lock-scope analysis of one file: its guards, declarations and kind index.
+    pub(super) fn build(
+        nodes: &[SyntaxNode],
+        guards: &[Guard],
+        decls: &Declarations,
+        kinds: &KindIndex,
+    ) -> FileSummary {
+        let structs = decls
+            .structs()
+            .map(|(name, fields)| (name.clone(), fields.clone()))
+            .collect();
+        let mut methods = Vec::new();
+        for function in nodes.iter().cloned().filter_map(ast::Fn::cast) {
+            let (Some(name), Some(owner)) = (function.name(), impl_type_name(function.syntax()))
+            else {
+                continue;
+            };
+            let locks: Vec<TakenLock> = guards
+                .iter()
+                .filter(|g| &g.body == function.syntax() && g.identity.starts_with("self."))
+                .filter(|g| !g.identity[5..].contains(['.', '(', '[']))
+                .map(|g| TakenLock {
+                    identity: g.identity.clone(),
+                    mode: g.mode,
+                    kind: g.kind,
+                    method: g
+                        .call
+                        .name_ref()
+                        .map(|n| n.text().to_string())
+                        .unwrap_or_default(),
+                    // An offset until the front end's text turns it into a line.
+                    line: usize::from(g.call.syntax().text_range().start()),
+                })
+                .collect();
+            // A lock's own `lock()` (a lock implementation) and a guard's own methods
+            // (`MutexGuard::map`) are the lock, not helpers around one.
+            let is_lock_itself = super::lock_method_mode(name.text()).is_some()
+                || owner.ends_with("Guard")
+                || kinds.kind_of_type_name(&owner).is_some();
+            let returns = kinds
+                .returned_guard(&function)
+                .filter(|_| !is_lock_itself)
+                .map(|guard| (guard, super::kind::first_self_lock(&function, guard.kind)));
+            let self_calls = self_calls(&function);
+            if locks.is_empty() && returns.is_none() && self_calls.is_empty() {
+                continue;
+            }
+            methods.push(MethodSummary {
+                owner,
+                name: name.text().to_string(),
+                is_async: function.async_token().is_some(),
+                returns,
+                locks,
+                self_calls,
+            });
+        }
+        FileSummary {
+            structs,
+            methods,
+            called_under_guard: called_under_guard(guards),
+        }
+    }
+
+    /// Turns the acquisitions' offsets into 1-based lines of `text`.
+    pub fn offsets_to_lines(&mut self, text: &str) {
+        for lock in self.methods.iter_mut().flat_map(|m| m.locks.iter_mut()) {
+            let end = lock.line.min(text.len());
+            lock.line = text.as_bytes()[..end]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.structs.is_empty() && self.methods.is_empty()
+    }
+}
+
+/// The names of the methods called, while a guard is alive, on the value that owns its lock
+/// (`self.refresh()` under `self.cache`'s guard, `status.paused()` under `status.inputs`'s): the
+/// calls a relock through another file can be. Each name once.
+fn called_under_guard(guards: &[Guard]) -> Vec<String> {
+    let mut names: Vec<String> = guards
+        .iter()
+        .filter_map(|g| Some((g, g.identity.rsplit_once('.')?.0)))
+        .flat_map(|(g, owner)| {
+            g.calls.iter().filter(move |call| {
+                call.kind == super::CallKind::Method && call.receiver.as_deref() == Some(owner)
+            })
+        })
+        .map(|call| call.callee.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// `self.name()` calls in `function`'s own body.
+fn self_calls(function: &ast::Fn) -> Vec<(String, bool)> {
+    let Some(body) = function.body() else {
+        return Vec::new();
+    };
+    body.syntax()
+        .descendants()
+        .filter_map(ast::MethodCallExpr::cast)
+        .filter(|call| {
+            call.receiver()
+                .is_some_and(|r| syntax::compact_text(r.syntax()) == "self")
+                && syntax::enclosing_body(call.syntax()).as_ref() == Some(function.syntax())
+        })
+        .filter_map(|call| {
+            let awaited = call
+                .syntax()
+                .parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
+            Some((call.name_ref()?.text().to_string(), awaited))
+        })
+        .collect()
+}
+
+/// A method of the index with the file it is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    method: MethodSummary,
+    path: String,
+}
+
+/// The merged summaries of one crate's files.
+#[derive(Debug, Default)]
+pub struct CrateIndex {
+    /// `None` for a name declared twice: neither declaration is known to be the one meant.
+    structs: HashMap<String, Option<HashMap<String, Vec<String>>>>,
+    methods: HashMap<(String, String), Option<Entry>>,
+}
+
+/// How many calls deep a lock is followed through methods of `self`.
+const MAX_DEPTH: usize = 3;
+
+impl CrateIndex {
+    /// From `(display path, summary)` of every analysed file of one crate.
+    pub fn build<'a>(files: impl IntoIterator<Item = (&'a str, &'a FileSummary)>) -> CrateIndex {
+        let mut index = CrateIndex::default();
+        for (path, summary) in files {
+            for (name, fields) in &summary.structs {
+                index
+                    .structs
+                    .entry(name.clone())
+                    .and_modify(|known| *known = None)
+                    .or_insert_with(|| Some(fields.clone()));
+            }
+            for method in &summary.methods {
+                let entry = Entry {
+                    method: method.clone(),
+                    path: path.to_string(),
+                };
+                index
+                    .methods
+                    .entry((method.owner.clone(), method.name.clone()))
+                    .and_modify(|known| *known = None)
+                    .or_insert(Some(entry));
+            }
+        }
+        index
+    }
+
+    /// Struct names declared in files that left no summary (the front end did not parse them: no
+    /// lock in them). Such a name declared there too is ambiguous, as a name declared twice is.
+    pub fn add_unsummarised_structs(&mut self, names: impl IntoIterator<Item = String>) {
+        for name in names {
+            self.structs
+                .entry(name)
+                .and_modify(|known| *known = None)
+                .or_insert(None);
+        }
+    }
+
+    /// Whether any method of the crate locks or returns a guard: otherwise the index changes
+    /// nothing.
+    pub fn has_lock_facts(&self) -> bool {
+        self.methods
+            .values()
+            .flatten()
+            .any(|e| !e.method.locks.is_empty() || e.method.returns.is_some())
+    }
+
+    /// Names of the methods that return a guard: a call of one may be an acquisition.
+    pub fn guard_helper_names(&self) -> HashSet<&str> {
+        self.methods
+            .iter()
+            .filter(|((owner, name), _)| self.guard_helper(owner, name).is_some())
+            .map(|((_, name), _)| name.as_str())
+            .collect()
+    }
+
+    /// Whether some type of the crate has a method `name` that locks, in its body or through
+    /// `self` calls: a call of it may lock again what a guard of the caller holds.
+    pub fn is_locking_name(&self, name: &str) -> bool {
+        self.methods
+            .keys()
+            .any(|(owner, n)| n == name && !self.locks_on_call(owner, n, true).is_empty())
+    }
+
+    /// The type names in the declaration of field `field` of the crate's struct `owner`.
+    pub fn field_type_names(&self, owner: &str, field: &str) -> Option<&[String]> {
+        self.structs
+            .get(owner)?
+            .as_ref()?
+            .get(field)
+            .map(Vec::as_slice)
+    }
+
+    /// The one name among `names` that is a struct of the crate.
+    pub fn only_struct<'a>(&self, names: &'a [String]) -> Option<&'a str> {
+        let mut structs = names
+            .iter()
+            .filter(|n| self.structs.get(*n).is_some_and(Option::is_some));
+        let first = structs.next()?;
+        structs.all(|n| n == first).then_some(first.as_str())
+    }
+
+    /// The guard `owner::name` returns and the `self.<field>` it locks for it.
+    pub fn guard_helper(&self, owner: &str, name: &str) -> Option<(GuardType, Option<&str>)> {
+        let entry = self.entry(owner, name)?;
+        let (guard, field) = entry.method.returns.as_ref()?;
+        Some((*guard, field.as_deref()))
+    }
+
+    /// Whether some type of the crate has a method `name` that returns a guard: such calls are
+    /// acquisitions to look at.
+    pub fn is_guard_helper_name(&self, name: &str) -> bool {
+        self.methods
+            .iter()
+            .any(|((_, n), e)| n == name && e.as_ref().is_some_and(|e| e.method.returns.is_some()))
+    }
+
+    /// The locks of `self.<field>` that calling `owner::name` takes, in its body or up to
+    /// [`MAX_DEPTH`] calls of `self` methods deeper. An `async fn` takes its locks when awaited:
+    /// `awaited` says whether the call is.
+    pub fn locks_on_call(&self, owner: &str, name: &str, awaited: bool) -> Vec<CalleeLock> {
+        let mut found = Vec::new();
+        let mut seen = HashSet::new();
+        let mut frontier = vec![(name.to_string(), awaited)];
+        for _ in 0..MAX_DEPTH {
+            let mut next = Vec::new();
+            for (name, awaited) in frontier {
+                let Some(entry) = self.entry(owner, &name) else {
+                    continue;
+                };
+                let method = &entry.method;
+                if (method.is_async && !awaited) || !seen.insert(name) {
+                    continue;
+                }
+                found.extend(method.locks.iter().map(|lock| CalleeLock {
+                    identity: lock.identity.clone(),
+                    mode: lock.mode,
+                    kind: lock.kind,
+                    method: lock.method.clone(),
+                    location: format!("{}:{}", entry.path, lock.line),
+                    callee_async: method.is_async,
+                }));
+                next.extend(method.self_calls.iter().cloned());
+            }
+            frontier = next;
+        }
+        found
+    }
+
+    fn entry(&self, owner: &str, name: &str) -> Option<&Entry> {
+        self.methods
+            .get(&(owner.to_string(), name.to_string()))?
+            .as_ref()
+    }
+}
+
+/// The names after `struct` in `text`, without parsing it: a word `struct` followed by a name.
+/// Comments and strings count too, which only makes more names ambiguous.
+pub fn struct_names_in_text(text: &str) -> Vec<String> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut names = Vec::new();
+    for (at, _) in text.match_indices("struct") {
+        let before = text[..at].chars().next_back();
+        let rest = &text[at + "struct".len()..];
+        if before.is_some_and(is_ident) || !rest.starts_with(char::is_whitespace) {
+            continue;
+        }
+        let name: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|&c| is_ident(c))
+            .collect();
+        if !name.is_empty() {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The name of the type whose `impl` block `node` is in: `Inner` for `impl<'a> Inner<'a>`.
+pub fn impl_type_name(node: &SyntaxNode) -> Option<String> {
+    let self_ty = node.ancestors().find_map(ast::Impl::cast)?.self_ty()?;
+    let ast::Type::PathType(path) = self_ty else {
+        return None;
+    };
+    Some(path.path()?.segment()?.name_ref()?.text().to_string())
+}
+
+/// The struct that `owner` (`self.semaphore`, `controller.status`) is, by the declared types of
+/// its first name and of each field after it: this file's declarations first, then the crate's.
+pub fn owner_type_name(
+    decls: &Declarations,
+    index: Option<&CrateIndex>,
+    owner: &str,
+    at: &SyntaxNode,
+) -> Option<String> {
+    let mut segments = owner.split('.');
+    let first = segments.next()?;
+    let mut current = if first == "self" {
+        impl_type_name(at)?
+    } else {
+        let names: Vec<String> = super::paths::declared_types(at, first)
+            .iter()
+            .filter_map(|t| t.rsplit("::").next().map(str::to_string))
+            .collect();
+        decls
+            .only_struct(&names)
+            .or_else(|| index?.only_struct(&names))?
+            .to_string()
+    };
+    for field in segments {
+        // The field may be declared here and its type in another file, or the other way round.
+        let names = decls
+            .field_type_names(&current, field)
+            .or_else(|| index?.field_type_names(&current, field))?;
+        current = decls
+            .only_struct(names)
+            .or_else(|| index?.only_struct(names))?
+            .to_string();
+    }
+    Some(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::{Edition, Options, RuleId, analyze};
+
+    /// `stats.rs`: a getter that returns the read guard of `inputs`, and a method that reads
+    /// `inputs` again.
+    const STATS: &str = "
+use std::sync::{RwLock, RwLockReadGuard};
+use std::collections::BTreeMap;
+
+pub struct Status {
+    inputs: RwLock<BTreeMap<u64, bool>>,
+}
+
+impl Status {
+    pub fn inputs(&self) -> RwLockReadGuard<'_, BTreeMap<u64, bool>> {
+        self.inputs.read().unwrap()
+    }
+
+    pub fn paused(&self, id: &u64) -> bool {
+        self.inputs.read().unwrap().get(id).copied().unwrap_or(false)
+    }
+
+    pub fn is_paused(&self, id: &u64) -> bool {
+        self.paused(id)
+    }
+}
+";
+
+    /// `controller.rs`: holds the getter's guard through a loop that calls `paused`.
+    const CONTROLLER: &str = "
+use std::sync::Arc;
+
+pub struct Controller {
+    status: Arc<Status>,
+}
+
+pub fn backpressure(controller: Arc<Controller>) {
+    for (id, _) in controller.status.inputs().iter() {
+        if controller.status.is_paused(id) {
+            println!(\"{id}\");
+        }
+    }
+}
+";
+
+    fn options(index: Option<Arc<CrateIndex>>) -> Options {
+        Options {
+            crate_index: index,
+            ..Options::all_rules(Edition::Edition2021)
+        }
+    }
+
+    fn index_of(files: &[(&str, &str)]) -> Arc<CrateIndex> {
+        let summaries: Vec<(String, FileSummary)> = files
+            .iter()
+            .map(|(path, text)| (path.to_string(), analyze(text, &options(None)).summary))
+            .collect();
+        Arc::new(CrateIndex::build(
+            summaries
+                .iter()
+                .map(|(path, summary)| (path.as_str(), summary)),
+        ))
+    }
+
+    #[test]
+    fn a_getter_in_another_file_and_a_relock_two_calls_deep_are_found_with_the_index() {
+        let index = index_of(&[("src/stats.rs", STATS), ("src/controller.rs", CONTROLLER)]);
+        assert!(analyze(CONTROLLER, &options(None)).findings.is_empty());
+        let findings = analyze(CONTROLLER, &options(Some(index))).findings;
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].rule, RuleId::ReadThenWrite);
+        assert!(
+            findings[0].labels[0].message.contains("src/stats.rs:15"),
+            "{:?}",
+            findings[0].labels
+        );
+    }
+
+    #[test]
+    fn a_method_of_the_same_name_on_another_type_is_not_taken_for_it() {
+        // `controller.status` is a `Health` here, whose `inputs()` returns a number.
+        let health = "
+pub struct Health { n: u64 }
+impl Health {
+    pub fn inputs(&self) -> Vec<u64> { vec![self.n] }
+    pub fn is_paused(&self, _id: &u64) -> bool { false }
+}
+";
+        let controller = CONTROLLER.replace("Arc<Status>", "Arc<Health>");
+        let index = index_of(&[
+            ("src/stats.rs", STATS),
+            ("src/health.rs", health),
+            ("src/controller.rs", &controller),
+        ]);
+        assert!(
+            analyze(&controller, &options(Some(index)))
+                .findings
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_struct_declared_twice_in_the_crate_resolves_to_nothing() {
+        let twin = "pub struct Status { other: u8 }";
+        let index = index_of(&[
+            ("src/stats.rs", STATS),
+            ("src/twin.rs", twin),
+            ("src/controller.rs", CONTROLLER),
+        ]);
+        // The twin has no lock: its file leaves no summary, and the front end adds its names.
+        let mut index = Arc::into_inner(index).expect("one owner");
+        index.add_unsummarised_structs(struct_names_in_text(twin));
+        assert!(
+            analyze(CONTROLLER, &options(Some(Arc::new(index))))
+                .findings
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn struct_names_are_read_from_text() {
+        assert_eq!(
+            struct_names_in_text("pub struct A<T>; struct  B{} fn construct() {} mystruct C"),
+            vec!["A", "B"]
+        );
+    }
+
+    #[test]
+    fn an_async_method_locks_only_when_awaited() {
+        let index = index_of(&[(
+            "src/a.rs",
+            "
+pub struct S { m: tokio::sync::Mutex<u8> }
+impl S {
+    pub async fn bump(&self) { *self.m.lock().await += 1; }
+}
+",
+        )]);
+        assert_eq!(index.locks_on_call("S", "bump", true).len(), 1);
+        assert!(index.locks_on_call("S", "bump", false).is_empty());
+        assert!(index.locks_on_call("T", "bump", true).is_empty());
+    }
+
+    #[test]
+    fn lines_are_counted_from_the_text() {
+        let summary = analyze(STATS, &options(None)).summary;
+        let paused = summary
+            .methods
+            .iter()
+            .find(|m| m.name == "paused")
+            .expect("summarised");
+        assert_eq!(paused.owner, "Status");
+        assert_eq!(paused.locks[0].line, 15);
+        assert_eq!(paused.locks[0].identity, "self.inputs");
+    }
+}
