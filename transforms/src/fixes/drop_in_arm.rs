@@ -149,7 +149,7 @@ fn releasing_body(scope: &ScrutineeScope, site: &SyntaxNode) -> Option<ast::Expr
 
 /// Whether control never leaves `body` normally: it ends in `return`, `break`, `continue` or a
 /// panicking macro.
-fn diverges(body: &ast::Expr) -> bool {
+pub(super) fn diverges(body: &ast::Expr) -> bool {
     let last = match body {
         ast::Expr::BlockExpr(block) => {
             let Some(list) = block.stmt_list() else {

@@ -408,6 +408,21 @@ fn classify(
                 _ => Ownership::Unknown,
             }
         }
+        ast::Expr::MatchExpr(m) => {
+            let (Some(scrutinee), Some(arms)) = (m.expr(), m.match_arm_list()) else {
+                return Ownership::Unknown;
+            };
+            let scrutinee = classify(&scrutinee, is_tainted, file);
+            let owned = arms.arms().all(|arm| {
+                branch_value(arm.pat(), scrutinee, arm.expr(), is_tainted, file) == Ownership::Owned
+            });
+            if owned {
+                Ownership::Owned
+            } else {
+                Ownership::Unknown
+            }
+        }
+        ast::Expr::IfExpr(i) => if_value(i, is_tainted, file),
         ast::Expr::TryExpr(t) => match t.expr() {
             Some(inner) => classify(&inner, is_tainted, file),
             None => Ownership::Unknown,
@@ -438,6 +453,100 @@ fn classify(
             None => Ownership::Unknown,
         },
         _ => Ownership::Unknown,
+    }
+}
+
+/// The ownership of one branch's value (a `match` arm, an `if let` branch) whose pattern binds
+/// parts of a scrutinee of ownership `scrutinee`: the bindings borrow from the guard unless the
+/// scrutinee is owned and they bind by value. A branch that diverges gives no value.
+fn branch_value(
+    pat: Option<ast::Pat>,
+    scrutinee: Ownership,
+    value: Option<ast::Expr>,
+    is_tainted: &dyn Fn(&ast::Expr) -> bool,
+    file: &SyntaxNode,
+) -> Ownership {
+    let Some(value) = value else {
+        return Ownership::Unknown;
+    };
+    if super::drop_in_arm::diverges(&value) {
+        return Ownership::Owned;
+    }
+    let bindings = pat
+        .map(|p| syntax::pattern_bindings(&p))
+        .unwrap_or_default();
+    let bindings_borrow =
+        scrutinee != Ownership::Owned || bindings.iter().any(|b| b.ref_token().is_some());
+    let names: Vec<String> = bindings.iter().map(syntax::ident_name).collect();
+    let tainted_in_branch = |e: &ast::Expr| {
+        is_tainted(e)
+            || (bindings_borrow
+                && names
+                    .iter()
+                    .any(|name| !syntax::mentions(file, e.syntax().text_range(), name).is_empty()))
+    };
+    // A block's statements could bind a borrow the tail hands out (`{ let r = &g.x; r }`), which
+    // the names above do not cover: only a block that is just its tail is looked into.
+    match value {
+        ast::Expr::BlockExpr(block) => match block.stmt_list() {
+            Some(list) if list.statements().next().is_none() => match list.tail_expr() {
+                Some(tail) => classify(&tail, &tainted_in_branch, file),
+                None => Ownership::Owned,
+            },
+            _ => Ownership::Unknown,
+        },
+        value => classify(&value, &tainted_in_branch, file),
+    }
+}
+
+/// `if c { a } else { b }` and `if let P = s { a } else { b }`: owned when every branch's value
+/// is, the `if let` bindings counting as borrowed unless what they bind from is owned.
+fn if_value(
+    i: &ast::IfExpr,
+    is_tainted: &dyn Fn(&ast::Expr) -> bool,
+    file: &SyntaxNode,
+) -> Ownership {
+    let Some(condition) = i.condition() else {
+        return Ownership::Unknown;
+    };
+    let lets: Vec<ast::LetExpr> = condition
+        .syntax()
+        .descendants()
+        .filter_map(ast::LetExpr::cast)
+        .collect();
+    if lets.len() > 1 {
+        return Ownership::Unknown;
+    }
+    let (pat, scrutinee) = match lets.first() {
+        Some(l) => (
+            l.pat(),
+            l.expr()
+                .map_or(Ownership::Unknown, |e| classify(&e, is_tainted, file)),
+        ),
+        None => (None, Ownership::Owned),
+    };
+    let then = branch_value(
+        pat,
+        scrutinee,
+        i.then_branch().map(ast::Expr::BlockExpr),
+        is_tainted,
+        file,
+    );
+    let otherwise = match i.else_branch() {
+        None => Ownership::Owned,
+        Some(ast::ElseBranch::Block(b)) => branch_value(
+            None,
+            Ownership::Owned,
+            Some(ast::Expr::BlockExpr(b)),
+            is_tainted,
+            file,
+        ),
+        Some(ast::ElseBranch::IfExpr(nested)) => if_value(&nested, is_tainted, file),
+    };
+    if then == Ownership::Owned && otherwise == Ownership::Owned {
+        Ownership::Owned
+    } else {
+        Ownership::Unknown
     }
 }
 
@@ -523,6 +632,30 @@ mod tests {
             "g.unknown_method()?",
             "g.get(&k).map(|v| v)",
             "g.get(&k).map(|v| &v.name)",
+        ] {
+            assert_eq!(check(init), Ownership::Unknown, "{init}");
+        }
+    }
+
+    #[test]
+    fn branch_values_are_owned_when_every_branch_is() {
+        for init in [
+            "match g.owned_thing() { Some(t) => t.range(), None => return }",
+            "match g.get(&k) { Some(v) => v.len(), None => 0 }",
+            "match g.owned_thing() { Some(t) => { t.range() } None => { return; } }",
+            "if let Some(t) = g.get(&k).cloned() { t } else { Vec::new() }",
+            "if g.is_empty() { 0 } else { g.len() }",
+            "if g.is_empty() { 0 } else if ok { 1 } else { g.count }",
+        ] {
+            assert_eq!(check(init), Ownership::Owned, "{init}");
+        }
+        for init in [
+            "match g.get(&k) { Some(v) => v, None => return }",
+            "match g.owned_thing() { Some(ref t) => t, None => return }",
+            "match g.owned_thing() { Some(t) => { let r = &g.x; r } None => return }",
+            "if let Some(v) = g.get(&k) { v } else { &DEFAULT }",
+            "if g.is_empty() { &g.a } else { &g.b }",
+            "if let Some(a) = g.get(&k) && let Some(b) = a.x { b } else { 0 }",
         ] {
             assert_eq!(check(init), Ownership::Unknown, "{init}");
         }
