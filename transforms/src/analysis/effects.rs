@@ -472,6 +472,21 @@ pub fn callback_source(call: &Call) -> Option<CallbackSource> {
                 .then_some(CallbackSource::Place(inner))
         }
         ast::Expr::IndexExpr(index) => Some(CallbackSource::Place(ast::Expr::IndexExpr(index))),
+        // `ack.callback.deref_mut()(..)`, `self.hook.as_ref()(..)`: a boxed closure in a place,
+        // reached through the reference its box lends.
+        ast::Expr::MethodCallExpr(lend)
+            if lend.arg_list().is_some_and(|a| a.args().next().is_none())
+                && lend.name_ref().is_some_and(|n| {
+                    matches!(n.text(), "deref" | "deref_mut" | "as_ref" | "as_mut")
+                }) =>
+        {
+            match lend.receiver()? {
+                place @ (ast::Expr::FieldExpr(_) | ast::Expr::IndexExpr(_)) => {
+                    Some(CallbackSource::Place(place))
+                }
+                _ => None,
+            }
+        }
         ast::Expr::PathExpr(path) => {
             let path = path.path()?;
             if path.qualifier().is_some() {
@@ -743,6 +758,7 @@ mod tests {
                    client.post(url).send().await;\n\
                    (self.on_change)(1); (self.create)();\n\
                    for listener in &self.listeners { listener(1); }\n\
+                   ack.callback.deref_mut()(2); self.make.as_ref()(); it.next().as_mut()(3);\n\
                    let double = |x| x * 2; double(1); }";
         let found: Vec<String> = classify(src, emission_what)
             .into_iter()
@@ -756,7 +772,8 @@ mod tests {
                 "send",
                 "emit",
                 "(self.on_change)",
-                "listener"
+                "listener",
+                "ack.callback.deref_mut()"
             ]
         );
     }

@@ -8,7 +8,7 @@
 //! Every transform that reports "X while the guard is alive" calls [`release_before`] and adds
 //! rewrites of its own only for what is specific to its event (clone-out for awaits).
 
-use ra_ap_syntax::{AstNode, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, ast};
+use ra_ap_syntax::{AstNode, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, ast, ast::HasArgList};
 
 use super::exports::CopiedOut;
 use super::hoist::{hoist, hoist_with};
@@ -169,6 +169,23 @@ fn hoist_temporary(
         ));
     }
     if value.syntax() == guard.guard_expr.syntax() {
+        // `m.lock().unwrap().retain_mut(|ack| { (ack.callback)(..); .. })`: the event runs in a
+        // closure handed the guarded data.
+        let closure_method = value
+            .syntax()
+            .parent()
+            .and_then(ast::MethodCallExpr::cast)
+            .filter(|m| {
+                m.arg_list()
+                    .is_some_and(|a| a.syntax().text_range().contains_range(event.text_range()))
+            })
+            .and_then(|m| m.name_ref());
+        if let Some(method) = closure_method {
+            return Err(Blocked::Other(format!(
+                "{event_phrase} runs inside `.{method}(..)` on the guarded data; take what it needs out \
+                 under the lock (remove the matching entries), release the guard, then run it"
+            )));
+        }
         return Err(Blocked::Other(format!(
             "the guard itself is matched and used across {event_phrase}; move that part after the `match`"
         )));
