@@ -29,7 +29,10 @@ fn unified_diff_from_line(path: &str, old: &str, new: &str, first_line: usize) -
         return String::new();
     }
     let diff = TextDiff::from_lines(old, new);
-    let mut out = format!("--- a/{path}\n+++ b/{path}\n");
+    // An absolute path is shown as git shows one (`a/tmp/x.rs`, not `a//tmp/x.rs`), so that
+    // `git apply` and `patch -p1` read the header the same way.
+    let shown = path.trim_start_matches('/');
+    let mut out = format!("--- a/{shown}\n+++ b/{shown}\n");
     for group in diff.grouped_ops(CONTEXT_LINES) {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
             continue;
@@ -236,6 +239,15 @@ mod tests {
         let diff = unified_diff("f.rs", "", "a\n");
         assert_eq!(diff, "--- a/f.rs\n+++ b/f.rs\n@@ -0,0 +1 @@\n+a\n");
         assert_git_applies(b"", b"a\n", &diff);
+    }
+
+    #[test]
+    fn an_absolute_path_has_one_slash_after_the_prefix() {
+        let diff = unified_diff("/tmp/f.rs", "", "a\n");
+        assert!(
+            diff.starts_with("--- a/tmp/f.rs\n+++ b/tmp/f.rs\n"),
+            "{diff}"
+        );
     }
 
     #[test]
