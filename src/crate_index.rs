@@ -8,12 +8,15 @@
 //! and calls a method of the index that locks: most files of a crate do neither, and their first
 //! analysis stands.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
-use lockfix_transforms::analysis::crate_index::{CrateIndex, FileSummary, struct_names_in_text};
+use lockfix_transforms::analysis::crate_index::{
+    CrateIndex, FileSummary, returns_owned_in_text, struct_names_in_text,
+};
+use lockfix_transforms::fixes::ownership::decided_by_name;
 
 /// For each file (by its position in the run), the index of its package when that index knows
 /// something the file calls; files not listed are left as they are.
@@ -41,7 +44,14 @@ pub fn indexes_to_apply(
             continue;
         }
         let mut index = CrateIndex::build(summarised.iter().map(|&i| (displays[i], summaries[i])));
-        if !index.has_lock_facts() {
+        // Methods called on guards that their own file does not declare: the file that does
+        // says whether their results borrow from the guard.
+        let wanted: HashSet<&str> = summarised
+            .iter()
+            .flat_map(|&i| summaries[i].called_on_guards.iter().map(String::as_str))
+            .collect();
+        let lock_facts = index.has_lock_facts();
+        if !lock_facts && wanted.is_empty() {
             continue;
         }
         // A file learns something from the index when it calls a guard-returning method (a new
@@ -55,6 +65,9 @@ pub fn indexes_to_apply(
         let helpers = (!names.is_empty())
             .then(|| AhoCorasick::new(&names).ok())
             .flatten();
+        let declarations = (!wanted.is_empty())
+            .then(|| AhoCorasick::new(wanted.iter().map(|n| format!("fn {n}"))).ok())
+            .flatten();
         // What each file called under its guards is known from its first look.
         let relocks = |i: usize| {
             summaries[i]
@@ -62,38 +75,70 @@ pub fn indexes_to_apply(
                 .iter()
                 .any(|name| index.is_locking_name(name))
         };
-        if helpers.is_none() && !members.iter().any(|&i| relocks(i)) {
+        if helpers.is_none() && declarations.is_none() && !members.iter().any(|&i| relocks(i)) {
             continue;
         }
         let calls_an_indexed_method =
             |i: usize, text: &str| relocks(i) || helpers.as_ref().is_some_and(|f| f.is_match(text));
         use rayon::prelude::*;
-        // Each member's text once: whether it calls an indexed method, and for files the first
-        // look did not parse, the struct names they declare (which make a name ambiguous).
-        let scanned: Vec<(usize, bool, Vec<String>)> = members
+        // Each member's text once: whether it calls an indexed method; for files the first look
+        // did not parse, the struct names they declare (which make a name ambiguous) and the
+        // return types of the wanted functions they declare.
+        let scanned: Vec<Scanned> = members
             .par_iter()
             .filter_map(|&i| {
                 let text = read(i)?;
-                let unsummarised = if summaries[i].is_empty() {
-                    struct_names_in_text(&text)
-                } else {
-                    Vec::new()
-                };
-                Some((i, calls_an_indexed_method(i, &text), unsummarised))
+                let unsummarised = summaries[i].is_empty();
+                let declares_wanted = declarations.as_ref().is_some_and(|f| f.is_match(&text));
+                Some(Scanned {
+                    position: i,
+                    calls: lock_facts && calls_an_indexed_method(i, &text),
+                    structs: if unsummarised {
+                        struct_names_in_text(&text)
+                    } else {
+                        Vec::new()
+                    },
+                    returns: if unsummarised && declares_wanted {
+                        returns_owned_in_text(&text, &wanted)
+                    } else {
+                        Vec::new()
+                    },
+                })
             })
             .collect();
         let mut callers = Vec::new();
-        for (i, calls, structs) in scanned {
-            index.add_unsummarised_structs(structs);
-            if calls {
-                callers.push(i);
+        for scanned in scanned {
+            index.add_unsummarised_structs(scanned.structs);
+            index.add_returns(&scanned.returns);
+            if scanned.calls {
+                callers.push(scanned.position);
             }
         }
+        // A file whose guard lends the result of a method another file declares owned.
+        callers.extend(summarised.iter().copied().filter(|&i| {
+            summaries[i]
+                .called_on_guards
+                .iter()
+                .any(|name| !decided_by_name(name) && index.returns_owned(name) == Some(true))
+        }));
+        callers.sort_unstable();
+        callers.dedup();
         let index = Arc::new(index);
         to_apply.extend(callers.into_iter().map(|i| (i, index.clone())));
     }
     to_apply.sort_by_key(|(i, _)| *i);
     to_apply
+}
+
+/// What one member's text says to its package's index.
+struct Scanned {
+    position: usize,
+    /// It calls a method of the index that returns a guard or locks.
+    calls: bool,
+    /// Struct names it declares, when the first look did not parse it.
+    structs: Vec<String>,
+    /// Return types of the functions it declares that guards' methods call, likewise.
+    returns: Vec<(String, bool)>,
 }
 
 /// The package directory of each file, with the answers for directories cached.

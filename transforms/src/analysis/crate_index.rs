@@ -64,6 +64,13 @@ pub struct FileSummary {
     /// Methods called while one of the file's guards is alive: a method of that name that
     /// locks, in another file, may lock the same lock again.
     pub called_under_guard: Vec<String>,
+    /// Methods called on a guard that this file does not declare: whether their results borrow
+    /// from the guard is for the file that declares them to say ([`CrateIndex::returns_owned`]).
+    pub called_on_guards: Vec<String>,
+    /// Every function the file declares, by name, and whether its declared return type is owned
+    /// (no reference, lifetime, `impl` or guard in it); a name declared twice is owned only when
+    /// both are.
+    pub returns_owned: Vec<(String, bool)>,
 }
 
 impl FileSummary {
@@ -123,10 +130,17 @@ impl FileSummary {
                 self_calls,
             });
         }
+        let returns_owned = returns_owned(nodes.iter().cloned().filter_map(ast::Fn::cast));
+        let called_on_guards = called_on_guards(guards)
+            .into_iter()
+            .filter(|name| !returns_owned.iter().any(|(declared, _)| declared == name))
+            .collect();
         FileSummary {
             structs,
             methods,
             called_under_guard: called_under_guard(guards),
+            called_on_guards,
+            returns_owned,
         }
     }
 
@@ -142,9 +156,61 @@ impl FileSummary {
         }
     }
 
+    /// Nothing to tell: the file was not parsed, or declares nothing the index keeps.
     pub fn is_empty(&self) -> bool {
-        self.structs.is_empty() && self.methods.is_empty()
+        self.structs.is_empty()
+            && self.methods.is_empty()
+            && self.called_on_guards.is_empty()
+            && self.returns_owned.is_empty()
     }
+}
+
+/// [`FileSummary::returns_owned`] of a file the first look did not parse (it takes no lock), for
+/// the names in `wanted` only.
+pub fn returns_owned_in_text(text: &str, wanted: &HashSet<&str>) -> Vec<(String, bool)> {
+    let file = ra_ap_syntax::SourceFile::parse(text, ra_ap_syntax::Edition::CURRENT).tree();
+    returns_owned(
+        file.syntax()
+            .descendants()
+            .filter_map(ast::Fn::cast)
+            .filter(|f| f.name().is_some_and(|n| wanted.contains(n.text()))),
+    )
+}
+
+fn returns_owned(functions: impl Iterator<Item = ast::Fn>) -> Vec<(String, bool)> {
+    let mut found: Vec<(String, bool)> = Vec::new();
+    for function in functions {
+        let Some(name) = function.name() else {
+            continue;
+        };
+        let owned = syntax::return_type_is_owned(&function);
+        let name = name.text().to_string();
+        match found.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, known)) => *known &= owned,
+            None => found.push((name, owned)),
+        }
+    }
+    found
+}
+
+/// The names of the methods called with a guard's own binding as receiver (`state.source(uri)`),
+/// other than the ones whose results are owned or borrowed whatever their declaration says.
+fn called_on_guards(guards: &[Guard]) -> Vec<String> {
+    let mut names: Vec<String> = guards
+        .iter()
+        .filter_map(|g| Some((g, g.name()?)))
+        .flat_map(|(g, name)| {
+            g.calls.iter().filter(move |call| {
+                call.kind == super::CallKind::Method
+                    && call.receiver.as_deref() == Some(name.as_str())
+            })
+        })
+        .map(|call| call.callee.clone())
+        .filter(|callee| !crate::fixes::ownership::decided_by_name(callee))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// The names of the methods called, while a guard is alive, on the value that owns its lock
@@ -202,6 +268,8 @@ pub struct CrateIndex {
     /// `None` for a name declared twice: neither declaration is known to be the one meant.
     structs: HashMap<String, Option<HashMap<String, Vec<String>>>>,
     methods: HashMap<(String, String), Option<Entry>>,
+    /// Function name → whether every declaration of it in the crate returns owned data.
+    returns_owned: HashMap<String, bool>,
 }
 
 /// How many calls deep a lock is followed through methods of `self`.
@@ -219,6 +287,7 @@ impl CrateIndex {
                     .and_modify(|known| *known = None)
                     .or_insert_with(|| Some(fields.clone()));
             }
+            index.add_returns(&summary.returns_owned);
             for method in &summary.methods {
                 let entry = Entry {
                     method: method.clone(),
@@ -232,6 +301,19 @@ impl CrateIndex {
             }
         }
         index
+    }
+
+    /// Adds what files say about their functions' return types ([`FileSummary::returns_owned`]).
+    pub fn add_returns<'a>(&mut self, returns: impl IntoIterator<Item = &'a (String, bool)>) {
+        for (name, owned) in returns {
+            *self.returns_owned.entry(name.clone()).or_insert(true) &= *owned;
+        }
+    }
+
+    /// Whether every function `name` of the crate returns owned data; `None` when the crate
+    /// declares none (or the front end did not ask about it).
+    pub fn returns_owned(&self, name: &str) -> Option<bool> {
+        self.returns_owned.get(name).copied()
     }
 
     /// Struct names declared in files that left no summary (the front end did not parse them: no
@@ -489,6 +571,84 @@ pub fn backpressure(controller: Arc<Controller>) {
             findings[0].labels[0].message.contains("src/stats.rs:15"),
             "{:?}",
             findings[0].labels
+        );
+    }
+
+    const DB: &str = "\
+pub trait Files {
+    fn source(&self, uri: u32) -> Option<String>;
+    fn parse(&self, uri: u32) -> Option<&str>;
+}
+";
+
+    const SERVER: &str = "\
+pub struct Server { state: tokio::sync::RwLock<Db> }
+async fn format(_: &str) -> String { String::new() }
+impl Server {
+    pub async fn formatting(&self) -> Option<String> {
+        let state = self.state.read().await;
+        let source = state.source(1)?;
+        Some(format(&source).await)
+    }
+    pub async fn publish(&self, client: &Client) {
+        let state = self.state.read().await;
+        let diags = {
+            state.touch(1);
+            match state.source(1) {
+                Some(text) => text,
+                None => String::new(),
+            }
+        };
+        client.publish_diagnostics(diags).await;
+    }
+    pub async fn parsed(&self) -> Option<String> {
+        let state = self.state.read().await;
+        let tree = state.parse(1)?;
+        Some(format(tree).await)
+    }
+}
+";
+
+    #[test]
+    fn a_return_type_declared_in_another_file_says_whether_a_value_borrows_from_the_guard() {
+        let first = analyze(SERVER, &options(None));
+        assert_eq!(first.summary.called_on_guards, ["parse", "source", "touch"]);
+        let publish = |findings: &[crate::model::Finding]| {
+            findings
+                .iter()
+                .find(|f| f.message.contains("publish"))
+                .map(|f| f.fix.as_ref().map(|fix| fix.title.clone()))
+        };
+        // Without the index, what `publish` sends may borrow from the guard.
+        assert_eq!(publish(&first.findings), None, "{:#?}", first.findings);
+        let only_borrowed = |findings: &[crate::model::Finding]| {
+            findings
+                .iter()
+                .filter(|f| f.message.contains("only needs data borrowed"))
+                .count()
+        };
+        assert_eq!(only_borrowed(&first.findings), 3, "{:#?}", first.findings);
+        let mut index = CrateIndex::default();
+        let wanted: HashSet<&str> = ["source", "parse"].into();
+        index.add_returns(&returns_owned_in_text(DB, &wanted));
+        assert_eq!(index.returns_owned("source"), Some(true));
+        assert_eq!(index.returns_owned("parse"), Some(false));
+        let findings = analyze(SERVER, &options(Some(Arc::new(index)))).findings;
+        // `source` hands over an owned `String`: the guard is idle at the await and released
+        // before it; `parse` lends from the guard, as before.
+        assert_eq!(only_borrowed(&findings), 1, "{findings:#?}");
+        let idle = findings
+            .iter()
+            .find(|f| f.message.contains("after its last use"))
+            .expect("the idle guard");
+        assert!(idle.fix.is_some(), "{idle:#?}");
+        // The awaited publish gets the maintainers' one line, `drop(state)` after `diags`.
+        assert_eq!(
+            publish(&findings),
+            Some(Some(
+                "Release the guard after its last use (`drop(state)`)".to_string()
+            )),
+            "{findings:#?}"
         );
     }
 

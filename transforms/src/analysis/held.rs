@@ -5,14 +5,19 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 
+use super::crate_index::CrateIndex;
 use super::{Guard, syntax};
-use crate::fixes::ownership::{Ownership, ownership, temporary_ownership};
+use crate::fixes::ownership::{Ownership, ownership_in_crate, temporary_ownership};
 
 /// The guard's binding and every binding that may borrow from it (or from one of those) inside
 /// its live region: `let user = storage.get(name)?;`, `for item in queue.iter()`,
 /// `if let Some(rx) = &mut *g`. Plainly owned values (`let n = g.len();`, `let copy = g.clone();`)
 /// are not the guarded data any more and are not named.
-pub fn guard_data_names(file: &SyntaxNode, guard: &Guard) -> Vec<String> {
+pub fn guard_data_names(
+    file: &SyntaxNode,
+    guard: &Guard,
+    crate_index: Option<&CrateIndex>,
+) -> Vec<String> {
     let mut names: Vec<String> = guard.name().into_iter().collect();
     let guard_range = guard.guard_expr.syntax().text_range();
     let carries = |names: &[String], source: &SyntaxNode| {
@@ -58,7 +63,7 @@ pub fn guard_data_names(file: &SyntaxNode, guard: &Guard) -> Vec<String> {
             });
         let owned = !future
             && ast::Expr::cast(source.clone())
-                .is_some_and(|e| owned_value(file, guard, &names, &e));
+                .is_some_and(|e| owned_value(file, guard, &names, &e, crate_index));
         // A `for` binding is an item of what the loop iterates, which may borrow from it even when
         // the iterable is owned.
         // A `ref` binding borrows whatever the source is (`if let Some(ref mut f) = *g`).
@@ -160,15 +165,21 @@ pub fn borrows_guard_data(
     expr: &ast::Expr,
 ) -> bool {
     mentions_guard_data(file, guard, names, expr.syntax().text_range())
-        && !owned_value(file, guard, names, expr)
+        && !owned_value(file, guard, names, expr, None)
 }
 
-fn owned_value(file: &SyntaxNode, guard: &Guard, names: &[String], expr: &ast::Expr) -> bool {
+fn owned_value(
+    file: &SyntaxNode,
+    guard: &Guard,
+    names: &[String],
+    expr: &ast::Expr,
+    crate_index: Option<&CrateIndex>,
+) -> bool {
     let guard_range = guard.guard_expr.syntax().text_range();
     if expr.syntax().text_range().contains_range(guard_range) {
         temporary_ownership(expr, guard_range, file) == Ownership::Owned
     } else {
-        ownership(expr, names, file) == Ownership::Owned
+        ownership_in_crate(expr, names, file, crate_index) == Ownership::Owned
     }
 }
 

@@ -541,19 +541,24 @@ pub fn same_file_method_returns_owned(file: &SyntaxNode, method: &str) -> Option
         if f.name().is_none_or(|n| n.text() != method) {
             continue;
         }
-        let owned = match f.ret_type().and_then(|r| r.ty()) {
-            None => true,
-            Some(ty) => {
-                let text = ty.syntax().text().to_string();
-                !(text.contains('&')
-                    || text.contains('\'')
-                    || text.starts_with("impl")
-                    || text.contains("Guard"))
-            }
-        };
-        verdict = Some(verdict.unwrap_or(true) && owned);
+        verdict = Some(verdict.unwrap_or(true) && return_type_is_owned(&f));
     }
     verdict
+}
+
+/// Whether `f`'s declared return type holds no borrow: no reference, no lifetime, no `impl Trait`
+/// (which may capture one) and no guard.
+pub fn return_type_is_owned(f: &ast::Fn) -> bool {
+    match f.ret_type().and_then(|r| r.ty()) {
+        None => true,
+        Some(ty) => {
+            let text = ty.syntax().text().to_string();
+            !(text.contains('&')
+                || text.contains('\'')
+                || text.starts_with("impl")
+                || text.contains("Guard"))
+        }
+    }
 }
 
 /// `name.await` somewhere in `range`: the binding holds a future, which borrows what its call

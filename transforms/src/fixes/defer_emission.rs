@@ -31,6 +31,7 @@ use super::clone_out::owned_copy;
 use super::naming::suggest_name;
 use super::ownership::{Ownership, ownership};
 use super::release::node_at;
+use crate::analysis::crate_index::CrateIndex;
 use crate::analysis::{Guard, Holder, held, syntax};
 use crate::model::TextEdit;
 
@@ -55,6 +56,7 @@ pub fn defer_emissions(
     file: &SyntaxNode,
     guards: &[&Guard],
     events: &[SyntaxNode],
+    crate_index: Option<&CrateIndex>,
 ) -> Result<Deferral, String> {
     let refuse = |why: &str| Err(format!("{DEFERRAL_REFUSED}: {why}"));
     let first = guards.first().ok_or("no guard")?;
@@ -111,7 +113,7 @@ pub fn defer_emissions(
         }
         first_index = first_index.min(*index);
         last_guard_index = last_guard_index.max(*index);
-        for data in held::guard_data_names(file, guard) {
+        for data in held::guard_data_names(file, guard, crate_index) {
             if data == name || !owned_binding(file, &items, &data, &borrowing, &name) {
                 borrowing.push(data);
             }

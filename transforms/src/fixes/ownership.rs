@@ -14,6 +14,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasArgList};
 
+use crate::analysis::crate_index::CrateIndex;
 use crate::analysis::syntax;
 
 /// Methods whose result never borrows from the receiver.
@@ -202,7 +203,7 @@ pub fn owning_copy(expr: &ast::Expr, tainted: &[String], file: &SyntaxNode) -> O
             .iter()
             .any(|name| !syntax::mentions(file, e.syntax().text_range(), name).is_empty())
     };
-    if classify(expr, &is_tainted, file) == Ownership::Owned {
+    if classify(expr, &is_tainted, file, None) == Ownership::Owned {
         return None;
     }
     Some(match borrow_shape(expr, tainted, file)? {
@@ -324,8 +325,64 @@ pub fn ownership(expr: &ast::Expr, tainted: &[String], file: &SyntaxNode) -> Own
             .iter()
             .any(|name| !syntax::mentions(file, e.syntax().text_range(), name).is_empty())
     };
-    classify(expr, &is_tainted, file)
+    classify(expr, &is_tainted, file, None)
 }
+
+/// [`ownership`], with what the other files of the crate declare about the functions `expr`
+/// calls ([`CrateIndex::returns_owned`]).
+pub fn ownership_in_crate(
+    expr: &ast::Expr,
+    tainted: &[String],
+    file: &SyntaxNode,
+    crate_index: Option<&CrateIndex>,
+) -> Ownership {
+    let is_tainted = |e: &ast::Expr| {
+        tainted
+            .iter()
+            .any(|name| !syntax::mentions(file, e.syntax().text_range(), name).is_empty())
+    };
+    classify(expr, &is_tainted, file, crate_index)
+}
+
+/// Methods whose result's ownership follows from their name alone (owned by contract, passed
+/// through, or a borrow as the standard library's methods of that name return): a crate's own
+/// function of the same name says nothing about them.
+pub fn decided_by_name(name: &str) -> bool {
+    OWNING_METHODS.contains(&name)
+        || PASS_THROUGH_METHODS.contains(&name)
+        || OPTION_REF_METHODS.contains(&name)
+        || STD_BORROWING_METHODS.contains(&name)
+}
+
+/// Standard-library methods that lend from their receiver (besides [`OPTION_REF_METHODS`]).
+const STD_BORROWING_METHODS: &[&str] = &[
+    "iter",
+    "iter_mut",
+    "keys",
+    "values",
+    "values_mut",
+    "as_str",
+    "as_slice",
+    "as_bytes",
+    "as_deref",
+    "as_deref_mut",
+    "as_path",
+    "borrow",
+    "borrow_mut",
+    "deref",
+    "deref_mut",
+    "entry",
+    "lock",
+    "read",
+    "write",
+    "map",
+    "and_then",
+    "chars",
+    "lines",
+    "split",
+    "trim",
+    "drain",
+];
 
 /// Whether the value of `expr`, which contains a temporary guard at `guard_range`, can outlive the
 /// statement that creates the guard.
@@ -335,20 +392,21 @@ pub fn temporary_ownership(
     file: &SyntaxNode,
 ) -> Ownership {
     let is_tainted = |e: &ast::Expr| e.syntax().text_range().contains_range(guard_range);
-    classify(expr, &is_tainted, file)
+    classify(expr, &is_tainted, file, None)
 }
 
 fn classify(
     expr: &ast::Expr,
     is_tainted: &dyn Fn(&ast::Expr) -> bool,
     file: &SyntaxNode,
+    crate_index: Option<&CrateIndex>,
 ) -> Ownership {
     if !is_tainted(expr) {
         return Ownership::Owned;
     }
     let all = |exprs: &mut dyn Iterator<Item = ast::Expr>| {
         for e in exprs {
-            if classify(&e, is_tainted, file) == Ownership::Unknown {
+            if classify(&e, is_tainted, file, crate_index) == Ownership::Unknown {
                 return Ownership::Unknown;
             }
         }
@@ -374,7 +432,7 @@ fn classify(
                 return Ownership::Owned;
             }
             if name == "map"
-                && let Some(owned) = closure_result_owned(call, is_tainted, file)
+                && let Some(owned) = closure_result_owned(call, is_tainted, file, crate_index)
             {
                 // `g.get(&k).map(|v| v.len())`: whatever the closure is handed, it returns an
                 // owned value, so the `Option`/`Result` it builds is owned.
@@ -399,11 +457,20 @@ fn classify(
             }
             if PASS_THROUGH_METHODS.contains(&name.as_str()) {
                 return match call.receiver() {
-                    Some(receiver) => classify(&receiver, is_tainted, file),
+                    Some(receiver) => classify(&receiver, is_tainted, file, crate_index),
                     None => Ownership::Unknown,
                 };
             }
-            match syntax::same_file_method_returns_owned(&root(file), &name) {
+            // What the file says of its own function, else what the crate says of a function
+            // of that name declared in another file; never for a name whose result is decided
+            // by the standard library's borrowing methods of that name (`get`, `iter`…).
+            let declared =
+                syntax::same_file_method_returns_owned(&root(file), &name).or_else(|| {
+                    crate_index
+                        .filter(|_| !decided_by_name(&name))
+                        .and_then(|index| index.returns_owned(&name))
+                });
+            match declared {
                 Some(true) => Ownership::Owned,
                 _ => Ownership::Unknown,
             }
@@ -412,9 +479,16 @@ fn classify(
             let (Some(scrutinee), Some(arms)) = (m.expr(), m.match_arm_list()) else {
                 return Ownership::Unknown;
             };
-            let scrutinee = classify(&scrutinee, is_tainted, file);
+            let scrutinee = classify(&scrutinee, is_tainted, file, crate_index);
             let owned = arms.arms().all(|arm| {
-                branch_value(arm.pat(), scrutinee, arm.expr(), is_tainted, file) == Ownership::Owned
+                branch_value(
+                    arm.pat(),
+                    scrutinee,
+                    arm.expr(),
+                    is_tainted,
+                    file,
+                    crate_index,
+                ) == Ownership::Owned
             });
             if owned {
                 Ownership::Owned
@@ -422,13 +496,32 @@ fn classify(
                 Ownership::Unknown
             }
         }
-        ast::Expr::IfExpr(i) => if_value(i, is_tainted, file),
+        ast::Expr::IfExpr(i) => if_value(i, is_tainted, file, crate_index),
+        // `{ state.touch(&uri); match state.parse(uri) { .. } }`: statements that bind nothing
+        // cannot hand the tail a borrow, so the block's value is its tail's.
+        ast::Expr::BlockExpr(block)
+            if matches!(block.modifier(), None | Some(ast::BlockModifier::Unsafe(_))) =>
+        {
+            let Some(list) = block.stmt_list() else {
+                return Ownership::Unknown;
+            };
+            if !list
+                .statements()
+                .all(|stmt| matches!(stmt, ast::Stmt::ExprStmt(_)))
+            {
+                return Ownership::Unknown;
+            }
+            match list.tail_expr() {
+                Some(tail) => classify(&tail, is_tainted, file, crate_index),
+                None => Ownership::Owned,
+            }
+        }
         ast::Expr::TryExpr(t) => match t.expr() {
-            Some(inner) => classify(&inner, is_tainted, file),
+            Some(inner) => classify(&inner, is_tainted, file, crate_index),
             None => Ownership::Unknown,
         },
         ast::Expr::ParenExpr(p) => match p.expr() {
-            Some(inner) => classify(&inner, is_tainted, file),
+            Some(inner) => classify(&inner, is_tainted, file, crate_index),
             None => Ownership::Unknown,
         },
         // A by-value place through the guard compiles only if it is `Copy`.
@@ -465,6 +558,7 @@ fn branch_value(
     value: Option<ast::Expr>,
     is_tainted: &dyn Fn(&ast::Expr) -> bool,
     file: &SyntaxNode,
+    crate_index: Option<&CrateIndex>,
 ) -> Ownership {
     let Some(value) = value else {
         return Ownership::Unknown;
@@ -490,12 +584,12 @@ fn branch_value(
     match value {
         ast::Expr::BlockExpr(block) => match block.stmt_list() {
             Some(list) if list.statements().next().is_none() => match list.tail_expr() {
-                Some(tail) => classify(&tail, &tainted_in_branch, file),
+                Some(tail) => classify(&tail, &tainted_in_branch, file, crate_index),
                 None => Ownership::Owned,
             },
             _ => Ownership::Unknown,
         },
-        value => classify(&value, &tainted_in_branch, file),
+        value => classify(&value, &tainted_in_branch, file, crate_index),
     }
 }
 
@@ -505,6 +599,7 @@ fn if_value(
     i: &ast::IfExpr,
     is_tainted: &dyn Fn(&ast::Expr) -> bool,
     file: &SyntaxNode,
+    crate_index: Option<&CrateIndex>,
 ) -> Ownership {
     let Some(condition) = i.condition() else {
         return Ownership::Unknown;
@@ -520,8 +615,9 @@ fn if_value(
     let (pat, scrutinee) = match lets.first() {
         Some(l) => (
             l.pat(),
-            l.expr()
-                .map_or(Ownership::Unknown, |e| classify(&e, is_tainted, file)),
+            l.expr().map_or(Ownership::Unknown, |e| {
+                classify(&e, is_tainted, file, crate_index)
+            }),
         ),
         None => (None, Ownership::Owned),
     };
@@ -531,6 +627,7 @@ fn if_value(
         i.then_branch().map(ast::Expr::BlockExpr),
         is_tainted,
         file,
+        crate_index,
     );
     let otherwise = match i.else_branch() {
         None => Ownership::Owned,
@@ -540,8 +637,9 @@ fn if_value(
             Some(ast::Expr::BlockExpr(b)),
             is_tainted,
             file,
+            crate_index,
         ),
-        Some(ast::ElseBranch::IfExpr(nested)) => if_value(&nested, is_tainted, file),
+        Some(ast::ElseBranch::IfExpr(nested)) => if_value(&nested, is_tainted, file, crate_index),
     };
     if then == Ownership::Owned && otherwise == Ownership::Owned {
         Ownership::Owned
@@ -556,6 +654,7 @@ fn closure_result_owned(
     call: &ast::MethodCallExpr,
     is_tainted: &dyn Fn(&ast::Expr) -> bool,
     file: &SyntaxNode,
+    crate_index: Option<&CrateIndex>,
 ) -> Option<Ownership> {
     let ast::Expr::ClosureExpr(closure) = call.arg_list()?.args().next()? else {
         return None;
@@ -574,7 +673,7 @@ fn closure_result_owned(
                 .iter()
                 .any(|name| !syntax::mentions(file, e.syntax().text_range(), name).is_empty())
     };
-    Some(classify(&body, &tainted_in_body, file))
+    Some(classify(&body, &tainted_in_body, file, crate_index))
 }
 
 fn root(node: &SyntaxNode) -> SyntaxNode {
@@ -646,6 +745,8 @@ mod tests {
             "if let Some(t) = g.get(&k).cloned() { t } else { Vec::new() }",
             "if g.is_empty() { 0 } else { g.len() }",
             "if g.is_empty() { 0 } else if ok { 1 } else { g.count }",
+            "{ g.touch(); g.len() }",
+            "{ g.touch(); match g.owned_thing() { Some(t) => t.collect(), _ => Vec::new() } }",
         ] {
             assert_eq!(check(init), Ownership::Owned, "{init}");
         }
@@ -656,6 +757,9 @@ mod tests {
             "if let Some(v) = g.get(&k) { v } else { &DEFAULT }",
             "if g.is_empty() { &g.a } else { &g.b }",
             "if let Some(a) = g.get(&k) && let Some(b) = a.x { b } else { 0 }",
+            "{ let r = &g.x; r }",
+            "{ g.touch(); &g.x }",
+            "async { g.len() }",
         ] {
             assert_eq!(check(init), Ownership::Unknown, "{init}");
         }

@@ -13,9 +13,10 @@ use crate::analysis::effects::{self, CallbackSource, Emission, Matched};
 use crate::analysis::held::{self, rooted_at_guard};
 use crate::analysis::{AccessMode, Call, CallKind, Guard, syntax};
 use crate::fixes::defer_emission::{DEFERRAL_REFUSED, defer_emissions};
+use crate::fixes::drop_at_last_use::drop_at_last_use;
 use crate::fixes::ownership::OWNING_METHODS;
 use crate::fixes::release::node_at;
-use crate::model::{Applicability, Finding, RuleDoc, RuleId, Severity};
+use crate::model::{Applicability, Finding, Fix, RuleDoc, RuleId, Severity};
 
 pub const DOC: RuleDoc = RuleDoc {
     id: RuleId::EmitUnderLock,
@@ -191,7 +192,8 @@ fn foreign_callback(
     data: &OnceCell<Vec<String>>,
     call: &Call,
 ) -> bool {
-    let names = data.get_or_init(|| held::guard_data_names(ctx.file, guard));
+    let names = data
+        .get_or_init(|| held::guard_data_names(ctx.file, guard, ctx.scopes.crate_index.as_deref()));
     // A closure taken out of the guarded data as an owned copy (`state.on_change.clone()`) no
     // longer needs the lock; one borrowed from it (`self.0.lock().as_mut()`) does.
     let from_guard = |e: &ast::Expr| held::borrows_guard_data(ctx.file, guard, names, e);
@@ -266,7 +268,13 @@ fn finding(
                 Err(_) => (None, emission_help(reason, matched.pattern.kind)),
             }
         }
-        Err(reason) => (None, emission_help(reason, matched.pattern.kind)),
+        Err(reason) => match drop_async_guard(ctx, guard, &call.node) {
+            Some(fix) => (
+                Some(fix),
+                format!("emit after the lock is released: {phrase}"),
+            ),
+            None => (None, emission_help(reason, matched.pattern.kind)),
+        },
     };
     warning(
         guard,
@@ -279,6 +287,26 @@ fn finding(
         help,
         fix,
     )
+}
+
+/// An async guard that nothing uses after the emission, when a scoped block cannot hold what it
+/// lends (a value the file alone cannot prove owned): `drop(guard)` after its last use, which the
+/// crate's declared return types may prove compiles. An async guard's `drop` needs no scope for
+/// the future to stay `Send`.
+fn drop_async_guard(ctx: &Context<'_>, guard: &Guard, event: &SyntaxNode) -> Option<Fix> {
+    if !guard.kind.is_async() {
+        return None;
+    }
+    let data = held::guard_data_names(ctx.file, guard, ctx.scopes.crate_index.as_deref());
+    let edits = drop_at_last_use(ctx.text, ctx.file, guard, &data, event)?;
+    Some(Fix {
+        title: format!(
+            "Release the guard after its last use (`drop({})`)",
+            guard.name()?
+        ),
+        applicability: Applicability::Safe,
+        edits,
+    })
 }
 
 /// A method of the same type, defined in this file and called under the guard
@@ -460,7 +488,13 @@ pub(crate) fn deferral_fix(
     guards: &[&Guard],
     events: &[SyntaxNode],
 ) -> Result<crate::model::Fix, String> {
-    let deferral = defer_emissions(ctx.text, ctx.file, guards, events)?;
+    let deferral = defer_emissions(
+        ctx.text,
+        ctx.file,
+        guards,
+        events,
+        ctx.scopes.crate_index.as_deref(),
+    )?;
     let names: Vec<String> = guards
         .iter()
         .filter_map(|g| g.name())

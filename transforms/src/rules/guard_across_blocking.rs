@@ -162,7 +162,8 @@ pub(crate) fn arguments_carry_guard_data(
         None
     };
     let Some(args) = args else { return false };
-    let names = data.get_or_init(|| held::guard_data_names(ctx.file, guard));
+    let names = data
+        .get_or_init(|| held::guard_data_names(ctx.file, guard, ctx.scopes.crate_index.as_deref()));
     held::mentions_guard_data(ctx.file, guard, names, args.syntax().text_range())
 }
 

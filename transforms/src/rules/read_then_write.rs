@@ -411,7 +411,7 @@ fn build_fix(ctx: &Context<'_>, guard: &Guard, relock: &Relock) -> Result<Fix, S
     let base = match scoped {
         Ok(base) => base,
         Err(reason) => {
-            let data = held::guard_data_names(ctx.file, guard);
+            let data = held::guard_data_names(ctx.file, guard, ctx.scopes.crate_index.as_deref());
             let edits =
                 drop_at_last_use(ctx.text, ctx.file, guard, &data, &relock.site).ok_or(reason)?;
             Fix {

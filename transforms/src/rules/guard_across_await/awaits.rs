@@ -24,7 +24,7 @@ impl Lent {
     pub(super) fn of(ctx: &Context<'_>, guard: &Guard) -> Lent {
         let uses = guard.uses(ctx.file);
         Lent {
-            data: held::guard_data_names(ctx.file, guard),
+            data: held::guard_data_names(ctx.file, guard, ctx.scopes.crate_index.as_deref()),
             moved: uses.iter().any(|u| held::may_move_guard(ctx.file, *u)),
             uses,
         }
