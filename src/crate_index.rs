@@ -66,7 +66,15 @@ pub fn indexes_to_apply(
             .then(|| AhoCorasick::new(&names).ok())
             .flatten();
         let declarations = (!wanted.is_empty())
-            .then(|| AhoCorasick::new(wanted.iter().map(|n| format!("fn {n}"))).ok())
+            // `fn source(` and `fn source<`, not `fn source_map(`.
+            .then(|| {
+                AhoCorasick::new(
+                    wanted
+                        .iter()
+                        .flat_map(|n| [format!("fn {n}("), format!("fn {n}<")]),
+                )
+                .ok()
+            })
             .flatten();
         // What each file called under its guards is known from its first look.
         let relocks = |i: usize| {
