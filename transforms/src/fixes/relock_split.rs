@@ -44,7 +44,8 @@ use super::phase_split::{READ_METHODS, phase_split_around};
 use crate::analysis::{Guard, Holder, LockScopes, held, syntax};
 use crate::model::TextEdit;
 
-/// The rewrite and how many times the lock is taken again.
+/// The rewrite and how many times the lock is taken again: 0 when nothing before the work used
+/// the guard, so the lock is only taken after it.
 #[derive(Debug, Clone)]
 pub struct RelockSplit {
     pub edit: TextEdit,
@@ -107,7 +108,8 @@ pub fn relock_split(
         .iter()
         .find(|u| before.contains_range(**u) && !is_read(file, **u))
     {
-        let shown = syntax::compact_text(&write_context(file, *write));
+        let text = write_context(file, *write).text().to_string();
+        let shown = text.split_whitespace().collect::<Vec<_>>().join(" ");
         return Err(format!(
             "the guard is changed before the work (`{shown}`): other holders would see the half-done update \
              between two lock scopes"
@@ -115,7 +117,9 @@ pub fn relock_split(
     }
     let ranges: Vec<TextRange> = work.iter().map(|n| n.text_range()).collect();
     let split = phase_split_around(text, file, scopes, index, &ranges)?;
-    if split.relocks == 0 || split.deferred > 0 {
+    // Nothing before the work needs the lock: the one scope left is taken after the work.
+    let locked_before = uses.iter().any(|u| before.contains_range(*u));
+    if split.deferred > 0 || (split.relocks == 0 && locked_before) {
         return Err("the guard is not used again after the work".to_string());
     }
     Ok(RelockSplit {
@@ -227,6 +231,7 @@ fn is_read(file: &SyntaxNode, mention: TextRange) -> bool {
 fn write_context(file: &SyntaxNode, mention: TextRange) -> SyntaxNode {
     let node = super::release::node_at(file, mention);
     node.ancestors()
+        .skip_while(|n| !ast::Expr::can_cast(n.kind()))
         .take_while(|n| ast::Expr::can_cast(n.kind()))
         .last()
         .unwrap_or(node)

@@ -160,7 +160,7 @@ pub(crate) fn relock_split_fixes(ctx: &Context<'_>, index: usize) -> bool {
     }
     let phrase = format!("the `{}` call", shown_call(first));
     matches!(build_fix(ctx, guard, &first.node, &phrase), Err(reason) if reason.contains(SPANS))
-        && relock_fix(ctx, index, &events).is_some()
+        && relock_fix(ctx, index, &events).is_ok()
 }
 
 /// What [`build_fix`]'s help says when the guard is used after the work.
@@ -171,15 +171,23 @@ fn relock_fix(
     ctx: &Context<'_>,
     index: usize,
     events: &[(&Call, Matched<Blocking>)],
-) -> Option<Fix> {
+) -> Result<Fix, String> {
     let work: Vec<SyntaxNode> = events.iter().map(|(c, _)| c.node.clone()).collect();
-    let split = relock_split(ctx.text, ctx.file, ctx.scopes, index, &work).ok()?;
+    let split = relock_split(ctx.text, ctx.file, ctx.scopes, index, &work)?;
     let shown = shown_call(events[0].0);
-    Some(Fix {
-        title: format!(
+    let title = if split.relocks == 0 {
+        format!(
+            "Run `{shown}` before taking the lock, then lock to store the result (the work no longer runs under \
+             the lock: if the lock kept it in order with other holders' work, they may now interleave)"
+        )
+    } else {
+        format!(
             "Check under the lock, run `{shown}` unlocked, then lock again to store the result (the check and \
              the store are no longer atomic: another task can change the data between the two lock scopes)"
-        ),
+        )
+    };
+    Ok(Fix {
+        title,
         applicability: Applicability::Unsafe,
         edits: vec![split.edit],
     })
@@ -248,11 +256,11 @@ fn finding(
             (Some(fix), help)
         }
         Err(reason) if reason.contains(SPANS) => match relock_fix(ctx, index, events) {
-            Some(fix) => (
+            Ok(fix) => (
                 Some(fix),
                 format!("release the guard before {phrase} and lock again after it"),
             ),
-            None => (None, reason),
+            Err(why) => (None, format!("{reason} (not split automatically: {why})")),
         },
         Err(reason) => (None, reason),
     };
