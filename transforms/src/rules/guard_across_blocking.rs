@@ -90,11 +90,21 @@ at the end of the block (clone-out). A temporary guard gets its value computed i
   a copied value (the copy may be stale, the type must be `Clone`); a value that might borrow from
   the guard (the result might not compile).
 
+When the guard is used again after the blocking call (check, hash, store), the fix is seed 003's
+Pattern 2, the relock split: the statements before the work stay in a first lock scope (the check,
+with its early `return`s), the work runs unlocked, and a second scope takes the lock again with the
+same expression for the statements after it, returning what the rest needs; spawns and sends
+after them run after the second scope. Always unsafe: the check and the store are no longer atomic
+(another task can register the same name in between). When nothing before the work uses the
+guard, the lock is simply taken after the work (unsafe for the same reason as IO above).
+
 ## Known problems
-When the guard is used after the blocking call (read, compute, write back), the critical section
-spans it and no fix is offered: take what the work needs in one scope, do the work, then lock
-again to store the result (seed 003's Pattern 2) — and decide whether the state may have changed
-in between. A guard that is bound but never used (`let _guard = FILE_LOCK.lock();`) serialises the
+The relock split is not offered (the help says why) when the work uses the guard or a value
+borrowed from it, when the guard is written before the work (the half-done update would be
+visible between the scopes; a `get_mut` borrow counts as a write), when the lock is reached through
+a call or taken with `try_lock`, or when the guard is used in the loop that does the work. Then
+take what the work needs in one scope, do the work, lock again to store the result — and decide
+whether the state may have changed in between. A guard that is bound but never used (`let _guard = FILE_LOCK.lock();`) serialises the
 work on purpose and is not reported; nor is waiting on the guarded object itself
 (`child.lock().unwrap().wait()`, `block_on(rx.next())` with `rx` taken from the guard), nor test
 code (`#[test]`, `#[cfg(test)]`), which holds locks across sleeps and joins to build the contention
