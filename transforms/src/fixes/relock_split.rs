@@ -33,6 +33,7 @@
 //!   `.unwrap()`/`.expect(..)`/`?`/`.await`;
 //! - the statements holding the work neither use the guard nor a value borrowed from it (the work
 //!   cannot run unlocked on data the lock protects);
+//! - the work does not take the same lock itself (that is `read-then-write`'s self-deadlock);
 //! - the guard is only read before the work: a write there (`insert`, `get_mut`, an assignment,
 //!   any method the syntax cannot tell is a read) would be visible to every other holder between
 //!   the two scopes, a half-done update. Refused rather than guessed;
@@ -94,6 +95,13 @@ pub fn relock_split(
                 "the work uses the guard or a value borrowed from it, so it cannot run unlocked"
                     .to_string(),
             );
+        }
+        // The work takes the same lock again: read-then-write's self-deadlock, whose fix reads
+        // through the guard; unlocked, the work would read data the store then overwrites.
+        if scopes.guards.iter().any(|g| {
+            g.identity == guard.identity && range.contains_range(g.call.syntax().text_range())
+        }) {
+            return Err(format!("the work locks `{}` again itself", guard.lock_path));
         }
         first_work = first_work.min(i);
     }
