@@ -255,6 +255,47 @@ fn seed_003_profile_reads_no_longer_freeze_during_logins() {
     );
 }
 
+/// Seed 003's `register` with `--unsafe-fixes`: the check takes the lock, bcrypt runs unlocked, a
+/// second lock scope stores the user and returns its id, and the welcome task is spawned after it
+/// (ADR Pattern 2). The rewritten crate builds and its program still registers once and refuses
+/// the same name again.
+#[test]
+fn seed_003_register_is_split_into_two_lock_scopes() {
+    let _serial = serial();
+    let scenario = Scenario::new("seed_003_login", true);
+    let lib = std::fs::read_to_string(scenario.after.path().join("src/lib.rs")).expect("lib.rs");
+    let register = &lib[lib.find("pub async fn register").expect("register")..];
+    let register = &register[..register.find("\n}\n").expect("end of register")];
+    let expected = "    {
+        let storage = app_state.shared_storage.lock().unwrap();
+        if storage.users.contains_key(&username) {
+            return Err(\"Username taken\".to_string());
+        }
+    }
+    let password_hash = bcrypt::hash(&password, bcrypt::DEFAULT_COST).map_err(|e| e.to_string())?;
+
+    let user_id = {
+        let mut storage = app_state.shared_storage.lock().unwrap();
+        let user_id = format!(\"user-{}\", storage.users.len() + 1);
+        let user = User { user_id: user_id.clone(), username: username.clone(), password_hash };
+        storage.users.insert(username.clone(), user);
+        user_id
+    };
+    tokio::spawn(async move {
+        println!(\"sending welcome email to {username}\");
+    });
+    Ok(user_id)";
+    assert!(
+        register.ends_with(expected),
+        "register after the fix:\n{register}"
+    );
+    let output = run(scenario.after.path(), &[]);
+    assert!(
+        output.contains("register: Ok(\"user-17\"), again: Err(\"Username taken\")"),
+        "{output}"
+    );
+}
+
 /// Seed 004: the metrics reader waited behind event emission; after the phase split it does not,
 /// and a sequential run is exactly the same.
 #[test]

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-use lockfix_example_003_login::{login, profile, AppState, LoginRequest, Storage, User};
+use lockfix_example_003_login::{login, profile, register, AppState, LoginRequest, Storage, User};
 
 const LOGINS: usize = 16;
 const COST: u32 = 10;
@@ -73,4 +73,13 @@ fn main() {
         waits.len(),
         ms(logins_took)
     );
+
+    // `register` checks the name, hashes the password and stores the user: a new name gets the
+    // next id, a taken one is refused (before and after lockfix splits its lock in two).
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let first = runtime.block_on(register(&app_state, "newcomer".to_string(), PASSWORD.to_string()));
+    let again = runtime.block_on(register(&app_state, "newcomer".to_string(), PASSWORD.to_string()));
+    println!("register: {first:?}, again: {again:?}");
+    assert_eq!(first.as_deref(), Ok("user-17"));
+    assert_eq!(again, Err("Username taken".to_string()));
 }

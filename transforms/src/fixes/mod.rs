@@ -16,6 +16,7 @@ pub mod naming;
 pub mod ownership;
 pub mod phase_split;
 pub mod release;
+pub mod relock_split;
 pub mod scoped_block;
 pub mod snapshot;
 pub mod while_let_loop;

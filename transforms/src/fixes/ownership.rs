@@ -68,22 +68,10 @@ const PASS_THROUGH_METHODS: &[&str] = &[
     "err",
 ];
 
-/// Methods that return `Option<&T>` (or `Option<&mut T>`) borrowed from their receiver.
-const OPTION_REF_METHODS: &[&str] = &[
-    "get",
-    "get_mut",
-    "first",
-    "last",
-    "first_mut",
-    "last_mut",
-    "front",
-    "back",
-    "front_mut",
-    "back_mut",
-    "peek",
-    "as_ref",
-    "as_mut",
-];
+/// Methods that return `Option<&T>` borrowed from their receiver. Not their `_mut` twins
+/// (`get_mut`, `first_mut`, `as_mut`…): a `&mut` borrow is taken to write through it, and writes
+/// to a copy would never reach the guarded data, so such a value gets no copy (and no fix).
+const OPTION_REF_METHODS: &[&str] = &["get", "first", "last", "front", "back", "peek", "as_ref"];
 
 /// Methods that return a plain reference to an unsized or borrowed form: `.to_owned()` makes it
 /// owned (`.clone()` would copy the reference).
@@ -812,6 +800,11 @@ mod tests {
             "&mut g.name",
             "g.iter()",
             "g.get(&k).map(|v| v)",
+            // Borrowed to write through: a copy would take the writes away from the guarded data.
+            "g.get_mut(&k)",
+            "g.get_mut(&k).unwrap()",
+            "g.items.first_mut().ok_or(E)?",
+            "g.as_mut()",
         ] {
             assert_eq!(copy(init), None, "{init}");
         }

@@ -69,7 +69,7 @@ pub struct PhaseSplit {
 }
 
 /// Methods that read their receiver without changing it: a guard used only through them is read.
-const READ_METHODS: &[&str] = &[
+pub(crate) const READ_METHODS: &[&str] = &[
     "len",
     "is_empty",
     "get",
@@ -162,7 +162,28 @@ pub fn phase_split(
     scopes: &LockScopes,
     cluster: &[usize],
 ) -> Result<PhaseSplit, String> {
-    let mut splitter = Splitter::new(text, file, scopes, cluster)?;
+    let splitter = Splitter::new(text, file, scopes, cluster)?;
+    split(splitter)
+}
+
+/// Split around one guard, closing its phase at each of the `work` ranges (blocking calls that
+/// must run unlocked): the statements holding them run with no lock held, and the guard's uses
+/// after them take the lock again (relock split). The statements holding `work` must not use the
+/// guard; the caller checks that.
+pub(crate) fn phase_split_around(
+    text: &str,
+    file: &SyntaxNode,
+    scopes: &LockScopes,
+    guard: usize,
+    work: &[TextRange],
+) -> Result<PhaseSplit, String> {
+    let mut splitter = Splitter::new(text, file, scopes, &[guard])?;
+    splitter.barriers = work.to_vec();
+    split(splitter)
+}
+
+fn split(mut splitter: Splitter<'_>) -> Result<PhaseSplit, String> {
+    let text = splitter.text;
     let list = splitter.list.clone();
     let items = syntax::block_items(&list);
     let first = splitter.members.iter().map(|m| m.index).min().unwrap_or(0);
@@ -339,6 +360,9 @@ struct Splitter<'a> {
     other_locks: Vec<(TextRange, String)>,
     awaits: Vec<TextRange>,
     spawns: Vec<TextRange>,
+    /// Work that must run with no lock held (a relock split's blocking calls): like an await or a
+    /// spawn, it ends the phase open before it and nothing moves back across it.
+    barriers: Vec<TextRange>,
     taken: HashSet<String>,
     unit: String,
     eol: &'static str,
@@ -502,6 +526,7 @@ impl<'a> Splitter<'a> {
             other_locks,
             awaits,
             spawns,
+            barriers: Vec::new(),
             // Names of this function only: a field or another function's local may be reused.
             taken: syntax::identifiers(&body),
             unit,
@@ -564,6 +589,7 @@ impl<'a> Splitter<'a> {
         self.awaits
             .iter()
             .chain(self.spawns.iter())
+            .chain(self.barriers.iter())
             .copied()
             .filter(|r| range.contains_range(*r) && !edited(edits, *r))
             .min_by_key(|r| r.start())

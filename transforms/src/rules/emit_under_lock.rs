@@ -178,7 +178,19 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let nodes: Vec<SyntaxNode> = events.iter().map(|(call, _)| call.node.clone()).collect();
-        out.push(finding(ctx, guard, first, matched, &nodes));
+        let mut found = finding(ctx, guard, first, matched, &nodes);
+        // guard-across-blocking's relock split of this guard moves the emission after the second
+        // lock scope too; a fix of our own would keep the lock across the blocking work and
+        // collide with it.
+        if found.fix.is_some() && super::guard_across_blocking::relock_split_fixes(ctx, index) {
+            found.fix = None;
+            found.help = Some(format!(
+                "emit after the lock is released: `{}` (guard-across-blocking's fix, which takes the lock \
+                 again after the blocking work, moves it there)",
+                shown_call(first)
+            ));
+        }
+        out.push(found);
     }
 }
 

@@ -9,6 +9,7 @@ use crate::analysis::effects::{self, Blocking, Matched};
 use crate::analysis::{Call, CallKind, Guard, held, syntax};
 use crate::fixes::clone_out::{NoCloneOut, clone_out};
 use crate::fixes::release::{Blocked, applicability, release_before, title_with_caveat};
+use crate::fixes::relock_split::relock_split;
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -89,11 +90,21 @@ at the end of the block (clone-out). A temporary guard gets its value computed i
   a copied value (the copy may be stale, the type must be `Clone`); a value that might borrow from
   the guard (the result might not compile).
 
+When the guard is used again after the blocking call (check, hash, store), the fix is seed 003's
+Pattern 2, the relock split: the statements before the work stay in a first lock scope (the check,
+with its early `return`s), the work runs unlocked, and a second scope takes the lock again with the
+same expression for the statements after it, returning what the rest needs; spawns and sends
+after them run after the second scope. Always unsafe: the check and the store are no longer atomic
+(another task can register the same name in between). When nothing before the work uses the
+guard, the lock is simply taken after the work (unsafe for the same reason as IO above).
+
 ## Known problems
-When the guard is used after the blocking call (read, compute, write back), the critical section
-spans it and no fix is offered: take what the work needs in one scope, do the work, then lock
-again to store the result (seed 003's Pattern 2) — and decide whether the state may have changed
-in between. A guard that is bound but never used (`let _guard = FILE_LOCK.lock();`) serialises the
+The relock split is not offered (the help says why) when the work uses the guard or a value
+borrowed from it, when the guard is written before the work (the half-done update would be
+visible between the scopes; a `get_mut` borrow counts as a write), when the lock is reached through
+a call or taken with `try_lock`, or when the guard is used in the loop that does the work. Then
+take what the work needs in one scope, do the work, lock again to store the result — and decide
+whether the state may have changed in between. A guard that is bound but never used (`let _guard = FILE_LOCK.lock();`) serialises the
 work on purpose and is not reported; nor is waiting on the guarded object itself
 (`child.lock().unwrap().wait()`, `block_on(rx.next())` with `rx` taken from the guard), nor test
 code (`#[test]`, `#[cfg(test)]`), which holds locks across sleeps and joins to build the contention
@@ -109,36 +120,87 @@ attribute to silence this rule on one item; use `--ignore guard-across-blocking`
 };
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for guard in &ctx.scopes.guards {
-        if guard.calls.is_empty() || guard.kind.is_cell() || held::in_test_code(guard.call.syntax())
-        {
-            continue;
-        }
-        let data = OnceCell::new();
-        // Blocking work in the arms of a scrutinee that created the guard is `guard-in-scrutinee`'s.
-        let arms = held::scrutinee_arms(guard);
-        let events: Vec<(&Call, Matched<Blocking>)> = guard
-            .calls
-            .iter()
-            .filter_map(|call| effects::blocking(call, &ctx.extra).map(|m| (call, m)))
-            .filter(|(call, _)| arms.is_none_or(|a| !a.contains_range(call.node.text_range())))
-            .filter(|(call, _)| still_held(ctx, guard, call))
-            .filter(|(call, _)| !on_guarded_object(guard, call, ctx.file))
-            .filter(|(call, m)| {
-                // `block_on(rx.next())` with `rx` taken from the guard waits on the guarded object.
-                m.pattern.kind != Blocking::Wait
-                    || !arguments_carry_guard_data(ctx, guard, &data, &call.node)
-            })
-            .filter(|(call, _)| !call.awaited || !await_reported(ctx, guard, &call.node))
-            .collect();
+    for (index, guard) in ctx.scopes.guards.iter().enumerate() {
+        let events = events(ctx, guard);
         let Some((first, matched)) = events.first() else {
             continue;
         };
         if held_on_purpose(ctx, guard) {
             continue;
         }
-        out.push(finding(ctx, guard, first, matched, events.len()));
+        out.push(finding(ctx, index, &events, first, matched));
     }
+}
+
+/// The blocking calls this rule reports for `guard`, in source order.
+fn events<'g>(ctx: &Context<'_>, guard: &'g Guard) -> Vec<(&'g Call, Matched<Blocking>)> {
+    if guard.calls.is_empty() || guard.kind.is_cell() || held::in_test_code(guard.call.syntax()) {
+        return Vec::new();
+    }
+    let data = OnceCell::new();
+    // Blocking work in the arms of a scrutinee that created the guard is `guard-in-scrutinee`'s.
+    let arms = held::scrutinee_arms(guard);
+    guard
+        .calls
+        .iter()
+        .filter_map(|call| effects::blocking(call, &ctx.extra).map(|m| (call, m)))
+        .filter(|(call, _)| arms.is_none_or(|a| !a.contains_range(call.node.text_range())))
+        .filter(|(call, _)| still_held(ctx, guard, call))
+        .filter(|(call, _)| !on_guarded_object(guard, call, ctx.file))
+        .filter(|(call, m)| {
+            // `block_on(rx.next())` with `rx` taken from the guard waits on the guarded object.
+            m.pattern.kind != Blocking::Wait
+                || !arguments_carry_guard_data(ctx, guard, &data, &call.node)
+        })
+        .filter(|(call, _)| !call.awaited || !await_reported(ctx, guard, &call.node))
+        .collect()
+}
+
+/// Whether this rule fixes guard `index` with a relock split (its uses after the blocking work
+/// move into a second lock scope, and what follows them — spawns, sends — after it). Other rules
+/// leave their fix of the same guard to it: two rewrites of one guard would collide.
+pub(crate) fn relock_split_fixes(ctx: &Context<'_>, index: usize) -> bool {
+    let guard = &ctx.scopes.guards[index];
+    let events = events(ctx, guard);
+    let Some((first, _)) = events.first() else {
+        return false;
+    };
+    if held_on_purpose(ctx, guard) {
+        return false;
+    }
+    let phrase = format!("the `{}` call", shown_call(first));
+    matches!(build_fix(ctx, guard, &first.node, &phrase), Err(reason) if reason.contains(SPANS))
+        && relock_fix(ctx, index, &events).is_ok()
+}
+
+/// What [`build_fix`]'s help says when the guard is used after the work.
+const SPANS: &str = "critical section spans";
+
+/// The relock split of guard `index` around every blocking call this rule reports for it.
+fn relock_fix(
+    ctx: &Context<'_>,
+    index: usize,
+    events: &[(&Call, Matched<Blocking>)],
+) -> Result<Fix, String> {
+    let work: Vec<SyntaxNode> = events.iter().map(|(c, _)| c.node.clone()).collect();
+    let split = relock_split(ctx.text, ctx.file, ctx.scopes, index, &work)?;
+    let shown = shown_call(events[0].0);
+    let title = if split.relocks == 0 {
+        format!(
+            "Run `{shown}` before taking the lock, then lock to store the result (the work no longer runs under \
+             the lock: if the lock kept it in order with other holders' work, they may now interleave)"
+        )
+    } else {
+        format!(
+            "Check under the lock, run `{shown}` unlocked, then lock again to store the result (the check and \
+             the store are no longer atomic: another task can change the data between the two lock scopes)"
+        )
+    };
+    Ok(Fix {
+        title,
+        applicability: Applicability::Unsafe,
+        edits: vec![split.edit],
+    })
 }
 
 /// The guard is still this body's when the call runs: not moved into a `move` closure or async
@@ -169,11 +231,13 @@ pub(crate) fn arguments_carry_guard_data(
 
 fn finding(
     ctx: &Context<'_>,
-    guard: &Guard,
+    index: usize,
+    events: &[(&Call, Matched<Blocking>)],
     call: &Call,
     matched: &Matched<Blocking>,
-    count: usize,
 ) -> Finding {
+    let guard = &ctx.scopes.guards[index];
+    let count = events.len();
     let subject = guard_subject(guard);
     let shown = shown_call(call);
     let severity = if !guard.kind.is_async() && syntax::body_is_async(&guard.body) {
@@ -202,6 +266,13 @@ fn finding(
             let help = format!("release the guard before {phrase}");
             (Some(fix), help)
         }
+        Err(reason) if reason.contains(SPANS) => match relock_fix(ctx, index, events) {
+            Ok(fix) => (
+                Some(fix),
+                format!("release the guard before {phrase} and lock again after it"),
+            ),
+            Err(why) => (None, format!("{reason} (not split automatically: {why})")),
+        },
         Err(reason) => (None, reason),
     };
     Finding {
@@ -331,7 +402,7 @@ pub(crate) fn build_fix(
                 "{reason}; copy what {phrase} needs inside a scoped block, then make the call after it"
             )),
             Err(NoCloneOut::Spans | NoCloneOut::Shape) => Err(format!(
-                "the guard is used in or after {phrase}, so the critical section spans it: take what the work \
+                "the guard is used in or after {phrase}, so the {SPANS} it: take what the work \
                  needs in a scoped block, do the work unlocked, then lock again to store the result"
             )),
         },
