@@ -80,7 +80,7 @@ pub fn relock_split(
         return Err("the lock is awaited outside an async body".to_string());
     }
     let items = syntax::block_items(list);
-    let names = held::guard_data_names(file, guard);
+    let names = held::guard_data_names(file, guard, scopes.crate_index.as_deref());
     let uses = guard.uses(file);
     let mut first_work = usize::MAX;
     for node in work {
