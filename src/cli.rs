@@ -435,6 +435,11 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         ),
         configs: configs.clone(),
     };
+    let progress = crate::progress::wanted(
+        matches!(cli.format, Format::Json | Format::Sarif),
+        mode == Mode::Interactive,
+        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    );
     let config = RunConfig {
         paths,
         // Standard input is never written: `--apply` prints the fixed text instead.
@@ -445,16 +450,13 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         excludes,
         stdin: stdin.clone(),
         allow_dirty: cli.allow_dirty,
-        progress: crate::progress::wanted(
-            matches!(cli.format, Format::Json | Format::Sarif),
-            mode == Mode::Interactive,
-            std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        ),
+        progress,
         verify: cli.verify,
         semantic: crate::semantic::SemanticConfig {
             mode: cli.semantic,
             build_scripts: cli.semantic_build_scripts,
             proc_macros: cli.semantic_proc_macros,
+            progress,
         },
     };
     if mode == Mode::Interactive {
@@ -494,6 +496,9 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     let for_people = matches!(cli.format, Format::Human | Format::Concise);
     if for_people {
         let _ = human::write_errors(&mut stderr, &report.errors);
+        if !cli.quiet {
+            let _ = human::write_notes(&mut stderr, &report.notes);
+        }
         // `--verify`: one outcome line per workspace checked, passed or not.
         for outcome in &report.verify {
             let _ = writeln!(stderr, "{}", outcome.line());

@@ -76,7 +76,16 @@ pub fn plan_swaps(
     }
     let mut decisions = Vec::new();
     for (manifest, members) in by_manifest {
-        let mut workspace = match Workspace::load(&manifest, &options) {
+        let spinner = crate::progress::Spinner::start(
+            config.progress,
+            format!(
+                "loading workspace {} for the swap to tokio::sync",
+                crate::discover::display_path(&manifest, cwd)
+            ),
+        );
+        let loaded = Workspace::load(&manifest, &options);
+        drop(spinner);
+        let mut workspace = match loaded {
             Ok(ws) => ws,
             Err(error) => {
                 let reason = format!("{error:#}");

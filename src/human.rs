@@ -14,7 +14,7 @@ use anstyle::{AnsiColor, Style};
 use lockfix_transforms::{Applicability, Finding, Severity};
 
 use crate::line_index::{LineIndex, floor_char_boundary};
-use crate::report::{ErrorEntry, Fixability, Report, plural};
+use crate::report::{ErrorEntry, Fixability, Note, Report, plural};
 
 /// Writes the report: diagnostics, diffs, summary. `quiet` (`-q`) writes the diagnostics and
 /// nothing else, as ruff's `--quiet` does.
@@ -188,6 +188,31 @@ pub fn write_errors(out: &mut dyn Write, errors: &[ErrorEntry]) -> io::Result<()
         )?;
     }
     Ok(())
+}
+
+/// The semantic tier's skipped workspaces in one line: dozens of vendored crates would otherwise
+/// bury the report; `--format json` lists them (`notes`). Nothing when there are none.
+pub fn write_notes(out: &mut dyn Write, notes: &[Note]) -> io::Result<()> {
+    if notes.is_empty() {
+        return Ok(());
+    }
+    let style = Style::new().fg_color(Some(AnsiColor::Cyan.into())).bold();
+    let remembered = notes.iter().filter(|note| note.remembered).count();
+    let when = match remembered {
+        0 => String::new(),
+        n if n == notes.len() => ", remembered from an earlier run".to_owned(),
+        n => format!(", {n} remembered from an earlier run"),
+    };
+    let workspaces = if notes.len() == 1 {
+        format!("{}, which", notes[0].path)
+    } else {
+        format!("{} workspaces", notes.len())
+    };
+    writeln!(
+        out,
+        "{style}note{style:#}: semantic tier skipped for {workspaces} cargo cannot resolve \
+         offline{when}; syntax tier used (see --format json notes)"
+    )
 }
 
 /// A unified diff with `+`/`-` lines coloured; the text itself is unchanged.

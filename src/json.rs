@@ -11,7 +11,8 @@
 //!  "applied_fixes":[{"path","rule","title","applicability"}],
 //!  "rolled_back_fixes":[{"path","rule","title","applicability","reason"}],
 //!  "verify":[{"workspace","command","passed","kept","reverted","errors_before","line"}],
-//!  "errors":[{"path","message","fatal"}]}
+//!  "errors":[{"path","message","fatal"}],
+//!  "notes":[{"path","message","remembered"}]}
 //! ```
 //!
 //! Lines and columns are 1-based, columns count characters; `end_line`/`end_column` is the
@@ -23,7 +24,11 @@
 //! uses left calling `blocking_*()`, the Cargo.toml change; empty for other fixes).
 //! `applied_fixes` lists the fixes written (empty in a dry run); with `--verify`,
 //! `rolled_back_fixes` lists those written and then reverted because their file no longer
-//! compiled (they are not in `applied_fixes`), and `verify` has one outcome per workspace checked. The fields after `tier` were added later; none was ever renamed or removed.
+//! compiled (they are not in `applied_fixes`), and `verify` has one outcome per workspace checked.
+//! `notes` lists the workspaces the semantic tier skipped because cargo cannot resolve them
+//! offline (their files keep the syntax tier's answers; `remembered` when an earlier run found
+//! so and cargo was not asked again) — before `notes` existed these were entries of `errors`.
+//! The fields after `tier` were added later; none was ever renamed or removed.
 
 use std::io::{self, Write};
 
@@ -47,6 +52,14 @@ pub struct JsonReport<'a> {
     pub rolled_back_fixes: Vec<JsonRolledBack<'a>>,
     pub verify: Vec<JsonVerify<'a>>,
     pub errors: Vec<JsonError<'a>>,
+    pub notes: Vec<JsonNote<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonNote<'a> {
+    pub path: &'a str,
+    pub message: &'a str,
+    pub remembered: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -269,6 +282,15 @@ pub fn to_json(report: &Report) -> JsonReport<'_> {
             })
             .collect(),
         errors: json_errors(&report.errors),
+        notes: report
+            .notes
+            .iter()
+            .map(|note| JsonNote {
+                path: &note.path,
+                message: &note.message,
+                remembered: note.remembered,
+            })
+            .collect(),
     }
 }
 
@@ -413,6 +435,11 @@ mod tests {
             rolled_back: Vec::new(),
             crate_fixes: 0,
             semantic_loads: Vec::new(),
+            notes: vec![crate::report::Note {
+                path: "v/Cargo.toml".to_owned(),
+                message: "semantic tier skipped".to_owned(),
+                remembered: true,
+            }],
             failing_suppressions: 0,
             timings: Vec::new(),
             stdin_fixed: None,
@@ -454,6 +481,7 @@ mod tests {
             "rolled_back_fixes": [],
             "verify": [],
             "errors": [{ "path": "b.rs", "message": "not UTF-8", "fatal": false }],
+            "notes": [{ "path": "v/Cargo.toml", "message": "semantic tier skipped", "remembered": true }],
         });
         assert_eq!(value, expected);
     }

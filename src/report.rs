@@ -43,6 +43,18 @@ pub struct ErrorEntry {
     pub fatal: bool,
 }
 
+/// Something the user should know that is not a problem of their code or of the run: a workspace
+/// the semantic tier skipped because cargo cannot resolve it offline (its files keep the syntax
+/// tier's answers). Printed as one summary line for people, listed in JSON's `notes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The workspace's manifest, shown as given.
+    pub path: String,
+    pub message: String,
+    /// Known from an earlier run: cargo was not asked again.
+    pub remembered: bool,
+}
+
 /// One file with something to report.
 #[derive(Debug, Clone)]
 pub struct FileReport {
@@ -73,6 +85,8 @@ pub struct Report {
     /// Sorted by path; only files with findings or changes.
     pub files: Vec<FileReport>,
     pub errors: Vec<ErrorEntry>,
+    /// Workspaces the semantic tier skipped (see [`Note`]).
+    pub notes: Vec<Note>,
     /// Set when something that makes the exit code 2 happened after reporting began: a write
     /// failed, or the user aborted an interactive session.
     pub failed: bool,

@@ -135,7 +135,7 @@ pub fn run(
     lap(&mut timings, "analysis and fixes");
     let crate_indexes = resolve_crate_indexes(&discovery.files, &mut results, config, cwd, &engine);
     lap(&mut timings, "crate index");
-    let (warnings, semantic_loads) = resolve_semantics(
+    let semantic = resolve_semantics(
         &discovery.files,
         &mut results,
         &crate_indexes,
@@ -143,8 +143,14 @@ pub fn run(
         cwd,
         &engine,
     );
-    errors.extend(warnings);
-    lap(&mut timings, "semantic tier");
+    errors.extend(semantic.warnings);
+    // The semantic tier's own phases, so `--statistics` says where its time went.
+    timings.push(("semantic tier: loading workspaces", semantic.loading));
+    timings.push(("semantic tier: resolving types", semantic.resolving));
+    lap(&mut timings, "semantic tier: analysis with types");
+    if let Some((_, rest)) = timings.last_mut() {
+        *rest = rest.saturating_sub(semantic.loading + semantic.resolving);
+    }
     let mut analysed = Vec::new();
     for result in results {
         match result {
@@ -184,7 +190,8 @@ pub fn run(
         crate_fixes,
         verify: Vec::new(),
         rolled_back: Vec::new(),
-        semantic_loads,
+        semantic_loads: semantic.loaded,
+        notes: semantic.notes,
         failing_suppressions: 0,
         timings: Vec::new(),
         stdin_fixed: None,
@@ -354,7 +361,7 @@ fn resolve_semantics(
     config: &RunConfig,
     cwd: &Path,
     engine: &Engine,
-) -> (Vec<ErrorEntry>, Vec<(String, std::time::Duration)>) {
+) -> SemanticOutcome {
     let candidates: Vec<crate::semantic::Candidate<'_>> = files
         .iter()
         .zip(results.iter())
@@ -384,7 +391,23 @@ fn resolve_semantics(
     for (index, result) in redo {
         results[index] = result;
     }
-    (resolution.warnings, resolution.loaded)
+    SemanticOutcome {
+        warnings: resolution.warnings,
+        notes: resolution.notes,
+        loaded: resolution.loaded,
+        loading: resolution.loading,
+        resolving: resolution.resolving,
+    }
+}
+
+/// What [`resolve_semantics`] hands back to the run: everything of the semantic tier's
+/// [`crate::semantic::Resolution`] but the facts, already used.
+struct SemanticOutcome {
+    warnings: Vec<ErrorEntry>,
+    notes: Vec<crate::report::Note>,
+    loaded: Vec<(String, std::time::Duration)>,
+    loading: std::time::Duration,
+    resolving: std::time::Duration,
 }
 
 /// Per finding of a crate-wide fix, by `(display path, start of the finding)`.

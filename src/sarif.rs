@@ -113,6 +113,16 @@ pub fn to_sarif(report: &Report) -> Value {
                 }],
             })
         })
+        // A skipped workspace is worth knowing, not a warning: SARIF's "note" level.
+        .chain(report.notes.iter().map(|note| {
+            json!({
+                "level": "note",
+                "message": { "text": note.message },
+                "locations": [{
+                    "physicalLocation": { "artifactLocation": artifact_location(&artifact_uri(&note.path)) }
+                }],
+            })
+        }))
         .collect();
     json!({
         "$schema": SCHEMA,

@@ -4,20 +4,24 @@
 //! A run analyses every file with the syntax tier first. In `auto` mode a workspace is loaded
 //! only when one of its files has something rust-analyzer could settle
 //! ([`lockfix_transforms::FileAnalysis::wants_semantics`]): a repository without lock-related
-//! findings or doubts pays nothing. A workspace that cannot be loaded (no dependencies in the
-//! local cargo cache, a `cargo metadata` error, a panic inside rust-analyzer) keeps its syntax-tier
-//! results, and the run says so in one line.
+//! findings or doubts pays nothing. A workspace that cannot be loaded keeps its syntax-tier
+//! results. When cargo cannot resolve it offline (vendored crates, dependencies never fetched)
+//! that is a note, not an error — nothing is wrong, and the failure is remembered on disk so the
+//! next run does not ask cargo again; any other failure (a panic inside rust-analyzer) is a
+//! warning in `errors`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
-use lockfix_semantic::{LoadOptions, Workspace};
+use lockfix_semantic::{LoadOptions, Unresolvable, Workspace};
 use lockfix_transforms::analysis::SemanticFacts;
 
 use crate::discover::{SourcePath, display_path};
-use crate::report::ErrorEntry;
+use crate::progress::Spinner;
+use crate::report::{ErrorEntry, Note};
 
 /// `--semantic`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -36,6 +40,9 @@ pub struct SemanticConfig {
     pub mode: SemanticMode,
     pub build_scripts: bool,
     pub proc_macros: bool,
+    /// Name the slow phases (loading a workspace, resolving types) with a spinner on standard
+    /// error ([`crate::progress::Spinner`]).
+    pub progress: bool,
 }
 
 /// One scanned file as the semantic tier sees it.
@@ -50,10 +57,16 @@ pub struct Candidate<'a> {
 pub struct Resolution {
     /// Facts per file index (into the candidates), for files with at least one fact.
     pub facts: BTreeMap<usize, Arc<SemanticFacts>>,
-    /// One line per workspace that could not be loaded or resolved.
+    /// One line per workspace or file that failed to load or resolve.
     pub warnings: Vec<ErrorEntry>,
+    /// One per workspace cargo cannot resolve offline.
+    pub notes: Vec<Note>,
     /// Workspaces loaded, with how long each load took.
-    pub loaded: Vec<(String, std::time::Duration)>,
+    pub loaded: Vec<(String, Duration)>,
+    /// Time spent loading workspaces, the failed attempts included (`--statistics`).
+    pub loading: Duration,
+    /// Time spent asking rust-analyzer about the files (`--statistics`).
+    pub resolving: Duration,
 }
 
 /// Loads the workspaces the mode asks for and collects facts for their files.
@@ -88,7 +101,15 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
         let first = cwd.join(&candidates[members[0]].source.path);
         if !current.as_ref().is_some_and(|ws| ws.contains(&first)) {
             current = None;
-            match Workspace::load(&manifest, &options) {
+            let started = Instant::now();
+            let spinner = Spinner::start(
+                config.progress,
+                format!("loading workspace {}", display_path(&manifest, cwd)),
+            );
+            let loaded = Workspace::load(&manifest, &options);
+            drop(spinner);
+            resolution.loading += started.elapsed();
+            match loaded {
                 Ok(ws) => {
                     resolution
                         .loaded
@@ -96,9 +117,17 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
                     current = Some(ws);
                 }
                 Err(error) => {
-                    resolution
-                        .warnings
-                        .push(unavailable(&manifest, cwd, &error));
+                    match error.downcast_ref::<Unresolvable>() {
+                        Some(failure) => resolution.notes.push(skipped(
+                            &manifest,
+                            cwd,
+                            failure,
+                            &options.cache_dir,
+                        )),
+                        None => resolution
+                            .warnings
+                            .push(unavailable(&manifest, cwd, &error)),
+                    }
                     continue;
                 }
             }
@@ -106,6 +135,14 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
         let Some(ws) = current.as_ref() else {
             continue;
         };
+        let started = Instant::now();
+        let _spinner = Spinner::start(
+            config.progress,
+            format!(
+                "resolving types in {}",
+                crate::report::plural(members.len(), "file")
+            ),
+        );
         for index in members {
             let path = cwd.join(&candidates[index].source.path);
             if !may_need_facts(&path) {
@@ -125,6 +162,7 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
                 }),
             }
         }
+        resolution.resolving += started.elapsed();
     }
     resolution
 }
@@ -145,6 +183,24 @@ fn unavailable(manifest: &Path, cwd: &Path, error: &anyhow::Error) -> ErrorEntry
         fatal: false,
         path: display_path(manifest, cwd),
         message: format!("semantic tier unavailable, syntax tier used: {reason}"),
+    }
+}
+
+fn skipped(manifest: &Path, cwd: &Path, failure: &Unresolvable, cache_dir: &Path) -> Note {
+    let when = if failure.remembered {
+        "remembered from an earlier run"
+    } else {
+        "remembered for the next runs"
+    };
+    Note {
+        path: display_path(manifest, cwd),
+        message: format!(
+            "semantic tier skipped, syntax tier used: cargo cannot resolve the workspace offline \
+             ({when}; delete {} to try again): {}",
+            lockfix_semantic::unresolvable::directory(cache_dir).display(),
+            failure.reason
+        ),
+        remembered: failure.remembered,
     }
 }
 

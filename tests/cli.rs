@@ -267,8 +267,8 @@ fn json_has_every_key_of_the_contract() {
         .keys()
         .map(String::as_str)
         .collect();
-    // The contract's keys, and `applied_fixes`, `rolled_back_fixes` and `verify` added since
-    // (keys are added, never renamed).
+    // The contract's keys, and `applied_fixes`, `rolled_back_fixes`, `verify` and `notes` added
+    // since (keys are added, never renamed).
     assert_eq!(
         sorted(keys),
         [
@@ -276,6 +276,7 @@ fn json_has_every_key_of_the_contract() {
             "errors",
             "files_scanned",
             "findings",
+            "notes",
             "rolled_back_fixes",
             "verify",
             "version"

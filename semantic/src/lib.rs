@@ -11,6 +11,8 @@ pub mod classify;
 mod facts;
 pub mod swap;
 pub mod sysroot;
+pub mod unresolvable;
 mod workspace;
 
+pub use unresolvable::Unresolvable;
 pub use workspace::{LoadOptions, LoadStats, Workspace};

@@ -15,6 +15,7 @@ use ra_ap_project_model::{
 use ra_ap_vfs::{Vfs, VfsPath};
 
 use crate::sysroot::{self, StdSources};
+use crate::unresolvable::{self, Unresolvable};
 
 /// How to load a workspace.
 #[derive(Debug, Clone)]
@@ -56,10 +57,31 @@ pub struct Workspace {
 impl Workspace {
     /// Loads the Cargo workspace whose manifest is `manifest` (a `Cargo.toml`).
     ///
-    /// `cargo metadata` runs with `CARGO_NET_OFFLINE=true`: a workspace whose dependencies are not
-    /// in the local cargo cache fails to load (and the caller falls back to the syntax tier)
-    /// instead of lockfix downloading anything.
+    /// `cargo metadata` runs with `--offline`: a workspace whose dependencies are not in the local
+    /// cargo cache fails to load with an [`Unresolvable`] error (and the caller falls back to the
+    /// syntax tier) instead of lockfix downloading anything. That failure is remembered
+    /// ([`crate::unresolvable`]): the next load of the same workspace fails at once, cargo not run.
     pub fn load(manifest: &Path, options: &LoadOptions) -> Result<Workspace> {
+        let key = unresolvable::key(manifest);
+        if let Some(reason) = key
+            .as_deref()
+            .and_then(|key| unresolvable::recall(&options.cache_dir, key))
+        {
+            return Err(anyhow::Error::new(Unresolvable {
+                reason,
+                remembered: true,
+            }));
+        }
+        let loaded = Workspace::load_now(manifest, options);
+        if let (Err(error), Some(key)) = (&loaded, &key)
+            && let Some(failure) = error.downcast_ref::<Unresolvable>()
+        {
+            unresolvable::remember(&options.cache_dir, key, &failure.reason);
+        }
+        loaded
+    }
+
+    fn load_now(manifest: &Path, options: &LoadOptions) -> Result<Workspace> {
         let started = Instant::now();
         let root = manifest
             .parent()
@@ -82,7 +104,14 @@ impl Workspace {
             load_offline(manifest, &cargo_config, &load_config)
         }))
         .map_err(|panic| anyhow!("rust-analyzer panicked: {}", panic_message(&panic)))?;
-        let (db, vfs) = loaded.with_context(|| format!("cannot load {}", manifest.display()))?;
+        let (db, vfs) = match loaded {
+            Ok(loaded) => loaded,
+            // Not a failure of this load but of the workspace: the caller tells them apart.
+            Err(error) if error.is::<Unresolvable>() => return Err(error),
+            Err(error) => {
+                return Err(error.context(format!("cannot load {}", manifest.display())));
+            }
+        };
         let files = vfs.iter().count();
         Ok(Workspace {
             db,
@@ -175,7 +204,16 @@ fn load_offline(
         error: Some(error), ..
     } = &workspace.kind
     {
-        return Err(anyhow!("cargo metadata failed: {error:#}"));
+        // cargo's first line says what is missing; the rest is its chain of causes.
+        let reason = format!("{error:#}");
+        let reason = reason.lines().next().unwrap_or_default();
+        let reason = reason
+            .strip_prefix("`cargo metadata` exited with an error: ")
+            .unwrap_or(reason);
+        return Err(anyhow::Error::new(Unresolvable {
+            reason: reason.to_owned(),
+            remembered: false,
+        }));
     }
     if load_config.load_out_dirs_from_check {
         let build_scripts = workspace.run_build_scripts(cargo_config, &|_| {})?;
@@ -198,6 +236,9 @@ fn cargo_config(std: &StdSources) -> Result<CargoConfig> {
         sysroot: None,
         sysroot_src: Some(library.clone()),
         set_test: true,
+        // Never the network: the flag on the command line, where anyone reading a process list
+        // or a log sees it, besides CARGO_NET_OFFLINE below (which other cargo runs need).
+        metadata_extra_args: vec!["--offline".to_owned()],
         ..CargoConfig::default()
     };
     config.sysroot = Some(match &std.sysroot {

@@ -34,6 +34,7 @@ pub fn plan(job: &SwapJob) -> Result<(String, WorkspaceEdit), String> {
         mode: SemanticMode::Auto,
         build_scripts: false,
         proc_macros: false,
+        progress: false,
     };
     let candidates = [SwapCandidate {
         file: job.candidate.file,
