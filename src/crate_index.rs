@@ -16,7 +16,6 @@ use aho_corasick::AhoCorasick;
 use lockfix_transforms::analysis::crate_index::{
     CrateIndex, FileSummary, returns_owned_in_text, struct_names_in_text,
 };
-use lockfix_transforms::fixes::ownership::decided_by_name;
 
 /// For each file (by its position in the run), the index of its package when that index knows
 /// something the file calls; files not listed are left as they are.
@@ -122,12 +121,13 @@ pub fn indexes_to_apply(
                 callers.push(scanned.position);
             }
         }
-        // A file whose guard lends the result of a method another file declares owned.
+        // A file whose guard lends the result of a method another file declares owned (its
+        // summary already left out the names the standard library decides).
         callers.extend(summarised.iter().copied().filter(|&i| {
             summaries[i]
                 .called_on_guards
                 .iter()
-                .any(|name| !decided_by_name(name) && index.returns_owned(name) == Some(true))
+                .any(|name| index.returns_owned(name) == Some(true))
         }));
         callers.sort_unstable();
         callers.dedup();

@@ -196,20 +196,8 @@ fn returns_owned(functions: impl Iterator<Item = ast::Fn>) -> Vec<(String, bool)
 /// The names of the methods called with a guard's own binding as receiver (`state.source(uri)`),
 /// other than the ones whose results are owned or borrowed whatever their declaration says.
 fn called_on_guards(guards: &[Guard]) -> Vec<String> {
-    let mut names: Vec<String> = guards
-        .iter()
-        .filter_map(|g| Some((g, g.name()?)))
-        .flat_map(|(g, name)| {
-            g.calls.iter().filter(move |call| {
-                call.kind == super::CallKind::Method
-                    && call.receiver.as_deref() == Some(name.as_str())
-            })
-        })
-        .map(|call| call.callee.clone())
-        .filter(|callee| !crate::fixes::ownership::decided_by_name(callee))
-        .collect();
-    names.sort();
-    names.dedup();
+    let mut names = method_names_called_on(guards, Guard::name);
+    names.retain(|callee| !crate::fixes::ownership::decided_by_name(callee));
     names
 }
 
@@ -217,15 +205,31 @@ fn called_on_guards(guards: &[Guard]) -> Vec<String> {
 /// (`self.refresh()` under `self.cache`'s guard, `status.paused()` under `status.inputs`'s): the
 /// calls a relock through another file can be. Each name once.
 fn called_under_guard(guards: &[Guard]) -> Vec<String> {
+    method_names_called_on(guards, |g| {
+        g.identity
+            .rsplit_once('.')
+            .map(|(owner, _)| owner.to_string())
+    })
+}
+
+/// The names of the methods called with `receiver(guard)` as receiver while each guard is alive,
+/// sorted, each once.
+fn method_names_called_on(
+    guards: &[Guard],
+    receiver: impl Fn(&Guard) -> Option<String>,
+) -> Vec<String> {
     let mut names: Vec<String> = guards
         .iter()
-        .filter_map(|g| Some((g, g.identity.rsplit_once('.')?.0)))
-        .flat_map(|(g, owner)| {
-            g.calls.iter().filter(move |call| {
-                call.kind == super::CallKind::Method && call.receiver.as_deref() == Some(owner)
-            })
+        .filter_map(|g| Some((g, receiver(g)?)))
+        .flat_map(|(g, receiver)| {
+            g.calls
+                .iter()
+                .filter(move |call| {
+                    call.kind == super::CallKind::Method
+                        && call.receiver.as_deref() == Some(receiver.as_str())
+                })
+                .map(|call| call.callee.clone())
         })
-        .map(|call| call.callee.clone())
         .collect();
     names.sort();
     names.dedup();

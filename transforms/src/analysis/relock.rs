@@ -219,20 +219,19 @@ pub fn relocks(
             if !before_move(&call.node) {
                 continue;
             }
-            let requested = match lock_taken_by(scopes, guard, &call.callee, call.awaited) {
-                Some(index) => Requested::Here(index),
-                None => match callee_lock(facts, guard, call) {
-                    Some(lock) => Requested::InCallee(lock),
-                    None => match locked_deeper(scopes, guard, call) {
-                        Some(index) => Requested::Here(index),
-                        None => match impl_type_name(guard.call.syntax()).and_then(|owner| {
-                            crate_lock(scopes, guard, &owner, &call.callee, call.awaited)
-                        }) {
-                            Some(lock) => Requested::InCallee(lock),
-                            None => continue,
-                        },
-                    },
-                },
+            // This file's methods first, then the semantic tier's callee facts, then a lock
+            // taken deeper in this file, then a method of the same type in another file.
+            let requested = lock_taken_by(scopes, guard, &call.callee, call.awaited)
+                .map(Requested::Here)
+                .or_else(|| callee_lock(facts, guard, call).map(Requested::InCallee))
+                .or_else(|| locked_deeper(scopes, guard, call).map(Requested::Here))
+                .or_else(|| {
+                    let owner = impl_type_name(guard.call.syntax())?;
+                    crate_lock(scopes, guard, &owner, &call.callee, call.awaited)
+                        .map(Requested::InCallee)
+                });
+            let Some(requested) = requested else {
+                continue;
             };
             found.push(Relock {
                 held,
@@ -294,13 +293,13 @@ fn relocks_through_owner(scopes: &LockScopes, guard: &Guard, held: usize) -> Vec
                 && method_locks_on_call(g, &call.callee, call.awaited)
                 && impl_type_name(g.call.syntax()).as_deref() == Some(owner_type)
         });
-        let requested = match requested {
-            Some(index) => Requested::Here(index),
-            // A method of the owner's type in another file of the crate.
-            None => match crate_lock(scopes, guard, owner_type, &call.callee, call.awaited) {
-                Some(lock) => Requested::InCallee(lock),
-                None => continue,
-            },
+        // Else a method of the owner's type in another file of the crate.
+        let requested = requested.map(Requested::Here).or_else(|| {
+            crate_lock(scopes, guard, owner_type, &call.callee, call.awaited)
+                .map(Requested::InCallee)
+        });
+        let Some(requested) = requested else {
+            continue;
         };
         found.push(Relock {
             held,

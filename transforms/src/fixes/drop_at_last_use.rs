@@ -21,7 +21,26 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 use super::ownership::{Ownership, ownership};
 use super::release::node_at;
 use crate::analysis::{Guard, Holder, held, syntax};
-use crate::model::TextEdit;
+use crate::model::{Applicability, Fix, TextEdit};
+
+/// [`drop_at_last_use`] as a safe fix with its title.
+pub fn drop_fix(
+    text: &str,
+    file: &SyntaxNode,
+    guard: &Guard,
+    data: &[String],
+    event: &SyntaxNode,
+) -> Option<Fix> {
+    let edits = drop_at_last_use(text, file, guard, data, event)?;
+    Some(Fix {
+        title: format!(
+            "Release the guard after its last use (`drop({})`)",
+            guard.name()?
+        ),
+        applicability: Applicability::Safe,
+        edits,
+    })
+}
 
 /// The edits that insert `drop(<guard>);` after the last mention of the guard's data and before
 /// `event`, or `None` when that might not compile. `data` are the guard's binding and the bindings

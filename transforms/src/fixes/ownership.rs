@@ -308,12 +308,7 @@ pub enum Ownership {
 /// Whether `expr`, whose free names in `tainted` borrow from (or are) the guard, yields a value
 /// that can leave the guard's scope.
 pub fn ownership(expr: &ast::Expr, tainted: &[String], file: &SyntaxNode) -> Ownership {
-    let is_tainted = |e: &ast::Expr| {
-        tainted
-            .iter()
-            .any(|name| !syntax::mentions(file, e.syntax().text_range(), name).is_empty())
-    };
-    classify(expr, &is_tainted, file, None)
+    ownership_in_crate(expr, tainted, file, None)
 }
 
 /// [`ownership`], with what the other files of the crate declare about the functions `expr`

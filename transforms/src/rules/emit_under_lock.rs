@@ -13,7 +13,7 @@ use crate::analysis::effects::{self, CallbackSource, Emission, Matched};
 use crate::analysis::held::{self, rooted_at_guard};
 use crate::analysis::{AccessMode, Call, CallKind, Guard, syntax};
 use crate::fixes::defer_emission::{DEFERRAL_REFUSED, defer_emissions};
-use crate::fixes::drop_at_last_use::drop_at_last_use;
+use crate::fixes::drop_at_last_use::drop_fix;
 use crate::fixes::ownership::OWNING_METHODS;
 use crate::fixes::release::node_at;
 use crate::model::{Applicability, Finding, Fix, RuleDoc, RuleId, Severity};
@@ -310,15 +310,7 @@ fn drop_async_guard(ctx: &Context<'_>, guard: &Guard, event: &SyntaxNode) -> Opt
         return None;
     }
     let data = held::guard_data_names(ctx.file, guard, ctx.scopes.crate_index.as_deref());
-    let edits = drop_at_last_use(ctx.text, ctx.file, guard, &data, event)?;
-    Some(Fix {
-        title: format!(
-            "Release the guard after its last use (`drop({})`)",
-            guard.name()?
-        ),
-        applicability: Applicability::Safe,
-        edits,
-    })
+    drop_fix(ctx.text, ctx.file, guard, &data, event)
 }
 
 /// A method of the same type, defined in this file and called under the guard

@@ -9,7 +9,7 @@ use super::Context;
 use crate::analysis::{AccessMode, Guard, Holder, LockKind, syntax};
 use crate::fixes::clone_evidence::{NOT_PROVEN_CLONE, guarded_value_is_clone};
 use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
-use crate::fixes::drop_at_last_use::drop_at_last_use;
+use crate::fixes::drop_at_last_use::drop_fix;
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
 use crate::fixes::snapshot::{Carrier, snapshot};
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
@@ -475,15 +475,8 @@ fn release_after_last_use(
     first_await: &ast::AwaitExpr,
     data: &[String],
 ) -> Result<Fix, String> {
-    if let Some(edits) = drop_at_last_use(ctx.text, ctx.file, guard, data, first_await.syntax()) {
-        return Ok(Fix {
-            title: format!(
-                "Release the guard after its last use (`drop({})`)",
-                guard.name().unwrap_or_default()
-            ),
-            applicability: Applicability::Safe,
-            edits,
-        });
+    if let Some(fix) = drop_fix(ctx.text, ctx.file, guard, data, first_await.syntax()) {
+        return Ok(fix);
     }
     match release_before(ctx.text, ctx.file, guard, first_await.syntax(), "the `.await`") {
         Ok(fix) => Ok(fix),
