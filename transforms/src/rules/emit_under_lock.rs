@@ -178,7 +178,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let nodes: Vec<SyntaxNode> = events.iter().map(|(call, _)| call.node.clone()).collect();
-        let mut found = finding(ctx, guard, first, matched, &nodes);
+        let mut found = finding(ctx, guard, &data, first, matched, &nodes);
         // guard-across-blocking's relock split of this guard moves the emission after the second
         // lock scope too; a fix of our own would keep the lock across the blocking work and
         // collide with it.
@@ -204,8 +204,7 @@ fn foreign_callback(
     data: &OnceCell<Vec<String>>,
     call: &Call,
 ) -> bool {
-    let names = data
-        .get_or_init(|| held::guard_data_names(ctx.file, guard, ctx.scopes.crate_index.as_deref()));
+    let names = guard_data(ctx, guard, data);
     // A closure taken out of the guarded data as an owned copy (`state.on_change.clone()`) no
     // longer needs the lock; one borrowed from it (`self.0.lock().as_mut()`) does.
     let from_guard = |e: &ast::Expr| held::borrows_guard_data(ctx.file, guard, names, e);
@@ -233,6 +232,7 @@ fn shared_listener_registry(guard: &Guard, call: &Call) -> bool {
 fn finding(
     ctx: &Context<'_>,
     guard: &Guard,
+    data: &OnceCell<Vec<String>>,
     call: &Call,
     matched: &Matched<Emission>,
     events: &[SyntaxNode],
@@ -280,7 +280,7 @@ fn finding(
                 Err(_) => (None, emission_help(reason, matched.pattern.kind)),
             }
         }
-        Err(reason) => match drop_async_guard(ctx, guard, &call.node) {
+        Err(reason) => match drop_async_guard(ctx, guard, data, &call.node) {
             Some(fix) => (
                 Some(fix),
                 format!("emit after the lock is released: {phrase}"),
@@ -305,12 +305,26 @@ fn finding(
 /// lends (a value the file alone cannot prove owned): `drop(guard)` after its last use, which the
 /// crate's declared return types may prove compiles. An async guard's `drop` needs no scope for
 /// the future to stay `Send`.
-fn drop_async_guard(ctx: &Context<'_>, guard: &Guard, event: &SyntaxNode) -> Option<Fix> {
+fn drop_async_guard(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    data: &OnceCell<Vec<String>>,
+    event: &SyntaxNode,
+) -> Option<Fix> {
     if !guard.kind.is_async() {
         return None;
     }
-    let data = held::guard_data_names(ctx.file, guard, ctx.scopes.crate_index.as_deref());
-    drop_fix(ctx.text, ctx.file, guard, &data, event)
+    let names = guard_data(ctx, guard, data);
+    drop_fix(ctx.text, ctx.file, guard, names, event)
+}
+
+/// [`held::guard_data_names`] of `guard`, computed once for all its emissions.
+fn guard_data<'d>(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    data: &'d OnceCell<Vec<String>>,
+) -> &'d [String] {
+    data.get_or_init(|| held::guard_data_names(ctx.file, guard, ctx.scopes.crate_index.as_deref()))
 }
 
 /// A method of the same type, defined in this file and called under the guard

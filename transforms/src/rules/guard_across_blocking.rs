@@ -176,8 +176,25 @@ pub(crate) fn relock_split_fixes(ctx: &Context<'_>, index: usize) -> bool {
 /// What [`build_fix`]'s help says when the guard is used after the work.
 const SPANS: &str = "critical section spans";
 
-/// The relock split of guard `index` around every blocking call this rule reports for it.
+/// The relock split of guard `index` around every blocking call this rule reports for it,
+/// computed once per guard: emit-under-lock asks too ([`relock_split_fixes`]).
 fn relock_fix(
+    ctx: &Context<'_>,
+    index: usize,
+    events: &[(&Call, Matched<Blocking>)],
+) -> Result<Fix, String> {
+    if let Some(known) = ctx.shared.relock_fixes.borrow().get(&index) {
+        return known.clone();
+    }
+    let fix = split_around_work(ctx, index, events);
+    ctx.shared
+        .relock_fixes
+        .borrow_mut()
+        .insert(index, fix.clone());
+    fix
+}
+
+fn split_around_work(
     ctx: &Context<'_>,
     index: usize,
     events: &[(&Call, Matched<Blocking>)],

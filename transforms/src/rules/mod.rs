@@ -10,7 +10,8 @@ pub mod lock_order_inversion;
 pub mod read_then_write;
 pub mod std_lock_in_async;
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 
 use ra_ap_syntax::{Edition, SyntaxNode};
 
@@ -32,12 +33,15 @@ pub struct Context<'a> {
 }
 
 /// Results of one rule that other rules consult to leave its cases to it: guard-across-await's
-/// findings (the blocking and emission rules do not report an await it already reports) and
-/// double-lock's clusters (emit-under-lock leaves held-together guards to the phase split).
+/// findings (the blocking and emission rules do not report an await it already reports),
+/// double-lock's clusters (emit-under-lock leaves held-together guards to the phase split) and
+/// guard-across-blocking's relock splits (likewise).
 #[derive(Default)]
 pub(crate) struct Shared {
     await_findings: OnceCell<Vec<Finding>>,
     double_lock_clusters: OnceCell<Vec<double_lock::Cluster>>,
+    /// guard-across-blocking's relock split per guard (emit-under-lock leaves such guards to it).
+    relock_fixes: RefCell<HashMap<usize, Result<crate::model::Fix, String>>>,
 }
 
 impl Context<'_> {
