@@ -2,7 +2,10 @@
 //! inside its live region. Transforms match these against their lists — blocking work, spawns and
 //! sends, methods of `self` that lock again.
 
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextSize, ast};
+use ra_ap_syntax::{
+    AstNode, SyntaxKind, SyntaxNode, TextSize,
+    ast::{self, HasArgList},
+};
 
 use super::syntax;
 
@@ -62,7 +65,11 @@ fn describe(node: &SyntaxNode) -> Option<Call> {
         .parent()
         .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
     let (callee, receiver, kind) = if let Some(call) = ast::CallExpr::cast(node.clone()) {
-        (callee_path(&call.expr()?), None, CallKind::Path)
+        let callee = callee_path(&call.expr()?);
+        match self_method_in_path_form(&call, &callee) {
+            Some(method) => (method, Some("self".to_string()), CallKind::Method),
+            None => (callee, None, CallKind::Path),
+        }
     } else if let Some(path) = ast::PathExpr::cast(node.clone()) {
         (
             callee_path(&ast::Expr::PathExpr(path)),
@@ -91,6 +98,18 @@ fn describe(node: &SyntaxNode) -> Option<Call> {
         kind,
         awaited,
     })
+}
+
+/// `Self::remove_target(self, ..)` is `self.remove_target(..)` written as a path: the method
+/// name, when the first argument is `self` (or `&self`, `&mut self`).
+fn self_method_in_path_form(call: &ast::CallExpr, callee: &str) -> Option<String> {
+    let method = callee.strip_prefix("Self::")?;
+    if method.contains("::") {
+        return None;
+    }
+    let first = call.arg_list()?.args().next()?;
+    (syntax::compact_text(syntax::strip_wrappers(&first).syntax()) == "self")
+        .then(|| method.to_string())
 }
 
 /// A function named as the argument of a combinator that calls it at once:

@@ -448,14 +448,23 @@ fn acquisition(
     };
     // A getter named like a lock (`fork_choice_read_lock()`, `lock_or_panic()`) from another file
     // or crate: a lock of unknown kind when its result is used as a guard (checked below).
-    let getter = (helper.is_none() && local_helper.is_none())
-        .then(|| getter_lock_mode(&method))
-        .flatten()
+    let lock_named = getter_lock_mode(&method)
         .filter(|_| call.arg_list().is_some_and(|a| a.args().next().is_none()));
-    let local_helper = local_helper.or(getter.map(|mode| kind::GuardType {
-        kind: LockKind::Unknown,
-        mode,
-    }));
+    // On a receiver declared as a lock (`runtimes: Mutex<..>`), such a getter is an extension
+    // trait's acquisition (`lock_or_panic`), wherever the trait is declared: the lock is the
+    // receiver, of its declared kind.
+    let declared_getter_kind = lock_named
+        .and_then(|_| call.receiver())
+        .and_then(|receiver| kinds.lookup(&receiver_name(&receiver)))
+        .filter(|kind| !kind.is_async() && !kind.is_cell() && *kind != LockKind::DashMap);
+    let getter = lock_named.filter(|_| helper.is_none() && local_helper.is_none());
+    let local_helper = match (declared_getter_kind, lock_named) {
+        (Some(kind), Some(mode)) if helper.is_none() => Some(kind::GuardType { kind, mode }),
+        _ => local_helper.or(getter.map(|mode| kind::GuardType {
+            kind: LockKind::Unknown,
+            mode,
+        })),
+    };
     let mode = match (
         LOCK_METHODS.iter().find(|(m, _)| *m == method),
         helper,
@@ -480,8 +489,10 @@ fn acquisition(
     // DashMap references included; not a DashMap's or RefCell's own `get`/`borrow`.
     let helper_fn =
         local_helper.is_some() && (kinds.guard_helper(&method).is_some() || from_crate.is_some());
-    let from_helper = helper_fn
-        || local_helper.is_some_and(|h| !matches!(h.kind, LockKind::DashMap | LockKind::RefCell));
+    let from_helper = declared_getter_kind.is_none()
+        && (helper_fn
+            || local_helper
+                .is_some_and(|h| !matches!(h.kind, LockKind::DashMap | LockKind::RefCell)));
     let (lock_path, identity, lock_name) = if from_helper && lock_method_mode(&method).is_none() {
         // `self.state()`: the lock is whatever the helper locks; its calls are one lock.
         let path = format!("{}.{method}()", syntax::compact_text(receiver.syntax()));
@@ -520,7 +531,9 @@ fn acquisition(
     if consumed_by_closure(&guard_expr) {
         return None;
     }
-    if getter.is_some() && (awaited || !used_as_guard(&guard_expr, &body)) {
+    if (getter.is_some() || declared_getter_kind.is_some())
+        && (awaited || (declared_getter_kind.is_none() && !used_as_guard(&guard_expr, &body)))
+    {
         return None;
     }
     let (kind, tier) = match (helper, receiver_fact, local_helper) {
@@ -615,6 +628,59 @@ fn assigned_value_of_place(expr: &ast::Expr) -> Option<TextRange> {
 
 /// See [`Guard::identity`]. `depth` bounds alias chains.
 fn lock_identity(receiver: &ast::Expr, body: &SyntaxNode, depth: usize) -> String {
+    let expr = strip_clones(receiver);
+    let text = syntax::compact_text(expr.syntax());
+    if depth >= 3 {
+        return text;
+    }
+    // A local alias of another lock or of its owner: `let store = state.user_store.clone();`
+    // then `store.lock()`, or `let inner = self.clone();` then `inner.runtimes.lock()` — in a
+    // closure or async block of the function too. The lock keeps the identity of what the alias
+    // names, so that lock order and relocks see one lock.
+    let (root, rest) = match &expr {
+        ast::Expr::PathExpr(_) => (expr.clone(), ""),
+        ast::Expr::FieldExpr(_) => {
+            let mut root = expr.clone();
+            while let ast::Expr::FieldExpr(field) = &root {
+                match field.expr() {
+                    Some(inner) => root = syntax::strip_wrappers(&inner),
+                    None => return text,
+                }
+            }
+            if !matches!(root, ast::Expr::PathExpr(_)) {
+                return text;
+            }
+            let root_text = syntax::compact_text(root.syntax());
+            match text.strip_prefix(root_text.as_str()) {
+                Some(rest) if rest.starts_with('.') => (root, rest),
+                _ => return text,
+            }
+        }
+        _ => return text,
+    };
+    let name = syntax::compact_text(root.syntax());
+    if name == "self" || name.contains("::") {
+        return text;
+    }
+    let Some(init) = syntax::local_initializer_in_scope(root.syntax(), &name) else {
+        return text;
+    };
+    let is_place_or_clone = matches!(
+        syntax::strip_wrappers(&init),
+        ast::Expr::PathExpr(_)
+            | ast::Expr::FieldExpr(_)
+            | ast::Expr::MethodCallExpr(_)
+            | ast::Expr::CallExpr(_)
+    );
+    let resolved = lock_identity(&init, body, depth + 1);
+    if is_place_or_clone && !resolved.contains('(') {
+        return format!("{resolved}{rest}");
+    }
+    text
+}
+
+/// `receiver` without references, `.clone()`, `.as_ref()` and `Arc::clone(&..)`.
+fn strip_clones(receiver: &ast::Expr) -> ast::Expr {
     let mut expr = syntax::strip_wrappers(receiver);
     loop {
         let inner = match &expr {
@@ -636,34 +702,9 @@ fn lock_identity(receiver: &ast::Expr, body: &SyntaxNode, depth: usize) -> Strin
         };
         match inner {
             Some(e) => expr = syntax::strip_wrappers(&e),
-            None => break,
+            None => return expr,
         }
     }
-    let text = syntax::compact_text(expr.syntax());
-    if depth < 3
-        && let ast::Expr::PathExpr(path) = &expr
-    {
-        // A local alias of another lock: `let store = state.user_store.clone();`.
-        let alias = body.descendants().filter_map(ast::LetStmt::cast).filter(|l| {
-                l.syntax().text_range().end() <= expr.syntax().text_range().start()
-                    && matches!(l.pat(), Some(ast::Pat::IdentPat(p)) if syntax::ident_name(&p) == path.syntax().text().to_string())
-            }).last();
-        if let Some(init) = alias.and_then(|l| l.initializer()) {
-            let stripped = syntax::strip_wrappers(&init);
-            let is_place_or_clone = matches!(
-                stripped,
-                ast::Expr::PathExpr(_)
-                    | ast::Expr::FieldExpr(_)
-                    | ast::Expr::MethodCallExpr(_)
-                    | ast::Expr::CallExpr(_)
-            );
-            let resolved = lock_identity(&init, body, depth + 1);
-            if is_place_or_clone && !resolved.contains('(') {
-                return resolved;
-            }
-        }
-    }
-    text
 }
 
 /// The last name a receiver is reached through: `self.cache` → `cache`, `state.lock()` → `state`.

@@ -19,6 +19,39 @@ pub fn binds_in(root: &SyntaxNode, range: TextRange, name: &str) -> bool {
         .any(|p| range.contains_range(p.syntax().text_range()) && ident_name(&p) == name)
 }
 
+/// The initializer of the `let name = …;` that `name` at `at` refers to, looked up through the
+/// enclosing blocks up to the function (closures and async blocks do not stop the search: they
+/// capture the binding). `None` when the name is a parameter, or when something between the
+/// `let` and `at` binds the same name again (a closure parameter, a match arm, a nested `let`):
+/// the reference may be to that one.
+pub fn local_initializer_in_scope(at: &SyntaxNode, name: &str) -> Option<ast::Expr> {
+    for scope in at.ancestors().skip(1) {
+        if ast::Fn::can_cast(scope.kind()) {
+            return None;
+        }
+        let Some(list) = ast::StmtList::cast(scope.clone()) else {
+            continue;
+        };
+        let binding = list
+            .statements()
+            .filter_map(|stmt| match stmt {
+                ast::Stmt::LetStmt(l) => Some(l),
+                _ => None,
+            })
+            .filter(|l| l.syntax().text_range().end() <= at.text_range().start())
+            .filter(|l| matches!(l.pat(), Some(ast::Pat::IdentPat(p)) if ident_name(&p) == name))
+            .last();
+        if let Some(binding) = binding {
+            let between =
+                TextRange::new(binding.syntax().text_range().end(), at.text_range().start());
+            return (!binds_in(&scope, between, name))
+                .then(|| binding.initializer())
+                .flatten();
+        }
+    }
+    None
+}
+
 /// Whether `node` runs as part of `body`: directly, or inside a closure that a combinator of
 /// `body` calls before it returns (`items.iter().map(|i| tokio::spawn(..)).collect()`,
 /// `for_each`, `retain`, `unwrap_or_else`, `map` on an `Option`). Such a closure runs while the

@@ -478,13 +478,16 @@ fn param_type(f: &ast::Fn, name: &str) -> Option<String> {
 /// `from`; `None` when there is none or several.
 fn single_method(ctx: &Context<'_>, name: &str, from: &ast::MethodCallExpr) -> Option<SyntaxNode> {
     let owner = self_type(from.syntax())?;
-    let [only] = ctx.scopes.decls.functions_named(name) else {
-        return None;
-    };
-    if self_type(only.syntax()).as_deref() != Some(owner.as_str()) {
-        return None;
-    }
-    Some(only.syntax().clone())
+    // Methods of the same name on other types of the file (two structs with a `remove`) are not
+    // the callee; two of the same type (in `impl` blocks under different `cfg`s) are ambiguous.
+    let mut same_type = ctx
+        .scopes
+        .decls
+        .functions_named(name)
+        .iter()
+        .filter(|f| self_type(f.syntax()).as_deref() == Some(owner.as_str()));
+    let only = same_type.next()?;
+    same_type.next().is_none().then(|| only.syntax().clone())
 }
 
 #[cfg(test)]
