@@ -496,7 +496,7 @@ fn acquisition(
     let (lock_path, identity, lock_name) = if from_helper && lock_method_mode(&method).is_none() {
         // `self.state()`: the lock is whatever the helper locks; its calls are one lock.
         let path = format!("{}.{method}()", syntax::compact_text(receiver.syntax()));
-        let base = lock_identity(&receiver, &body, 0);
+        let base = lock_identity(&receiver, 0);
         let field = kinds.helper_lock(&method).or_else(|| {
             from_crate
                 .as_ref()
@@ -512,7 +512,7 @@ fn acquisition(
     } else {
         (
             syntax::compact_text(receiver.syntax()),
-            lock_identity(&receiver, &body, 0),
+            lock_identity(&receiver, 0),
             receiver_name(&receiver),
         )
     };
@@ -627,7 +627,7 @@ fn assigned_value_of_place(expr: &ast::Expr) -> Option<TextRange> {
 }
 
 /// See [`Guard::identity`]. `depth` bounds alias chains.
-fn lock_identity(receiver: &ast::Expr, body: &SyntaxNode, depth: usize) -> String {
+fn lock_identity(receiver: &ast::Expr, depth: usize) -> String {
     let expr = strip_clones(receiver);
     let text = syntax::compact_text(expr.syntax());
     if depth >= 3 {
@@ -672,7 +672,7 @@ fn lock_identity(receiver: &ast::Expr, body: &SyntaxNode, depth: usize) -> Strin
             | ast::Expr::MethodCallExpr(_)
             | ast::Expr::CallExpr(_)
     );
-    let resolved = lock_identity(&init, body, depth + 1);
+    let resolved = lock_identity(&init, depth + 1);
     if is_place_or_clone && !resolved.contains('(') {
         return format!("{resolved}{rest}");
     }
