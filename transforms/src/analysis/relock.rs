@@ -244,6 +244,7 @@ pub fn relocks(
     found.extend(
         relocks_through_owner(scopes, guard, held)
             .into_iter()
+            .chain(relocks_through_argument(scopes, guard, held))
             .filter(|r| before_move(&r.site)),
     );
     found.sort_by_key(|r| r.site.text_range().start());
@@ -309,6 +310,77 @@ fn relocks_through_owner(scopes: &LockScopes, guard: &Guard, held: usize) -> Vec
         });
     }
     found
+}
+
+/// A function of this file handed the held lock itself — `Rtt::from(session.clone(), ..)`,
+/// `refresh(&self.cache)` — whose body locks the parameter it arrives in: the callee waits for the
+/// guard its caller holds. Path calls only (`Type::f`, `Self::f`, a free `f`): their callee is
+/// found by name without knowing a receiver's type.
+fn relocks_through_argument(scopes: &LockScopes, guard: &Guard, held: usize) -> Vec<Relock> {
+    if guard.identity.contains(['(', '[']) {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for call in &guard.calls {
+        if call.kind != events::CallKind::Path {
+            continue;
+        }
+        let Some(args) = ast::CallExpr::cast(call.node.clone()).and_then(|c| c.arg_list()) else {
+            continue;
+        };
+        let Some(position) = args
+            .args()
+            .position(|arg| super::lock_identity(&arg, 0) == guard.identity)
+        else {
+            continue;
+        };
+        let Some(callee) = path_callee(scopes, guard, &call.callee) else {
+            continue;
+        };
+        let Some(param) = callee
+            .param_list()
+            .and_then(|params| params.params().nth(position))
+            .and_then(|param| match param.pat()? {
+                ast::Pat::IdentPat(p) => Some(syntax::ident_name(&p)),
+                _ => None,
+            })
+        else {
+            continue;
+        };
+        let requested = scopes.guards.iter().position(|g| {
+            &g.body == callee.syntax()
+                && g.identity == param
+                && !is_non_blocking(g)
+                && excludes(guard, g.mode)
+        });
+        if let Some(requested) = requested {
+            found.push(Relock {
+                held,
+                requested: Requested::Here(requested),
+                site: call.node.clone(),
+                via_method: Some(call.callee.clone()),
+            });
+        }
+    }
+    found
+}
+
+/// The one function of this file that the path call `callee` names: `Self::f` and `Type::f` in an
+/// `impl` of that type, a bare `f` outside any `impl`. A synchronous function only: an `async fn`
+/// called without `.await` takes nothing yet, and awaited it is `guard-across-await`'s subject.
+fn path_callee(scopes: &LockScopes, guard: &Guard, callee: &str) -> Option<ast::Fn> {
+    let (owner, name) = match callee.rsplit_once("::") {
+        Some(("Self", name)) => (Some(impl_type_name(guard.call.syntax())?), name),
+        Some((path, name)) => (Some(path.rsplit("::").next()?.to_string()), name),
+        None => (None, callee),
+    };
+    let mut candidates = scopes
+        .decls
+        .functions_named(name)
+        .iter()
+        .filter(|f| impl_type_name(f.syntax()) == owner && f.async_token().is_none());
+    let only = candidates.next()?;
+    candidates.next().is_none().then(|| only.clone())
 }
 
 /// A lock of the held guard's field that `owner::method`, defined in another file of the crate,
