@@ -1,6 +1,6 @@
 //! `guard-across-await`: a lock guard alive at an `.await`.
 
-use ra_ap_syntax::{AstNode, SyntaxKind, TextRange, ast};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
 mod awaits;
 
@@ -11,6 +11,7 @@ use crate::fixes::clone_evidence::{NOT_PROVEN_CLONE, guarded_value_is_clone};
 use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
 use crate::fixes::drop_at_last_use::drop_fix;
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
+use crate::fixes::relock_split::relock_split;
 use crate::fixes::snapshot::{Carrier, snapshot};
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
 
@@ -89,11 +90,16 @@ async fn write_and_persist(&self, batch: Vec<u8>) {
   runs before it.
 - Clone-out (seed 000): data borrowed from the guard by the awaited call is copied inside the
   scope. Always unsafe: the copy can be stale by the time the await uses it.
+- Two lock scopes (seed 003's Pattern 2) for slow awaits between two uses of an async guard: the
+  check before them in one scope, the awaits unlocked, the store after them in a second scope that
+  takes the lock again with the same expression. Always unsafe: the check and the store are no
+  longer atomic. Refused when the guard is changed before the awaits (other holders would see the
+  half-done update), when the awaited work uses the guard or data borrowed from it, or when the
+  lock expression cannot be evaluated again.
 
 ## Known problems
-A slow await between two uses of an async guard, or one that reads a value borrowed through a
-binding, gets no fix: the remedy is phases (copy what the work needs, release, work, lock again
-to store), which needs the types. Which awaits are slow is read from the callee's name.
+A slow await that reads a value borrowed through a binding gets no fix: the remedy is to copy what
+the work needs, which needs the types. Which awaits are slow is read from the callee's name.
 When the guard is used after the await (the critical section spans it), scoping cannot help and
 no fix is offered; the swap to `tokio::sync` (rule `std-lock-in-async`) is the remedy. Guards bound
 to `_name` and never used are held on purpose (test serialisation, single-flight): they are reported
@@ -152,10 +158,10 @@ pub(crate) fn detect(ctx: &Context<'_>) -> Vec<Finding> {
                 true
             })
             .collect();
-        let (Some(first_await), Some(hold)) = (awaits.first(), first_hold) else {
+        let (false, Some(hold)) = (awaits.is_empty(), first_hold) else {
             continue;
         };
-        out.push(finding(ctx, guard, first_await, awaits.len(), hold, lent));
+        out.push(finding(ctx, index, &awaits, hold, lent));
     }
     out
 }
@@ -183,12 +189,14 @@ enum Hold {
 
 fn finding<'a>(
     ctx: &Context<'_>,
-    guard: &Guard,
-    first_await: &ast::AwaitExpr,
-    count: usize,
+    index: usize,
+    awaits: &[&ast::AwaitExpr],
     hold: Hold,
     lent: impl Fn() -> &'a Lent,
 ) -> Finding {
+    let guard = &ctx.scopes.guards[index];
+    let first_await = awaits[0];
+    let count = awaits.len();
     let what = format!("{} {} guard", guard.kind.describe(), guard.mode.describe());
     let subject = match guard.name() {
         Some(name) => format!("`{name}`"),
@@ -253,10 +261,12 @@ fn finding<'a>(
     let built = match hold {
         Hold::AfterLastUse => release_after_last_use(ctx, guard, first_await, &lent().data),
         Hold::BeforeFirstUse => acquire_after(ctx, guard, first_await),
-        Hold::SpansSlow(what) => Err(format!(
-            "every task that wants the lock waits for {what} too: take what the work needs under the lock, \
-             release it, do the work, then lock again to store the result"
-        )),
+        Hold::SpansSlow(what) => split_around_awaits(ctx, index, awaits).map_err(|why| {
+            format!(
+                "every task that wants the lock waits for {what} too: take what the work needs under the lock, \
+                 release it, do the work, then lock again to store the result (not split automatically: {why})"
+            )
+        }),
         Hold::Blocking | Hold::BorrowedData => build_fix(ctx, guard, first_await),
         // Returning the borrowed value out of a scope would not compile (E0597): the copy has to
         // be written by someone who knows the type.
@@ -271,6 +281,13 @@ fn finding<'a>(
             Some(fix),
             "every task that wants the lock waits for this `.await` too: release the guard after its last use"
                 .to_string(),
+        ),
+        Ok(fix) if let Hold::SpansSlow(what) = hold => (
+            Some(fix),
+            format!(
+                "every task that wants the lock waits for {what} too: check under the lock, release it for the \
+                 work, then lock again to store the result"
+            ),
         ),
         Ok(fix) if hold == Hold::BeforeFirstUse => (
             Some(fix),
@@ -298,6 +315,32 @@ fn finding<'a>(
         help: Some(help),
         fix,
     }
+}
+
+/// Seed 003's two lock scopes around slow awaits the guard has no part in: the check before them
+/// in one scope, the awaits unlocked, the store after them in a second scope
+/// ([`relock_split`]). Unsafe, as for blocking work: the check and the store are no longer atomic.
+fn split_around_awaits(
+    ctx: &Context<'_>,
+    index: usize,
+    awaits: &[&ast::AwaitExpr],
+) -> Result<Fix, String> {
+    let work: Vec<SyntaxNode> = awaits.iter().map(|a| a.syntax().clone()).collect();
+    let split = relock_split(ctx.text, ctx.file, ctx.scopes, index, &work)?;
+    let title = if split.relocks == 0 {
+        "Run the awaited work before taking the lock, then lock to store the result (the work no longer runs \
+         under the lock: if the lock kept it in order with other holders' work, they may now interleave)"
+            .to_string()
+    } else {
+        "Check under the lock, run the awaited work unlocked, then lock again to store the result (the check \
+         and the store are no longer atomic: another task can change the data between the two lock scopes)"
+            .to_string()
+    };
+    Ok(Fix {
+        title,
+        applicability: Applicability::Unsafe,
+        edits: vec![split.edit],
+    })
 }
 
 fn build_fix(
