@@ -218,7 +218,17 @@ pub(crate) const LOCK_METHODS: &[(&str, AccessMode)] = &[
     ("blocking_write", AccessMode::Write),
     ("write_arc", AccessMode::Write),
     ("upgradable_read", AccessMode::Upgradable),
+    ("upgradable_read_arc", AccessMode::Upgradable),
 ];
+
+/// parking_lot's acquisitions of a guard that owns an `Arc` of its lock (`read_arc()`): made to
+/// be kept beyond the scope that takes them, so their lock may be held for long stretches.
+pub fn is_owned_guard_method(method: &str) -> bool {
+    matches!(
+        method,
+        "lock_arc" | "read_arc" | "write_arc" | "upgradable_read_arc"
+    )
+}
 
 /// The access mode of a lock-acquiring method name (`read` → read), `None` for other names.
 pub fn lock_method_mode(method: &str) -> Option<AccessMode> {
@@ -559,7 +569,11 @@ fn acquisition(
                 }
                 None => return None,
             };
-            if kind == LockKind::Unknown && !unwrapped && passed_on(&guard_expr) {
+            if kind == LockKind::Unknown
+                && !unwrapped
+                && passed_on(&guard_expr)
+                && !(is_owned_guard_method(&method) && stored_by_constructor(&guard_expr))
+            {
                 // A bare `lock()` handed to a function (`join(m.lock(), …)`) is as likely a future
                 // as a guard; without a declaration there is nothing to go on.
                 return None;
@@ -802,6 +816,23 @@ fn consumed_by_closure(guard_expr: &ast::Expr) -> bool {
     is_receiver && consumes && !returns_param
 }
 
+/// `Some(m.read_arc())`, `Shared(m.read_arc())`: the value is stored by a tuple struct or variant
+/// (a capitalised callee), not handed to a function that may await it (async-lock's `read_arc()`
+/// is a future).
+fn stored_by_constructor(expr: &ast::Expr) -> bool {
+    expr.syntax()
+        .parent()
+        .and_then(ast::ArgList::cast)
+        .and_then(|args| args.syntax().parent())
+        .and_then(ast::CallExpr::cast)
+        .and_then(|call| call.expr())
+        .is_some_and(|callee| {
+            let text = syntax::compact_text(callee.syntax());
+            let last = text.rsplit("::").next().unwrap_or_default();
+            last.chars().next().is_some_and(char::is_uppercase)
+        })
+}
+
 fn passed_on(expr: &ast::Expr) -> bool {
     expr.syntax().parent().is_some_and(|p| {
         matches!(
@@ -894,8 +925,11 @@ fn infer_kind(
         });
     }
     // A bare `lock()` on an undeclared receiver is most likely parking_lot; bare `read()`/`write()`
-    // without evidence are too often raw-pointer or I/O calls to count.
-    (method == "lock" || method == "upgradable_read").then_some(LockKind::Unknown)
+    // without evidence are too often raw-pointer or I/O calls to count. parking_lot's owned guards
+    // (`read_arc()`, `write_arc()`, `lock_arc()`) count like `lock()`; async-lock's methods of
+    // those names are awaited futures, which the kind check above already tells apart.
+    (method == "lock" || method == "upgradable_read" || is_owned_guard_method(method))
+        .then_some(LockKind::Unknown)
 }
 
 /// The kind rust-analyzer resolved, checked against how the call is used: an async lock's

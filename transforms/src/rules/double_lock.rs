@@ -21,6 +21,13 @@ is held, when while both are held:
 Reported as a warning: holding the locks together is sometimes what an invariant needs, and the
 deadlock it risks is `lock-order-inversion`'s to report.
 
+Also reported, in any code: a guard alive while the task blocks for an owned guard of another
+lock (parking_lot's `read_arc()`, `write_arc()`, `lock_arc()`, typically a per-key lock taken from
+a map the first guard protects). Owned guards are made to be kept beyond the scope that takes them,
+so the wait lasts as long as some caller keeps one, and every thread that needs the first lock
+waits that long too. No fix: clone the second lock's `Arc` out under the first guard, release it,
+then take the owned guard.
+
 Guards taken one after the other, the first released (a scoped block, `drop`) before the second
 is taken, are not held together. Nor is a first guard whose last use comes before the second is
 taken: it only lingers until the end of its scope, and releasing it early is the fix the
@@ -138,8 +145,67 @@ invariant spans both, keep them and document why."#,
 const MIN_STATEMENTS: usize = 15;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (cluster, worst) in ctx.double_lock_clusters() {
+    let clusters = ctx.double_lock_clusters();
+    for (cluster, worst) in clusters {
         out.push(finding(ctx, cluster, worst));
+    }
+    let clustered = |g: usize| clusters.iter().any(|(cluster, _)| cluster.contains(&g));
+    for &(o, i) in &ctx.scopes.nested {
+        if !clustered(o) && !clustered(i) && waits_for_owned_guard(ctx, o, i) {
+            out.push(owned_guard_finding(ctx, o, i));
+        }
+    }
+}
+
+/// Guard `o` is alive while the task blocks for an owned guard of another lock (`i`:
+/// `map.entry(k).or_default().read_arc()`): such guards are made to be kept beyond the scope that
+/// takes them, so the wait can last as long as some caller keeps one, and every thread that needs
+/// the first lock waits that long too.
+fn waits_for_owned_guard(ctx: &Context<'_>, o: usize, i: usize) -> bool {
+    let (outer, inner) = (&ctx.scopes.guards[o], &ctx.scopes.guards[i]);
+    let owned = inner
+        .call
+        .name_ref()
+        .is_some_and(|n| crate::analysis::is_owned_guard_method(n.text()));
+    owned
+        && !inner.awaited
+        && outer.identity != inner.identity
+        && !outer.kind.is_cell()
+        && !held_on_purpose(ctx, outer)
+}
+
+fn owned_guard_finding(ctx: &Context<'_>, o: usize, i: usize) -> Finding {
+    let (outer, inner) = (&ctx.scopes.guards[o], &ctx.scopes.guards[i]);
+    let method = inner
+        .call
+        .name_ref()
+        .map(|n| n.text().to_string())
+        .unwrap_or_default();
+    let held = display_name(outer);
+    let severity = if crate::analysis::held::in_test_code(outer.call.syntax()) {
+        Severity::Info
+    } else {
+        Severity::Warning
+    };
+    Finding {
+        tier: crate::analysis::Tier::Syntax,
+        rule: RuleId::DoubleLock,
+        severity,
+        range: syntax::to_range(outer.primary_range()),
+        message: format!(
+            "`{held}` is held while `{method}()` blocks for an owned guard of another lock: such guards are \
+             kept for long stretches, and everyone who needs `{}` waits as long",
+            outer.lock_path
+        ),
+        labels: vec![Label {
+            range: syntax::to_range(inner.primary_range()),
+            message: format!("waits here, with `{held}` held, for whoever keeps the other lock"),
+        }],
+        help: Some(format!(
+            "under `{held}`, take only what leads to the second lock (clone its `Arc`) and release the guard; \
+             then call `{method}()`"
+        )),
+        fix: None,
     }
 }
 
