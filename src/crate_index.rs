@@ -14,8 +14,10 @@ use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
 use lockfix_transforms::analysis::crate_index::{
-    CrateIndex, FileSummary, returns_owned_in_text, struct_names_in_text,
+    CrateIndex, FileSummary, blocking_functions_in_text, returns_owned_in_text,
+    struct_names_in_text,
 };
+use lockfix_transforms::analysis::effects::{Blocking, CallPattern};
 
 /// For each file (by its position in the run), the index of its package when that index knows
 /// something the file calls; files not listed are left as they are.
@@ -49,8 +51,14 @@ pub fn indexes_to_apply(
             .iter()
             .flat_map(|&i| summaries[i].called_on_guards.iter().map(String::as_str))
             .collect();
+        // Functions called while a guard is alive: the file that declares one says whether it
+        // blocks.
+        let held_calls: HashSet<&str> = summarised
+            .iter()
+            .flat_map(|&i| summaries[i].called_while_held.iter().map(String::as_str))
+            .collect();
         let lock_facts = index.has_lock_facts();
-        if !lock_facts && wanted.is_empty() {
+        if !lock_facts && wanted.is_empty() && held_calls.is_empty() {
             continue;
         }
         // A file learns something from the index when it calls a guard-returning method (a new
@@ -64,17 +72,7 @@ pub fn indexes_to_apply(
         let helpers = (!names.is_empty())
             .then(|| AhoCorasick::new(&names).ok())
             .flatten();
-        let declarations = (!wanted.is_empty())
-            // `fn source(` and `fn source<`, not `fn source_map(`.
-            .then(|| {
-                AhoCorasick::new(
-                    wanted
-                        .iter()
-                        .flat_map(|n| [format!("fn {n}("), format!("fn {n}<")]),
-                )
-                .ok()
-            })
-            .flatten();
+        let declarations = declarations_of(&wanted);
         // What each file called under its guards is known from its first look.
         let relocks = |i: usize| {
             summaries[i]
@@ -82,7 +80,12 @@ pub fn indexes_to_apply(
                 .iter()
                 .any(|name| index.is_locking_name(name))
         };
-        if helpers.is_none() && declarations.is_none() && !members.iter().any(|&i| relocks(i)) {
+        let held_declarations = declarations_of(&held_calls);
+        if helpers.is_none()
+            && declarations.is_none()
+            && held_declarations.is_none()
+            && !members.iter().any(|&i| relocks(i))
+        {
             continue;
         }
         let calls_an_indexed_method =
@@ -97,6 +100,9 @@ pub fn indexes_to_apply(
                 let text = read(i)?;
                 let unsummarised = summaries[i].is_empty();
                 let declares_wanted = declarations.as_ref().is_some_and(|f| f.is_match(&text));
+                let declares_held = held_declarations
+                    .as_ref()
+                    .is_some_and(|f| f.is_match(&text));
                 Some(Scanned {
                     position: i,
                     calls: lock_facts && calls_an_indexed_method(i, &text),
@@ -110,6 +116,11 @@ pub fn indexes_to_apply(
                     } else {
                         Vec::new()
                     },
+                    blocking: if declares_held {
+                        blocking_functions_in_text(&text, &held_calls)
+                    } else {
+                        Vec::new()
+                    },
                 })
             })
             .collect();
@@ -117,6 +128,7 @@ pub fn indexes_to_apply(
         for scanned in scanned {
             index.add_unsummarised_structs(scanned.structs);
             index.add_returns(&scanned.returns);
+            index.add_blocking_functions(scanned.blocking);
             if scanned.calls {
                 callers.push(scanned.position);
             }
@@ -129,6 +141,13 @@ pub fn indexes_to_apply(
                 .iter()
                 .any(|name| index.returns_owned(name) == Some(true))
         }));
+        // A file that calls, under a guard, a function of the crate that blocks.
+        callers.extend(
+            summarised
+                .iter()
+                .copied()
+                .filter(|&i| index.calls_blocking_function(&summaries[i].called_while_held)),
+        );
         callers.sort_unstable();
         callers.dedup();
         let index = Arc::new(index);
@@ -147,6 +166,21 @@ struct Scanned {
     structs: Vec<String>,
     /// Return types of the functions it declares that guards' methods call, likewise.
     returns: Vec<(String, bool)>,
+    /// Whether the functions it declares that are called under guards block.
+    blocking: Vec<(String, Option<&'static CallPattern<Blocking>>)>,
+}
+
+/// Finds `fn name(` and `fn name<` for each name (not `fn name_map(`); `None` for no names.
+fn declarations_of(names: &HashSet<&str>) -> Option<AhoCorasick> {
+    if names.is_empty() {
+        return None;
+    }
+    AhoCorasick::new(
+        names
+            .iter()
+            .flat_map(|n| [format!("fn {n}("), format!("fn {n}<")]),
+    )
+    .ok()
 }
 
 /// The package directory of each file, with the answers for directories cached.

@@ -98,3 +98,88 @@ fn loose_files_without_a_manifest_get_no_index() {
     let json = scan(dir.path());
     assert_eq!(json["findings"], Value::Array(Vec::new()), "{json:#}");
 }
+
+/// `cache.rs`: a method that waits on a channel, in a file that takes no lock, and one of the same
+/// name declared twice elsewhere would make it ambiguous.
+const CACHE: &str = "use std::sync::mpsc::Receiver;
+
+pub enum Item {
+    Ready(u64),
+    Promise(Receiver<u64>),
+}
+
+impl Item {
+    pub fn wait_value(self) -> Result<u64, String> {
+        match self {
+            Item::Ready(v) => Ok(v),
+            Item::Promise(rx) => rx.recv().map_err(|e| e.to_string()),
+        }
+    }
+
+    pub fn peek(&self) -> Option<u64> {
+        match self {
+            Item::Ready(v) => Some(*v),
+            Item::Promise(_) => None,
+        }
+    }
+}
+";
+
+/// `chain.rs`: holds a write guard while calling `wait_value` on an item from the guarded map.
+const CHAIN: &str = "use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::cache::Item;
+
+pub struct Chain {
+    items: Mutex<HashMap<u64, Item>>,
+}
+
+impl Chain {
+    pub fn value(&self, id: u64) -> Result<u64, String> {
+        let mut items = self.items.lock().unwrap();
+        match items.remove(&id) {
+            Some(item) => item.wait_value(),
+            None => Ok(0),
+        }
+    }
+
+    pub fn peek(&self, id: u64) -> Option<u64> {
+        let items = self.items.lock().unwrap();
+        items.get(&id).and_then(|item| item.peek())
+    }
+}
+";
+
+#[test]
+fn a_call_that_blocks_in_another_files_body_is_blocking_work_under_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("src")).unwrap();
+    fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    fs::write(root.join("src/lib.rs"), "pub mod cache;\npub mod chain;\n").unwrap();
+    fs::write(root.join("src/cache.rs"), CACHE).unwrap();
+    fs::write(root.join("src/chain.rs"), CHAIN).unwrap();
+    let json = scan(root);
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{json:#}");
+    assert_eq!(findings[0]["path"], "src/chain.rs");
+    assert_eq!(findings[0]["line"], 12);
+    assert_eq!(findings[0]["rule"], "guard-across-blocking");
+    let message = findings[0]["message"].as_str().unwrap();
+    assert!(message.contains("waiting for a message"), "{message}");
+    assert!(message.contains("wait_value"), "{message}");
+
+    // A second `fn wait_value` in the crate: which one runs needs types, so nothing is reported.
+    fs::write(
+        root.join("src/other.rs"),
+        "pub struct Other;\nimpl Other {\n    pub fn wait_value(self) -> Result<u64, String> {\n        Ok(1)\n    }\n}\n",
+    )
+    .unwrap();
+    let json = scan(root);
+    assert_eq!(json["findings"], Value::Array(Vec::new()), "{json:#}");
+}

@@ -8,7 +8,8 @@
 //! `MethodCallExpr` whose name is in [`crate::analysis::LOCK_METHODS`] and whose argument list is
 //! empty, so a candidate here is: a whole identifier from that table, a `.` before it (whitespace
 //! allowed; a comment there makes the check accept), and `()` after it (whitespace or a comment
-//! allowed inside). Every table name contains `lock`, `read` or `write`: those three substrings are
+//! allowed inside; parking_lot's timed `try_write_for(timeout)` and the like take their one
+//! argument). Every table name contains `lock`, `read` or `write`: those three substrings are
 //! searched with `memchr`'s SIMD substring search, and only their rare hits are looked at closely.
 //! (An Aho-Corasick automaton over five suffixes, the first version, ran ten times slower: `read`
 //! and `lock` are everywhere in `thread`, `already`, `block`, and it also passed every
@@ -58,7 +59,19 @@ fn is_candidate(bytes: &[u8], start: usize, end: usize) -> bool {
     let lock_named = LOCK_METHODS.iter().any(|(m, _)| m.as_bytes() == name)
         || name.ends_with(b"_lock")
         || name.starts_with(b"lock_");
-    lock_named && method_call_before(bytes, name_start) && empty_call_follows(&bytes[name_end..])
+    let timed = std::str::from_utf8(name).is_ok_and(crate::analysis::is_timed_acquisition);
+    lock_named
+        && method_call_before(bytes, name_start)
+        && if timed {
+            call_follows(&bytes[name_end..])
+        } else {
+            empty_call_follows(&bytes[name_end..])
+        }
+}
+
+/// `(` after the name: a timed acquisition takes its timeout.
+fn call_follows(rest: &[u8]) -> bool {
+    rest.get(skip_whitespace(rest, 0)) == Some(&b'(')
 }
 
 fn is_ident(byte: u8) -> bool {
@@ -110,6 +123,8 @@ mod tests {
             "m.read().await",
             "m.write( )",
             "m.try_lock()",
+            "cache.try_write_for(Duration::from_millis(50))",
+            "m.try_lock_until (deadline)",
             "m.lock_owned().await",
             "m.upgradable_read()",
             "m.blocking_write()",

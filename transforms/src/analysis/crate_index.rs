@@ -21,6 +21,7 @@ use ra_ap_syntax::{
     ast::{self, HasName},
 };
 
+use super::effects::{Blocking, CallPattern};
 use super::facts::CalleeLock;
 use super::kind::{GuardType, KindIndex};
 use super::{AccessMode, Guard, LockKind, decls::Declarations, syntax};
@@ -71,6 +72,10 @@ pub struct FileSummary {
     /// (no reference, lifetime, `impl` or guard in it); a name declared twice is owned only when
     /// both are.
     pub returns_owned: Vec<(String, bool)>,
+    /// Functions and methods called while one of the file's guards is alive that are not
+    /// blocking by their own name: one the crate declares, that blocks in its body
+    /// (`cache_item.wait()` over a channel's `recv()`), is blocking work under the lock.
+    pub called_while_held: Vec<String>,
 }
 
 impl FileSummary {
@@ -141,6 +146,7 @@ impl FileSummary {
             called_under_guard: called_under_guard(guards),
             called_on_guards,
             returns_owned,
+            called_while_held: called_while_held(guards),
         }
     }
 
@@ -162,6 +168,7 @@ impl FileSummary {
             && self.methods.is_empty()
             && self.called_on_guards.is_empty()
             && self.returns_owned.is_empty()
+            && self.called_while_held.is_empty()
     }
 }
 
@@ -191,6 +198,122 @@ fn returns_owned(functions: impl Iterator<Item = ast::Fn>) -> Vec<(String, bool)
         }
     }
     found
+}
+
+/// Names too common to resolve by name alone: a crate's own `send` or `get` is rarely the one a
+/// guard's region calls on some other value.
+const COMMON_NAMES: &[&str] = &[
+    "new",
+    "get",
+    "get_mut",
+    "insert",
+    "remove",
+    "push",
+    "pop",
+    "len",
+    "is_empty",
+    "clone",
+    "iter",
+    "iter_mut",
+    "map",
+    "and_then",
+    "unwrap",
+    "expect",
+    "send",
+    "try_send",
+    "recv",
+    "try_recv",
+    "lock",
+    "read",
+    "write",
+    "flush",
+    "contains",
+    "contains_key",
+    "extend",
+    "drain",
+    "take",
+    "to_string",
+    "to_owned",
+    "into",
+    "from",
+    "as_ref",
+    "as_mut",
+    "borrow",
+    "borrow_mut",
+    "fmt",
+    "next",
+    "entry",
+    "or_default",
+    "ok",
+    "err",
+    "collect",
+    "default",
+    "drop",
+    "call",
+    "run",
+    "handle",
+    "process",
+    "update",
+    "set",
+    "apply",
+    "load",
+    "store",
+    "close",
+];
+
+/// The names of the calls made while a guard is alive (method names, and the last segment of
+/// path calls), other than the common ones ([`COMMON_NAMES`]) and macros. Sorted, each once.
+fn called_while_held(guards: &[Guard]) -> Vec<String> {
+    let mut names: Vec<String> = guards
+        .iter()
+        .filter(|g| !g.kind.is_cell())
+        .flat_map(|g| &g.calls)
+        .filter(|call| !call.awaited)
+        .filter_map(|call| match call.kind {
+            super::CallKind::Method => Some(call.callee.as_str()),
+            super::CallKind::Path => call.callee.rsplit("::").next(),
+            super::CallKind::Macro => None,
+        })
+        .filter(|name| {
+            !name.is_empty()
+                && !name.starts_with(char::is_uppercase)
+                && !COMMON_NAMES.contains(name)
+        })
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// For each synchronous function of `text` named in `wanted`, the blocking-list entry its own body
+/// calls (`None` when it calls none): what calling it does. A file's text, parsed once here when
+/// it declares a wanted name.
+pub fn blocking_functions_in_text(
+    text: &str,
+    wanted: &HashSet<&str>,
+) -> Vec<(String, Option<&'static CallPattern<Blocking>>)> {
+    let file = ra_ap_syntax::SourceFile::parse(text, ra_ap_syntax::Edition::CURRENT).tree();
+    file.syntax()
+        .descendants()
+        .filter_map(ast::Fn::cast)
+        .filter_map(|function| {
+            let name = function.name()?.text().to_string();
+            if !wanted.contains(name.as_str()) {
+                return None;
+            }
+            let blocks = if function.async_token().is_some() {
+                // An async one only builds a future when called.
+                None
+            } else {
+                super::events::calls_where(function.syntax(), |_, _| true)
+                    .iter()
+                    .find_map(|call| super::effects::direct_blocking(call, &Default::default()))
+                    .map(|matched| matched.pattern)
+            };
+            Some((name, blocks))
+        })
+        .collect()
 }
 
 /// The names of the methods called with a guard's own binding as receiver (`state.source(uri)`),
@@ -274,6 +397,9 @@ pub struct CrateIndex {
     methods: HashMap<(String, String), Option<Entry>>,
     /// Function name → whether every declaration of it in the crate returns owned data.
     returns_owned: HashMap<String, bool>,
+    /// Function name → the blocking work its body does, when the crate declares it exactly once
+    /// and that declaration blocks (`None`: declared twice, or it does not block).
+    blocking_functions: HashMap<String, Option<&'static CallPattern<Blocking>>>,
 }
 
 /// How many calls deep a lock is followed through methods of `self`.
@@ -312,6 +438,29 @@ impl CrateIndex {
         for (name, owned) in returns {
             *self.returns_owned.entry(name.clone()).or_insert(true) &= *owned;
         }
+    }
+
+    /// Adds what files say about the functions called under guards ([`blocking_functions_in_text`]).
+    pub fn add_blocking_functions(
+        &mut self,
+        found: impl IntoIterator<Item = (String, Option<&'static CallPattern<Blocking>>)>,
+    ) {
+        for (name, blocks) in found {
+            self.blocking_functions
+                .entry(name)
+                .and_modify(|known| *known = None)
+                .or_insert(blocks);
+        }
+    }
+
+    /// The blocking work the crate's one function `name` does in its body.
+    pub fn blocking_function(&self, name: &str) -> Option<&'static CallPattern<Blocking>> {
+        self.blocking_functions.get(name).copied().flatten()
+    }
+
+    /// Whether some name in `names` is a blocking function of the crate.
+    pub fn calls_blocking_function(&self, names: &[String]) -> bool {
+        names.iter().any(|n| self.blocking_function(n).is_some())
     }
 
     /// Whether every function `name` of the crate returns owned data; `None` when the crate
@@ -478,22 +627,35 @@ pub fn owner_type_name(
             .iter()
             .filter_map(|t| t.rsplit("::").next().map(str::to_string))
             .collect();
-        decls
-            .only_struct(&names)
-            .or_else(|| index?.only_struct(&names))?
-            .to_string()
+        declared_struct(decls, index, &names)?.to_string()
     };
     for field in segments {
         // The field may be declared here and its type in another file, or the other way round.
         let names = decls
             .field_type_names(&current, field)
             .or_else(|| index?.field_type_names(&current, field))?;
-        current = decls
-            .only_struct(names)
-            .or_else(|| index?.only_struct(names))?
-            .to_string();
+        current = declared_struct(decls, index, names)?.to_string();
     }
     Some(current)
+}
+
+/// The struct of the crate a declared type names (its type names outermost first): the outermost
+/// one when it is a struct of the crate (`TimeoutRwLock<ShufflingCache>` is a `TimeoutRwLock`),
+/// else the only struct of the crate inside a foreign wrapper (`Arc<Inner>` is reached as `Inner`).
+fn declared_struct<'a>(
+    decls: &Declarations,
+    index: Option<&CrateIndex>,
+    names: &'a [String],
+) -> Option<&'a str> {
+    let only = |names: &'a [String]| {
+        decls
+            .only_struct(names)
+            .or_else(|| index?.only_struct(names))
+    };
+    names
+        .first()
+        .and_then(|outer| only(std::slice::from_ref(outer)))
+        .or_else(|| only(names))
 }
 
 #[cfg(test)]

@@ -241,9 +241,60 @@ pub struct Matched<K: 'static> {
 /// file that makes such a call in its own body (`generate_token(..)` wrapping
 /// `jsonwebtoken::encode`). One level deep: a wrapper of a wrapper is not followed.
 pub fn blocking(call: &Call, extra: &Extra) -> Option<Matched<Blocking>> {
+    direct_blocking(call, extra).or_else(|| blocking_in_helper(call, extra))
+}
+
+/// The blocking-list entry `call` itself matches, not through a function around it.
+pub fn direct_blocking(call: &Call, extra: &Extra) -> Option<Matched<Blocking>> {
     find(BLOCKING, call)
         .or_else(|| find(extra.blocking, call))
-        .or_else(|| blocking_in_helper(call, extra))
+        .or_else(|| blocking_receive(call))
+}
+
+const BLOCKING_RECEIVE: CallPattern<Blocking> =
+    p(".recv", No, Blocking::Wait, "waiting for a message");
+
+/// `rx.recv()` whose result is used at once as a `Result` (`.recv()?`, `.recv().unwrap()`,
+/// `match rx.recv() { Ok(m) => .. }`, `while let Ok(m) = rx.recv()`): std's, crossbeam's and
+/// other synchronous channels' receive, which blocks the thread until a message comes. An async
+/// channel's `recv()` is a future: awaited, or handed on (`select(rx.recv(), ..)`), never used
+/// that way.
+fn blocking_receive(call: &Call) -> Option<Matched<Blocking>> {
+    let method = ast::MethodCallExpr::cast(call.node.clone())?;
+    let name = method.name_ref()?;
+    if call.awaited || !matches!(name.text(), "recv" | "recv_timeout" | "recv_deadline") {
+        return None;
+    }
+    let parent = call.node.parent()?;
+    let used_as_result = match parent.kind() {
+        SyntaxKind::TRY_EXPR => true,
+        SyntaxKind::METHOD_CALL_EXPR => ast::MethodCallExpr::cast(parent).is_some_and(|m| {
+            m.receiver().is_some_and(|r| r.syntax() == &call.node)
+                && m.name_ref().is_some_and(|n| {
+                    matches!(
+                        n.text(),
+                        "unwrap"
+                            | "expect"
+                            | "map_err"
+                            | "ok"
+                            | "is_ok"
+                            | "is_err"
+                            | "unwrap_or"
+                            | "unwrap_or_default"
+                            | "unwrap_or_else"
+                            | "context"
+                            | "with_context"
+                    )
+                })
+        }),
+        SyntaxKind::MATCH_EXPR | SyntaxKind::LET_EXPR => true,
+        _ => false,
+    };
+    used_as_result.then_some(Matched {
+        pattern: &BLOCKING_RECEIVE,
+        root: None,
+        via: None,
+    })
 }
 
 /// The functions of `file` named `name`. Every call in every guard's region asks, so the index is

@@ -219,7 +219,21 @@ pub(crate) const LOCK_METHODS: &[(&str, AccessMode)] = &[
     ("write_arc", AccessMode::Write),
     ("upgradable_read", AccessMode::Upgradable),
     ("upgradable_read_arc", AccessMode::Upgradable),
+    // parking_lot's timed acquisitions: they wait up to a timeout (their one argument).
+    ("try_lock_for", AccessMode::Exclusive),
+    ("try_lock_until", AccessMode::Exclusive),
+    ("try_read_for", AccessMode::Read),
+    ("try_read_until", AccessMode::Read),
+    ("try_write_for", AccessMode::Write),
+    ("try_write_until", AccessMode::Write),
+    ("try_upgradable_read_for", AccessMode::Upgradable),
+    ("try_upgradable_read_until", AccessMode::Upgradable),
 ];
+
+/// A timed acquisition (`try_write_for(timeout)`): the one lock method that takes an argument.
+pub(crate) fn is_timed_acquisition(method: &str) -> bool {
+    method.starts_with("try_") && (method.ends_with("_for") || method.ends_with("_until"))
+}
 
 /// parking_lot's acquisitions of a guard that owns an `Arc` of its lock (`read_arc()`): made to
 /// be kept beyond the scope that takes them, so their lock may be held for long stretches.
@@ -489,7 +503,7 @@ fn acquisition(
         && local_helper.is_none()
         && call
             .arg_list()
-            .is_none_or(|args| args.args().next().is_some())
+            .is_none_or(|args| args.args().count() != usize::from(is_timed_acquisition(&method)))
     {
         return None;
     }

@@ -159,7 +159,7 @@ fn is_clone(file: &SyntaxNode, ty: &ast::Type) -> bool {
             let Some(name) = segment.name_ref().map(|n| n.text().to_string()) else {
                 return false;
             };
-            if CLONE_TYPES.contains(&name.as_str()) {
+            if CLONE_TYPES.contains(&name.as_str()) || is_cloneable_sender(path, &name) {
                 return true;
             }
             let args: Vec<ast::Type> = segment
@@ -178,6 +178,27 @@ fn is_clone(file: &SyntaxNode, ty: &ast::Type) -> bool {
             }
             args.is_empty() && file_type_is_clone(file, &name)
         }
+        _ => false,
+    }
+}
+
+/// The sending half of a multi-producer channel (std's, tokio's `mpsc` and `broadcast`,
+/// crossbeam's, flume's, async-channel's): cloning it adds a producer. A `oneshot` or `watch`
+/// sender is not `Clone`, so a bare `Sender` counts only when the path it is written or imported
+/// as names one of those channels.
+fn is_cloneable_sender(path: &ast::PathType, name: &str) -> bool {
+    match name {
+        "UnboundedSender" | "SyncSender" | "WeakSender" | "WeakUnboundedSender" => true,
+        "Sender" => path.path().is_some_and(|p| {
+            let written = crate::analysis::paths::path_text(&p);
+            crate::analysis::paths::resolve(path.syntax(), &written)
+                .iter()
+                .any(|full| {
+                    ["mpsc", "broadcast", "crossbeam", "flume", "async_channel"]
+                        .iter()
+                        .any(|channel| full.split("::").any(|segment| segment == *channel))
+                })
+        }),
         _ => false,
     }
 }

@@ -10,10 +10,11 @@
 
 use ra_ap_syntax::{AstNode, NodeOrToken, SyntaxKind, SyntaxNode, TextRange, ast, ast::HasArgList};
 
+use super::clone_evidence::{NOT_PROVEN_CLONE, guarded_value_is_clone};
 use super::exports::CopiedOut;
 use super::hoist::{hoist, hoist_with};
 use super::if_let_split::if_let_split;
-use super::ownership::{Ownership, temporary_ownership};
+use super::ownership::{Ownership, OwningCopy, temporary_ownership};
 use super::scoped_block::scoped_block;
 use crate::analysis::{Guard, Holder, syntax};
 use crate::model::{Applicability, Fix};
@@ -50,6 +51,7 @@ pub fn release_before(
             let block =
                 scoped_block(text, file, list, *index, last, &name, &[]).ok_or_else(no_rewrite)?;
             owned_or_refuse(&block.possibly_borrowed).map_err(Blocked::Other)?;
+            copies_are_clone(file, guard, &block.copied).map_err(Blocked::Other)?;
             Ok(Fix {
                 title: title_with_caveat(
                     &format!("Scope the guard in a block that ends before {event_phrase}"),
@@ -69,6 +71,7 @@ pub fn release_before(
             let name = guard.name().unwrap_or_default();
             let split = if_let_split(text, file, if_expr, last, &name).ok_or_else(no_rewrite)?;
             owned_or_refuse(&split.possibly_borrowed).map_err(Blocked::Other)?;
+            copies_are_clone(file, guard, &split.copied).map_err(Blocked::Other)?;
             Ok(Fix {
                 title: title_with_caveat(
                     &format!("Run the locked part in its own `if let`, before {event_phrase}"),
@@ -328,6 +331,28 @@ pub fn title_with_caveat(title: &str, copied: &[CopiedOut]) -> String {
         "{title}, copying {} out of the guard (the type must be `Clone`; the copy can be stale)",
         names.join(", ")
     )
+}
+
+/// A binding copied out of the guard with `.clone()` (or `.cloned()`) compiles only when what it
+/// borrows is `Clone`: on a `&T` whose `T` is not, `.clone()` copies the reference, which cannot
+/// leave the scope (E0597). The syntax tier accepts the copy when the guarded value is `Clone` by
+/// its declaration in the file (a container of `Clone` values, a type deriving `Clone`), which
+/// its elements and fields then are too. `.to_owned()` of text and paths needs no proof.
+fn copies_are_clone(file: &SyntaxNode, guard: &Guard, copied: &[CopiedOut]) -> Result<(), String> {
+    let cloned: Vec<String> = copied
+        .iter()
+        .filter(|c| matches!(c.copy, OwningCopy::Clone | OwningCopy::Cloned))
+        .map(|c| format!("`{}`", c.name))
+        .collect();
+    if cloned.is_empty() || guarded_value_is_clone(file, &guard.lock_name) {
+        return Ok(());
+    }
+    Err(format!(
+        "{NOT_PROVEN_CLONE}: {} borrows from the guard and is used after the lock scope would end, but this \
+         file does not show that `{}` holds a `Clone` value; copy it out by hand (`.clone()`) if it is",
+        cloned.join(", "),
+        guard.lock_name
+    ))
 }
 
 /// A value that may borrow from the guard cannot leave the guard's scope (E0597): no fix, and the

@@ -26,12 +26,16 @@ and sync functions alike:
   DNS lookups (`to_socket_addrs`), `reqwest::blocking` and `ureq` requests,
   `std::process::Command` run to completion;
 - waiting: `std::thread::sleep`, `thread::spawn(..).join()`, `std::thread::scope`,
-  `spawn_blocking(..).await`, `block_on`, `block_in_place`.
+  `spawn_blocking(..).await`, `block_on`, `block_in_place`, and a synchronous channel's `recv()`
+  whose result is used at once as a `Result` (`rx.recv()?`, `match rx.recv() { Ok(..) .. }`: an
+  async channel's `recv()` is a future and is never used that way).
 
 Names are resolved through the file's `use` items: `verify(..)` after `use bcrypt::verify;` counts,
 a function `verify` defined in the file does not. A synchronous function of the same file that does
 such work in its own body counts too (the ADR's `generate_token` wrapping `jsonwebtoken::encode`),
-one level deep. The list is data (`analysis::effects::BLOCKING`).
+one level deep; so does one of another file of the package, found by its name when the package
+declares that name once and it is not a common one (`cache_item.wait()` where the crate's only
+`fn wait` receives from a channel). The list is data (`analysis::effects::BLOCKING`).
 
 Severity: an error when a blocking guard (`std::sync`, `parking_lot`) is held in an async function
 — the seed's freeze: waiting tasks block executor threads; a warning in synchronous code
@@ -143,7 +147,11 @@ fn events<'g>(ctx: &Context<'_>, guard: &'g Guard) -> Vec<(&'g Call, Matched<Blo
     guard
         .calls
         .iter()
-        .filter_map(|call| effects::blocking(call, &ctx.extra).map(|m| (call, m)))
+        .filter_map(|call| {
+            effects::blocking(call, &ctx.extra)
+                .or_else(|| blocking_in_crate(ctx, call))
+                .map(|m| (call, m))
+        })
         .filter(|(call, _)| arms.is_none_or(|a| !a.contains_range(call.node.text_range())))
         .filter(|(call, _)| still_held(ctx, guard, call))
         .filter(|(call, _)| !on_guarded_object(guard, call, ctx.file))
@@ -154,6 +162,26 @@ fn events<'g>(ctx: &Context<'_>, guard: &'g Guard) -> Vec<(&'g Call, Matched<Blo
         })
         .filter(|(call, _)| !call.awaited || !await_reported(ctx, guard, &call.node))
         .collect()
+}
+
+/// A function of another file of the crate (or of this one, called on some other value) that
+/// blocks in its body: `cache_item.wait()` where the crate's one `fn wait` waits on a channel.
+/// The crate index resolves it by name, and only names the crate declares once.
+fn blocking_in_crate(ctx: &Context<'_>, call: &Call) -> Option<Matched<Blocking>> {
+    if call.awaited {
+        return None;
+    }
+    let name = match call.kind {
+        CallKind::Method => call.callee.as_str(),
+        CallKind::Path => call.callee.rsplit("::").next()?,
+        CallKind::Macro => return None,
+    };
+    let pattern = ctx.scopes.crate_index.as_deref()?.blocking_function(name)?;
+    Some(Matched {
+        pattern,
+        root: None,
+        via: Some(name.to_string()),
+    })
 }
 
 /// Whether this rule fixes guard `index` with a relock split (its uses after the blocking work
