@@ -312,10 +312,11 @@ fn relocks_through_owner(scopes: &LockScopes, guard: &Guard, held: usize) -> Vec
     found
 }
 
-/// A function of this file handed the held lock itself — `Rtt::from(session.clone(), ..)`,
-/// `refresh(&self.cache)` — whose body locks the parameter it arrives in: the callee waits for the
-/// guard its caller holds. Path calls only (`Type::f`, `Self::f`, a free `f`): their callee is
-/// found by name without knowing a receiver's type.
+/// A function of this file handed the held lock, or the value that owns it —
+/// `Rtt::from(session.clone(), ..)`, `refresh(&self.cache)`, `reload(&state)` under `state.db`'s
+/// guard — whose body locks the parameter it arrives in (or the same field of it): the callee
+/// waits for the guard its caller holds. Path calls only (`Type::f`, `Self::f`, a free `f`): their
+/// callee is found by name without knowing a receiver's type.
 fn relocks_through_argument(scopes: &LockScopes, guard: &Guard, held: usize) -> Vec<Relock> {
     if guard.identity.contains(['(', '[']) {
         return Vec::new();
@@ -328,30 +329,37 @@ fn relocks_through_argument(scopes: &LockScopes, guard: &Guard, held: usize) -> 
         let Some(args) = ast::CallExpr::cast(call.node.clone()).and_then(|c| c.arg_list()) else {
             continue;
         };
-        let Some(position) = args
+        // Each argument that is the lock (`rest` empty) or an owner of it (`rest` = `.db`).
+        let handed: Vec<(usize, String)> = args
             .args()
-            .position(|arg| super::lock_identity(&arg, 0) == guard.identity)
-        else {
+            .enumerate()
+            .filter_map(|(position, arg)| {
+                let passed = super::lock_identity(&arg, 0);
+                let rest = guard.identity.strip_prefix(passed.as_str())?;
+                (rest.is_empty() || rest.starts_with('.')).then(|| (position, rest.to_string()))
+            })
+            .collect();
+        if handed.is_empty() {
             continue;
-        };
+        }
         let Some(callee) = path_callee(scopes, guard, &call.callee) else {
             continue;
         };
-        let Some(param) = callee
-            .param_list()
-            .and_then(|params| params.params().nth(position))
-            .and_then(|param| match param.pat()? {
-                ast::Pat::IdentPat(p) => Some(syntax::ident_name(&p)),
-                _ => None,
+        let requested = handed.iter().find_map(|(position, rest)| {
+            let param = callee
+                .param_list()
+                .and_then(|params| params.params().nth(*position))
+                .and_then(|param| match param.pat()? {
+                    ast::Pat::IdentPat(p) => Some(syntax::ident_name(&p)),
+                    _ => None,
+                })?;
+            let wanted = format!("{param}{rest}");
+            scopes.guards.iter().position(|g| {
+                &g.body == callee.syntax()
+                    && g.identity == wanted
+                    && !is_non_blocking(g)
+                    && excludes(guard, g.mode)
             })
-        else {
-            continue;
-        };
-        let requested = scopes.guards.iter().position(|g| {
-            &g.body == callee.syntax()
-                && g.identity == param
-                && !is_non_blocking(g)
-                && excludes(guard, g.mode)
         });
         if let Some(requested) = requested {
             found.push(Relock {
