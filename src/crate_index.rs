@@ -18,6 +18,9 @@ use lockfix_transforms::analysis::crate_index::{
     struct_names_in_text,
 };
 use lockfix_transforms::analysis::effects::{Blocking, CallPattern};
+use lockfix_transforms::analysis::hand_offs::{
+    Answer, HandOff, HandedLock, MAX_HOPS, answers_in_text, resolve,
+};
 
 /// For each file (by its position in the run), the index of its package when that index knows
 /// something the file calls; files not listed are left as they are.
@@ -58,7 +61,10 @@ pub fn indexes_to_apply(
             .flat_map(|&i| summaries[i].called_while_held.iter().map(String::as_str))
             .collect();
         let lock_facts = index.has_lock_facts();
-        if !lock_facts && wanted.is_empty() && held_calls.is_empty() {
+        let hands_off = summarised
+            .iter()
+            .any(|&i| !summaries[i].hand_offs.is_empty());
+        if !lock_facts && wanted.is_empty() && held_calls.is_empty() && !hands_off {
             continue;
         }
         // A file learns something from the index when it calls a guard-returning method (a new
@@ -84,6 +90,7 @@ pub fn indexes_to_apply(
         if helpers.is_none()
             && declarations.is_none()
             && held_declarations.is_none()
+            && !hands_off
             && !members.iter().any(|&i| relocks(i))
         {
             continue;
@@ -141,6 +148,23 @@ pub fn indexes_to_apply(
                 .iter()
                 .any(|name| index.returns_owned(name) == Some(true))
         }));
+        // Calls handed a locked value (or its owner) under a guard, followed through the
+        // package's functions to an acquisition of the same lock.
+        let mut asked: Vec<HandOff> = summarised
+            .iter()
+            .flat_map(|&i| summaries[i].hand_offs.iter().cloned())
+            .collect();
+        asked.sort();
+        asked.dedup();
+        if !asked.is_empty() {
+            index.add_handed_locks(follow_hand_offs(&members, &asked, displays, &read));
+            callers.extend(
+                summarised
+                    .iter()
+                    .copied()
+                    .filter(|&i| index.locks_some_hand_off(&summaries[i].hand_offs)),
+            );
+        }
         // A file that calls, under a guard, a function of the crate that blocks.
         callers.extend(
             summarised
@@ -168,6 +192,50 @@ struct Scanned {
     returns: Vec<(String, bool)>,
     /// Whether the functions it declares that are called under guards block.
     blocking: Vec<(String, Option<&'static CallPattern<Blocking>>)>,
+}
+
+/// What the package's functions do with `asked`, round by round: the files declaring a function
+/// a hand-off names are parsed, each declaration says whether it locks what it was handed or hands
+/// it on, and the calls it hands it on to are asked next, up to [`MAX_HOPS`] calls deep.
+fn follow_hand_offs(
+    members: &[usize],
+    asked: &[HandOff],
+    displays: &[&str],
+    read: &(impl Fn(usize) -> Option<String> + Sync),
+) -> HashMap<HandOff, HandedLock> {
+    use rayon::prelude::*;
+    let mut answers: HashMap<HandOff, Vec<(String, Answer)>> = HashMap::new();
+    let mut seen: HashSet<HandOff> = asked.iter().cloned().collect();
+    let mut frontier: Vec<HandOff> = asked.to_vec();
+    for _ in 0..MAX_HOPS {
+        let names: HashSet<&str> = frontier.iter().map(|h| h.name.as_str()).collect();
+        let Some(finder) = declarations_of(&names) else {
+            break;
+        };
+        let found: Vec<(usize, Vec<(HandOff, Answer)>)> = members
+            .par_iter()
+            .filter_map(|&i| {
+                let text = read(i)?;
+                finder
+                    .is_match(&text)
+                    .then(|| (i, answers_in_text(&text, &frontier)))
+            })
+            .collect();
+        let mut next = Vec::new();
+        for (i, list) in found {
+            for (hand_off, answer) in list {
+                if let Answer::HandsOn(onward) = &answer {
+                    next.extend(onward.iter().filter(|h| seen.insert((*h).clone())).cloned());
+                }
+                answers
+                    .entry(hand_off)
+                    .or_default()
+                    .push((displays[i].to_string(), answer));
+            }
+        }
+        frontier = next;
+    }
+    resolve(asked, &answers)
 }
 
 /// Finds `fn name(` and `fn name<` for each name (not `fn name_map(`); `None` for no names.

@@ -183,3 +183,82 @@ fn a_call_that_blocks_in_another_files_body_is_blocking_work_under_the_lock() {
     let json = scan(root);
     assert_eq!(json["findings"], Value::Array(Vec::new()), "{json:#}");
 }
+
+/// `experiment.rs`: the experiment owns the lock; listing its crates hands `self` on.
+const EXPERIMENT: &str = "use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::lists::Krate;
+
+pub struct Experiment {
+    pub shas: Mutex<HashMap<String, String>>,
+    pub crates: Vec<Krate>,
+}
+
+impl Experiment {
+    pub fn listed(&self) -> Vec<String> {
+        self.crates.iter().map(|c| c.resolve_sha(self)).collect()
+    }
+}
+";
+
+/// `lists.rs`: a crate's commit is looked up under the experiment's `shas` lock.
+const LISTS: &str = "use crate::experiment::Experiment;
+
+pub struct Krate {
+    pub url: String,
+}
+
+impl Krate {
+    pub fn resolve_sha(&self, ex: &Experiment) -> String {
+        ex.shas.lock().unwrap().get(&self.url).cloned().unwrap_or_default()
+    }
+}
+";
+
+/// `report.rs`: the report holds `ex.shas` while writing the logs, which list the crates.
+const REPORT: &str = "use crate::experiment::Experiment;
+
+fn write_logs(ex: &Experiment) -> usize {
+    ex.listed().len()
+}
+
+pub fn generate(ex: &Experiment) -> usize {
+    let shas = ex.shas.lock().unwrap();
+    let known = shas.len();
+    known + write_logs(ex)
+}
+
+pub fn generate_released(ex: &Experiment) -> usize {
+    let known = ex.shas.lock().unwrap().len();
+    known + write_logs(ex)
+}
+";
+
+#[test]
+fn a_lock_handed_on_through_calls_of_other_files_is_a_relock() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("src")).unwrap();
+    fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("src/lib.rs"),
+        "pub mod experiment;\npub mod lists;\npub mod report;\n",
+    )
+    .unwrap();
+    fs::write(root.join("src/experiment.rs"), EXPERIMENT).unwrap();
+    fs::write(root.join("src/lists.rs"), LISTS).unwrap();
+    fs::write(root.join("src/report.rs"), REPORT).unwrap();
+    let json = scan(root);
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{json:#}");
+    assert_eq!(findings[0]["path"], "src/report.rs");
+    assert_eq!(findings[0]["line"], 8);
+    assert_eq!(findings[0]["rule"], "read-then-write");
+    let labels = findings[0]["labels"].to_string();
+    assert!(labels.contains("src/lists.rs:9"), "{labels}");
+}

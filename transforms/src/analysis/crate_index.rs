@@ -23,6 +23,7 @@ use ra_ap_syntax::{
 
 use super::effects::{Blocking, CallPattern};
 use super::facts::CalleeLock;
+use super::hand_offs::{HandOff, HandedLock};
 use super::kind::{GuardType, KindIndex};
 use super::{AccessMode, Guard, LockKind, decls::Declarations, syntax};
 
@@ -76,6 +77,9 @@ pub struct FileSummary {
     /// blocking by their own name: one the crate declares, that blocks in its body
     /// (`cache_item.wait()` over a channel's `recv()`), is blocking work under the lock.
     pub called_while_held: Vec<String>,
+    /// Calls handed the locked value, or a value that owns it, while a guard is alive: the
+    /// function called may lock it again, calls deep ([`super::hand_offs`]).
+    pub hand_offs: Vec<HandOff>,
 }
 
 impl FileSummary {
@@ -147,6 +151,7 @@ impl FileSummary {
             called_on_guards,
             returns_owned,
             called_while_held: called_while_held(guards),
+            hand_offs: super::hand_offs::hand_offs_under(guards),
         }
     }
 
@@ -169,6 +174,7 @@ impl FileSummary {
             && self.called_on_guards.is_empty()
             && self.returns_owned.is_empty()
             && self.called_while_held.is_empty()
+            && self.hand_offs.is_empty()
     }
 }
 
@@ -260,6 +266,11 @@ const COMMON_NAMES: &[&str] = &[
     "store",
     "close",
 ];
+
+/// Whether `name` is too common to stand for one function of a crate by name alone.
+pub fn is_common_name(name: &str) -> bool {
+    COMMON_NAMES.contains(&name)
+}
 
 /// The names of the calls made while a guard is alive (method names, and the last segment of
 /// path calls), other than the common ones ([`COMMON_NAMES`]) and macros. Sorted, each once.
@@ -400,6 +411,8 @@ pub struct CrateIndex {
     /// Function name → the blocking work its body does, when the crate declares it exactly once
     /// and that declaration blocks (`None`: declared twice, or it does not block).
     blocking_functions: HashMap<String, Option<&'static CallPattern<Blocking>>>,
+    /// Hand-offs of the package's files that end in an acquisition of what was handed.
+    handed_locks: HashMap<HandOff, HandedLock>,
 }
 
 /// How many calls deep a lock is followed through methods of `self`.
@@ -451,6 +464,21 @@ impl CrateIndex {
                 .and_modify(|known| *known = None)
                 .or_insert(blocks);
         }
+    }
+
+    /// Adds the hand-offs the front end followed to an acquisition ([`super::hand_offs::resolve`]).
+    pub fn add_handed_locks(&mut self, found: HashMap<HandOff, HandedLock>) {
+        self.handed_locks.extend(found);
+    }
+
+    /// Where the function a hand-off names locks what it was handed, if it does.
+    pub fn handed_lock(&self, hand_off: &HandOff) -> Option<&HandedLock> {
+        self.handed_locks.get(hand_off)
+    }
+
+    /// Whether some of `hand_offs` end in an acquisition.
+    pub fn locks_some_hand_off(&self, hand_offs: &[HandOff]) -> bool {
+        hand_offs.iter().any(|h| self.handed_locks.contains_key(h))
     }
 
     /// The blocking work the crate's one function `name` does in its body.

@@ -12,6 +12,7 @@ pub mod effects;
 pub mod events;
 pub mod facts;
 mod guard_sources;
+pub mod hand_offs;
 pub mod held;
 pub mod kind;
 pub mod paths;

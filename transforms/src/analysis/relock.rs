@@ -245,9 +245,12 @@ pub fn relocks(
         relocks_through_owner(scopes, guard, held)
             .into_iter()
             .chain(relocks_through_argument(scopes, guard, held))
+            .chain(relocks_through_hand_offs(scopes, guard, held))
             .filter(|r| before_move(&r.site)),
     );
     found.sort_by_key(|r| r.site.text_range().start());
+    // One relock per call: the same call can be found by more than one route.
+    found.dedup_by_key(|r| r.site.text_range());
     found
 }
 
@@ -323,7 +326,7 @@ fn relocks_through_argument(scopes: &LockScopes, guard: &Guard, held: usize) -> 
     }
     let mut found = Vec::new();
     for call in &guard.calls {
-        if call.kind != events::CallKind::Path {
+        if call.kind != events::CallKind::Path || hands_over_guard(guard, &call.node) {
             continue;
         }
         let Some(args) = ast::CallExpr::cast(call.node.clone()).and_then(|c| c.arg_list()) else {
@@ -373,6 +376,46 @@ fn relocks_through_argument(scopes: &LockScopes, guard: &Guard, held: usize) -> 
     found
 }
 
+/// A call handed the held lock or its owner whose callee, in the package, locks the same lock
+/// again up to [`super::hand_offs::MAX_HOPS`] calls deep (`write_logs(&ex, ..)` under `ex.shas`'s
+/// guard, when `write_logs` → `ex.crates()` → `into_ex_crate(self)` locks `ex.shas`): the crate
+/// index followed the hand-off ([`super::hand_offs`]).
+fn relocks_through_hand_offs(scopes: &LockScopes, guard: &Guard, held: usize) -> Vec<Relock> {
+    let Some(index) = scopes.crate_index.as_deref() else {
+        return Vec::new();
+    };
+    if guard.identity.contains(['(', '[']) {
+        return Vec::new();
+    }
+    guard
+        .calls
+        .iter()
+        .filter(|call| {
+            call.receiver.as_deref() != Some("self") && !hands_over_guard(guard, &call.node)
+        })
+        .filter_map(|call| {
+            let lock = super::hand_offs::hand_offs_of(call, &guard.identity)
+                .iter()
+                .filter_map(|h| index.handed_lock(h))
+                .find(|lock| excludes(guard, lock.mode))?
+                .clone();
+            Some(Relock {
+                held,
+                requested: Requested::InCallee(CalleeLock {
+                    identity: guard.identity.clone(),
+                    mode: lock.mode,
+                    kind: guard.kind,
+                    method: call.callee.clone(),
+                    location: lock.location,
+                    callee_async: false,
+                }),
+                site: call.node.clone(),
+                via_method: Some(call.callee.clone()),
+            })
+        })
+        .collect()
+}
+
 /// The one function of this file that the path call `callee` names: `Self::f` and `Type::f` in an
 /// `impl` of that type, a bare `f` outside any `impl`. A synchronous function only: an `async fn`
 /// called without `.await` takes nothing yet, and awaited it is `guard-across-await`'s subject.
@@ -416,19 +459,20 @@ fn crate_lock(
 
 /// Whether the call is handed the guard itself (`self.shared.notify_rx(tail)`, `f(&mut tail)`):
 /// the callee then decides when it is released, and may release it before locking again.
-fn hands_over_guard(guard: &Guard, call: &SyntaxNode) -> bool {
+pub(super) fn hands_over_guard(guard: &Guard, call: &SyntaxNode) -> bool {
     let Some(name) = guard.name() else {
         return false;
     };
-    ast::MethodCallExpr::cast(call.clone())
+    let args = ast::MethodCallExpr::cast(call.clone())
         .and_then(|c| c.arg_list())
-        .is_some_and(|args| {
-            args.args().any(|arg| {
-                let text = syntax::compact_text(arg.syntax());
-                let text = text.trim_start_matches('&').trim_start_matches("mut ");
-                text == name || text == format!("mut{name}")
-            })
+        .or_else(|| ast::CallExpr::cast(call.clone()).and_then(|c| c.arg_list()));
+    args.is_some_and(|args| {
+        args.args().any(|arg| {
+            let text = syntax::compact_text(arg.syntax());
+            let text = text.trim_start_matches('&').trim_start_matches("mut ");
+            text == name || text == format!("mut{name}")
         })
+    })
 }
 
 /// A lock on the held guard's field that the called method (in another file) takes when called.
