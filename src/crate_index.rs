@@ -14,9 +14,10 @@ use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
 use lockfix_transforms::analysis::crate_index::{
-    CrateIndex, FileSummary, blocking_functions_in_text, returns_owned_in_text,
-    struct_names_in_text,
+    CrateIndex, FileSummary, blocking_functions_in_text, function_names_in_text,
+    function_text_may_block, returns_owned_in_text, struct_names_in_text,
 };
+use lockfix_transforms::analysis::effects::may_block;
 use lockfix_transforms::analysis::effects::{Blocking, CallPattern};
 use lockfix_transforms::analysis::hand_offs::{
     Answer, HandOff, HandedLock, MAX_HOPS, answers_in_text, resolve,
@@ -86,7 +87,8 @@ pub fn indexes_to_apply(
                 .iter()
                 .any(|name| index.is_locking_name(name))
         };
-        let held_declarations = declarations_of(&held_calls);
+        let held_names: Vec<&str> = held_calls.iter().copied().collect();
+        let held_declarations = declarations_of(&held_names).map(|f| (f, held_names.clone()));
         if helpers.is_none()
             && declarations.is_none()
             && held_declarations.is_none()
@@ -107,9 +109,6 @@ pub fn indexes_to_apply(
                 let text = read(i)?;
                 let unsummarised = summaries[i].is_empty();
                 let declares_wanted = declarations.as_ref().is_some_and(|f| f.is_match(&text));
-                let declares_held = held_declarations
-                    .as_ref()
-                    .is_some_and(|f| f.is_match(&text));
                 Some(Scanned {
                     position: i,
                     calls: lock_facts && calls_an_indexed_method(i, &text),
@@ -123,16 +122,26 @@ pub fn indexes_to_apply(
                     } else {
                         Vec::new()
                     },
-                    blocking: if declares_held {
-                        blocking_functions_in_text(&text, &held_calls)
+                    functions: if hands_off {
+                        function_names_in_text(&text)
                     } else {
                         Vec::new()
+                    },
+                    blocking: match &held_declarations {
+                        Some((finder, names)) => {
+                            blocking_declared(&text, finder, names, &held_calls)
+                        }
+                        None => Vec::new(),
                     },
                 })
             })
             .collect();
         let mut callers = Vec::new();
+        let mut declared: HashMap<usize, Vec<String>> = HashMap::new();
         for scanned in scanned {
+            if !scanned.functions.is_empty() {
+                declared.insert(scanned.position, scanned.functions);
+            }
             index.add_unsummarised_structs(scanned.structs);
             index.add_returns(&scanned.returns);
             index.add_blocking_functions(scanned.blocking);
@@ -157,7 +166,7 @@ pub fn indexes_to_apply(
         asked.sort();
         asked.dedup();
         if !asked.is_empty() {
-            index.add_handed_locks(follow_hand_offs(&members, &asked, displays, &read));
+            index.add_handed_locks(follow_hand_offs(&declared, &asked, displays, &read));
             callers.extend(
                 summarised
                     .iter()
@@ -190,6 +199,8 @@ struct Scanned {
     structs: Vec<String>,
     /// Return types of the functions it declares that guards' methods call, likewise.
     returns: Vec<(String, bool)>,
+    /// The names of the functions it declares, when its package has hand-offs to follow.
+    functions: Vec<String>,
     /// Whether the functions it declares that are called under guards block.
     blocking: Vec<(String, Option<&'static CallPattern<Blocking>>)>,
 }
@@ -198,7 +209,7 @@ struct Scanned {
 /// a hand-off names are parsed, each declaration says whether it locks what it was handed or hands
 /// it on, and the calls it hands it on to are asked next, up to [`MAX_HOPS`] calls deep.
 fn follow_hand_offs(
-    members: &[usize],
+    declared: &HashMap<usize, Vec<String>>,
     asked: &[HandOff],
     displays: &[&str],
     read: &(impl Fn(usize) -> Option<String> + Sync),
@@ -207,20 +218,32 @@ fn follow_hand_offs(
     let mut answers: HashMap<HandOff, Vec<(String, Answer)>> = HashMap::new();
     let mut seen: HashSet<HandOff> = asked.iter().cloned().collect();
     let mut frontier: Vec<HandOff> = asked.to_vec();
+    // How many members declare each function name: one declared in two files answers nothing
+    // (which one runs needs types), so neither file is parsed for it.
+    let mut declaring: HashMap<&str, usize> = HashMap::new();
+    for functions in declared.values() {
+        for name in functions {
+            *declaring.entry(name.as_str()).or_default() += 1;
+        }
+    }
     for _ in 0..MAX_HOPS {
+        frontier.retain(|h| declaring.get(h.name.as_str()) == Some(&1));
         let names: HashSet<&str> = frontier.iter().map(|h| h.name.as_str()).collect();
-        let Some(finder) = declarations_of(&names) else {
-            break;
-        };
-        let found: Vec<(usize, Vec<(HandOff, Answer)>)> = members
-            .par_iter()
-            .filter_map(|&i| {
-                let text = read(i)?;
-                finder
-                    .is_match(&text)
-                    .then(|| (i, answers_in_text(&text, &frontier)))
-            })
+        // Only the members that declare a name asked about are read (again) and parsed.
+        let readers: Vec<usize> = declared
+            .iter()
+            .filter(|(_, functions)| functions.iter().any(|f| names.contains(f.as_str())))
+            .map(|(&i, _)| i)
             .collect();
+        if readers.is_empty() {
+            break;
+        }
+        let mut found: Vec<(usize, Vec<(HandOff, Answer)>)> = readers
+            .par_iter()
+            .filter_map(|&i| Some((i, answers_in_text(&read(i)?, &frontier))))
+            .collect();
+        // The answers' order decides nothing, but the run should not depend on a map's order.
+        found.sort_by_key(|(i, _)| *i);
         let mut next = Vec::new();
         for (i, list) in found {
             for (hand_off, answer) in list {
@@ -238,17 +261,46 @@ fn follow_hand_offs(
     resolve(asked, &answers)
 }
 
-/// Finds `fn name(` and `fn name<` for each name (not `fn name_map(`); `None` for no names.
-fn declarations_of(names: &HashSet<&str>) -> Option<AhoCorasick> {
-    if names.is_empty() {
+/// What the functions `text` declares among the names called under guards do: parsed only when
+/// the file and one such function's own text may make a blocking call; otherwise each declaration
+/// counts as one that does not block (a name declared twice in the package stands for neither).
+fn blocking_declared(
+    text: &str,
+    finder: &AhoCorasick,
+    names: &[&str],
+    wanted: &HashSet<&str>,
+) -> Vec<(String, Option<&'static CallPattern<Blocking>>)> {
+    let declared: Vec<(&str, usize)> = finder
+        .find_iter(text)
+        .map(|found| (names[found.pattern().as_usize() / 2], found.start()))
+        .collect();
+    if declared.is_empty() {
+        return Vec::new();
+    }
+    if may_block(text)
+        && declared
+            .iter()
+            .any(|(_, at)| function_text_may_block(text, *at))
+    {
+        return blocking_functions_in_text(text, wanted);
+    }
+    declared
+        .into_iter()
+        .map(|(name, _)| (name.to_string(), None))
+        .collect()
+}
+
+/// Finds `fn name(` and `fn name<` for each name (not `fn name_map(`), in the order of `names`
+/// (two patterns per name); `None` for no names.
+fn declarations_of<'a>(names: impl IntoIterator<Item = &'a &'a str>) -> Option<AhoCorasick> {
+    let patterns: Vec<String> = names
+        .into_iter()
+        .flat_map(|n| [format!("fn {n}("), format!("fn {n}<")])
+        .collect();
+    if patterns.is_empty() {
         return None;
     }
-    AhoCorasick::new(
-        names
-            .iter()
-            .flat_map(|n| [format!("fn {n}("), format!("fn {n}<")]),
-    )
-    .ok()
+    AhoCorasick::new(patterns).ok()
 }
 
 /// The package directory of each file, with the answers for directories cached.

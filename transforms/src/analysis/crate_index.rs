@@ -275,10 +275,20 @@ pub fn is_common_name(name: &str) -> bool {
 /// The names of the calls made while a guard is alive (method names, and the last segment of
 /// path calls), other than the common ones ([`COMMON_NAMES`]) and macros. Sorted, each once.
 fn called_while_held(guards: &[Guard]) -> Vec<String> {
+    // A method called on the guard itself works on the guarded object: `guard-across-blocking`
+    // leaves those calls alone (that is what the lock is for), so their names need no answer.
+    let on_guard = |guard: &Guard, call: &super::Call| {
+        guard.name().is_some_and(|name| {
+            call.receiver.as_deref().is_some_and(|receiver| {
+                let receiver = receiver.trim_start_matches(['*', '&']);
+                receiver == name || receiver.starts_with(&format!("{name}."))
+            })
+        })
+    };
     let mut names: Vec<String> = guards
         .iter()
         .filter(|g| !g.kind.is_cell())
-        .flat_map(|g| &g.calls)
+        .flat_map(|g| g.calls.iter().filter(move |call| !on_guard(g, call)))
         .filter(|call| !call.awaited)
         .filter_map(|call| match call.kind {
             super::CallKind::Method => Some(call.callee.as_str()),
@@ -295,6 +305,113 @@ fn called_while_held(guards: &[Guard]) -> Vec<String> {
     names.sort();
     names.dedup();
     names
+}
+
+/// Words of which a function's text (signature and body) contains one when it makes a call of the
+/// built-in blocking list the way functions usually write it: through a path (`fs::`,
+/// `thread::sleep`), a type (`File`, `Command`, `TcpStream`) or a name that `use` brought in
+/// (`sleep`, `read_to_string`, bcrypt's `hash`/`verify`). Narrower than [`super::effects::may_block`],
+/// which looks at the whole file, imports included: a helper that calls an imported `std::fs`
+/// function not listed here by its bare name is not seen as blocking.
+const BODY_BLOCKING_WORDS: &[&str] = &[
+    "fs::",
+    "File",
+    "OpenOptions",
+    "thread",
+    "sleep",
+    "recv",
+    "join",
+    "scope",
+    "block_on",
+    "block_in_place",
+    "spawn_blocking",
+    "Command",
+    "TcpStream",
+    "TcpListener",
+    "UdpSocket",
+    "to_socket_addrs",
+    "reqwest",
+    "ureq",
+    "bcrypt",
+    "argon2",
+    "scrypt",
+    "pbkdf2",
+    "jsonwebtoken",
+    "hash",
+    "verify",
+    "encode",
+    "decode",
+    "sync_all",
+    "sync_data",
+    "read_to_string",
+    "read_dir",
+    "create_dir",
+    "remove_file",
+    "remove_dir",
+    "rename(",
+    "metadata(",
+    "canonicalize",
+];
+
+/// Whether the function whose declaration (`fn name(`) starts at `at` in `text` may block in its
+/// own text: its signature and body, found by matching braces (strings, characters and comments
+/// skipped), contain one of [`BODY_BLOCKING_WORDS`]. `true` when unsure (no body found).
+pub fn function_text_may_block(text: &str, at: usize) -> bool {
+    let Some(end) = function_end(text, at) else {
+        return true;
+    };
+    let function = &text[at..end];
+    BODY_BLOCKING_WORDS
+        .iter()
+        .any(|word| function.contains(word))
+}
+
+/// The end of the body of the function declared at `at`: after the `}` that closes the first `{`
+/// (a `;` before any `{` means no body).
+fn function_end(text: &str, at: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = at;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'\'' if bytes.get(i + 2) == Some(&b'\'') => i += 2,
+            b'\'' if bytes.get(i + 1) == Some(&b'\\') => {
+                i += 2;
+                while i < bytes.len() && bytes[i] != b'\'' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b';' if depth == 0 => return None,
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// For each synchronous function of `text` named in `wanted`, the blocking-list entry its own body
@@ -629,6 +746,29 @@ pub fn struct_names_in_text(text: &str) -> Vec<String> {
     names
 }
 
+/// The names after `fn` in `text`, without parsing it (comments and strings count too, which only
+/// makes a file read when it need not be).
+pub fn function_names_in_text(text: &str) -> Vec<String> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut names = Vec::new();
+    for (at, _) in text.match_indices("fn ") {
+        if text[..at].chars().next_back().is_some_and(is_ident) {
+            continue;
+        }
+        let name: String = text[at + 3..]
+            .trim_start()
+            .chars()
+            .take_while(|&c| is_ident(c))
+            .collect();
+        if !name.is_empty() {
+            names.push(name);
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// The name of the type whose `impl` block `node` is in: `Inner` for `impl<'a> Inner<'a>`.
 pub fn impl_type_name(node: &SyntaxNode) -> Option<String> {
     let self_ty = node.ancestors().find_map(ast::Impl::cast)?.self_ty()?;
@@ -922,5 +1062,21 @@ impl S {
         assert_eq!(paused.owner, "Status");
         assert_eq!(paused.locks[0].line, 15);
         assert_eq!(paused.locks[0].identity, "self.inputs");
+    }
+
+    #[test]
+    fn a_functions_own_text_says_whether_it_may_block() {
+        let text = "fn wait(self) -> u64 { let s = \"}\"; rx.recv().unwrap() }\n\
+                    fn peek(&self) -> u64 { /* } */ self.value }\n\
+                    fn later() { std::thread::sleep(d) }\n";
+        let at = |name: &str| text.find(&format!("fn {name}(")).unwrap();
+        assert!(function_text_may_block(text, at("wait")));
+        // The body ends at its own brace: the next function's `thread::sleep` is not its.
+        assert!(!function_text_may_block(text, at("peek")));
+        assert!(function_text_may_block(text, at("later")));
+        assert_eq!(
+            function_names_in_text(text),
+            vec!["later".to_string(), "peek".to_string(), "wait".to_string()]
+        );
     }
 }

@@ -244,6 +244,43 @@ pub fn blocking(call: &Call, extra: &Extra) -> Option<Matched<Blocking>> {
     direct_blocking(call, extra).or_else(|| blocking_in_helper(call, extra))
 }
 
+/// Words of which every call the built-in list ([`BLOCKING`]) and [`blocking_receive`] match
+/// contains one, in the call, in the `use` item that imports it or in the declared type it needs
+/// (`fs::` for `std::fs::write`, for `use std::fs::File;` and for `file: std::fs::File`; `thread`
+/// for `thread::sleep`, `use std::thread::sleep;`, `thread::spawn(f).join()`, `thread::scope`;
+/// `recv`, `bcrypt`…). A file with none of them makes no such call, and need not be parsed to be
+/// sure.
+const BLOCKING_WORDS: &[&str] = &[
+    "fs::",
+    "thread",
+    "recv",
+    "block_on",
+    "block_in_place",
+    "spawn_blocking",
+    "process::",
+    "Command",
+    "net::",
+    "TcpStream",
+    "TcpListener",
+    "UdpSocket",
+    "to_socket_addrs",
+    "reqwest",
+    "ureq",
+    "bcrypt",
+    "argon2",
+    "scrypt",
+    "pbkdf2",
+    "jsonwebtoken",
+    "hash_password",
+    "verify_password",
+];
+
+/// Whether `text` may make a call of the built-in blocking list: `false` only when it surely
+/// makes none.
+pub fn may_block(text: &str) -> bool {
+    BLOCKING_WORDS.iter().any(|word| text.contains(word))
+}
+
 /// The blocking-list entry `call` itself matches, not through a function around it.
 pub fn direct_blocking(call: &Call, extra: &Extra) -> Option<Matched<Blocking>> {
     find(BLOCKING, call)
