@@ -24,7 +24,12 @@ calls (`self.run_worker()` → `self.get_or_create_runtime()` → `self.runtime.
 method called on the struct that owns the lock (`self.semaphore.add_permits(n)` while
 `self.semaphore.waiters` is borrowed, when `Inner::add_permits` borrows `self.waiters`): the
 owner's type is read from the file's declarations (`semaphore: &'a Inner`), so a method of the
-same name on another type does not count, nor does a call handed the guard itself. A getter
+same name on another type does not count, nor does a call handed the guard itself. So does a
+call handed the lock, or a value that owns it (`Rtt::from(session.clone(), ..)`, `reload(&state)`
+under `state.db`'s guard), when the function called locks the same field of what it was handed:
+in this file by path (`Type::f`, `Self::f`, a free `f`), and across the package through up to
+three calls (receivers and arguments, each function found by its name when one file declares
+it). A getter
 named like a lock (`chain.fork_choice_read_lock()`, `x.lock_or_panic()`) whose result is used as
 a guard is a lock of unknown kind, the same lock each time it is called on the same receiver.
 
@@ -91,10 +96,11 @@ it is not, take the write lock once for both the check and the update instead.
 ## Known problems
 No fix when the first guard is still used after the second lock (the two sections overlap: take
 the write lock once), or when the first guard is a temporary; for a second read, when both
-guards are bound to names. DashMap's own nested reads are not reported. Locks reached through
-different paths (a lock passed to a helper function, or stored in two fields) are not recognised
-as the same, and neither is re-locking in a function other than a method of `self` in the same
-file. A `ReentrantMutex` is never reported."#,
+guards are bound to names. DashMap's own nested reads are not reported. Locks stored in two fields
+are not recognised as the same; a function handed the lock is followed only by its name (a name
+declared in two files of the package, or a common one such as `get` or `send`, is not followed),
+and a function reached through a method of another type is followed only when the lock travels
+as its receiver or argument. A `ReentrantMutex` is never reported."#,
 };
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
