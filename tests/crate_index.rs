@@ -67,6 +67,24 @@ fn package(dir: &Path, manifest: bool) {
     .unwrap();
 }
 
+/// A package at `root` whose `lib.rs` declares each `(module, source)` as `src/<module>.rs`.
+fn modules(root: &Path, modules: &[(&str, &str)]) {
+    fs::create_dir_all(root.join("src")).unwrap();
+    fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    )
+    .unwrap();
+    let lib: String = modules
+        .iter()
+        .map(|(name, _)| format!("pub mod {name};\n"))
+        .collect();
+    fs::write(root.join("src/lib.rs"), lib).unwrap();
+    for (name, source) in modules {
+        fs::write(root.join(format!("src/{name}.rs")), source).unwrap();
+    }
+}
+
 fn scan(dir: &Path) -> Value {
     let output = Command::new(env!("CARGO_BIN_EXE_lockfix"))
         .args(["--dry-run", "--semantic", "off", "--format", "json", "."])
@@ -155,15 +173,7 @@ impl Chain {
 fn a_call_that_blocks_in_another_files_body_is_blocking_work_under_the_lock() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    fs::create_dir_all(root.join("src")).unwrap();
-    fs::write(
-        root.join("Cargo.toml"),
-        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    fs::write(root.join("src/lib.rs"), "pub mod cache;\npub mod chain;\n").unwrap();
-    fs::write(root.join("src/cache.rs"), CACHE).unwrap();
-    fs::write(root.join("src/chain.rs"), CHAIN).unwrap();
+    modules(root, &[("cache", CACHE), ("chain", CHAIN)]);
     let json = scan(root);
     let findings = json["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{json:#}");
@@ -239,20 +249,14 @@ pub fn generate_released(ex: &Experiment) -> usize {
 fn a_lock_handed_on_through_calls_of_other_files_is_a_relock() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    fs::create_dir_all(root.join("src")).unwrap();
-    fs::write(
-        root.join("Cargo.toml"),
-        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
-    )
-    .unwrap();
-    fs::write(
-        root.join("src/lib.rs"),
-        "pub mod experiment;\npub mod lists;\npub mod report;\n",
-    )
-    .unwrap();
-    fs::write(root.join("src/experiment.rs"), EXPERIMENT).unwrap();
-    fs::write(root.join("src/lists.rs"), LISTS).unwrap();
-    fs::write(root.join("src/report.rs"), REPORT).unwrap();
+    modules(
+        root,
+        &[
+            ("experiment", EXPERIMENT),
+            ("lists", LISTS),
+            ("report", REPORT),
+        ],
+    );
     let json = scan(root);
     let findings = json["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{json:#}");

@@ -307,63 +307,26 @@ fn called_while_held(guards: &[Guard]) -> Vec<String> {
     names
 }
 
-/// Words of which a function's text (signature and body) contains one when it makes a call of the
-/// built-in blocking list the way functions usually write it: through a path (`fs::`,
-/// `thread::sleep`), a type (`File`, `Command`, `TcpStream`) or a name that `use` brought in
-/// (`sleep`, `read_to_string`, bcrypt's `hash`/`verify`). Narrower than [`super::effects::may_block`],
-/// which looks at the whole file, imports included: a helper that calls an imported `std::fs`
-/// function not listed here by its bare name is not seen as blocking.
+/// Words that, besides the file-level ones ([`super::effects::may_block`]), show a blocking call
+/// in a function's own text: the names that a path or a `use` item brought in (`File::open`,
+/// `sleep(d)`, bcrypt's `hash`/`verify`, `read_to_string`). A helper that calls an imported
+/// `std::fs` function by a bare name not listed here is not seen as blocking.
+#[rustfmt::skip]
 const BODY_BLOCKING_WORDS: &[&str] = &[
-    "fs::",
-    "File",
-    "OpenOptions",
-    "thread",
-    "sleep",
-    "recv",
-    "join",
-    "scope",
-    "block_on",
-    "block_in_place",
-    "spawn_blocking",
-    "Command",
-    "TcpStream",
-    "TcpListener",
-    "UdpSocket",
-    "to_socket_addrs",
-    "reqwest",
-    "ureq",
-    "bcrypt",
-    "argon2",
-    "scrypt",
-    "pbkdf2",
-    "jsonwebtoken",
-    "hash",
-    "verify",
-    "encode",
-    "decode",
-    "sync_all",
-    "sync_data",
-    "read_to_string",
-    "read_dir",
-    "create_dir",
-    "remove_file",
-    "remove_dir",
-    "rename(",
-    "metadata(",
-    "canonicalize",
+    "File", "OpenOptions", "sleep", "join", "scope", "hash", "verify", "encode", "decode",
+    "sync_all", "sync_data", "read_to_string", "read_dir", "create_dir", "remove_file", "remove_dir",
+    "rename(", "metadata(", "canonicalize",
 ];
 
 /// Whether the function whose declaration (`fn name(`) starts at `at` in `text` may block in its
 /// own text: its signature and body, found by matching braces (strings, characters and comments
-/// skipped), contain one of [`BODY_BLOCKING_WORDS`]. `true` when unsure (no body found).
+/// skipped), contain a blocking word. `true` when unsure (no body found).
 pub fn function_text_may_block(text: &str, at: usize) -> bool {
     let Some(end) = function_end(text, at) else {
         return true;
     };
     let function = &text[at..end];
-    BODY_BLOCKING_WORDS
-        .iter()
-        .any(|word| function.contains(word))
+    super::effects::may_block(function) || BODY_BLOCKING_WORDS.iter().any(|w| function.contains(w))
 }
 
 /// The end of the body of the function declared at `at`: after the `}` that closes the first `{`
@@ -726,11 +689,25 @@ impl CrateIndex {
 /// The names after `struct` in `text`, without parsing it: a word `struct` followed by a name.
 /// Comments and strings count too, which only makes more names ambiguous.
 pub fn struct_names_in_text(text: &str) -> Vec<String> {
+    names_after(text, "struct")
+}
+
+/// The names after `fn` in `text`, without parsing it (comments and strings count too, which only
+/// makes a file read when it need not be). Sorted, each once.
+pub fn function_names_in_text(text: &str) -> Vec<String> {
+    let mut names = names_after(text, "fn");
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The identifiers that follow the word `keyword` (a whole word, then whitespace) in `text`.
+fn names_after(text: &str, keyword: &str) -> Vec<String> {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
     let mut names = Vec::new();
-    for (at, _) in text.match_indices("struct") {
+    for (at, _) in text.match_indices(keyword) {
         let before = text[..at].chars().next_back();
-        let rest = &text[at + "struct".len()..];
+        let rest = &text[at + keyword.len()..];
         if before.is_some_and(is_ident) || !rest.starts_with(char::is_whitespace) {
             continue;
         }
@@ -743,29 +720,6 @@ pub fn struct_names_in_text(text: &str) -> Vec<String> {
             names.push(name);
         }
     }
-    names
-}
-
-/// The names after `fn` in `text`, without parsing it (comments and strings count too, which only
-/// makes a file read when it need not be).
-pub fn function_names_in_text(text: &str) -> Vec<String> {
-    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
-    let mut names = Vec::new();
-    for (at, _) in text.match_indices("fn ") {
-        if text[..at].chars().next_back().is_some_and(is_ident) {
-            continue;
-        }
-        let name: String = text[at + 3..]
-            .trim_start()
-            .chars()
-            .take_while(|&c| is_ident(c))
-            .collect();
-        if !name.is_empty() {
-            names.push(name);
-        }
-    }
-    names.sort();
-    names.dedup();
     names
 }
 

@@ -250,28 +250,11 @@ pub fn blocking(call: &Call, extra: &Extra) -> Option<Matched<Blocking>> {
 /// for `thread::sleep`, `use std::thread::sleep;`, `thread::spawn(f).join()`, `thread::scope`;
 /// `recv`, `bcrypt`…). A file with none of them makes no such call, and need not be parsed to be
 /// sure.
+#[rustfmt::skip]
 const BLOCKING_WORDS: &[&str] = &[
-    "fs::",
-    "thread",
-    "recv",
-    "block_on",
-    "block_in_place",
-    "spawn_blocking",
-    "process::",
-    "Command",
-    "net::",
-    "TcpStream",
-    "TcpListener",
-    "UdpSocket",
-    "to_socket_addrs",
-    "reqwest",
-    "ureq",
-    "bcrypt",
-    "argon2",
-    "scrypt",
-    "pbkdf2",
-    "jsonwebtoken",
-    "hash_password",
+    "fs::", "thread", "recv", "block_on", "block_in_place", "spawn_blocking", "process::",
+    "Command", "net::", "TcpStream", "TcpListener", "UdpSocket", "to_socket_addrs", "reqwest",
+    "ureq", "bcrypt", "argon2", "scrypt", "pbkdf2", "jsonwebtoken", "hash_password",
     "verify_password",
 ];
 
