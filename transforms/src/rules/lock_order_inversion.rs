@@ -359,55 +359,13 @@ fn lock_class(ctx: &Context<'_>, guard: &Guard) -> Option<(String, Confidence)> 
         return Some((format!("{ty}{rest}"), Confidence::SameType));
     }
     // A local: only the same function can take it. A clone made outside the closure or async
-    // block the guard lives in (`let l = left.clone(); spawn(async move { l.lock() })`) is the
-    // lock it clones.
+    // block the guard lives in (`let l = left.clone(); spawn(async move { l.lock() })`) is
+    // already the lock it clones in the guard's identity.
     let scope = function
         .as_ref()
         .map(|f| u32::from(f.syntax().text_range().start()))
         .unwrap_or_default();
-    let root = function.as_ref().map_or_else(
-        || root.to_string(),
-        |f| resolve_clone(f, root, guard.call.syntax(), 0),
-    );
     Some((format!("{scope}:{root}{rest}"), Confidence::Same))
-}
-
-/// What a local is a clone of, through `let x = y.clone();` / `let x = Arc::clone(&y);` in the
-/// function before `at`.
-fn resolve_clone(f: &ast::Fn, name: &str, at: &SyntaxNode, depth: usize) -> String {
-    if depth > 3 {
-        return name.to_string();
-    }
-    let source = f
-        .syntax()
-        .descendants()
-        .filter_map(ast::LetStmt::cast)
-        .filter(|l| l.syntax().text_range().end() <= at.text_range().start())
-        .filter(
-            |l| matches!(l.pat(), Some(ast::Pat::IdentPat(p)) if syntax::ident_name(&p) == name),
-        )
-        .last()
-        .and_then(|l| l.initializer())
-        .and_then(|init| {
-            let text = syntax::compact_text(init.syntax());
-            let inner = text
-                .strip_suffix(".clone()")
-                .map(str::to_string)
-                .or_else(|| {
-                    text.strip_prefix("Arc::clone(&")
-                        .or_else(|| text.strip_prefix("Rc::clone(&"))
-                        .and_then(|t| t.strip_suffix(')'))
-                        .map(str::to_string)
-                })?;
-            inner
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_')
-                .then_some(inner)
-        });
-    match source {
-        Some(source) => resolve_clone(f, &source, at, depth + 1),
-        None => name.to_string(),
-    }
 }
 
 /// The type an `impl` block is for (without generic arguments), or the trait a default method
