@@ -489,7 +489,7 @@ fn chain_root(mut expr: ast::Expr, root: &str, depth: usize) -> Option<Option<Sy
                 }
                 let name = path.segment()?.name_ref()?.text().to_string();
                 if depth < 2
-                    && let Some(init) = paths::local_initializer(path.syntax(), &name)
+                    && let Some(init) = syntax::local_initializer_in_scope(path.syntax(), &name)
                     && let Some(found) = chain_root(init, root, depth + 1)
                 {
                     return Some(found);

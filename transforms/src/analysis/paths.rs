@@ -128,21 +128,6 @@ pub fn declared_types(at: &SyntaxNode, name: &str) -> Vec<String> {
     types
 }
 
-/// The initializer of the last `let name = …;` before `at` in `at`'s body: what a local binding
-/// holds when its type is not written.
-pub fn local_initializer(at: &SyntaxNode, name: &str) -> Option<ast::Expr> {
-    let body = syntax::enclosing_body(at)?;
-    body.descendants()
-        .filter_map(ast::LetStmt::cast)
-        .filter(|l| l.syntax().text_range().end() <= at.text_range().start())
-        .filter(|l| syntax::enclosing_body(l.syntax()).as_ref() == Some(&body))
-        .filter(
-            |l| matches!(l.pat(), Some(ast::Pat::IdentPat(p)) if syntax::ident_name(&p) == name),
-        )
-        .last()
-        .and_then(|l| l.initializer())
-}
-
 /// A path's text without generic arguments or whitespace: `Vec::<u8>::new` → `Vec::new`.
 pub fn path_text(path: &ast::Path) -> String {
     let mut parts = Vec::new();
