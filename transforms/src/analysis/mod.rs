@@ -477,19 +477,24 @@ fn acquisition(
         .filter(|_| call.arg_list().is_some_and(|a| a.args().next().is_none()));
     // On a receiver declared as a lock (`runtimes: Mutex<..>`), such a getter is an extension
     // trait's acquisition (`lock_or_panic`), wherever the trait is declared: the lock is the
-    // receiver, of its declared kind.
-    let declared_getter_kind = lock_named
-        .and_then(|_| call.receiver())
-        .and_then(|receiver| kinds.lookup(&receiver_name(&receiver)))
-        .filter(|kind| !kind.is_async() && !kind.is_cell() && *kind != LockKind::DashMap);
-    let getter = lock_named.filter(|_| helper.is_none() && local_helper.is_none());
-    let local_helper = match (declared_getter_kind, lock_named) {
-        (Some(kind), Some(mode)) if helper.is_none() => Some(kind::GuardType { kind, mode }),
-        _ => local_helper.or(getter.map(|mode| kind::GuardType {
+    // receiver, of its declared kind, whatever the guard is then used for.
+    let declared_getter = lock_named
+        .zip(
+            call.receiver()
+                .and_then(|receiver| kinds.lookup(&receiver_name(&receiver)))
+                .filter(|kind| !kind.is_async() && !kind.is_cell() && *kind != LockKind::DashMap),
+        )
+        .filter(|_| helper.is_none())
+        .map(|(mode, kind)| kind::GuardType { kind, mode });
+    // Otherwise, with no helper to say, a lock of unknown kind when used as a guard.
+    let getter = lock_named
+        .filter(|_| helper.is_none() && local_helper.is_none() && declared_getter.is_none());
+    let local_helper = declared_getter
+        .or(local_helper)
+        .or(getter.map(|mode| kind::GuardType {
             kind: LockKind::Unknown,
             mode,
-        })),
-    };
+        }));
     let mode = match (
         LOCK_METHODS.iter().find(|(m, _)| *m == method),
         helper,
@@ -514,7 +519,7 @@ fn acquisition(
     // DashMap references included; not a DashMap's or RefCell's own `get`/`borrow`.
     let helper_fn =
         local_helper.is_some() && (kinds.guard_helper(&method).is_some() || from_crate.is_some());
-    let from_helper = declared_getter_kind.is_none()
+    let from_helper = declared_getter.is_none()
         && (helper_fn
             || local_helper
                 .is_some_and(|h| !matches!(h.kind, LockKind::DashMap | LockKind::RefCell)));
@@ -556,8 +561,8 @@ fn acquisition(
     if consumed_by_closure(&guard_expr) {
         return None;
     }
-    if (getter.is_some() || declared_getter_kind.is_some())
-        && (awaited || (declared_getter_kind.is_none() && !used_as_guard(&guard_expr, &body)))
+    if (declared_getter.is_some() && awaited)
+        || (getter.is_some() && (awaited || !used_as_guard(&guard_expr, &body)))
     {
         return None;
     }
