@@ -57,8 +57,8 @@ pub struct HandedLock {
     pub location: String,
 }
 
-/// The hand-offs of `call` for the lock `identity`: each receiver or argument whose lock identity
-/// is `identity` or a prefix of it that owns it (`ex` for `ex.shas`).
+/// The hand-offs of `call` for the lock `identity` ([`handed`]), when its callee's name can stand
+/// for one function of the package.
 pub fn hand_offs_of(call: &Call, identity: &str) -> Vec<HandOff> {
     let name = match call.kind {
         events::CallKind::Method => call.callee.clone(),
@@ -71,7 +71,20 @@ pub fn hand_offs_of(call: &Call, identity: &str) -> Vec<HandOff> {
     if super::crate_index::is_common_name(&name) || super::lock_method_mode(&name).is_some() {
         return Vec::new();
     }
-    let handed = |expr: &ast::Expr| -> Option<String> {
+    handed(call, identity)
+        .into_iter()
+        .map(|(slot, rest)| HandOff {
+            name: name.clone(),
+            slot,
+            rest,
+        })
+        .collect()
+}
+
+/// Where `call` is handed the lock `identity` or a value that owns it (`ex` for `ex.shas`): each
+/// such receiver or argument, with the field path from it to the lock (empty for the lock itself).
+pub fn handed(call: &Call, identity: &str) -> Vec<(Slot, String)> {
+    let rest_of = |expr: &ast::Expr| -> Option<String> {
         let passed = super::lock_identity(expr, 0);
         let rest = identity.strip_prefix(passed.as_str())?;
         (!passed.is_empty() && !passed.contains('(') && (rest.is_empty() || rest.starts_with('.')))
@@ -79,12 +92,8 @@ pub fn hand_offs_of(call: &Call, identity: &str) -> Vec<HandOff> {
     };
     let mut found = Vec::new();
     let mut add = |slot: Slot, expr: &ast::Expr| {
-        if let Some(rest) = handed(expr) {
-            found.push(HandOff {
-                name: name.clone(),
-                slot,
-                rest,
-            });
+        if let Some(rest) = rest_of(expr) {
+            found.push((slot, rest));
         }
     };
     if let Some(method) = ast::MethodCallExpr::cast(call.node.clone()) {
@@ -116,6 +125,19 @@ pub fn hand_offs_of(call: &Call, identity: &str) -> Vec<HandOff> {
         }
     }
     found
+}
+
+/// The name a value handed in `slot` has inside `function`: `self`, or the parameter's name
+/// (`None` for a pattern parameter or a slot the function does not have).
+pub fn parameter_name(function: &ast::Fn, slot: Slot) -> Option<String> {
+    let params = function.param_list()?;
+    match slot {
+        Slot::Receiver => params.self_param().map(|_| "self".to_string()),
+        Slot::Argument(n) => match params.params().nth(n)?.pat()? {
+            ast::Pat::IdentPat(ident) => Some(syntax::ident_name(&ident)),
+            _ => None,
+        },
+    }
 }
 
 /// The hand-offs made while the file's guards are alive, other than a method called on `self`
@@ -171,20 +193,7 @@ pub fn answers_in_text(text: &str, asked: &[HandOff]) -> Vec<(HandOff, Answer)> 
 /// What `function` does with `hand_off`: the identity it arrives as is the parameter (or `self`)
 /// plus the hand-off's field path.
 fn answer(text: &str, function: &ast::Fn, hand_off: &HandOff) -> Answer {
-    let param = match hand_off.slot {
-        Slot::Receiver => function
-            .param_list()
-            .and_then(|p| p.self_param())
-            .map(|_| "self".to_string()),
-        Slot::Argument(n) => function
-            .param_list()
-            .and_then(|p| p.params().nth(n))
-            .and_then(|p| match p.pat()? {
-                ast::Pat::IdentPat(ident) => Some(syntax::ident_name(&ident)),
-                _ => None,
-            }),
-    };
-    let Some(param) = param else {
+    let Some(param) = parameter_name(function, hand_off.slot) else {
         return Answer::HandsOn(Vec::new());
     };
     let target = format!("{param}{}", hand_off.rest);

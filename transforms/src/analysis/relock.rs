@@ -329,34 +329,19 @@ fn relocks_through_argument(scopes: &LockScopes, guard: &Guard, held: usize) -> 
         if call.kind != events::CallKind::Path || hands_over_guard(guard, &call.node) {
             continue;
         }
-        let Some(args) = ast::CallExpr::cast(call.node.clone()).and_then(|c| c.arg_list()) else {
-            continue;
-        };
         // Each argument that is the lock (`rest` empty) or an owner of it (`rest` = `.db`).
-        let handed: Vec<(usize, String)> = args
-            .args()
-            .enumerate()
-            .filter_map(|(position, arg)| {
-                let passed = super::lock_identity(&arg, 0);
-                let rest = guard.identity.strip_prefix(passed.as_str())?;
-                (rest.is_empty() || rest.starts_with('.')).then(|| (position, rest.to_string()))
-            })
-            .collect();
+        let handed = super::hand_offs::handed(call, &guard.identity);
         if handed.is_empty() {
             continue;
         }
         let Some(callee) = path_callee(scopes, guard, &call.callee) else {
             continue;
         };
-        let requested = handed.iter().find_map(|(position, rest)| {
-            let param = callee
-                .param_list()
-                .and_then(|params| params.params().nth(*position))
-                .and_then(|param| match param.pat()? {
-                    ast::Pat::IdentPat(p) => Some(syntax::ident_name(&p)),
-                    _ => None,
-                })?;
-            let wanted = format!("{param}{rest}");
+        let requested = handed.iter().find_map(|(slot, rest)| {
+            let wanted = format!(
+                "{}{rest}",
+                super::hand_offs::parameter_name(&callee, *slot)?
+            );
             scopes.guards.iter().position(|g| {
                 &g.body == callee.syntax()
                     && g.identity == wanted
