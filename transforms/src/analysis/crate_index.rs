@@ -393,15 +393,8 @@ pub fn blocking_functions_in_text(
             if !wanted.contains(name.as_str()) {
                 return None;
             }
-            let blocks = if function.async_token().is_some() {
-                // An async one only builds a future when called.
-                None
-            } else {
-                super::events::calls_where(function.syntax(), |_, _| true)
-                    .iter()
-                    .find_map(|call| super::effects::direct_blocking(call, &Default::default()))
-                    .map(|matched| matched.pattern)
-            };
+            let blocks = super::effects::function_blocks(&function, &Default::default())
+                .map(|matched| matched.pattern);
             Some((name, blocks))
         })
         .collect()

@@ -25,6 +25,7 @@ use ra_ap_syntax::{
     ast::{self, HasArgList, HasLoopBody, HasName},
 };
 
+use super::crate_index::CrateIndex;
 use super::events::{Call, CallKind};
 use super::{paths, syntax};
 
@@ -237,11 +238,48 @@ pub struct Matched<K: 'static> {
     pub via: Option<String>,
 }
 
-/// The blocking-list entry `call` matches: directly, or through a synchronous function of the same
-/// file that makes such a call in its own body (`generate_token(..)` wrapping
-/// `jsonwebtoken::encode`). One level deep: a wrapper of a wrapper is not followed.
-pub fn blocking(call: &Call, extra: &Extra) -> Option<Matched<Blocking>> {
-    direct_blocking(call, extra).or_else(|| blocking_in_helper(call, extra))
+/// The blocking-list entry `call` matches: directly, or through a synchronous function that makes
+/// such a call in its own body — one of the same file (`generate_token(..)` wrapping
+/// `jsonwebtoken::encode`), or one the package declares once (`cache_item.wait()` where the
+/// crate's only `fn wait` receives from a channel), when the front end built the crate index. One
+/// level deep: a wrapper of a wrapper is not followed.
+pub fn blocking(
+    call: &Call,
+    extra: &Extra,
+    crate_index: Option<&CrateIndex>,
+) -> Option<Matched<Blocking>> {
+    direct_blocking(call, extra)
+        .or_else(|| blocking_in_helper(call, extra))
+        .or_else(|| blocking_in_crate(call, crate_index?))
+}
+
+/// The blocking work a synchronous function does in its own body (and in closures it calls at
+/// once); `None` for an `async fn`, which only builds a future when called.
+pub fn function_blocks(function: &ast::Fn, extra: &Extra) -> Option<Matched<Blocking>> {
+    if function.async_token().is_some() {
+        return None;
+    }
+    super::events::calls_where(function.syntax(), |_, _| true)
+        .iter()
+        .find_map(|call| direct_blocking(call, extra))
+}
+
+/// A function of the package, resolved by its name in the crate index (names declared once, not
+/// common ones), that blocks in its body.
+fn blocking_in_crate(call: &Call, crate_index: &CrateIndex) -> Option<Matched<Blocking>> {
+    if call.awaited {
+        return None;
+    }
+    let name = match call.kind {
+        CallKind::Method => call.callee.as_str(),
+        CallKind::Path => call.callee.rsplit("::").next()?,
+        CallKind::Macro => return None,
+    };
+    Some(Matched {
+        pattern: crate_index.blocking_function(name)?,
+        root: None,
+        via: Some(name.to_string()),
+    })
 }
 
 /// Words of which every call the built-in list ([`BLOCKING`]) and [`blocking_receive`] match
@@ -359,17 +397,10 @@ fn blocking_in_helper(call: &Call, extra: &Extra) -> Option<Matched<Blocking>> {
         // None, or two functions of that name: which one runs needs types.
         return None;
     };
-    if helper.async_token().is_some() {
-        // An async one only builds a future here.
-        return None;
-    }
-    let inner = super::events::calls_where(helper.syntax(), |_, _| true);
-    inner.iter().find_map(|c| {
-        let found = find(BLOCKING, c).or_else(|| find(extra.blocking, c))?;
-        Some(Matched {
-            via: Some(name.to_string()),
-            ..found
-        })
+    let found = function_blocks(helper, extra)?;
+    Some(Matched {
+        via: Some(name.to_string()),
+        ..found
     })
 }
 
@@ -786,7 +817,7 @@ mod tests {
     }
 
     fn blocking_what(call: &Call) -> Option<&'static str> {
-        blocking(call, &Extra::default()).map(|m| m.pattern.what)
+        blocking(call, &Extra::default(), None).map(|m| m.pattern.what)
     }
 
     fn emission_what(call: &Call) -> Option<&'static str> {

@@ -566,7 +566,8 @@ fn joined_spawns(guard: &Guard, extra: &effects::Extra) -> Vec<SyntaxNode> {
     guard
         .calls
         .iter()
-        .filter_map(|call| effects::blocking(call, extra))
+        // Only chain roots matter here (`thread::spawn(f).join()`): a package function has none.
+        .filter_map(|call| effects::blocking(call, extra, None))
         .filter_map(|m| m.root)
         .collect()
 }

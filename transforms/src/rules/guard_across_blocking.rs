@@ -148,8 +148,7 @@ fn events<'g>(ctx: &Context<'_>, guard: &'g Guard) -> Vec<(&'g Call, Matched<Blo
         .calls
         .iter()
         .filter_map(|call| {
-            effects::blocking(call, &ctx.extra)
-                .or_else(|| blocking_in_crate(ctx, call))
+            effects::blocking(call, &ctx.extra, ctx.scopes.crate_index.as_deref())
                 .map(|m| (call, m))
         })
         .filter(|(call, _)| arms.is_none_or(|a| !a.contains_range(call.node.text_range())))
@@ -162,26 +161,6 @@ fn events<'g>(ctx: &Context<'_>, guard: &'g Guard) -> Vec<(&'g Call, Matched<Blo
         })
         .filter(|(call, _)| !call.awaited || !await_reported(ctx, guard, &call.node))
         .collect()
-}
-
-/// A function of another file of the crate (or of this one, called on some other value) that
-/// blocks in its body: `cache_item.wait()` where the crate's one `fn wait` waits on a channel.
-/// The crate index resolves it by name, and only names the crate declares once.
-fn blocking_in_crate(ctx: &Context<'_>, call: &Call) -> Option<Matched<Blocking>> {
-    if call.awaited {
-        return None;
-    }
-    let name = match call.kind {
-        CallKind::Method => call.callee.as_str(),
-        CallKind::Path => call.callee.rsplit("::").next()?,
-        CallKind::Macro => return None,
-    };
-    let pattern = ctx.scopes.crate_index.as_deref()?.blocking_function(name)?;
-    Some(Matched {
-        pattern,
-        root: None,
-        via: Some(name.to_string()),
-    })
 }
 
 /// Whether this rule fixes guard `index` with a relock split (its uses after the blocking work

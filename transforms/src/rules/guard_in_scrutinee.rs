@@ -96,7 +96,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             // The same list as guard-across-blocking, which leaves scrutinee arms to this rule.
             .filter(|c| {
                 scope.arms.contains_range(c.node.text_range())
-                    && effects::blocking(c, &ctx.extra).is_some()
+                    && effects::blocking(c, &ctx.extra, ctx.scopes.crate_index.as_deref()).is_some()
             })
             .collect();
         if found.is_empty() && blocking.is_empty() {
