@@ -17,8 +17,7 @@ use lockfix_transforms::analysis::crate_index::{
     CrateIndex, FileSummary, blocking_functions_in_text, function_names_in_text,
     function_text_may_block, returns_owned_in_text, struct_names_in_text,
 };
-use lockfix_transforms::analysis::effects::may_block;
-use lockfix_transforms::analysis::effects::{Blocking, CallPattern};
+use lockfix_transforms::analysis::effects::{Blocking, CallPattern, may_block};
 use lockfix_transforms::analysis::hand_offs::{
     Answer, HandOff, HandedLock, MAX_HOPS, answers_in_text, resolve,
 };
@@ -88,7 +87,7 @@ pub fn indexes_to_apply(
                 .any(|name| index.is_locking_name(name))
         };
         let held_names: Vec<&str> = held_calls.iter().copied().collect();
-        let held_declarations = declarations_of(&held_names).map(|f| (f, held_names.clone()));
+        let held_declarations = declarations_of(&held_names).map(|f| (f, held_names));
         if helpers.is_none()
             && declarations.is_none()
             && held_declarations.is_none()
