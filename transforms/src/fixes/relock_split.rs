@@ -43,7 +43,7 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 
 use super::phase_split::{READ_METHODS, phase_split_around};
 use crate::analysis::{Guard, Holder, LockScopes, held, syntax};
-use crate::model::TextEdit;
+use crate::model::{Applicability, Fix, TextEdit};
 
 /// The rewrite and how many times the lock is taken again: 0 when nothing before the work used
 /// the guard, so the lock is only taken after it.
@@ -133,6 +133,36 @@ pub fn relock_split(
     Ok(RelockSplit {
         edit: split.edit,
         relocks: split.relocks,
+    })
+}
+
+/// [`relock_split`] as a fix, its title naming the work (`` `bcrypt::hash(..)` ``, "the awaited
+/// work"). Always unsafe: the work no longer runs under the lock, and with two scopes the check
+/// and the store are no longer atomic.
+pub fn relock_split_fix(
+    text: &str,
+    file: &SyntaxNode,
+    scopes: &LockScopes,
+    index: usize,
+    work: &[SyntaxNode],
+    work_phrase: &str,
+) -> Result<Fix, String> {
+    let split = relock_split(text, file, scopes, index, work)?;
+    let title = if split.relocks == 0 {
+        format!(
+            "Run {work_phrase} before taking the lock, then lock to store the result (the work no longer runs \
+             under the lock: if the lock kept it in order with other holders' work, they may now interleave)"
+        )
+    } else {
+        format!(
+            "Check under the lock, run {work_phrase} unlocked, then lock again to store the result (the check \
+             and the store are no longer atomic: another task can change the data between the two lock scopes)"
+        )
+    };
+    Ok(Fix {
+        title,
+        applicability: Applicability::Unsafe,
+        edits: vec![split.edit],
     })
 }
 

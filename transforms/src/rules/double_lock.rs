@@ -182,15 +182,11 @@ fn owned_guard_finding(ctx: &Context<'_>, o: usize, i: usize) -> Finding {
         .map(|n| n.text().to_string())
         .unwrap_or_default();
     let held = display_name(outer);
-    let severity = if crate::analysis::held::in_test_code(outer.call.syntax()) {
-        Severity::Info
-    } else {
-        Severity::Warning
-    };
+    // In test code the analysis's last pass makes it information, as every rule's.
     Finding {
         tier: crate::analysis::Tier::Syntax,
         rule: RuleId::DoubleLock,
-        severity,
+        severity: Severity::Warning,
         range: syntax::to_range(outer.primary_range()),
         message: format!(
             "`{held}` is held while `{method}()` blocks for an owned guard of another lock: such guards are \

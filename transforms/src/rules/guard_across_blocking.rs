@@ -9,7 +9,7 @@ use crate::analysis::effects::{self, Blocking, Matched};
 use crate::analysis::{Call, CallKind, Guard, held, syntax};
 use crate::fixes::clone_out::{NoCloneOut, clone_out};
 use crate::fixes::release::{Blocked, applicability, release_before, title_with_caveat};
-use crate::fixes::relock_split::relock_split;
+use crate::fixes::relock_split::relock_split_fix;
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -207,24 +207,8 @@ fn split_around_work(
     events: &[(&Call, Matched<Blocking>)],
 ) -> Result<Fix, String> {
     let work: Vec<SyntaxNode> = events.iter().map(|(c, _)| c.node.clone()).collect();
-    let split = relock_split(ctx.text, ctx.file, ctx.scopes, index, &work)?;
-    let shown = shown_call(events[0].0);
-    let title = if split.relocks == 0 {
-        format!(
-            "Run `{shown}` before taking the lock, then lock to store the result (the work no longer runs under \
-             the lock: if the lock kept it in order with other holders' work, they may now interleave)"
-        )
-    } else {
-        format!(
-            "Check under the lock, run `{shown}` unlocked, then lock again to store the result (the check and \
-             the store are no longer atomic: another task can change the data between the two lock scopes)"
-        )
-    };
-    Ok(Fix {
-        title,
-        applicability: Applicability::Unsafe,
-        edits: vec![split.edit],
-    })
+    let shown = format!("`{}`", shown_call(events[0].0));
+    relock_split_fix(ctx.text, ctx.file, ctx.scopes, index, &work, &shown)
 }
 
 /// The guard is still this body's when the call runs: not moved into a `move` closure or async

@@ -11,7 +11,7 @@ use crate::fixes::clone_evidence::{NOT_PROVEN_CLONE, guarded_value_is_clone};
 use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
 use crate::fixes::drop_at_last_use::drop_fix;
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
-use crate::fixes::relock_split::relock_split;
+use crate::fixes::relock_split::relock_split_fix;
 use crate::fixes::snapshot::{Carrier, snapshot};
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
 
@@ -158,7 +158,8 @@ pub(crate) fn detect(ctx: &Context<'_>) -> Vec<Finding> {
                 true
             })
             .collect();
-        let (false, Some(hold)) = (awaits.is_empty(), first_hold) else {
+        // A hold is set only by a reported await, so the list is not empty.
+        let Some(hold) = first_hold else {
             continue;
         };
         out.push(finding(ctx, index, &awaits, hold, lent));
@@ -318,29 +319,21 @@ fn finding<'a>(
 }
 
 /// Seed 003's two lock scopes around slow awaits the guard has no part in: the check before them
-/// in one scope, the awaits unlocked, the store after them in a second scope
-/// ([`relock_split`]). Unsafe, as for blocking work: the check and the store are no longer atomic.
+/// in one scope, the awaits unlocked, the store after them in a second scope.
 fn split_around_awaits(
     ctx: &Context<'_>,
     index: usize,
     awaits: &[&ast::AwaitExpr],
 ) -> Result<Fix, String> {
     let work: Vec<SyntaxNode> = awaits.iter().map(|a| a.syntax().clone()).collect();
-    let split = relock_split(ctx.text, ctx.file, ctx.scopes, index, &work)?;
-    let title = if split.relocks == 0 {
-        "Run the awaited work before taking the lock, then lock to store the result (the work no longer runs \
-         under the lock: if the lock kept it in order with other holders' work, they may now interleave)"
-            .to_string()
-    } else {
-        "Check under the lock, run the awaited work unlocked, then lock again to store the result (the check \
-         and the store are no longer atomic: another task can change the data between the two lock scopes)"
-            .to_string()
-    };
-    Ok(Fix {
-        title,
-        applicability: Applicability::Unsafe,
-        edits: vec![split.edit],
-    })
+    relock_split_fix(
+        ctx.text,
+        ctx.file,
+        ctx.scopes,
+        index,
+        &work,
+        "the awaited work",
+    )
 }
 
 fn build_fix(
