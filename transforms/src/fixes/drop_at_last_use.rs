@@ -76,18 +76,40 @@ fn insertion(
         return None;
     }
     let name = guard.name()?;
+    // Code the event's path never reaches (after a `return` that follows it) neither blocks the
+    // `drop` nor needs the guard: maintainers drop a guard in the branch that returns early
+    // (trypema's `drop(state)` before `get_mut`) while the other paths keep using it. Seen from
+    // the event, the guard lives up to that `return`, and only what borrows from it there counts.
+    let reached;
+    let narrowed: Vec<String>;
+    let (guard, data) = match exit_after(event, guard) {
+        Some(exit) => {
+            reached = Guard {
+                live: TextRange::new(guard.live.start(), exit),
+                ..guard.clone()
+            };
+            let borrowing_there = held::guard_data_names(file, &reached, None);
+            narrowed = data
+                .iter()
+                .filter(|name| borrowing_there.contains(name))
+                .cloned()
+                .collect();
+            (&reached, narrowed.as_slice())
+        }
+        None => (guard, data),
+    };
     let uses = guard.uses(file);
     if uses.is_empty() || uses.iter().any(|u| held::may_move_guard(file, *u)) {
         return None;
     }
     // A mention inside a macro call is a token, not an expression: what the macro does with the
-    // guard (`vec![g]` moves it) is not known, and a `drop` after a move does not compile.
-    let in_macro = |u: &TextRange| {
-        node_at(file, *u)
-            .ancestors()
-            .all(|a| a.kind() != SyntaxKind::PATH_EXPR)
+    // guard (`vec![g]` moves it) is not known, and a `drop` after a move does not compile. The
+    // standard macros that format, log, assert or match only borrow their arguments.
+    let in_unknown_macro = |u: &TextRange| {
+        let node = node_at(file, *u);
+        node.ancestors().all(|a| a.kind() != SyntaxKind::PATH_EXPR) && !in_borrowing_macro(&node)
     };
-    if uses.iter().any(in_macro) {
+    if uses.iter().any(in_unknown_macro) {
         return None;
     }
     let mentions = held::data_mentions(file, guard, data, &uses);
@@ -95,11 +117,12 @@ fn insertion(
         return None;
     }
     let last = mentions.iter().map(|m| m.end()).max()?;
+    let event_start = event.text_range().start();
     // After a pattern that binds the guard's name again, `drop(name)` would drop the new value.
-    if syntax::binds_in(&guard.body, guard.live, &name) {
+    let bound_again = TextRange::new(guard.live.start(), event_start.max(guard.live.start()));
+    if syntax::binds_in(&guard.body, bound_again, &name) {
         return None;
     }
-    let event_start = event.text_range().start();
     if last > event_start {
         return None;
     }
@@ -152,14 +175,98 @@ fn insertion(
     })
 }
 
+/// Where the path through `event` certainly leaves the guard's function: the end of the
+/// innermost block around `event` (inside the guard's live region) in which a `return` (or a
+/// panic) follows it. Code after that point is not reached from `event` (`None`: it may be).
+fn exit_after(event: &SyntaxNode, guard: &Guard) -> Option<TextSize> {
+    event
+        .ancestors()
+        .filter_map(ast::StmtList::cast)
+        .take_while(|list| guard.live.contains_range(list.syntax().text_range()))
+        .find_map(|list| {
+            let from = syntax::item_containing(&list, event)?;
+            syntax::block_items(&list)
+                .into_iter()
+                .skip(from)
+                .any(|item| leaves_function(&item))
+                .then(|| list.syntax().text_range().end())
+        })
+        .filter(|exit| *exit < guard.live.end())
+}
+
+/// Macros that only borrow the expressions they are given (they format, log, assert or match
+/// them). `vec!` and `dbg!` move theirs.
+const BORROWING_MACROS: &[&str] = &[
+    "format",
+    "format_args",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "panic",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "matches",
+];
+
+/// Whether `node` is a token inside macro calls that all only borrow what they are given.
+fn in_borrowing_macro(node: &SyntaxNode) -> bool {
+    let mut calls = node.ancestors().filter_map(ast::MacroCall::cast).peekable();
+    calls.peek().is_some()
+        && calls.all(|call| {
+            call.path()
+                .and_then(|path| path.segment())
+                .is_some_and(|segment| {
+                    BORROWING_MACROS.contains(&segment.syntax().text().to_string().as_str())
+                })
+        })
+}
+
+/// A block item that always leaves the function: `return ..;` or a panicking macro.
+fn leaves_function(item: &SyntaxNode) -> bool {
+    let expr = match ast::ExprStmt::cast(item.clone()) {
+        Some(stmt) => stmt.expr(),
+        None => ast::Expr::cast(item.clone()),
+    };
+    match expr {
+        Some(ast::Expr::ReturnExpr(_)) => true,
+        Some(ast::Expr::MacroExpr(mac)) => mac
+            .macro_call()
+            .and_then(|call| call.path())
+            .and_then(|path| path.segment())
+            .is_some_and(|segment| {
+                matches!(
+                    segment.syntax().text().to_string().as_str(),
+                    "panic" | "unreachable" | "todo" | "unimplemented"
+                )
+            }),
+        _ => false,
+    }
+}
+
 /// Whether a value computed from the guard at `range` may be kept somewhere a `drop` of the guard
 /// would leave dangling without the `let` bindings showing it: passed to a call, assigned, put in
 /// a struct, returned. Owned values (`v.push(g.len())`) are fine.
 fn escapes(file: &SyntaxNode, range: TextRange, data: &[String]) -> bool {
-    let mut expr = node_at(file, range)
+    let node = node_at(file, range);
+    let mut expr = node
         .ancestors()
         .find_map(ast::PathExpr::cast)
         .map(ast::Expr::PathExpr);
+    if expr.is_none() && in_borrowing_macro(&node) {
+        return false;
+    }
     while let Some(current) = expr.clone() {
         let Some(parent) = current.syntax().parent() else {
             return true;
