@@ -74,6 +74,8 @@ pub fn indexes_to_apply(
             .into_iter()
             // `server.handle(id)` and `server.handle::<Track>(id)`.
             .flat_map(|n| [format!("{n}("), format!("{n}::<")])
+            // `data::get()`: a free function returning a guard, named with its module.
+            .chain(index.free_guard_helper_calls())
             .collect();
         let helpers = (!names.is_empty())
             .then(|| AhoCorasick::new(&names).ok())

@@ -266,3 +266,74 @@ fn a_lock_handed_on_through_calls_of_other_files_is_a_relock() {
     let labels = findings[0]["labels"].to_string();
     assert!(labels.contains("src/lists.rs:9"), "{labels}");
 }
+
+/// `store.rs`: a free function that returns the write guard of a static lock.
+const STORE: &str = "use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+static PREVIEWS: OnceLock<Mutex<BTreeMap<String, String>>> = OnceLock::new();
+
+pub fn get() -> MutexGuard<'static, BTreeMap<String, String>> {
+    PREVIEWS.get_or_init(Default::default).lock().unwrap()
+}
+";
+
+/// `render.rs`: one function holds the guard of `store::get()` across a fetch; the other copies
+/// what it needs and releases the guard at the `;`. `get()` of a map is no acquisition.
+const RENDER: &str = "use std::collections::HashMap;
+
+use crate::store;
+
+async fn fetch(url: &str) -> String {
+    url.to_string()
+}
+
+pub async fn preview(url: &str) -> String {
+    let mut previews = store::get();
+    if let Some(title) = previews.get(url) {
+        return title.clone();
+    }
+    let title = fetch(url).await;
+    previews.insert(url.to_string(), title.clone());
+    title
+}
+
+pub async fn preview_released(url: &str, local: &HashMap<String, String>) -> String {
+    let known = store::get().get(url).cloned();
+    if let Some(title) = known.or_else(|| local.get(url).cloned()) {
+        return title;
+    }
+    let title = fetch(url).await;
+    store::get().insert(url.to_string(), title.clone());
+    title
+}
+";
+
+#[test]
+fn a_free_function_of_another_file_that_returns_a_guard_is_an_acquisition() {
+    let dir = tempfile::tempdir().unwrap();
+    modules(dir.path(), &[("store", STORE), ("render", RENDER)]);
+    let json = scan(dir.path());
+    let findings: Vec<(String, u64, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let render = |line: u64, rule: &str| ("src/render.rs".to_string(), line, rule.to_string());
+    assert_eq!(
+        findings,
+        vec![
+            render(10, "guard-across-await"),
+            render(10, "std-lock-in-async")
+        ],
+        "{json:#}"
+    );
+    assert_eq!(json["errors"], Value::Array(Vec::new()), "{json:#}");
+}

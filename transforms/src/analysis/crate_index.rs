@@ -96,8 +96,27 @@ impl FileSummary {
             .collect();
         let mut methods = Vec::new();
         for function in nodes.iter().cloned().filter_map(ast::Fn::cast) {
-            let (Some(name), Some(owner)) = (function.name(), impl_type_name(function.syntax()))
-            else {
+            let Some(name) = function.name() else {
+                continue;
+            };
+            let Some(owner) = impl_type_name(function.syntax()) else {
+                // A free function that returns a guard (`pub fn get() -> RwLockWriteGuard<..>`
+                // over a static): its calls elsewhere in the crate are acquisitions.
+                let in_item = function
+                    .syntax()
+                    .ancestors()
+                    .skip(1)
+                    .any(|a| matches!(a.kind(), SyntaxKind::FN | SyntaxKind::TRAIT));
+                if let Some(guard) = kinds.returned_guard(&function).filter(|_| !in_item) {
+                    methods.push(MethodSummary {
+                        owner: String::new(),
+                        name: name.text().to_string(),
+                        is_async: function.async_token().is_some(),
+                        returns: Some((guard, None)),
+                        locks: Vec::new(),
+                        self_calls: Vec::new(),
+                    });
+                }
                 continue;
             };
             let locks: Vec<TakenLock> = guards
@@ -109,8 +128,7 @@ impl FileSummary {
                     mode: g.mode,
                     kind: g.kind,
                     method: g
-                        .call
-                        .name_ref()
+                        .method_name_ref()
                         .map(|n| n.text().to_string())
                         .unwrap_or_default(),
                     // An offset until the front end's text turns it into a line.
@@ -488,6 +506,32 @@ pub struct CrateIndex {
     handed_locks: HashMap<HandOff, HandedLock>,
 }
 
+/// The owner under which a free function is indexed: its module, after a prefix no type name
+/// has.
+const FREE_OWNER: &str = "mod ";
+
+fn free_function_owner(module: &str) -> String {
+    format!("{FREE_OWNER}{module}")
+}
+
+/// The module a file is, as a path names it: its stem, or its folder's name for `mod.rs`
+/// (`src/data.rs` and `src/data/mod.rs` are `data`).
+fn module_of(path: &str) -> String {
+    let path = std::path::Path::new(path);
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    let folder = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|s| s.to_str());
+    match folder {
+        Some(folder) if stem == "mod" => folder.to_string(),
+        _ => stem.to_string(),
+    }
+}
+
 /// How many calls deep a lock is followed through methods of `self`.
 const MAX_DEPTH: usize = 3;
 
@@ -509,9 +553,16 @@ impl CrateIndex {
                     method: method.clone(),
                     path: path.to_string(),
                 };
+                // A free function is known by its module (`data` for `src/data.rs`), as its
+                // calls name it (`data::get()`).
+                let owner = if method.owner.is_empty() {
+                    free_function_owner(&module_of(path))
+                } else {
+                    method.owner.clone()
+                };
                 index
                     .methods
-                    .entry((method.owner.clone(), method.name.clone()))
+                    .entry((owner, method.name.clone()))
                     .and_modify(|known| *known = None)
                     .or_insert(Some(entry));
             }
@@ -594,9 +645,35 @@ impl CrateIndex {
     pub fn guard_helper_names(&self) -> HashSet<&str> {
         self.methods
             .iter()
-            .filter(|((owner, name), _)| self.guard_helper(owner, name).is_some())
+            .filter(|((owner, name), _)| {
+                !owner.starts_with(FREE_OWNER) && self.guard_helper(owner, name).is_some()
+            })
             .map(|((_, name), _)| name.as_str())
             .collect()
+    }
+
+    /// The calls of free functions that return a guard, as the crate's files write them:
+    /// `data::get(` for `pub fn get() -> RwLockWriteGuard<..>` in `src/data.rs`.
+    pub fn free_guard_helper_calls(&self) -> Vec<String> {
+        self.methods
+            .iter()
+            .filter(|(_, entry)| entry.as_ref().is_some_and(|e| e.method.returns.is_some()))
+            .filter_map(|((owner, name), _)| {
+                let module = owner.strip_prefix(FREE_OWNER)?;
+                Some(format!("{module}::{name}("))
+            })
+            .collect()
+    }
+
+    /// The guard the free function `module::name` of the crate returns, when exactly one file
+    /// of module `module` declares one of that name.
+    pub fn free_guard_helper(&self, module: &str, name: &str) -> Option<GuardType> {
+        let (guard, _) = self
+            .entry(&free_function_owner(module), name)?
+            .method
+            .returns
+            .as_ref()?;
+        Some(*guard)
     }
 
     /// Whether some type of the crate has a method `name` that locks, in its body or through
@@ -635,9 +712,11 @@ impl CrateIndex {
     /// Whether some type of the crate has a method `name` that returns a guard: such calls are
     /// acquisitions to look at.
     pub fn is_guard_helper_name(&self, name: &str) -> bool {
-        self.methods
-            .iter()
-            .any(|((_, n), e)| n == name && e.as_ref().is_some_and(|e| e.method.returns.is_some()))
+        self.methods.iter().any(|((owner, n), e)| {
+            n == name
+                && !owner.starts_with(FREE_OWNER)
+                && e.as_ref().is_some_and(|e| e.method.returns.is_some())
+        })
     }
 
     /// The locks of `self.<field>` that calling `owner::name` takes, in its body or up to

@@ -63,7 +63,8 @@ pub fn worth_resolving(file: &SyntaxNode, scopes: &LockScopes, has_findings: boo
     }
     let classified = |call: &ast::MethodCallExpr| {
         scopes.guards.iter().any(|g| {
-            &g.call == call && !matches!(g.kind, LockKind::Unknown | LockKind::UnknownAsync)
+            g.call.syntax() == call.syntax()
+                && !matches!(g.kind, LockKind::Unknown | LockKind::UnknownAsync)
         })
     };
     file.descendants().any(|node| {

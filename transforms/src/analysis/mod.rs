@@ -76,7 +76,9 @@ pub enum Holder {
 /// One lock acquisition and the life of its guard.
 #[derive(Debug, Clone)]
 pub struct Guard {
-    pub call: ast::MethodCallExpr,
+    /// The acquisition: a method call (`self.state.lock()`, `self.users()`), or a call of a free
+    /// function of the crate that returns a guard (`data::get()`).
+    pub call: ast::Expr,
     /// The receiver's text without whitespace (`self.cache`), for messages.
     pub lock_path: String,
     /// Which lock this is, for "the same lock" questions: the receiver without references,
@@ -110,6 +112,28 @@ pub struct Guard {
 }
 
 impl Guard {
+    /// The name the acquisition calls: the method (`lock`, `users`) or the free function (`get`
+    /// of `data::get()`).
+    pub fn method_name_ref(&self) -> Option<ast::NameRef> {
+        match &self.call {
+            ast::Expr::MethodCallExpr(call) => call.name_ref(),
+            ast::Expr::CallExpr(call) => match call.expr()? {
+                ast::Expr::PathExpr(path) => path.path()?.segment()?.name_ref(),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The acquisition's receiver (`self.state` of `self.state.lock()`); `None` for a free
+    /// function's guard.
+    pub fn receiver(&self) -> Option<ast::Expr> {
+        match &self.call {
+            ast::Expr::MethodCallExpr(call) => call.receiver(),
+            _ => None,
+        }
+    }
+
     /// Whether the guard is alive when execution reaches offset `at` of `node`: inside the live
     /// region, in the guard's own body (not a closure or async block that runs elsewhere), and not
     /// after a `drop(guard)` that every path to it passes.
@@ -150,8 +174,7 @@ impl Guard {
             _ => {
                 let call = self.call.syntax().text_range();
                 let start = self
-                    .call
-                    .name_ref()
+                    .method_name_ref()
                     .map_or(call.start(), |n| n.syntax().text_range().start());
                 TextRange::new(start, call.end())
             }
@@ -329,13 +352,26 @@ impl LockScopes {
                 })
             })
             .collect();
+        // Calls of the crate's free functions that return a guard (`data::get()`).
+        let free_calls: Vec<ast::CallExpr> = match index {
+            Some(index) if !index.free_guard_helper_calls().is_empty() => nodes
+                .iter()
+                .cloned()
+                .filter_map(ast::CallExpr::cast)
+                .filter(|call| {
+                    call.arg_list().is_some_and(|a| a.args().next().is_none())
+                        && matches!(call.expr(), Some(ast::Expr::PathExpr(_)))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         let names_dashmap = || {
             nodes.iter().any(|n| {
                 ast::NameRef::cast(n.clone())
                     .is_some_and(|n| matches!(n.text(), "DashMap" | "DashSet" | "RefCell"))
             })
         };
-        if candidates.is_empty() && !names_dashmap() {
+        if candidates.is_empty() && free_calls.is_empty() && !names_dashmap() {
             // The file's declarations only matter to classify acquisitions. A function that
             // returns a guard takes a lock in its body, so its file has a candidate.
             return LockScopes::default();
@@ -380,6 +416,14 @@ impl LockScopes {
                 acquisition(call, &kinds, edition, facts, from_crate)
             })
             .collect();
+        if let Some(index) = index {
+            guards.extend(
+                free_calls
+                    .iter()
+                    .filter_map(|call| free_acquisition(call, index, edition)),
+            );
+            guards.sort_by_key(|g| g.call.syntax().text_range().start());
+        }
         // `let s = match map.get(k) { Some(s) => s, None => { ..; map.get(k).unwrap() } };`: one
         // binding holds one guard of that lock, whichever branch took it; reported once.
         let mut held_by_let = std::collections::HashSet::new();
@@ -557,7 +601,7 @@ fn acquisition(
         return None;
     }
 
-    let (guard_expr, awaited, unwrapped) = unwrap_chain(call);
+    let (guard_expr, awaited, unwrapped) = unwrap_chain(ast::Expr::MethodCallExpr(call.clone()));
     if consumed_by_closure(&guard_expr) {
         return None;
     }
@@ -601,15 +645,82 @@ fn acquisition(
             (kind, Tier::Syntax)
         }
     };
+    held_guard(
+        ast::Expr::MethodCallExpr(call.clone()),
+        Named {
+            lock_path,
+            identity,
+            lock_name,
+        },
+        kind::GuardType { kind, mode },
+        tier,
+        (guard_expr, awaited),
+        body,
+        edition,
+    )
+}
+
+/// How a guard's lock is named: for messages, for "the same lock" questions, for kind lookup.
+struct Named {
+    lock_path: String,
+    identity: String,
+    lock_name: String,
+}
+
+/// A call of a free function of the crate that returns a guard (`data::get()` for `pub fn get()
+/// -> RwLockWriteGuard<'static, ZineData>` in `src/data.rs`): every call is the same lock.
+fn free_acquisition(
+    call: &ast::CallExpr,
+    index: &crate_index::CrateIndex,
+    edition: Edition,
+) -> Option<Guard> {
+    if call.arg_list()?.args().next().is_some() {
+        return None;
+    }
+    let ast::Expr::PathExpr(callee) = call.expr()? else {
+        return None;
+    };
+    let path = callee.path()?;
+    let name = path.segment()?.name_ref()?.text().to_string();
+    let module = path.qualifier()?.segment()?.name_ref()?.text().to_string();
+    let guard_type = index.free_guard_helper(&module, &name)?;
+    let body = syntax::enclosing_body(call.syntax())?;
+    let (guard_expr, awaited, _) = unwrap_chain(ast::Expr::CallExpr(call.clone()));
+    let lock_path = format!("{module}::{name}()");
+    held_guard(
+        ast::Expr::CallExpr(call.clone()),
+        Named {
+            identity: lock_path.clone(),
+            lock_path,
+            lock_name: name,
+        },
+        guard_type,
+        Tier::Syntax,
+        (guard_expr, awaited),
+        body,
+        edition,
+    )
+}
+
+/// The guard an acquisition `call` gives, with where it is held and what runs while it is.
+fn held_guard(
+    call: ast::Expr,
+    named: Named,
+    guard_type: kind::GuardType,
+    tier: Tier,
+    (guard_expr, awaited): (ast::Expr, bool),
+    body: SyntaxNode,
+    edition: Edition,
+) -> Option<Guard> {
     let holder = holder_of(&guard_expr);
     let live = live_region(&guard_expr, &holder, edition)?;
     let mut guard = Guard {
-        call: call.clone(),
-        lock_path,
-        identity,
-        lock_name,
-        kind,
-        mode,
+        call,
+        lock_path: named.lock_path,
+        identity: named.identity,
+        lock_name: named.lock_name,
+        kind: guard_type.kind,
+        mode: guard_type.mode,
         tier,
         guard_expr,
         awaited,
@@ -867,8 +978,8 @@ fn passed_on(expr: &ast::Expr) -> bool {
 
 /// Walk up through `.await`, `?` and unwrapping calls: returns the expression that evaluates to the
 /// guard, whether the acquisition was awaited, and whether it was unwrapped from a `Result`.
-fn unwrap_chain(call: &ast::MethodCallExpr) -> (ast::Expr, bool, bool) {
-    let mut current = ast::Expr::MethodCallExpr(call.clone());
+fn unwrap_chain(call: ast::Expr) -> (ast::Expr, bool, bool) {
+    let mut current = call;
     let mut awaited = false;
     let mut unwrapped = false;
     loop {

@@ -73,8 +73,7 @@ impl Relock {
     pub fn requested_method(&self, scopes: &LockScopes) -> String {
         match &self.requested {
             Requested::Here(index) => scopes.guards[*index]
-                .call
-                .name_ref()
+                .method_name_ref()
                 .map(|n| n.text().to_string())
                 .unwrap_or_default(),
             Requested::InCallee(lock) => lock.method.clone(),
@@ -166,8 +165,7 @@ fn in_failed_try_arm(guard: &Guard, site: &SyntaxNode) -> bool {
 /// `try_lock()`, `try_write()`…: they return at once instead of waiting.
 fn is_non_blocking(guard: &Guard) -> bool {
     guard
-        .call
-        .name_ref()
+        .method_name_ref()
         .is_some_and(|n| n.text().starts_with("try_"))
 }
 

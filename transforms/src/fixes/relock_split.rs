@@ -170,8 +170,7 @@ pub fn relock_split_fix(
 /// unwrapping after it.
 fn re_evaluable(guard: &Guard, init: &ast::Expr) -> Result<(), String> {
     let method = guard
-        .call
-        .name_ref()
+        .method_name_ref()
         .map(|n| n.text().to_string())
         .unwrap_or_default();
     if !matches!(method.as_str(), "lock" | "read" | "write") {
@@ -201,7 +200,7 @@ fn re_evaluable(guard: &Guard, init: &ast::Expr) -> Result<(), String> {
             "the lock expression does more than take the lock, so it cannot be repeated".to_string()
         })?;
     }
-    let mut receiver = guard.call.receiver();
+    let mut receiver = guard.receiver();
     while let Some(r) = receiver {
         receiver = match r {
             ast::Expr::FieldExpr(f) => f.expr(),

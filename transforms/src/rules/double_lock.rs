@@ -164,8 +164,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 fn waits_for_owned_guard(ctx: &Context<'_>, o: usize, i: usize) -> bool {
     let (outer, inner) = (&ctx.scopes.guards[o], &ctx.scopes.guards[i]);
     let owned = inner
-        .call
-        .name_ref()
+        .method_name_ref()
         .is_some_and(|n| crate::analysis::is_owned_guard_method(n.text()));
     owned
         && !inner.awaited
@@ -177,8 +176,7 @@ fn waits_for_owned_guard(ctx: &Context<'_>, o: usize, i: usize) -> bool {
 fn owned_guard_finding(ctx: &Context<'_>, o: usize, i: usize) -> Finding {
     let (outer, inner) = (&ctx.scopes.guards[o], &ctx.scopes.guards[i]);
     let method = inner
-        .call
-        .name_ref()
+        .method_name_ref()
         .map(|n| n.text().to_string())
         .unwrap_or_default();
     let held = display_name(outer);

@@ -188,8 +188,7 @@ fn assigned_first(outer: &Guard, inner: &Guard) -> bool {
 /// An acquisition that can block: not `try_*`.
 fn can_wait(guard: &Guard) -> bool {
     guard
-        .call
-        .name_ref()
+        .method_name_ref()
         .is_some_and(|n| !n.text().starts_with("try_"))
 }
 
@@ -434,7 +433,7 @@ fn param_type(f: &ast::Fn, name: &str) -> Option<String> {
 
 /// The body of the one method called `name` in this file, in an `impl` of the same type as
 /// `from`; `None` when there is none or several.
-fn single_method(ctx: &Context<'_>, name: &str, from: &ast::MethodCallExpr) -> Option<SyntaxNode> {
+fn single_method(ctx: &Context<'_>, name: &str, from: &ast::Expr) -> Option<SyntaxNode> {
     let owner = self_type(from.syntax())?;
     // Methods of the same name on other types of the file (two structs with a `remove`) are not
     // the callee; two of the same type (in `impl` blocks under different `cfg`s) are ambiguous.

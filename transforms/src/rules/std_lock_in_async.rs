@@ -182,11 +182,20 @@ fn finding(guard: &Guard, message: String, labels: Vec<Label>) -> Finding {
         range: syntax::to_range(guard.primary_range()),
         message,
         labels,
-        help: Some(format!(
-            "swap `{}` for `tokio::sync::{}` (a crate-wide fix: needs the semantic tier and --unsafe-fixes)",
-            guard.lock_path,
-            lock_type(guard)
-        )),
+        help: Some(match guard.receiver() {
+            Some(_) => format!(
+                "swap `{}` for `tokio::sync::{}` (a crate-wide fix: needs the semantic tier and --unsafe-fixes)",
+                guard.lock_path,
+                lock_type(guard)
+            ),
+            // `data::get()`: the lock is the one the function locks, declared where it is.
+            None => format!(
+                "make the lock `{}` takes a `tokio::sync::{}` and the function async, or release the guard \
+                 before the `.await`",
+                guard.lock_path,
+                lock_type(guard)
+            ),
+        }),
         fix: None,
     }
 }
