@@ -175,6 +175,43 @@ fn insertion(
     })
 }
 
+/// Whether a method of `receiver` may keep a borrowed argument beyond the call. Not a method of
+/// `self` (it hands the value over for the call), nor of a static (it keeps `'static` data only:
+/// `GRAPH_POOL.read().unwrap().get(&key)`), nor of a local whose `let` declares a type without
+/// references (`let mut stack: Vec<Key> = ..`: it holds values).
+fn receiver_may_keep(receiver: &ast::Expr) -> bool {
+    let root = syntax::compact_text(receiver.syntax());
+    let first = root.split(['.', '(', '[']).next().unwrap_or_default();
+    let last_segment = first.rsplit("::").next().unwrap_or_default();
+    let is_static = last_segment.chars().any(|c| c.is_ascii_uppercase())
+        && last_segment
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if first.starts_with("self") || is_static {
+        return false;
+    }
+    let ast::Expr::PathExpr(local) = receiver else {
+        return true;
+    };
+    let Some(function) = receiver.syntax().ancestors().find_map(ast::Fn::cast) else {
+        return true;
+    };
+    let name = syntax::compact_text(local.syntax());
+    let declared = function
+        .syntax()
+        .descendants()
+        .filter_map(ast::LetStmt::cast)
+        .filter(|stmt| stmt.syntax().text_range().end() <= receiver.syntax().text_range().start())
+        .filter(|stmt| {
+            matches!(stmt.pat(), Some(ast::Pat::IdentPat(pat)) if syntax::ident_name(&pat) == name)
+        })
+        .last();
+    declared.and_then(|stmt| stmt.ty()).is_none_or(|ty| {
+        let text = ty.syntax().text().to_string();
+        text.contains(['&', '\'']) || text.contains("impl ") || text.contains("dyn ")
+    })
+}
+
 /// Where the path through `event` certainly leaves the guard's function: the end of the
 /// innermost block around `event` (inside the guard's live region) in which a `return` (or a
 /// panic) follows it. Code after that point is not reached from `event` (`None`: it may be).
@@ -312,10 +349,7 @@ fn escapes(file: &SyntaxNode, range: TextRange, data: &[String]) -> bool {
                 .parent()
                 .and_then(ast::MethodCallExpr::cast)
                 .and_then(|m| m.receiver())
-                .is_some_and(|r| {
-                    let root = syntax::compact_text(r.syntax());
-                    !root.starts_with("self")
-                }),
+                .is_some_and(|r| receiver_may_keep(&r)),
             _ => true,
         };
         return kept_elsewhere && ownership(&current, data, file) != Ownership::Owned;

@@ -1,7 +1,7 @@
 //! What a region that moves into its own scope must hand back: the bindings it declares that the
 //! code after it still uses, and which of them might borrow from the guard.
 
-use ra_ap_syntax::{AstNode, SyntaxNode, TextRange, ast};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast, ast::HasArgList};
 
 use super::ownership::{Ownership, OwningCopy, ownership, owning_copy};
 use crate::analysis::syntax;
@@ -22,6 +22,8 @@ pub struct Exports {
     /// Exported names whose value might borrow from the guard in a way the syntax cannot copy:
     /// returning them would not compile, so a rewrite that needs them is not offered.
     pub possibly_borrowed: Vec<String>,
+    /// The code after the scope that uses the bindings.
+    after: TextRange,
 }
 
 /// A binding that borrows from the guard and leaves its scope as an owned copy: for the fix's
@@ -87,11 +89,14 @@ impl Exports {
         self.bindings
             .iter()
             .map(|e| {
-                let mutability = if e.binding.mut_token().is_some() {
-                    "mut "
-                } else {
-                    ""
-                };
+                // `let mut stale = { .. stale };` keeps the `mut` only where the code after the
+                // scope still changes the binding (the filling happened inside).
+                let mutability =
+                    if e.binding.mut_token().is_some() && changed_in(&e.binding, self.after) {
+                        "mut "
+                    } else {
+                        ""
+                    };
                 format!("{mutability}{}", syntax::ident_name(&e.binding))
             })
             .collect()
@@ -110,7 +115,10 @@ pub fn exports(
     guard_name: &str,
 ) -> Option<Exports> {
     let mut tainted = vec![guard_name.to_string()];
-    let mut found = Exports::default();
+    let mut found = Exports {
+        after,
+        ..Exports::default()
+    };
     for stmt in items.iter().filter_map(|i| ast::LetStmt::cast(i.clone())) {
         let Some(pat) = stmt.pat() else { continue };
         let init = stmt.initializer();
@@ -126,13 +134,17 @@ pub fn exports(
         let awaited_later = syntax::pattern_bindings(&pat)
             .iter()
             .any(|b| syntax::awaited_whole(file, after, &syntax::ident_name(b)));
+        let filled_with_borrows =
+            !init_tainted && filled_with_borrows(file, items, &stmt, &pat, guard_name);
         let owned = match &init {
+            _ if filled_with_borrows => Ownership::Unknown,
             _ if !init_tainted => Ownership::Owned,
             _ if awaited_later => Ownership::Unknown,
             Some(init) => ownership(init, &tainted, file),
             None => Ownership::Unknown,
         };
         let copy = match &init {
+            _ if filled_with_borrows => None,
             Some(init) if owned == Ownership::Unknown && matches!(pat, ast::Pat::IdentPat(_)) => {
                 owning_copy(init, &tainted, file)
             }
@@ -165,4 +177,145 @@ pub fn exports(
         }
     }
     Some(found)
+}
+
+/// Whether the binding `pat` of `stmt`, made from something that is not the guard
+/// (`let mut stale = Vec::new();`), is then filled with values that may borrow from the guard
+/// (`stale.push(key)` for `key` in `&*guard`): handing it back would not compile. A type written in
+/// the `let` without references (`Vec<u64>`) settles it: what it holds is owned.
+fn filled_with_borrows(
+    file: &SyntaxNode,
+    items: &[SyntaxNode],
+    stmt: &ast::LetStmt,
+    pat: &ast::Pat,
+    guard_name: &str,
+) -> bool {
+    let ast::Pat::IdentPat(binding) = pat else {
+        return false;
+    };
+    if let Some(ty) = stmt.ty() {
+        let text = ty.syntax().text().to_string();
+        return text.contains(['&', '\'']) || text.contains("impl ") || text.contains("dyn ");
+    }
+    let name = syntax::ident_name(binding);
+    let after_let = stmt.syntax().text_range().end();
+    let tainted = guard_derived_bindings(file, items, guard_name);
+    let borrowed = |e: &ast::Expr| {
+        tainted
+            .iter()
+            .any(|t| !syntax::mentions(file, e.syntax().text_range(), t).is_empty())
+            && ownership(e, &tainted, file) != Ownership::Owned
+    };
+    items
+        .iter()
+        .flat_map(|item| item.descendants())
+        .filter(|node| node.text_range().start() >= after_let)
+        .any(|node| {
+            if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
+                let on_binding = matches!(call.receiver(), Some(ast::Expr::PathExpr(p)) if p.syntax().text() == name.as_str());
+                return on_binding
+                    && call
+                        .arg_list()
+                        .is_some_and(|args| args.args().any(|a| borrowed(&a)));
+            }
+            if let Some(assign) = ast::BinExpr::cast(node) {
+                let to_binding = matches!(assign.lhs(), Some(ast::Expr::PathExpr(p)) if p.syntax().text() == name.as_str());
+                return to_binding
+                    && matches!(assign.op_kind(), Some(ast::BinaryOp::Assignment { .. }))
+                    && assign.rhs().is_some_and(|r| borrowed(&r));
+            }
+            false
+        })
+}
+
+/// The guard's name and every binding among `items` made from it or from one of those: `let`s,
+/// `for` loops, `if let`/`while let` and `match` arms, in source order.
+fn guard_derived_bindings(
+    file: &SyntaxNode,
+    items: &[SyntaxNode],
+    guard_name: &str,
+) -> Vec<String> {
+    let mut tainted = vec![guard_name.to_string()];
+    for node in items.iter().flat_map(|item| item.descendants()) {
+        let (pat, source) = if let Some(stmt) = ast::LetStmt::cast(node.clone()) {
+            (stmt.pat(), stmt.initializer())
+        } else if let Some(for_expr) = ast::ForExpr::cast(node.clone()) {
+            (for_expr.pat(), for_expr.iterable())
+        } else if let Some(let_expr) = ast::LetExpr::cast(node.clone()) {
+            (let_expr.pat(), let_expr.expr())
+        } else if let Some(arm) = ast::MatchArm::cast(node.clone()) {
+            let scrutinee = arm
+                .syntax()
+                .ancestors()
+                .find_map(ast::MatchExpr::cast)
+                .and_then(|m| m.expr());
+            (arm.pat(), scrutinee)
+        } else {
+            continue;
+        };
+        let (Some(pat), Some(source)) = (pat, source) else {
+            continue;
+        };
+        let from_guard = tainted
+            .iter()
+            .any(|t| !syntax::mentions(file, source.syntax().text_range(), t).is_empty());
+        if from_guard {
+            for binding in syntax::pattern_bindings(&pat) {
+                let name = syntax::ident_name(&binding);
+                if !tainted.contains(&name) {
+                    tainted.push(name);
+                }
+            }
+        }
+    }
+    tainted
+}
+
+/// Whether the code in `after` may change `binding`: assigns it, borrows it mutably, calls a
+/// method on it or on a part of it (which may take `&mut self`), or hands it to a macro.
+fn changed_in(binding: &ast::IdentPat, after: TextRange) -> bool {
+    let Some(root) = binding.syntax().ancestors().last() else {
+        return true;
+    };
+    let name = syntax::ident_name(binding);
+    syntax::mentions(&root, after, &name)
+        .into_iter()
+        .any(|mention| {
+            let Some(path) = root
+                .covering_element(mention)
+                .ancestors()
+                .find_map(ast::PathExpr::cast)
+            else {
+                // A token inside a macro call.
+                return true;
+            };
+            let Some(parent) = path.syntax().parent() else {
+                return true;
+            };
+            match ast::Expr::cast(parent.clone()) {
+                Some(ast::Expr::RefExpr(r)) => r.mut_token().is_some(),
+                Some(ast::Expr::BinExpr(b)) => {
+                    matches!(b.op_kind(), Some(ast::BinaryOp::Assignment { .. }))
+                        && b.lhs().is_some_and(|l| l.syntax() == path.syntax())
+                }
+                // Other methods may take `&mut self`; a pattern may bind by `ref mut`.
+                Some(ast::Expr::MethodCallExpr(call)) => !call.name_ref().is_some_and(|n| {
+                    super::phase_split::READ_METHODS.contains(&n.text().to_string().as_str())
+                }),
+                Some(
+                    ast::Expr::FieldExpr(_)
+                    | ast::Expr::IndexExpr(_)
+                    | ast::Expr::MatchExpr(_)
+                    | ast::Expr::LetExpr(_),
+                ) => true,
+                Some(_) => false,
+                None => !matches!(
+                    parent.kind(),
+                    SyntaxKind::ARG_LIST
+                        | SyntaxKind::LET_STMT
+                        | SyntaxKind::EXPR_STMT
+                        | SyntaxKind::MATCH_ARM
+                ),
+            }
+        })
 }
