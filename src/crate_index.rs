@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
 use lockfix_transforms::analysis::crate_index::{
-    CrateIndex, FileSummary, blocking_functions_in_text, function_names_in_text,
-    function_text_may_block, returns_owned_in_text, struct_names_in_text,
+    CrateIndex, FileSummary, function_at_blocks, function_names_in_text, function_text_may_block,
+    returns_owned_in_text, struct_names_in_text,
 };
 use lockfix_transforms::analysis::effects::{Blocking, CallPattern, may_block};
 use lockfix_transforms::analysis::hand_offs::{
@@ -129,9 +129,7 @@ pub fn indexes_to_apply(
                         Vec::new()
                     },
                     blocking: match &held_declarations {
-                        Some((finder, names)) => {
-                            blocking_declared(&text, finder, names, &held_calls)
-                        }
+                        Some((finder, names)) => blocking_declared(&text, finder, names),
                         None => Vec::new(),
                     },
                 })
@@ -262,14 +260,14 @@ fn follow_hand_offs(
     resolve(asked, &answers)
 }
 
-/// What the functions `text` declares among the names called under guards do: parsed only when
-/// the file and one such function's own text may make a blocking call; otherwise each declaration
-/// counts as one that does not block (a name declared twice in the package stands for neither).
+/// What the functions `text` declares among the names called under guards do: each declaration
+/// is parsed on its own, and only when the file and its own text may make a blocking call;
+/// otherwise it counts as one that does not block (a name declared twice in the package stands
+/// for neither).
 fn blocking_declared(
     text: &str,
     finder: &AhoCorasick,
     names: &[&str],
-    wanted: &HashSet<&str>,
 ) -> Vec<(String, Option<&'static CallPattern<Blocking>>)> {
     let declared: Vec<(&str, usize)> = finder
         .find_iter(text)
@@ -278,16 +276,15 @@ fn blocking_declared(
     if declared.is_empty() {
         return Vec::new();
     }
-    if may_block(text)
-        && declared
-            .iter()
-            .any(|(_, at)| function_text_may_block(text, *at))
-    {
-        return blocking_functions_in_text(text, wanted);
-    }
+    let may_block_here = may_block(text);
     declared
         .into_iter()
-        .map(|(name, _)| (name.to_string(), None))
+        .map(|(name, at)| {
+            let blocks = (may_block_here && function_text_may_block(text, at))
+                .then(|| function_at_blocks(text, at))
+                .flatten();
+            (name.to_string(), blocks)
+        })
         .collect()
 }
 

@@ -395,27 +395,57 @@ fn function_end(text: &str, at: usize) -> Option<usize> {
     None
 }
 
-/// For each synchronous function of `text` named in `wanted`, the blocking-list entry its own body
-/// calls (`None` when it calls none): what calling it does. A file's text, parsed once here when
-/// it declares a wanted name.
-pub fn blocking_functions_in_text(
-    text: &str,
-    wanted: &HashSet<&str>,
-) -> Vec<(String, Option<&'static CallPattern<Blocking>>)> {
-    let file = ra_ap_syntax::SourceFile::parse(text, ra_ap_syntax::Edition::CURRENT).tree();
-    file.syntax()
+/// The blocking-list entry the body of the synchronous function declared at `at` (the offset of
+/// its `fn`) calls, `None` when it calls none or is `async`: what calling it does. Only the
+/// declaration's own text is parsed, from the start of its line (`pub async fn`) to its closing
+/// brace, after the file's `use` declarations (the blocking list resolves paths through them:
+/// `fs::read_to_string` after `use std::fs;`): a file that declares one wanted name among
+/// thousands of lines costs that function.
+pub fn function_at_blocks(text: &str, at: usize) -> Option<&'static CallPattern<Blocking>> {
+    let end = function_end(text, at)?;
+    let start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    let mut source = use_declarations(text);
+    let prefix = source.len();
+    source.push_str(text.get(start..end)?);
+    let file = ra_ap_syntax::SourceFile::parse(&source, ra_ap_syntax::Edition::CURRENT).tree();
+    let offset = ra_ap_syntax::TextSize::try_from(prefix + at - start).ok()?;
+    let function = file
+        .syntax()
         .descendants()
         .filter_map(ast::Fn::cast)
-        .filter_map(|function| {
-            let name = function.name()?.text().to_string();
-            if !wanted.contains(name.as_str()) {
-                return None;
-            }
-            let blocks = super::effects::function_blocks(&function, &Default::default())
-                .map(|matched| matched.pattern);
-            Some((name, blocks))
-        })
-        .collect()
+        .find(|f| {
+            f.fn_token()
+                .is_some_and(|t| t.text_range().start() == offset)
+        })?;
+    super::effects::function_blocks(&function, &Default::default()).map(|matched| matched.pattern)
+}
+
+/// The `use` declarations of `text` that start a line (`use std::fs;`, `pub(crate) use a::{b,
+/// c};`), each up to its `;`, one per line: what paths in a function's text resolve through.
+fn use_declarations(text: &str) -> String {
+    let mut uses = String::new();
+    let mut line_start = 0;
+    while line_start < text.len() {
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(text.len(), |i| line_start + i);
+        let line = text[line_start..line_end].trim_start();
+        let item = line
+            .strip_prefix("pub(crate) ")
+            .or_else(|| line.strip_prefix("pub "))
+            .unwrap_or(line);
+        let next = if item.starts_with("use ") {
+            let from = line_end - line.len();
+            let end = text[from..].find(';').map_or(text.len(), |i| from + i + 1);
+            uses.push_str(&text[from..end]);
+            uses.push('\n');
+            end
+        } else {
+            line_end
+        };
+        line_start = next + 1;
+    }
+    uses
 }
 
 /// The names of the methods called with a guard's own binding as receiver (`state.source(uri)`),
@@ -577,7 +607,7 @@ impl CrateIndex {
         }
     }
 
-    /// Adds what files say about the functions called under guards ([`blocking_functions_in_text`]).
+    /// Adds what files say about the functions called under guards ([`function_at_blocks`]).
     pub fn add_blocking_functions(
         &mut self,
         found: impl IntoIterator<Item = (String, Option<&'static CallPattern<Blocking>>)>,
@@ -1100,9 +1130,15 @@ impl S {
         // The body ends at its own brace: the next function's `thread::sleep` is not its.
         assert!(!function_text_may_block(text, at("peek")));
         assert!(function_text_may_block(text, at("later")));
+        assert!(function_at_blocks(text, at("wait")).is_some());
+        assert!(function_at_blocks(text, at("peek")).is_none());
+        assert!(function_at_blocks(text, at("later")).is_some());
         assert_eq!(
             function_names_in_text(text),
             vec!["later".to_string(), "peek".to_string(), "wait".to_string()]
         );
+        // Paths resolve through the file's imports, wherever they are.
+        let text = "use std::fs;\nfn other() {}\nfn load() -> String { fs::read_to_string(\"a\").unwrap() }\n";
+        assert!(function_at_blocks(text, text.find("fn load(").unwrap()).is_some());
     }
 }
