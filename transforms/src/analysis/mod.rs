@@ -735,6 +735,12 @@ fn held_guard(
     guard.evaluated_before = assigned_value_of_place(&guard.guard_expr);
     if let Some(name) = guard.name() {
         guard.drops = drop_statements(&guard.body, guard.live, &name);
+    } else if matches!(guard.holder, Holder::Temporary) {
+        // `match map.get(&k) { Some(peers) => { ..; drop(peers); .. } }`: the arm's binding is
+        // the guard, and dropping it releases the lock.
+        for (name, arm) in syntax::whole_value_arms(&guard.guard_expr) {
+            guard.drops.extend(drop_statements(&arm, guard.live, &name));
+        }
     }
     if !guard.live.is_empty() {
         guard.awaits = guard

@@ -633,3 +633,54 @@ pub fn receiver_step(expr: &ast::Expr) -> Option<ast::Expr> {
         _ => None,
     }
 }
+
+/// `x` of `Some(x)` / `Ok(x)`: a binding that takes the whole wrapped value by value (no `ref`,
+/// no `@` sub-pattern). Matched against a guard's `Option`/`LockResult`, `x` is the guard.
+pub fn whole_value_binding(pat: &ast::Pat) -> Option<String> {
+    let ast::Pat::TupleStructPat(tuple) = pat else {
+        return None;
+    };
+    let variant = tuple.path()?.segment()?.name_ref()?;
+    if !matches!(variant.text().to_string().as_str(), "Some" | "Ok") {
+        return None;
+    }
+    let mut fields = tuple.fields();
+    let (Some(ast::Pat::IdentPat(binding)), None) = (fields.next(), fields.next()) else {
+        return None;
+    };
+    (binding.ref_token().is_none() && binding.pat().is_none()).then(|| ident_name(&binding))
+}
+
+/// For an expression that is the scrutinee of a `match` or an `if let`, each arm (or the `if
+/// let`'s first branch) whose pattern binds the whole value (`Some(x)`): the name and the arm's
+/// body.
+pub fn whole_value_arms(scrutinee: &ast::Expr) -> Vec<(String, SyntaxNode)> {
+    let Some(parent) = scrutinee.syntax().parent() else {
+        return Vec::new();
+    };
+    if let Some(m) = ast::MatchExpr::cast(parent.clone()) {
+        return m
+            .match_arm_list()
+            .into_iter()
+            .flat_map(|list| list.arms())
+            .filter_map(|arm| {
+                Some((
+                    whole_value_binding(&arm.pat()?)?,
+                    arm.expr()?.syntax().clone(),
+                ))
+            })
+            .collect();
+    }
+    let Some(let_expr) = ast::LetExpr::cast(parent) else {
+        return Vec::new();
+    };
+    let branch = let_expr
+        .syntax()
+        .parent()
+        .and_then(ast::IfExpr::cast)
+        .and_then(|i| i.then_branch());
+    match (let_expr.pat().and_then(|p| whole_value_binding(&p)), branch) {
+        (Some(name), Some(branch)) => vec![(name, branch.syntax().clone())],
+        _ => Vec::new(),
+    }
+}

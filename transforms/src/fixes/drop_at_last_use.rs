@@ -295,7 +295,7 @@ fn leaves_function(item: &SyntaxNode) -> bool {
 /// Whether a value computed from the guard at `range` may be kept somewhere a `drop` of the guard
 /// would leave dangling without the `let` bindings showing it: passed to a call, assigned, put in
 /// a struct, returned. Owned values (`v.push(g.len())`) are fine.
-fn escapes(file: &SyntaxNode, range: TextRange, data: &[String]) -> bool {
+pub(super) fn escapes(file: &SyntaxNode, range: TextRange, data: &[String]) -> bool {
     let node = node_at(file, range);
     let mut expr = node
         .ancestors()

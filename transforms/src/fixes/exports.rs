@@ -229,8 +229,9 @@ fn filled_with_borrows(
 }
 
 /// The guard's name and every binding among `items` made from it or from one of those: `let`s,
-/// `for` loops, `if let`/`while let` and `match` arms, in source order.
-fn guard_derived_bindings(
+/// `for` loops, `if let`/`while let` and `match` arms, in source order. A binding whose value is
+/// certainly owned (`let n = g.len();`) borrows nothing and is left out.
+pub(super) fn guard_derived_bindings(
     file: &SyntaxNode,
     items: &[SyntaxNode],
     guard_name: &str,
@@ -259,7 +260,7 @@ fn guard_derived_bindings(
         let from_guard = tainted
             .iter()
             .any(|t| !syntax::mentions(file, source.syntax().text_range(), t).is_empty());
-        if from_guard {
+        if from_guard && ownership(&source, &tainted, file) != Ownership::Owned {
             for binding in syntax::pattern_bindings(&pat) {
                 let name = syntax::ident_name(&binding);
                 if !tainted.contains(&name) {

@@ -6,6 +6,7 @@ use ra_ap_syntax::{AstNode, SyntaxNode, ast};
 use super::Context;
 use crate::analysis::relock::{Relock, ScrutineeKind, ScrutineeScope, relocks, scrutinee_scope};
 use crate::analysis::{AccessMode, Call, Guard, effects, syntax};
+use crate::fixes::drop_arm_guard::drop_arm_guard;
 use crate::fixes::drop_in_arm::drop_in_arms;
 use crate::fixes::release::{Blocked, release_before};
 use crate::fixes::while_let_loop::while_let_to_loop;
@@ -188,7 +189,9 @@ fn finding(
     };
     let (fix, help) = match build_fix(ctx, guard, scope, &site, &sites, relocking) {
         Ok(fix) => {
-            let help = if fix.title.starts_with(GUARD_BOUND) {
+            let help = if fix.title.starts_with(ARM_DROPS) {
+                "the arm holds the guard itself: drop it before locking again".to_string()
+            } else if fix.title.starts_with(GUARD_BOUND) {
                 format!(
                     "bind the guard in a `let` first and drop it where {arms} no longer need it"
                 )
@@ -265,6 +268,20 @@ fn build_fix(
                 Blocked::Other(reason) => reason,
                 Blocked::UsedAtOrAfter { .. } | Blocked::Unused => no_rewrite(),
             };
+            // The arm that locks again binds the guard itself (`Some(peers)` of `map.get(&k)`):
+            // it drops it before the second lock.
+            if relocking
+                && let [only] = sites
+                && let Some((edit, name)) = drop_arm_guard(ctx.text, ctx.file, guard, scope, only)
+            {
+                return Ok(Fix {
+                    title: format!(
+                        "{ARM_DROPS} `{name}`, the guard the arm binds, after its last use and before the second lock ({window})"
+                    ),
+                    applicability: Applicability::Unsafe,
+                    edits: vec![edit],
+                });
+            }
             // The value may borrow from the guard: bind the guard instead and release it in the
             // arms that need it gone.
             let dropped = drop_in_arms(ctx.text, guard, scope, sites).ok_or(reason)?;
@@ -295,6 +312,9 @@ fn build_fix(
         fix
     })
 }
+
+/// How the title of the fix that drops the guard an arm binds begins.
+const ARM_DROPS: &str = "Drop";
 
 /// How the title of the fix that binds the guard itself (not the scrutinee's value) begins.
 const GUARD_BOUND: &str = "Bind the guard as";
