@@ -118,6 +118,43 @@ fn is_primitive(ty: &ast::Type) -> bool {
     }
 }
 
+/// Whether one element of the collection guarded by `lock_name` is `Clone`, as its declaration
+/// in this file shows: `V` of a `HashMap<K, V>`/`BTreeMap`/`IndexMap`, `T` of a `Vec<T>`/
+/// `VecDeque<T>` — what `guard.get(..)` lends a reference to.
+pub fn element_is_clone(file: &SyntaxNode, lock_name: &str) -> bool {
+    let declared = declarations(file, lock_name);
+    let elements: Vec<Option<ast::Type>> = declared
+        .iter()
+        .filter_map(guarded)
+        .map(|collection| element(&collection))
+        .collect();
+    !elements.is_empty()
+        && elements
+            .iter()
+            .all(|e| e.as_ref().is_some_and(|t| is_clone(file, t)))
+}
+
+/// The element type of a standard collection type.
+fn element(collection: &ast::Type) -> Option<ast::Type> {
+    let ast::Type::PathType(path) = collection else {
+        return None;
+    };
+    let segment = path.path()?.segment()?;
+    let index = match segment.name_ref()?.text().to_string().as_str() {
+        "HashMap" | "BTreeMap" | "IndexMap" => 1,
+        "Vec" | "VecDeque" => 0,
+        _ => return None,
+    };
+    segment
+        .generic_arg_list()?
+        .generic_args()
+        .filter_map(|a| match a {
+            ast::GenericArg::TypeArg(t) => t.ty(),
+            _ => None,
+        })
+        .nth(index)
+}
+
 const PRIMITIVES: &[&str] = &[
     "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "f32",
     "f64", "bool", "char",

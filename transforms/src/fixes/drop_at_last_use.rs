@@ -258,7 +258,7 @@ const BORROWING_MACROS: &[&str] = &[
 ];
 
 /// Whether `node` is a token inside macro calls that all only borrow what they are given.
-fn in_borrowing_macro(node: &SyntaxNode) -> bool {
+pub(super) fn in_borrowing_macro(node: &SyntaxNode) -> bool {
     let mut calls = node.ancestors().filter_map(ast::MacroCall::cast).peekable();
     calls.peek().is_some()
         && calls.all(|call| {

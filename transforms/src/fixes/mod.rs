@@ -14,6 +14,7 @@ pub mod hoist;
 pub mod if_let_split;
 pub mod lock_swap;
 pub mod naming;
+pub mod own_binding;
 pub mod ownership;
 pub mod phase_split;
 pub mod release;

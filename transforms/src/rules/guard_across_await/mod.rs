@@ -10,6 +10,7 @@ use crate::analysis::{AccessMode, Guard, Holder, LockKind, syntax};
 use crate::fixes::clone_evidence::{NOT_PROVEN_CLONE, guarded_value_is_clone};
 use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
 use crate::fixes::drop_at_last_use::drop_fix;
+use crate::fixes::own_binding::own_binding;
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
 use crate::fixes::relock_split::relock_split_fix;
 use crate::fixes::snapshot::{Carrier, snapshot};
@@ -270,12 +271,13 @@ fn finding<'a>(
         }),
         Hold::Blocking | Hold::BorrowedData => build_fix(ctx, guard, first_await),
         // Returning the borrowed value out of a scope would not compile (E0597): the copy has to
-        // be written by someone who knows the type.
-        Hold::BorrowedThroughBinding => Err(
+        // be written by someone who knows the type, unless the file shows it (an element of a
+        // collection declared with a `Clone` element type).
+        Hold::BorrowedThroughBinding => own_binding_fix(ctx, guard, first_await, &lent().data).ok_or_else(|| {
             "copy what the `.await` needs out of the guard (`.clone()`, `.to_owned()`) and release the guard before \
              awaiting"
-                .to_string(),
-        ),
+                .to_string()
+        }),
     };
     let (fix, help) = match built {
         Ok(fix) if hold == Hold::AfterLastUse => (
@@ -289,6 +291,11 @@ fn finding<'a>(
                 "every task that wants the lock waits for {what} too: check under the lock, release it for the \
                  work, then lock again to store the result"
             ),
+        ),
+        Ok(fix) if hold == Hold::BorrowedThroughBinding => (
+            Some(fix),
+            "the `.await` needs one element the guard lends: copy it out and release the guard before awaiting"
+                .to_string(),
         ),
         Ok(fix) if hold == Hold::BeforeFirstUse => (
             Some(fix),
@@ -605,6 +612,25 @@ fn snapshot_fix(ctx: &Context<'_>, guard: &Guard, reason: String) -> Result<Fix,
             .to_string(),
         applicability: Applicability::Unsafe,
         edits,
+    })
+}
+
+/// mofa's `tools.get(name)` entry: the binding the `.await` needs becomes its own copy and the
+/// guard is dropped before the awaiting statement.
+fn own_binding_fix(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    awaited: &ast::AwaitExpr,
+    lent: &[String],
+) -> Option<Fix> {
+    let (edit, name) = own_binding(ctx.text, ctx.file, guard, awaited, lent)?;
+    Some(Fix {
+        title: format!(
+            "Copy `{name}` out of the guard and drop the guard before the `.await` (the copy does not see later \
+             changes to the collection; the element type is `Clone`)"
+        ),
+        applicability: Applicability::Unsafe,
+        edits: vec![edit],
     })
 }
 
