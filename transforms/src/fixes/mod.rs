@@ -21,4 +21,5 @@ pub mod release;
 pub mod relock_split;
 pub mod scoped_block;
 pub mod snapshot;
+pub mod store_after;
 pub mod while_let_loop;

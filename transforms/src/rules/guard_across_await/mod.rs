@@ -14,6 +14,7 @@ use crate::fixes::own_binding::own_binding;
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
 use crate::fixes::relock_split::relock_split_fix;
 use crate::fixes::snapshot::{Carrier, snapshot};
+use crate::fixes::store_after::store_after;
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
 
 pub const DOC: RuleDoc = RuleDoc {
@@ -441,7 +442,10 @@ fn acquire_after(
     let use_item =
         syntax::item_containing(list, &node_at(ctx.file, *first_use)).ok_or_else(no_fix)?;
     let await_item = syntax::item_containing(list, first_await.syntax()).ok_or_else(no_fix)?;
-    if !(await_item < use_item && *index < await_item) {
+    // The chain that awaits is also the one that stores through the guard: compute the value
+    // first, store it after (lighthouse's `refresh_status`).
+    let stores_at_the_end = await_item == use_item;
+    if !(await_item <= use_item && *index < await_item) {
         return Err(no_fix());
     }
     // The lock expression must mean the same thing further down: none of the local names it reads
@@ -454,10 +458,12 @@ fn acquire_after(
         .map(|p| syntax::compact_text(p.syntax()))
         .filter(|n| n != "self" && !n.contains("::"))
         .collect();
-    let passed = TextRange::new(
-        stmt.syntax().text_range().end(),
-        items[use_item].text_range().start(),
-    );
+    let passed_until = if stores_at_the_end {
+        items[use_item].text_range().end()
+    } else {
+        items[use_item].text_range().start()
+    };
+    let passed = TextRange::new(stmt.syntax().text_range().end(), passed_until);
     let rebinds = names.iter().any(|n| {
         syntax::mentions(ctx.file, passed, n).iter().any(|m| {
             let node = node_at(ctx.file, *m);
@@ -485,6 +491,25 @@ fn acquire_after(
         && ctx.text[stmt_end..line_end].trim().is_empty();
     if !whole_lines {
         return Err(no_fix());
+    }
+    if stores_at_the_end {
+        let name = guard.name().ok_or_else(no_fix)?;
+        let edits = store_after(
+            ctx.text,
+            ctx.file,
+            &items[use_item],
+            &name,
+            line_start..line_end,
+        )
+        .ok_or_else(no_fix)?;
+        return Ok(Fix {
+            title: format!(
+                "Compute the value first, then take the lock only to store it (`*{name} = new_{name}`; the awaited \
+                 work no longer runs under the lock)"
+            ),
+            applicability: Applicability::Unsafe,
+            edits,
+        });
     }
     let target = usize::from(items[use_item].text_range().start());
     let target_line = syntax::line_start(ctx.text, target);
