@@ -118,6 +118,25 @@ fn is_primitive(ty: &ast::Type) -> bool {
     }
 }
 
+/// The outer type names (`Vec`, `HashMap`) of the value guarded by `lock_name`, one per
+/// declaration of the file that holds a lock; `None` when there is none.
+pub fn guarded_type_names(file: &SyntaxNode, lock_name: &str) -> Option<Vec<String>> {
+    let names: Vec<String> = declarations(file, lock_name)
+        .iter()
+        .filter_map(guarded)
+        .map(|ty| match &ty {
+            ast::Type::PathType(path) => path
+                .path()
+                .and_then(|p| p.segment())
+                .and_then(|s| s.name_ref())
+                .map(|n| n.text().to_string())
+                .unwrap_or_default(),
+            _ => String::new(),
+        })
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
 /// Whether one element of the collection guarded by `lock_name` is `Clone`, as its declaration
 /// in this file shows: `V` of a `HashMap<K, V>`/`BTreeMap`/`IndexMap`, `T` of a `Vec<T>`/
 /// `VecDeque<T>` — what `guard.get(..)` lends a reference to.

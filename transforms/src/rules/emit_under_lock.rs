@@ -13,6 +13,7 @@ use crate::analysis::effects::{self, CallbackSource, Emission, Matched};
 use crate::analysis::held::{self, rooted_at_guard};
 use crate::analysis::{AccessMode, Call, CallKind, Guard, syntax};
 use crate::fixes::defer_emission::{DEFERRAL_REFUSED, defer_emissions};
+use crate::fixes::drain_then_run::drain_then_run;
 use crate::fixes::drop_at_last_use::drop_fix;
 use crate::fixes::ownership::OWNING_METHODS;
 use crate::fixes::release::node_at;
@@ -285,7 +286,19 @@ fn finding(
                 Some(fix),
                 format!("emit after the lock is released: {phrase}"),
             ),
-            None => (None, emission_help(reason, matched.pattern.kind)),
+            None => match drain_then_run(ctx.text, ctx.file, guard, &call.node) {
+                Some(edit) => (
+                    Some(crate::model::Fix {
+                        title: "Take the entries the closure removes out under the lock, then run the closure's \
+                                work on them after it is released (the work sees entries already removed from the list)"
+                            .to_string(),
+                        applicability: Applicability::Unsafe,
+                        edits: vec![edit],
+                    }),
+                    format!("{phrase} runs for entries the closure removes: remove them under the lock, run it after"),
+                ),
+                None => (None, emission_help(reason, matched.pattern.kind)),
+            },
         },
     };
     warning(
