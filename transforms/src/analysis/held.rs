@@ -31,30 +31,12 @@ pub fn guard_data_names(
         if !guard.live.contains_range(node.text_range()) {
             continue;
         }
-        let (pat, source) = if let Some(stmt) = ast::LetStmt::cast(node.clone()) {
-            (stmt.pat(), stmt.initializer().map(|e| e.syntax().clone()))
-        } else if let Some(for_expr) = ast::ForExpr::cast(node.clone()) {
-            (
-                for_expr.pat(),
-                for_expr.iterable().map(|e| e.syntax().clone()),
-            )
-        } else if let Some(let_expr) = ast::LetExpr::cast(node.clone()) {
-            (let_expr.pat(), let_expr.expr().map(|e| e.syntax().clone()))
-        } else if let Some(arm) = ast::MatchArm::cast(node.clone()) {
-            // `match &*g { Some(x) => x.send(..).await, .. }`: the arm's bindings come from the
-            // scrutinee.
-            let scrutinee = arm
-                .syntax()
-                .ancestors()
-                .find_map(ast::MatchExpr::cast)
-                .and_then(|m| m.expr());
-            (arm.pat(), scrutinee.map(|e| e.syntax().clone()))
-        } else {
+        // `match &*g { Some(x) => x.send(..).await, .. }`: the arm's bindings come from the
+        // scrutinee.
+        let Some((pat, source)) = syntax::binding_source(&node) else {
             continue;
         };
-        let (Some(pat), Some(source)) = (pat, source) else {
-            continue;
-        };
+        let source = source.syntax().clone();
         // A future awaited later borrows what made it, however owned its call looks.
         let future = ast::LetStmt::can_cast(node.kind())
             && syntax::pattern_bindings(&pat).iter().any(|b| {

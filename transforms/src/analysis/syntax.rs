@@ -684,3 +684,26 @@ pub fn whole_value_arms(scrutinee: &ast::Expr) -> Vec<(String, SyntaxNode)> {
         _ => Vec::new(),
     }
 }
+
+/// For a node that binds names from a value — a `let`, a `for` loop, an `if let`/`while let`, a
+/// `match` arm (whose bindings come from the `match`'s scrutinee) — its pattern and that value;
+/// `None` for any other node, or one with a part missing.
+pub fn binding_source(node: &SyntaxNode) -> Option<(ast::Pat, ast::Expr)> {
+    let (pat, source) = if let Some(stmt) = ast::LetStmt::cast(node.clone()) {
+        (stmt.pat(), stmt.initializer())
+    } else if let Some(for_expr) = ast::ForExpr::cast(node.clone()) {
+        (for_expr.pat(), for_expr.iterable())
+    } else if let Some(let_expr) = ast::LetExpr::cast(node.clone()) {
+        (let_expr.pat(), let_expr.expr())
+    } else if let Some(arm) = ast::MatchArm::cast(node.clone()) {
+        let scrutinee = arm
+            .syntax()
+            .ancestors()
+            .find_map(ast::MatchExpr::cast)
+            .and_then(|m| m.expr());
+        (arm.pat(), scrutinee)
+    } else {
+        return None;
+    };
+    Some((pat?, source?))
+}

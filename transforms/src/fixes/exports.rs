@@ -238,23 +238,7 @@ pub(super) fn guard_derived_bindings(
 ) -> Vec<String> {
     let mut tainted = vec![guard_name.to_string()];
     for node in items.iter().flat_map(|item| item.descendants()) {
-        let (pat, source) = if let Some(stmt) = ast::LetStmt::cast(node.clone()) {
-            (stmt.pat(), stmt.initializer())
-        } else if let Some(for_expr) = ast::ForExpr::cast(node.clone()) {
-            (for_expr.pat(), for_expr.iterable())
-        } else if let Some(let_expr) = ast::LetExpr::cast(node.clone()) {
-            (let_expr.pat(), let_expr.expr())
-        } else if let Some(arm) = ast::MatchArm::cast(node.clone()) {
-            let scrutinee = arm
-                .syntax()
-                .ancestors()
-                .find_map(ast::MatchExpr::cast)
-                .and_then(|m| m.expr());
-            (arm.pat(), scrutinee)
-        } else {
-            continue;
-        };
-        let (Some(pat), Some(source)) = (pat, source) else {
+        let Some((pat, source)) = syntax::binding_source(&node) else {
             continue;
         };
         let from_guard = tainted
