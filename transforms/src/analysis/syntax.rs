@@ -707,3 +707,53 @@ pub fn binding_source(node: &SyntaxNode) -> Option<(ast::Pat, ast::Expr)> {
     };
     Some((pat?, source?))
 }
+
+/// Whether a loop or a closure lies between `node` and its ancestor `outer`: code at `node` may run
+/// more than once, or later (a `drop` there could move a value twice, or into the closure).
+pub fn repeats_between(node: &SyntaxNode, outer: &SyntaxNode) -> bool {
+    node.ancestors().take_while(|a| a != outer).any(|a| {
+        matches!(
+            a.kind(),
+            SyntaxKind::LOOP_EXPR
+                | SyntaxKind::WHILE_EXPR
+                | SyntaxKind::FOR_EXPR
+                | SyntaxKind::CLOSURE_EXPR
+        )
+    })
+}
+
+/// How the mention of a local at `range` is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MentionUse {
+    /// `x.field`
+    FieldOwner,
+    /// `x.method(..)`
+    Receiver,
+    /// A token of a macro call's arguments.
+    InMacro,
+    /// Anything else: an argument, an operand, a `*x`, a `&x`…
+    Other,
+}
+
+pub fn mention_use(root: &SyntaxNode, range: TextRange) -> MentionUse {
+    let element = root.covering_element(range);
+    let Some(path) = element.ancestors().find_map(ast::PathExpr::cast) else {
+        return if element
+            .ancestors()
+            .any(|a| a.kind() == SyntaxKind::MACRO_CALL)
+        {
+            MentionUse::InMacro
+        } else {
+            MentionUse::Other
+        };
+    };
+    match path.syntax().parent().and_then(ast::Expr::cast) {
+        Some(ast::Expr::FieldExpr(_)) => MentionUse::FieldOwner,
+        Some(ast::Expr::MethodCallExpr(call))
+            if call.receiver().is_some_and(|r| r.syntax() == path.syntax()) =>
+        {
+            MentionUse::Receiver
+        }
+        _ => MentionUse::Other,
+    }
+}

@@ -52,11 +52,23 @@ const CLONE_TYPES: &[&str] = &[
 /// Whether the value guarded by the lock named `lock_name` (a field or static of this file) is
 /// `Clone`, as far as its declaration in this file shows.
 pub fn guarded_value_is_clone(file: &SyntaxNode, lock_name: &str) -> bool {
-    let declared = declarations(file, lock_name);
-    // Only declarations that hold a lock count (`active_context_id: Option<&str>`, a constructor's
-    // parameter, is not the field); two that do (two structs with a `state` field) must agree.
-    let inner: Vec<ast::Type> = declared.iter().filter_map(guarded).collect();
-    !inner.is_empty() && inner.iter().all(|t| is_clone(file, t))
+    every_guarded_value(file, lock_name, |t| is_clone(file, t))
+}
+
+/// Whether the file declares a lock named `lock_name` and the value of each such declaration
+/// passes `test`. Only declarations that hold a lock count (`active_context_id: Option<&str>`, a
+/// constructor's parameter, is not the field); two that do (two structs with a `state` field)
+/// must agree.
+fn every_guarded_value(
+    file: &SyntaxNode,
+    lock_name: &str,
+    test: impl Fn(&ast::Type) -> bool,
+) -> bool {
+    let inner: Vec<ast::Type> = declarations(file, lock_name)
+        .iter()
+        .filter_map(guarded)
+        .collect();
+    !inner.is_empty() && inner.iter().all(test)
 }
 
 /// The declared types of fields, statics, parameters and `let`s named `lock_name`.
@@ -92,11 +104,7 @@ fn declarations(file: &SyntaxNode, lock_name: &str) -> Vec<ast::Type> {
 /// Whether the value guarded by `lock_name` is a primitive (or a tuple or array of them), as its
 /// declaration in this file shows: `Copy`, so a plain `*guard` copies it.
 pub fn guarded_value_is_copy(file: &SyntaxNode, lock_name: &str) -> bool {
-    let inner: Vec<ast::Type> = declarations(file, lock_name)
-        .iter()
-        .filter_map(guarded)
-        .collect();
-    !inner.is_empty() && inner.iter().all(is_primitive)
+    every_guarded_value(file, lock_name, is_primitive)
 }
 
 fn is_primitive(ty: &ast::Type) -> bool {
@@ -118,39 +126,21 @@ fn is_primitive(ty: &ast::Type) -> bool {
     }
 }
 
-/// The outer type names (`Vec`, `HashMap`) of the value guarded by `lock_name`, one per
-/// declaration of the file that holds a lock; `None` when there is none.
-pub fn guarded_type_names(file: &SyntaxNode, lock_name: &str) -> Option<Vec<String>> {
-    let names: Vec<String> = declarations(file, lock_name)
-        .iter()
-        .filter_map(guarded)
-        .map(|ty| match &ty {
-            ast::Type::PathType(path) => path
-                .path()
-                .and_then(|p| p.segment())
-                .and_then(|s| s.name_ref())
-                .map(|n| n.text().to_string())
-                .unwrap_or_default(),
-            _ => String::new(),
-        })
-        .collect();
-    (!names.is_empty()).then_some(names)
+/// Whether the file declares the value guarded by `lock_name` as a `Vec`.
+pub fn guards_a_vec(file: &SyntaxNode, lock_name: &str) -> bool {
+    every_guarded_value(file, lock_name, |t| {
+        matches!(t, ast::Type::PathType(p)
+            if p.path().and_then(|p| p.segment()).and_then(|s| s.name_ref()).is_some_and(|n| n.text() == "Vec"))
+    })
 }
 
 /// Whether one element of the collection guarded by `lock_name` is `Clone`, as its declaration
 /// in this file shows: `V` of a `HashMap<K, V>`/`BTreeMap`/`IndexMap`, `T` of a `Vec<T>`/
 /// `VecDeque<T>` — what `guard.get(..)` lends a reference to.
 pub fn element_is_clone(file: &SyntaxNode, lock_name: &str) -> bool {
-    let declared = declarations(file, lock_name);
-    let elements: Vec<Option<ast::Type>> = declared
-        .iter()
-        .filter_map(guarded)
-        .map(|collection| element(&collection))
-        .collect();
-    !elements.is_empty()
-        && elements
-            .iter()
-            .all(|e| e.as_ref().is_some_and(|t| is_clone(file, t)))
+    every_guarded_value(file, lock_name, |t| {
+        element(t).is_some_and(|e| is_clone(file, &e))
+    })
 }
 
 /// The element type of a standard collection type.

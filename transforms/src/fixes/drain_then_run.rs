@@ -25,7 +25,9 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast, ast::HasArgList};
 
+use super::clone_evidence::guards_a_vec;
 use super::naming::suggest_name;
+use crate::analysis::syntax::MentionUse;
 use crate::analysis::{Guard, Holder, syntax};
 use crate::model::TextEdit;
 
@@ -37,7 +39,7 @@ pub fn drain_then_run(
     guard: &Guard,
     event: &SyntaxNode,
 ) -> Option<TextEdit> {
-    if !matches!(guard.holder, Holder::Temporary) || !guarded_vec(file, &guard.lock_name) {
+    if !matches!(guard.holder, Holder::Temporary) || !guards_a_vec(file, &guard.lock_name) {
         return None;
     }
     let call = guard
@@ -92,15 +94,14 @@ pub fn drain_then_run(
         .trim_end()
         .len()
         .max(usize::from(body_range.end()));
-    let fields_only = |range| {
+    let used_as = |range, allowed: &[MentionUse]| {
         syntax::mentions(file, range, &entry)
             .iter()
-            .all(|m| through_field_or_method(file, *m, false))
+            .all(|m| allowed.contains(&syntax::mention_use(file, *m)))
     };
-    let calls_allowed = syntax::mentions(file, body_range, &entry)
-        .iter()
-        .all(|m| through_field_or_method(file, *m, true));
-    if !fields_only(keep.syntax().text_range()) || !calls_allowed {
+    if !used_as(keep.syntax().text_range(), &[MentionUse::FieldOwner])
+        || !used_as(body_range, &[MentionUse::FieldOwner, MentionUse::Receiver])
+    {
         return None;
     }
     let start = usize::from(stmt.syntax().text_range().start());
@@ -109,51 +110,36 @@ pub fn drain_then_run(
     let list = stmt.syntax().parent().and_then(ast::StmtList::cast)?;
     let unit = syntax::indent_unit(text, &list);
     let eol = syntax::eol(text);
-    let guard_name = suggest_name(&guard.guard_expr);
     let lock = guard.guard_expr.syntax().text().to_string();
     let keep_text = keep.syntax().text().to_string();
-    // The loop body: the closure's statements between the check and the `false`, one level less
-    // indented than in the closure.
-    let body_start = syntax::line_start(text, usize::from(body_range.start()));
-    let old_indent = syntax::line_indent(text, body_start).to_string();
-    let moved: Vec<String> = text[body_start..moved_end]
-        .lines()
-        .map(|line| {
-            let line = line.trim_end_matches('\r');
-            if line.trim().is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "{indent}{unit}{}",
-                    line.strip_prefix(old_indent.as_str())
-                        .unwrap_or(line.trim_start())
-                )
-            }
-        })
-        .collect();
     if lock.contains('\n') || keep_text.contains('\n') {
         return None;
     }
+    // The loop body is the closure's statements between the check and the `false`, moved as they
+    // are: a closure body of the statement is indented as a loop body of it is.
+    let body_start = syntax::line_start(text, usize::from(body_range.start()));
+    if syntax::line_indent(text, body_start) != format!("{indent}{unit}") {
+        return None;
+    }
+    let moved = &text[body_start..moved_end];
+    let taken = syntax::identifiers(&guard.body);
+    let guard_name = syntax::fresh_name(&suggest_name(&guard.guard_expr), &taken);
+    let kept = syntax::fresh_name("kept", &taken);
+    let removed = syntax::fresh_name("removed", &taken);
     let replacement = [
-        "let removed = {".to_string(),
+        format!("let {removed} = {{"),
         format!("{indent}{unit}let mut {guard_name} = {lock};"),
-        format!("{indent}{unit}let (kept, removed) = std::mem::take(&mut *{guard_name})"),
+        format!("{indent}{unit}let ({kept}, {removed}) = std::mem::take(&mut *{guard_name})"),
         format!("{indent}{unit}{unit}.into_iter()"),
         format!("{indent}{unit}{unit}.partition(|{entry}| {keep_text});"),
-        format!("{indent}{unit}*{guard_name} = kept;"),
-        format!("{indent}{unit}removed"),
+        format!("{indent}{unit}*{guard_name} = {kept};"),
+        format!("{indent}{unit}{removed}"),
         format!("{indent}}};"),
-        format!("{indent}for mut {entry} in removed {{"),
-        moved.join(eol),
+        format!("{indent}for mut {entry} in {removed} {{"),
+        moved.to_string(),
         format!("{indent}}}"),
     ]
     .join(eol);
-    let names_taken = ["removed", "kept", guard_name.as_str()]
-        .iter()
-        .any(|n| !syntax::mentions(file, guard.body.text_range(), n).is_empty());
-    if names_taken {
-        return None;
-    }
     Some(TextEdit {
         range: start..end,
         replacement,
@@ -195,30 +181,4 @@ fn keep_condition(item: &SyntaxNode) -> Option<ast::Expr> {
     };
     let text = only.text().to_string();
     (text.trim().trim_end_matches(';').trim() == "return true").then_some(condition)
-}
-
-/// Whether the entry's mention at `mention` is a field's owner (`ack.id`), or, with
-/// `methods`, a method's receiver (`ack.touch()`).
-fn through_field_or_method(
-    file: &SyntaxNode,
-    mention: ra_ap_syntax::TextRange,
-    methods: bool,
-) -> bool {
-    let node = file.covering_element(mention);
-    let Some(path) = node.ancestors().find_map(ast::PathExpr::cast) else {
-        return false;
-    };
-    match path.syntax().parent().and_then(ast::Expr::cast) {
-        Some(ast::Expr::FieldExpr(_)) => true,
-        Some(ast::Expr::MethodCallExpr(call)) => {
-            methods && call.receiver().is_some_and(|r| r.syntax() == path.syntax())
-        }
-        _ => false,
-    }
-}
-
-/// Whether the file declares the lock named `lock_name` as guarding a `Vec`.
-fn guarded_vec(file: &SyntaxNode, lock_name: &str) -> bool {
-    super::clone_evidence::guarded_type_names(file, lock_name)
-        .is_some_and(|names| names.iter().all(|n| n == "Vec"))
 }

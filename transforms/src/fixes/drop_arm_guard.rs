@@ -21,11 +21,11 @@
 //! `ref`), nothing made from it is mentioned at or after the second lock, nothing made from it is
 //! kept where a `drop` would leave it dangling, and no loop inside the arm runs the `drop` twice.
 
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast};
+use ra_ap_syntax::{AstNode, SyntaxNode, ast};
 
 use super::drop_at_last_use::escapes;
 use super::exports::guard_derived_bindings;
-use crate::analysis::relock::{ScrutineeKind, ScrutineeScope};
+use crate::analysis::relock::ScrutineeScope;
 use crate::analysis::{Guard, syntax};
 use crate::model::TextEdit;
 
@@ -39,31 +39,22 @@ pub fn drop_arm_guard(
     scope: &ScrutineeScope,
     site: &SyntaxNode,
 ) -> Option<(TextEdit, String)> {
-    if scope.kind == ScrutineeKind::WhileLet
-        || scope.scrutinee.syntax() != guard.guard_expr.syntax()
-    {
+    if scope.scrutinee.syntax() != guard.guard_expr.syntax() {
         return None;
     }
-    let (pat, body) = arm_of(scope, site)?;
-    let name = syntax::whole_value_binding(&pat)?;
-    let items = [body.clone()];
-    let tainted = guard_derived_bindings(file, &items, &name);
+    // The arm (or `if let` branch) holding the second lock binds the whole guard (`Some(x)`);
+    // a `while let` has none of those.
+    let (name, body) = syntax::whole_value_arms(&guard.guard_expr)
+        .into_iter()
+        .find(|(_, body)| body.text_range().contains_range(site.text_range()))?;
+    let tainted = guard_derived_bindings(file, std::slice::from_ref(&body), &name);
     let list = site
         .ancestors()
         .filter_map(ast::StmtList::cast)
         .find(|l| body.text_range().contains_range(l.syntax().text_range()))?;
-    // A loop between the arm and the second lock would run the `drop` again.
-    let looped = list
-        .syntax()
-        .ancestors()
-        .take_while(|a| a != &body)
-        .any(|a| {
-            matches!(
-                a.kind(),
-                SyntaxKind::LOOP_EXPR | SyntaxKind::WHILE_EXPR | SyntaxKind::FOR_EXPR
-            )
-        });
-    if looped {
+    // A loop or closure between the arm and the second lock would run the `drop` again, or move
+    // the guard into the closure.
+    if syntax::repeats_between(list.syntax(), &body) {
         return None;
     }
     let items = syntax::block_items(&list);
@@ -95,28 +86,4 @@ pub fn drop_arm_guard(
         },
         name,
     ))
-}
-
-/// The pattern and body of the arm (or the `if let`'s first branch) that contains `site`.
-fn arm_of(scope: &ScrutineeScope, site: &SyntaxNode) -> Option<(ast::Pat, SyntaxNode)> {
-    let inside = |node: &SyntaxNode| node.text_range().contains_range(site.text_range());
-    match scope.kind {
-        ScrutineeKind::Match => {
-            let arm = ast::MatchExpr::cast(scope.construct.clone())?
-                .match_arm_list()?
-                .arms()
-                .find(|arm| arm.expr().is_some_and(|e| inside(e.syntax())))?;
-            Some((arm.pat()?, arm.expr()?.syntax().clone()))
-        }
-        ScrutineeKind::IfLet => {
-            let if_expr = ast::IfExpr::cast(scope.construct.clone())?;
-            let ast::Expr::LetExpr(let_expr) = if_expr.condition()? else {
-                return None;
-            };
-            let branch = if_expr.then_branch()?;
-            inside(branch.syntax()).then_some(())?;
-            Some((let_expr.pat()?, branch.syntax().clone()))
-        }
-        ScrutineeKind::WhileLet => None,
-    }
 }

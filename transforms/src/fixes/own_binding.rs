@@ -28,6 +28,8 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 
 use super::clone_evidence::element_is_clone;
 use super::drop_at_last_use::in_borrowing_macro;
+use super::release::node_at;
+use crate::analysis::syntax::MentionUse;
 use crate::analysis::{Guard, Holder, syntax};
 use crate::model::TextEdit;
 
@@ -41,7 +43,10 @@ pub fn own_binding(
     awaited: &ast::AwaitExpr,
     lent: &[String],
 ) -> Option<(TextEdit, String)> {
-    let Holder::Let { .. } = guard.holder else {
+    let Holder::Let {
+        list: guard_list, ..
+    } = &guard.holder
+    else {
         return None;
     };
     let guard_name = guard.name()?;
@@ -68,33 +73,21 @@ pub fn own_binding(
         .into_iter()
         .find(|i| i.text_range().contains_range(operand_range))?;
     let at = item.text_range().start();
-    if binding.text_range().end() > at || runs_more_than_once(&list, &guard.body) {
+    if binding.text_range().end() > at
+        || syntax::repeats_between(list.syntax(), &guard.body)
+        || !value_stays_in(&list, guard_list)
+        || leaves_early(&list, at)
+    {
         return None;
     }
-    let Holder::Let {
-        list: guard_list, ..
-    } = &guard.holder
-    else {
-        return None;
-    };
-    if !value_stays_in(&list, guard_list) || leaves_early(&list, at) {
-        return None;
-    }
-    // Bindings made after the copy borrow from the copy, whose block they do not leave (checked
-    // above): they are not the guard's any more.
-    let rebound = |tainted: &str, mention: TextRange| {
-        list.syntax()
-            .descendants()
-            .filter_map(ast::IdentPat::cast)
-            .any(|p| {
-                let start = p.syntax().text_range().start();
-                syntax::ident_name(&p) == tainted && start >= at && start < mention.start()
-            })
-    };
     let after = TextRange::new(at, guard.live.end());
     for tainted in lent.iter().chain(std::iter::once(&guard_name)) {
         for mention in syntax::mentions(file, after, tainted) {
-            if skipped_after(file, mention, at) || rebound(tainted, mention) {
+            // Another arm or branch than the statement's does not run after it; bindings made
+            // after the copy borrow from the copy, whose block they do not leave (checked above).
+            let rebound =
+                syntax::binds_in(list.syntax(), TextRange::new(at, mention.start()), tainted);
+            if syntax::in_other_branch(&node_at(file, mention), &item) || rebound {
                 continue;
             }
             if tainted != name || !works_on_a_value(file, mention) {
@@ -258,62 +251,12 @@ fn leaves_early(list: &ast::StmtList, at: TextSize) -> bool {
     })
 }
 
-/// A loop or closure between `list` and the guard's body: the `drop` would run again, or move the
-/// guard into the closure.
-fn runs_more_than_once(list: &ast::StmtList, body: &SyntaxNode) -> bool {
-    list.syntax()
-        .ancestors()
-        .take_while(|a| a != body)
-        .any(|a| {
-            matches!(
-                a.kind(),
-                SyntaxKind::LOOP_EXPR
-                    | SyntaxKind::WHILE_EXPR
-                    | SyntaxKind::FOR_EXPR
-                    | SyntaxKind::CLOSURE_EXPR
-            )
-        })
-}
-
-/// A mention after `at` that does not run after it: in another arm of a `match`, or the other
-/// branch of an `if`, that `at` is in.
-fn skipped_after(file: &SyntaxNode, mention: TextRange, at: TextSize) -> bool {
-    let node = file.covering_element(mention);
-    node.ancestors().any(|a| {
-        if let Some(arm) = ast::MatchArm::cast(a.clone()) {
-            let in_this_match = arm
-                .syntax()
-                .parent()
-                .and_then(|list| list.parent())
-                .is_some_and(|m| m.text_range().contains(at));
-            return in_this_match && !arm.syntax().text_range().contains(at);
-        }
-        let Some(if_expr) = a.parent().and_then(ast::IfExpr::cast) else {
-            return false;
-        };
-        let then_has_at = if_expr
-            .then_branch()
-            .is_some_and(|t| t.syntax().text_range().contains(at));
-        let is_else = if_expr.else_branch().is_some_and(|e| match e {
-            ast::ElseBranch::Block(b) => b.syntax() == &a,
-            ast::ElseBranch::IfExpr(i) => i.syntax() == &a,
-        });
-        then_has_at && is_else
-    })
-}
-
 /// Whether the mention of the binding works the same on the copied element as on the reference:
 /// a method's receiver, a field's owner, an argument of a formatting macro.
 fn works_on_a_value(file: &SyntaxNode, mention: TextRange) -> bool {
-    let node = file.covering_element(mention);
-    let Some(path) = node.ancestors().find_map(ast::PathExpr::cast) else {
-        return node.parent().is_some_and(|p| in_borrowing_macro(&p));
-    };
-    match path.syntax().parent().and_then(ast::Expr::cast) {
-        Some(ast::Expr::MethodCallExpr(call)) => {
-            call.receiver().is_some_and(|r| r.syntax() == path.syntax())
-        }
-        Some(ast::Expr::FieldExpr(_)) => true,
-        _ => false,
+    match syntax::mention_use(file, mention) {
+        MentionUse::FieldOwner | MentionUse::Receiver => true,
+        MentionUse::InMacro => in_borrowing_macro(&node_at(file, mention)),
+        MentionUse::Other => false,
     }
 }

@@ -16,8 +16,8 @@
 //! ```
 //!
 //! Only where the meaning is kept: every branch of the `if` chain (with a final `else`) ends with
-//! `*guard = value`, and nothing else in the chain mentions the guard; the new name is not used in
-//! the function yet.
+//! `*guard = value`, and nothing else in the chain mentions the guard. The new binding takes a
+//! name the function does not use yet.
 
 use std::ops::Range;
 
@@ -28,14 +28,15 @@ use crate::model::TextEdit;
 
 /// The edits that turn `chain` (a statement of the guard's block) into the computation of the
 /// value it stores through `guard_name`, and move the lines `lock_lines` (the guard's `let`) after
-/// it with the store; `None` when the chain has another shape.
+/// it with the store, and the name of the computed value; `None` when the chain has another
+/// shape.
 pub fn store_after(
     text: &str,
     file: &SyntaxNode,
     chain: &SyntaxNode,
     guard_name: &str,
     lock_lines: Range<usize>,
-) -> Option<Vec<TextEdit>> {
+) -> Option<(Vec<TextEdit>, String)> {
     // A statement, or the block's tail (whose value is `()`, as every branch ends with a store).
     let expr = match ast::ExprStmt::cast(chain.clone()) {
         Some(stmt) => stmt.expr()?,
@@ -57,13 +58,11 @@ pub fn store_after(
     {
         return None;
     }
-    let value_name = format!("new_{guard_name}");
-    let function = chain
-        .ancestors()
-        .find(|a| ast::Fn::can_cast(a.kind()) || ast::ClosureExpr::can_cast(a.kind()))?;
-    if !syntax::mentions(file, function.text_range(), &value_name).is_empty() {
-        return None;
-    }
+    let function = syntax::enclosing_body(chain)?;
+    let value_name = syntax::fresh_name(
+        &format!("new_{guard_name}"),
+        &syntax::identifiers(&function),
+    );
     let eol = syntax::eol(text);
     let chain_start = usize::from(chain.text_range().start());
     let chain_end = usize::from(chain.text_range().end());
@@ -115,7 +114,7 @@ pub fn store_after(
         replacement: String::new(),
     });
     edits.sort_by_key(|e| (e.range.start, e.range.end));
-    Some(edits)
+    Some((edits, value_name))
 }
 
 /// Each store (`*status = Err(e);`, with its `;`, or a branch's tail) replaced by its value, which

@@ -286,16 +286,12 @@ fn finding(
                 Some(fix),
                 format!("emit after the lock is released: {phrase}"),
             ),
-            None => match drain_then_run(ctx.text, ctx.file, guard, &call.node) {
-                Some(edit) => (
-                    Some(crate::model::Fix {
-                        title: "Take the entries the closure removes out under the lock, then run the closure's \
-                                work on them after it is released (the work sees entries already removed from the list)"
-                            .to_string(),
-                        applicability: Applicability::Unsafe,
-                        edits: vec![edit],
-                    }),
-                    format!("{phrase} runs for entries the closure removes: remove them under the lock, run it after"),
+            None => match drain_fix(ctx, guard, &call.node) {
+                Some(fix) => (
+                    Some(fix),
+                    format!(
+                        "{phrase} runs for entries the closure removes: remove them under the lock, run it after"
+                    ),
                 ),
                 None => (None, emission_help(reason, matched.pattern.kind)),
             },
@@ -312,6 +308,19 @@ fn finding(
         help,
         fix,
     )
+}
+
+/// rust-socketio's `handle_ack`: callbacks run in `retain_mut` for the entries the closure removes
+/// run after the lock, on the entries taken out under it.
+fn drain_fix(ctx: &Context<'_>, guard: &Guard, event: &SyntaxNode) -> Option<crate::model::Fix> {
+    let edit = drain_then_run(ctx.text, ctx.file, guard, event)?;
+    Some(crate::model::Fix {
+        title: "Take the entries the closure removes out under the lock, then run the closure's work on them \
+                after it is released (the work sees entries already removed from the list)"
+            .to_string(),
+        applicability: Applicability::Unsafe,
+        edits: vec![edit],
+    })
 }
 
 /// An async guard that nothing uses after the emission, when a scoped block cannot hold what it

@@ -494,7 +494,7 @@ fn acquire_after(
     }
     if stores_at_the_end {
         let name = guard.name().ok_or_else(no_fix)?;
-        let edits = store_after(
+        let (edits, value) = store_after(
             ctx.text,
             ctx.file,
             &items[use_item],
@@ -504,7 +504,7 @@ fn acquire_after(
         .ok_or_else(no_fix)?;
         return Ok(Fix {
             title: format!(
-                "Compute the value first, then take the lock only to store it (`*{name} = new_{name}`; the awaited \
+                "Compute the value first, then take the lock only to store it (`*{name} = {value}`; the awaited \
                  work no longer runs under the lock)"
             ),
             applicability: Applicability::Unsafe,
