@@ -1,0 +1,410 @@
+//! What one analysed file tells the other files of its crate: a [`FileSummary`] of its structs, of
+//! its methods' locks, guard returns and `self` calls, and of the calls its guards' regions make.
+//!
+//! Invariants: only methods that lock, return a guard or call other methods of `self` are kept
+//! (and free functions that return a guard, with an empty `owner`); a method's locks are those of
+//! `self.<field>` taken in its own body, their `line` an offset until
+//! [`FileSummary::offsets_to_lines`] makes it a 1-based line. The lists of called names are
+//! sorted, each name once; `returns_owned` holds each declared name once, owned only when every
+//! declaration of it is.
+
+use std::collections::{HashMap, HashSet};
+
+use ra_ap_syntax::{
+    AstNode, SyntaxKind, SyntaxNode,
+    ast::{self, HasName},
+};
+
+use super::impl_type_name;
+use crate::analysis::hand_offs::HandOff;
+use crate::analysis::kind::{GuardType, KindIndex};
+use crate::analysis::{AccessMode, Guard, LockKind, decls::Declarations, syntax};
+
+/// A lock of `self.<field>` that a method takes in its own body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenLock {
+    /// `self.<field>`.
+    pub identity: String,
+    pub mode: AccessMode,
+    pub kind: LockKind,
+    /// The acquiring method (`read`).
+    pub method: String,
+    /// 1-based line of the acquisition, for messages.
+    pub line: usize,
+}
+
+/// One method of an `impl` block, as far as its locks go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodSummary {
+    /// The type of the `impl` block (`Inner` for `impl<'a> Inner<'a>`).
+    pub owner: String,
+    pub name: String,
+    pub is_async: bool,
+    /// The guard it returns (`-> MutexGuard<'_, State>`), with the `self.<field>` its body locks
+    /// for it, when the body shows one.
+    pub returns: Option<(GuardType, Option<String>)>,
+    /// Locks of `self.<field>` taken in its own body (not in closures or async blocks in it).
+    pub locks: Vec<TakenLock>,
+    /// Methods it calls on `self` in its own body, and whether each call is awaited.
+    pub self_calls: Vec<(String, bool)>,
+}
+
+/// What one file tells the other files of its crate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileSummary {
+    /// Named-field structs: struct name → (field name → the type names in its declared type).
+    pub structs: Vec<(String, HashMap<String, Vec<String>>)>,
+    /// Methods that lock, return a guard or call other methods of `self`.
+    pub methods: Vec<MethodSummary>,
+    /// Methods called while one of the file's guards is alive: a method of that name that
+    /// locks, in another file, may lock the same lock again.
+    pub called_under_guard: Vec<String>,
+    /// Methods called on a guard that this file does not declare: whether their results borrow
+    /// from the guard is for the file that declares them to say
+    /// ([`CrateIndex::returns_owned`](super::CrateIndex::returns_owned)).
+    pub called_on_guards: Vec<String>,
+    /// Every function the file declares, by name, and whether its declared return type is owned
+    /// (no reference, lifetime, `impl` or guard in it); a name declared twice is owned only when
+    /// both are.
+    pub returns_owned: Vec<(String, bool)>,
+    /// Functions and methods called while one of the file's guards is alive that are not
+    /// blocking by their own name: one the crate declares, that blocks in its body
+    /// (`cache_item.wait()` over a channel's `recv()`), is blocking work under the lock.
+    pub called_while_held: Vec<String>,
+    /// Calls handed the locked value, or a value that owns it, while a guard is alive: the
+    /// function called may lock it again, calls deep ([`crate::analysis::hand_offs`]).
+    pub hand_offs: Vec<HandOff>,
+}
+
+impl FileSummary {
+    /// From the lock-scope analysis of one file: its guards, declarations and kind index.
+    pub(in crate::analysis) fn build(
+        nodes: &[SyntaxNode],
+        guards: &[Guard],
+        decls: &Declarations,
+        kinds: &KindIndex,
+    ) -> FileSummary {
+        let structs = decls
+            .structs()
+            .map(|(name, fields)| (name.clone(), fields.clone()))
+            .collect();
+        let mut methods = Vec::new();
+        for function in nodes.iter().cloned().filter_map(ast::Fn::cast) {
+            let Some(name) = function.name() else {
+                continue;
+            };
+            let Some(owner) = impl_type_name(function.syntax()) else {
+                // A free function that returns a guard (`pub fn get() -> RwLockWriteGuard<..>`
+                // over a static): its calls elsewhere in the crate are acquisitions.
+                let in_item = function
+                    .syntax()
+                    .ancestors()
+                    .skip(1)
+                    .any(|a| matches!(a.kind(), SyntaxKind::FN | SyntaxKind::TRAIT));
+                if let Some(guard) = kinds.returned_guard(&function).filter(|_| !in_item) {
+                    methods.push(MethodSummary {
+                        owner: String::new(),
+                        name: name.text().to_string(),
+                        is_async: function.async_token().is_some(),
+                        returns: Some((guard, None)),
+                        locks: Vec::new(),
+                        self_calls: Vec::new(),
+                    });
+                }
+                continue;
+            };
+            let locks: Vec<TakenLock> = guards
+                .iter()
+                .filter(|g| &g.body == function.syntax() && g.identity.starts_with("self."))
+                .filter(|g| !g.identity[5..].contains(['.', '(', '[']))
+                .map(|g| TakenLock {
+                    identity: g.identity.clone(),
+                    mode: g.mode,
+                    kind: g.kind,
+                    method: g
+                        .method_name_ref()
+                        .map(|n| n.text().to_string())
+                        .unwrap_or_default(),
+                    // An offset until the front end's text turns it into a line.
+                    line: usize::from(g.call.syntax().text_range().start()),
+                })
+                .collect();
+            // A lock's own `lock()` (a lock implementation) and a guard's own methods
+            // (`MutexGuard::map`) are the lock, not helpers around one.
+            let is_lock_itself = crate::analysis::lock_method_mode(name.text()).is_some()
+                || owner.ends_with("Guard")
+                || kinds.kind_of_type_name(&owner).is_some();
+            let returns = kinds
+                .returned_guard(&function)
+                .filter(|_| !is_lock_itself)
+                .map(|guard| {
+                    (
+                        guard,
+                        crate::analysis::kind::first_self_lock(&function, guard.kind),
+                    )
+                });
+            let self_calls = self_calls(&function);
+            if locks.is_empty() && returns.is_none() && self_calls.is_empty() {
+                continue;
+            }
+            methods.push(MethodSummary {
+                owner,
+                name: name.text().to_string(),
+                is_async: function.async_token().is_some(),
+                returns,
+                locks,
+                self_calls,
+            });
+        }
+        let returns_owned = returns_owned(nodes.iter().cloned().filter_map(ast::Fn::cast));
+        let called_on_guards = called_on_guards(guards)
+            .into_iter()
+            .filter(|name| !returns_owned.iter().any(|(declared, _)| declared == name))
+            .collect();
+        FileSummary {
+            structs,
+            methods,
+            called_under_guard: called_under_guard(guards),
+            called_on_guards,
+            returns_owned,
+            called_while_held: called_while_held(guards),
+            hand_offs: crate::analysis::hand_offs::hand_offs_under(guards),
+        }
+    }
+
+    /// Turns the acquisitions' offsets into 1-based lines of `text`.
+    pub fn offsets_to_lines(&mut self, text: &str) {
+        for lock in self.methods.iter_mut().flat_map(|m| m.locks.iter_mut()) {
+            let end = lock.line.min(text.len());
+            lock.line = text.as_bytes()[..end]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+        }
+    }
+
+    /// Nothing to tell: the file was not parsed, or declares nothing the index keeps.
+    pub fn is_empty(&self) -> bool {
+        self.structs.is_empty()
+            && self.methods.is_empty()
+            && self.called_on_guards.is_empty()
+            && self.returns_owned.is_empty()
+            && self.called_while_held.is_empty()
+            && self.hand_offs.is_empty()
+    }
+}
+
+/// [`FileSummary::returns_owned`] of a file the first look did not parse (it takes no lock), for
+/// the names in `wanted` only.
+pub fn returns_owned_in_text(text: &str, wanted: &HashSet<&str>) -> Vec<(String, bool)> {
+    let file = ra_ap_syntax::SourceFile::parse(text, ra_ap_syntax::Edition::CURRENT).tree();
+    returns_owned(
+        file.syntax()
+            .descendants()
+            .filter_map(ast::Fn::cast)
+            .filter(|f| f.name().is_some_and(|n| wanted.contains(n.text()))),
+    )
+}
+
+fn returns_owned(functions: impl Iterator<Item = ast::Fn>) -> Vec<(String, bool)> {
+    let mut found: Vec<(String, bool)> = Vec::new();
+    for function in functions {
+        let Some(name) = function.name() else {
+            continue;
+        };
+        let owned = syntax::return_type_is_owned(&function);
+        let name = name.text().to_string();
+        match found.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, known)) => *known &= owned,
+            None => found.push((name, owned)),
+        }
+    }
+    found
+}
+
+/// Names too common to resolve by name alone: a crate's own `send` or `get` is rarely the one a
+/// guard's region calls on some other value.
+const COMMON_NAMES: &[&str] = &[
+    "new",
+    "get",
+    "get_mut",
+    "insert",
+    "remove",
+    "push",
+    "pop",
+    "len",
+    "is_empty",
+    "clone",
+    "iter",
+    "iter_mut",
+    "map",
+    "and_then",
+    "unwrap",
+    "expect",
+    "send",
+    "try_send",
+    "recv",
+    "try_recv",
+    "lock",
+    "read",
+    "write",
+    "flush",
+    "contains",
+    "contains_key",
+    "extend",
+    "drain",
+    "take",
+    "to_string",
+    "to_owned",
+    "into",
+    "from",
+    "as_ref",
+    "as_mut",
+    "borrow",
+    "borrow_mut",
+    "fmt",
+    "next",
+    "entry",
+    "or_default",
+    "ok",
+    "err",
+    "collect",
+    "default",
+    "drop",
+    "call",
+    "run",
+    "handle",
+    "process",
+    "update",
+    "set",
+    "apply",
+    "load",
+    "store",
+    "close",
+];
+
+/// Whether `name` is too common to stand for one function of a crate by name alone.
+pub fn is_common_name(name: &str) -> bool {
+    COMMON_NAMES.contains(&name)
+}
+
+/// The names of the calls made while a guard is alive (method names, and the last segment of
+/// path calls), other than the common ones ([`COMMON_NAMES`]) and macros. Sorted, each once.
+fn called_while_held(guards: &[Guard]) -> Vec<String> {
+    // A method called on the guard itself works on the guarded object: `guard-across-blocking`
+    // leaves those calls alone (that is what the lock is for), so their names need no answer.
+    let on_guard = |guard: &Guard, call: &crate::analysis::Call| {
+        guard.name().is_some_and(|name| {
+            call.receiver.as_deref().is_some_and(|receiver| {
+                let receiver = receiver.trim_start_matches(['*', '&']);
+                receiver == name || receiver.starts_with(&format!("{name}."))
+            })
+        })
+    };
+    let mut names: Vec<String> = guards
+        .iter()
+        .filter(|g| !g.kind.is_cell())
+        .flat_map(|g| g.calls.iter().filter(move |call| !on_guard(g, call)))
+        .filter(|call| !call.awaited)
+        .filter_map(|call| match call.kind {
+            crate::analysis::CallKind::Method => Some(call.callee.as_str()),
+            crate::analysis::CallKind::Path => call.callee.rsplit("::").next(),
+            crate::analysis::CallKind::Macro => None,
+        })
+        .filter(|name| {
+            !name.is_empty()
+                && !name.starts_with(char::is_uppercase)
+                && !COMMON_NAMES.contains(name)
+        })
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The names of the methods called with a guard's own binding as receiver (`state.source(uri)`),
+/// other than the ones whose results are owned or borrowed whatever their declaration says.
+fn called_on_guards(guards: &[Guard]) -> Vec<String> {
+    let mut names = method_names_called_on(guards, Guard::name);
+    names.retain(|callee| !crate::fixes::ownership::decided_by_name(callee));
+    names
+}
+
+/// The names of the methods called, while a guard is alive, on the value that owns its lock
+/// (`self.refresh()` under `self.cache`'s guard, `status.paused()` under `status.inputs`'s): the
+/// calls a relock through another file can be. Each name once.
+fn called_under_guard(guards: &[Guard]) -> Vec<String> {
+    method_names_called_on(guards, |g| {
+        g.identity
+            .rsplit_once('.')
+            .map(|(owner, _)| owner.to_string())
+    })
+}
+
+/// The names of the methods called with `receiver(guard)` as receiver while each guard is alive,
+/// sorted, each once.
+fn method_names_called_on(
+    guards: &[Guard],
+    receiver: impl Fn(&Guard) -> Option<String>,
+) -> Vec<String> {
+    let mut names: Vec<String> = guards
+        .iter()
+        .filter_map(|g| Some((g, receiver(g)?)))
+        .flat_map(|(g, receiver)| {
+            g.calls
+                .iter()
+                .filter(move |call| {
+                    call.kind == crate::analysis::CallKind::Method
+                        && call.receiver.as_deref() == Some(receiver.as_str())
+                })
+                .map(|call| call.callee.clone())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// `self.name()` calls in `function`'s own body.
+fn self_calls(function: &ast::Fn) -> Vec<(String, bool)> {
+    let Some(body) = function.body() else {
+        return Vec::new();
+    };
+    body.syntax()
+        .descendants()
+        .filter_map(ast::MethodCallExpr::cast)
+        .filter(|call| {
+            call.receiver()
+                .is_some_and(|r| syntax::compact_text(r.syntax()) == "self")
+                && syntax::enclosing_body(call.syntax()).as_ref() == Some(function.syntax())
+        })
+        .filter_map(|call| {
+            let awaited = call
+                .syntax()
+                .parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
+            Some((call.name_ref()?.text().to_string(), awaited))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{STATS, options};
+    use crate::analyze;
+
+    #[test]
+    fn lines_are_counted_from_the_text() {
+        let summary = analyze(STATS, &options(None)).summary;
+        let paused = summary
+            .methods
+            .iter()
+            .find(|m| m.name == "paused")
+            .expect("summarised");
+        assert_eq!(paused.owner, "Status");
+        assert_eq!(paused.locks[0].line, 15);
+        assert_eq!(paused.locks[0].identity, "self.inputs");
+    }
+}

@@ -1,0 +1,210 @@
+//! What the front end reads from the text of files the first look did not parse, without parsing
+//! them whole: the names after `struct` and `fn`, whether a function's own text may block, and the
+//! blocking-list entry a function's body calls (parsing only that function, after the file's `use`
+//! declarations).
+//!
+//! Invariants: the name scans may over-report (comments and strings count), which only makes a
+//! name ambiguous or a file read when it need not be; a function's body ends at the brace that
+//! closes its first `{`, strings, characters and comments skipped; when no body is found,
+//! [`function_text_may_block`] answers `true` and [`function_at_blocks`] `None`.
+
+use ra_ap_syntax::{AstNode, ast};
+
+use crate::analysis::effects::{Blocking, CallPattern};
+
+/// Words that, besides the file-level ones ([`crate::analysis::effects::may_block`]), show a
+/// blocking call in a function's own text: the names that a path or a `use` item brought in
+/// (`File::open`, `sleep(d)`, bcrypt's `hash`/`verify`, `read_to_string`). A helper that calls an
+/// imported `std::fs` function by a bare name not listed here is not seen as blocking.
+#[rustfmt::skip]
+const BODY_BLOCKING_WORDS: &[&str] = &[
+    "File", "OpenOptions", "sleep", "join", "scope", "hash", "verify", "encode", "decode",
+    "sync_all", "sync_data", "read_to_string", "read_dir", "create_dir", "remove_file", "remove_dir",
+    "rename(", "metadata(", "canonicalize",
+];
+
+/// Whether the function whose declaration (`fn name(`) starts at `at` in `text` may block in its
+/// own text: its signature and body, found by matching braces (strings, characters and comments
+/// skipped), contain a blocking word. `true` when unsure (no body found).
+pub fn function_text_may_block(text: &str, at: usize) -> bool {
+    let Some(end) = function_end(text, at) else {
+        return true;
+    };
+    let function = &text[at..end];
+    crate::analysis::effects::may_block(function)
+        || BODY_BLOCKING_WORDS.iter().any(|w| function.contains(w))
+}
+
+/// The end of the body of the function declared at `at`: after the `}` that closes the first `{`
+/// (a `;` before any `{` means no body).
+fn function_end(text: &str, at: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = at;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'\'' if bytes.get(i + 2) == Some(&b'\'') => i += 2,
+            b'\'' if bytes.get(i + 1) == Some(&b'\\') => {
+                i += 2;
+                while i < bytes.len() && bytes[i] != b'\'' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b';' if depth == 0 => return None,
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The blocking-list entry the body of the synchronous function declared at `at` (the offset of
+/// its `fn`) calls, `None` when it calls none or is `async`: what calling it does. Only the
+/// declaration's own text is parsed, from the start of its line (`pub async fn`) to its closing
+/// brace, after the file's `use` declarations (the blocking list resolves paths through them:
+/// `fs::read_to_string` after `use std::fs;`): a file that declares one wanted name among
+/// thousands of lines costs that function.
+pub fn function_at_blocks(text: &str, at: usize) -> Option<&'static CallPattern<Blocking>> {
+    let end = function_end(text, at)?;
+    let start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    let mut source = use_declarations(text);
+    let prefix = source.len();
+    source.push_str(text.get(start..end)?);
+    let file = ra_ap_syntax::SourceFile::parse(&source, ra_ap_syntax::Edition::CURRENT).tree();
+    let offset = ra_ap_syntax::TextSize::try_from(prefix + at - start).ok()?;
+    let function = file
+        .syntax()
+        .descendants()
+        .filter_map(ast::Fn::cast)
+        .find(|f| {
+            f.fn_token()
+                .is_some_and(|t| t.text_range().start() == offset)
+        })?;
+    crate::analysis::effects::function_blocks(&function, &Default::default())
+        .map(|matched| matched.pattern)
+}
+
+/// The `use` declarations of `text` that start a line (`use std::fs;`, `pub(crate) use a::{b,
+/// c};`), each up to its `;`, one per line: what paths in a function's text resolve through.
+fn use_declarations(text: &str) -> String {
+    let mut uses = String::new();
+    let mut line_start = 0;
+    while line_start < text.len() {
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(text.len(), |i| line_start + i);
+        let line = text[line_start..line_end].trim_start();
+        let item = line
+            .strip_prefix("pub(crate) ")
+            .or_else(|| line.strip_prefix("pub "))
+            .unwrap_or(line);
+        let next = if item.starts_with("use ") {
+            let from = line_end - line.len();
+            let end = text[from..].find(';').map_or(text.len(), |i| from + i + 1);
+            uses.push_str(&text[from..end]);
+            uses.push('\n');
+            end
+        } else {
+            line_end
+        };
+        line_start = next + 1;
+    }
+    uses
+}
+
+/// The names after `struct` in `text`, without parsing it: a word `struct` followed by a name.
+/// Comments and strings count too, which only makes more names ambiguous.
+pub fn struct_names_in_text(text: &str) -> Vec<String> {
+    names_after(text, "struct")
+}
+
+/// The names after `fn` in `text`, without parsing it (comments and strings count too, which only
+/// makes a file read when it need not be). Sorted, each once.
+pub fn function_names_in_text(text: &str) -> Vec<String> {
+    let mut names = names_after(text, "fn");
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The identifiers that follow the word `keyword` (a whole word, then whitespace) in `text`.
+fn names_after(text: &str, keyword: &str) -> Vec<String> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut names = Vec::new();
+    for (at, _) in text.match_indices(keyword) {
+        let before = text[..at].chars().next_back();
+        let rest = &text[at + keyword.len()..];
+        if before.is_some_and(is_ident) || !rest.starts_with(char::is_whitespace) {
+            continue;
+        }
+        let name: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|&c| is_ident(c))
+            .collect();
+        if !name.is_empty() {
+            names.push(name);
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn struct_names_are_read_from_text() {
+        assert_eq!(
+            struct_names_in_text("pub struct A<T>; struct  B{} fn construct() {} mystruct C"),
+            vec!["A", "B"]
+        );
+    }
+
+    #[test]
+    fn a_functions_own_text_says_whether_it_may_block() {
+        let text = "fn wait(self) -> u64 { let s = \"}\"; rx.recv().unwrap() }\n\
+                    fn peek(&self) -> u64 { /* } */ self.value }\n\
+                    fn later() { std::thread::sleep(d) }\n";
+        let at = |name: &str| text.find(&format!("fn {name}(")).unwrap();
+        assert!(function_text_may_block(text, at("wait")));
+        // The body ends at its own brace: the next function's `thread::sleep` is not its.
+        assert!(!function_text_may_block(text, at("peek")));
+        assert!(function_text_may_block(text, at("later")));
+        assert!(function_at_blocks(text, at("wait")).is_some());
+        assert!(function_at_blocks(text, at("peek")).is_none());
+        assert!(function_at_blocks(text, at("later")).is_some());
+        assert_eq!(
+            function_names_in_text(text),
+            vec!["later".to_string(), "peek".to_string(), "wait".to_string()]
+        );
+        // Paths resolve through the file's imports, wherever they are.
+        let text = "use std::fs;\nfn other() {}\nfn load() -> String { fs::read_to_string(\"a\").unwrap() }\n";
+        assert!(function_at_blocks(text, text.find("fn load(").unwrap()).is_some());
+    }
+}
