@@ -15,8 +15,9 @@
 //!
 //! [`Awaited`] says whether the call must be awaited (`spawn_blocking(..).await`), must not be
 //! (`bcrypt::hash`), or either (`tokio::spawn`). [`matches`] takes any [`CallPattern`], so entries
-//! read from a configuration file in the same grammar can join the built-in lists. Callbacks — calling a closure that came from
-//! elsewhere — are recognised by shape and by a listener-like name ([`is_callback`]).
+//! read from a configuration file in the same grammar can join the built-in lists. Callbacks —
+//! calling a closure that came from elsewhere — are recognised by shape and by a listener-like name
+//! ([`is_callback`]).
 //!
 //! The parts: this file holds the kinds, the built-in lists, the configured extras and
 //! [`Matched`]; `matching` matches one call against one pattern of the grammar above; `blocking`
@@ -205,7 +206,8 @@ pub struct Extra {
 impl Extra {
     /// Builds the lists from configured call patterns: blocking entries count as blocking IO (the
     /// most careful kind: a fix that moves them out of the lock is unsafe), emitters as awaited
-    /// `emit`-style events. Leaks them, which is right for settings that live as long as the process.
+    /// `emit`-style events. Leaks them, which is right for settings that live as long as the
+    /// process.
     pub fn leak(blocking: &[String], emitters: &[String], lock_types: &[String]) -> Extra {
         fn leak_str(text: &str) -> &'static str {
             Box::leak(text.to_owned().into_boxed_str())
