@@ -5,29 +5,27 @@
 //! refusal leaves the tree untouched, and an interactive user is not asked about fixes that could
 //! then not be written.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use lockfix_transforms::analysis::crate_index::{CrateIndex, FileSummary};
-use lockfix_transforms::{Options, RuleId};
-use rayon::prelude::*;
+use lockfix_transforms::RuleId;
 
-use crate::analysis::catch_panic;
-use crate::config::{ConfigResolver, Overrides};
-use crate::diff::unified_diff;
-use crate::discover::{self, Excludes, SourcePath, display_path};
-use crate::engine::{Engine, FileCheck, FixPolicy, absolute};
-use crate::fix::{self, Decision, FixOutcome, MAX_PASSES};
-use crate::git::{self, FileToWrite, Refusal};
-use crate::interactive::Prompter;
+use crate::fix::analysis::catch_panic;
+use crate::fix::engine::{Engine, absolute};
+use crate::fix::files::{Analysed, FilePass, FileResult};
+use crate::fix::fix_loop::{self, Decision, FixOutcome, MAX_PASSES};
+use crate::input::config::{ConfigResolver, Overrides};
+use crate::input::discover::{self, Excludes, SourcePath, display_path};
+use crate::input::source::SourceFile;
+use crate::output::diff::unified_diff;
 use crate::report::{ErrorEntry, FileReport, Mode, Report};
-use crate::source::SourceFile;
-use crate::verify::{self, WrittenFile};
-use crate::write::{WriteOutcome, write_if_unchanged};
+use crate::write::atomic::{WriteOutcome, write_if_unchanged};
+use crate::write::git::{self, FileToWrite, Refusal};
+use crate::write::interactive::Prompter;
+use crate::write::verify::{self, WrittenFile};
 
 /// What to do, as decided by the command line.
 #[derive(Debug, Clone)]
@@ -46,12 +44,12 @@ pub struct RunConfig {
     /// (`--stdin-filename`); nothing is written.
     pub stdin: Option<String>,
     pub allow_dirty: bool,
-    /// Show a progress bar on standard error (see [`crate::progress`]).
+    /// Show a progress bar on standard error (see [`crate::report::progress`]).
     pub progress: bool,
-    /// After writing, `cargo check` and roll back what broke the build ([`crate::verify`]).
+    /// After writing, `cargo check` and roll back what broke the build ([`crate::write::verify`]).
     pub verify: bool,
-    /// When and how to load the semantic tier ([`crate::semantic`]).
-    pub semantic: crate::semantic::SemanticConfig,
+    /// When and how to load the semantic tier ([`crate::fix::semantic`]).
+    pub semantic: crate::fix::semantic::SemanticConfig,
 }
 
 /// Why a run stopped without a report: all exit with code 2.
@@ -72,18 +70,6 @@ impl fmt::Display for RunError {
             RunError::Aborted => write!(f, "aborted; nothing was written"),
         }
     }
-}
-
-/// A file that had something to say after the first, non-interactive fix loop.
-struct Analysed {
-    source: SourcePath,
-    file: SourceFile,
-    options: Options,
-    outcome: FixOutcome,
-    /// The file's configuration allows unsafe fixes.
-    unsafe_fixes: bool,
-    /// Unused or malformed suppressions in the file fail the run.
-    strict_suppressions: bool,
 }
 
 /// Runs lockfix. `prompter` is used in [`Mode::Interactive`] only.
@@ -131,18 +117,17 @@ pub fn run(
     }
     lap(&mut timings, "finding files and configuration");
     let engine = Engine::new(config.configs.clone(), config.overrides.clone());
-    let mut results = analyse_all(&discovery.files, config, cwd, &engine);
-    lap(&mut timings, "analysis and fixes");
-    let crate_indexes = resolve_crate_indexes(&discovery.files, &mut results, config, cwd, &engine);
-    lap(&mut timings, "crate index");
-    let semantic = resolve_semantics(
-        &discovery.files,
-        &mut results,
-        &crate_indexes,
-        config,
+    let pass = FilePass {
+        files: &discovery.files,
         cwd,
-        &engine,
-    );
+        engine: &engine,
+        stdin: config.stdin.as_deref(),
+    };
+    let mut results = pass.analyse_all(config.progress);
+    lap(&mut timings, "analysis and fixes");
+    let crate_indexes = pass.resolve_crate_indexes(&mut results);
+    lap(&mut timings, "crate index");
+    let semantic = pass.resolve_semantics(&mut results, &crate_indexes, &config.semantic);
     errors.extend(semantic.warnings);
     // The semantic tier's own phases, so `--statistics` says where its time went.
     timings.push(("semantic tier: loading workspaces", semantic.loading));
@@ -287,142 +272,19 @@ fn note_outcome(analysed: &Analysed, report: &mut Report) {
     }
 }
 
-/// Each file's crate index (by position in `files`), for the files that call a method another
-/// file of their package locks in or returns a guard from ([`crate::crate_index`]).
-type CrateIndexes = HashMap<usize, Arc<CrateIndex>>;
-
-/// The crate index's second look: the summaries every file's analysis left are merged per
-/// package, and the files that call one of a package's lock-taking methods are analysed again
-/// with its index; those results replace the first ones.
-fn resolve_crate_indexes(
-    files: &[SourcePath],
-    results: &mut [FileResult],
-    config: &RunConfig,
-    cwd: &Path,
-    engine: &Engine,
-) -> CrateIndexes {
-    if config.stdin.is_some() {
-        return CrateIndexes::new();
-    }
-    let paths: Vec<PathBuf> = files.iter().map(|f| absolute(cwd, &f.path)).collect();
-    let empty = FileSummary::default();
-    let summaries: Vec<&FileSummary> = results
-        .iter()
-        .map(|r| r.summary().unwrap_or(&empty))
-        .collect();
-    let displays: Vec<&str> = files.iter().map(|f| f.display.as_str()).collect();
-    let to_apply = crate::crate_index::indexes_to_apply(&paths, &summaries, &displays, |i| {
-        std::fs::read_to_string(&paths[i]).ok()
-    });
-    let redo: Vec<(usize, FileResult)> = to_apply
-        .par_iter()
-        .map(|(index, crate_index)| {
-            let result = analyse_file(
-                &files[*index],
-                config,
-                cwd,
-                engine,
-                None,
-                Some(crate_index.clone()),
-            );
-            (*index, result)
-        })
-        .collect();
-    for (index, result) in redo {
-        // A file the first look skipped (no lock-named call: the prefilter did not parse it)
-        // keeps that answer unless the index shows a guard in it: its syntax errors, now parsed,
-        // are not news (a template named `.rs`).
-        let skipped_before = matches!(results[index], FileResult::NothingFound { .. });
-        if skipped_before
-            && matches!(
-                result,
-                FileResult::NothingFound { .. } | FileResult::Failed(_)
-            )
-        {
-            continue;
-        }
-        if skipped_before
-            && let FileResult::Analysed(analysed) = &result
-            && analysed.outcome.initial.findings.is_empty()
-        {
-            continue;
-        }
-        results[index] = result;
-    }
-    to_apply.into_iter().collect()
-}
-
-/// The semantic tier's second look: files of the workspaces it loaded are analysed again with the
-/// facts rust-analyzer resolved for them, and those results replace the syntax tier's.
-fn resolve_semantics(
-    files: &[SourcePath],
-    results: &mut [FileResult],
-    crate_indexes: &CrateIndexes,
-    config: &RunConfig,
-    cwd: &Path,
-    engine: &Engine,
-) -> SemanticOutcome {
-    let candidates: Vec<crate::semantic::Candidate<'_>> = files
-        .iter()
-        .zip(results.iter())
-        .map(|(source, result)| crate::semantic::Candidate {
-            source,
-            wants_semantics: result.wants_semantics(),
-        })
-        .collect();
-    let resolution = crate::semantic::resolve(&candidates, &config.semantic, cwd);
-    let redo: Vec<(usize, FileResult)> = resolution
-        .facts
-        .into_par_iter()
-        .map(|(index, facts)| {
-            (
-                index,
-                analyse_file(
-                    &files[index],
-                    config,
-                    cwd,
-                    engine,
-                    Some(facts),
-                    crate_indexes.get(&index).cloned(),
-                ),
-            )
-        })
-        .collect();
-    for (index, result) in redo {
-        results[index] = result;
-    }
-    SemanticOutcome {
-        warnings: resolution.warnings,
-        notes: resolution.notes,
-        loaded: resolution.loaded,
-        loading: resolution.loading,
-        resolving: resolution.resolving,
-    }
-}
-
-/// What [`resolve_semantics`] hands back to the run: everything of the semantic tier's
-/// [`crate::semantic::Resolution`] but the facts, already used.
-struct SemanticOutcome {
-    warnings: Vec<ErrorEntry>,
-    notes: Vec<crate::report::Note>,
-    loaded: Vec<(String, std::time::Duration)>,
-    loading: std::time::Duration,
-    resolving: std::time::Duration,
-}
-
 /// Per finding of a crate-wide fix, by `(display path, start of the finding)`.
 type CrateFixMap<T> = std::collections::BTreeMap<(String, usize), T>;
 
-/// The crate-level phase ([`crate::crate_fix`]): swaps planned on the per-file loop's texts are
-/// attached to their findings, and applied to those texts when unsafe fixes are allowed. Returns
-/// each swap's multi-file diff and its caveats by the `(path, start)` of the findings it
+/// The crate-level phase ([`crate::fix::crate_fix`]): swaps planned on the per-file loop's texts
+/// are attached to their findings, and applied to those texts when unsafe fixes are allowed.
+/// Returns each swap's multi-file diff and its caveats by the `(path, start)` of the findings it
 /// resolves, and how many swaps were applied.
 fn apply_crate_fixes(
     analysed: &mut Vec<Analysed>,
     config: &RunConfig,
     cwd: &Path,
 ) -> (CrateFixMap<String>, CrateFixMap<Vec<String>>, usize) {
-    use crate::crate_fix::{CrateFile, Decision, SwapCandidate, plan_swaps};
+    use crate::fix::crate_fix::{CrateFile, Decision, SwapCandidate, plan_swaps};
     use lockfix_transforms::{Applicability, Fix};
 
     let mut diffs = std::collections::BTreeMap::new();
@@ -560,10 +422,10 @@ fn apply_crate_fixes(
 /// the swap needs cannot be read again, or changed since the swap was planned, no file gets it.
 fn apply_swap(
     analysed: &mut Vec<Analysed>,
-    swap: &crate::crate_fix::PlannedSwap,
+    swap: &crate::fix::crate_fix::PlannedSwap,
     cwd: &Path,
 ) -> Result<(), String> {
-    use crate::fix::AppliedFix;
+    use crate::report::AppliedFix;
     use lockfix_transforms::Applicability;
 
     let applied = AppliedFix {
@@ -652,170 +514,6 @@ enum Target {
     Joining(usize),
 }
 
-/// What the first, non-interactive fix loop made of one file.
-enum FileResult {
-    /// No findings, nothing to fix; the syntax tier may still want rust-analyzer's view.
-    NothingFound {
-        wants_semantics: bool,
-        /// What the file tells the other files of its crate (it may define their helpers).
-        summary: FileSummary,
-    },
-    Analysed(Box<Analysed>),
-    /// Fatal when the file was named on the command line and could not be read: the run did not
-    /// check what it was asked to.
-    Failed(ErrorEntry),
-}
-
-impl FileResult {
-    fn wants_semantics(&self) -> bool {
-        match self {
-            FileResult::NothingFound {
-                wants_semantics, ..
-            } => *wants_semantics,
-            FileResult::Analysed(analysed) => analysed.outcome.initial.wants_semantics,
-            FileResult::Failed(_) => false,
-        }
-    }
-
-    /// What the file's analysis tells the other files of its crate.
-    fn summary(&self) -> Option<&FileSummary> {
-        match self {
-            FileResult::NothingFound { summary, .. } => Some(summary),
-            FileResult::Analysed(analysed) => Some(&analysed.outcome.initial.summary),
-            FileResult::Failed(_) => None,
-        }
-    }
-}
-
-/// Analyses every file on rayon's pool; results come back in the order of `files`, so the output
-/// is the same as a serial run's.
-fn analyse_all(
-    files: &[SourcePath],
-    config: &RunConfig,
-    cwd: &Path,
-    engine: &Engine,
-) -> Vec<FileResult> {
-    let bar = crate::progress::bar(config.progress, files.len());
-    let analyse = || {
-        files
-            .par_iter()
-            .map(|source| {
-                let result = analyse_file(source, config, cwd, engine, None, None);
-                bar.inc(1);
-                result
-            })
-            .collect()
-    };
-    // The parser recurses on nesting: a big stack keeps deeply nested real-world files (generated
-    // code) from overflowing, which would abort the process rather than panic.
-    match rayon::ThreadPoolBuilder::new()
-        .stack_size(WORKER_STACK_SIZE)
-        .build()
-    {
-        Ok(pool) => {
-            let results = pool.install(analyse);
-            bar.finish_and_clear();
-            results
-        }
-        Err(_) => files
-            .iter()
-            .map(|source| analyse_file(source, config, cwd, engine, None, None))
-            .collect(),
-    }
-}
-
-// Reserved address space, not memory: pages are only committed when the recursion reaches them.
-const WORKER_STACK_SIZE: usize = 64 * 1024 * 1024;
-
-/// Reads one file and runs the fix loop on it through the [`Engine`], accepting every fix the
-/// policy allows; with the semantic tier's `facts` when it resolved the file.
-fn analyse_file(
-    source: &SourcePath,
-    config: &RunConfig,
-    cwd: &Path,
-    engine: &Engine,
-    facts: Option<std::sync::Arc<lockfix_transforms::analysis::SemanticFacts>>,
-    crate_index: Option<Arc<CrateIndex>>,
-) -> FileResult {
-    let failed = |message: String| {
-        FileResult::Failed(ErrorEntry {
-            fatal: false,
-            path: source.display.clone(),
-            message,
-        })
-    };
-    let read = match &config.stdin {
-        Some(text) => SourceFile::from_bytes(text.clone().into_bytes()),
-        None => SourceFile::read(&source.path),
-    };
-    let file = match read {
-        Ok(file) => file,
-        Err(error) => {
-            return FileResult::Failed(ErrorEntry {
-                fatal: source.named,
-                path: source.display.clone(),
-                message: error.to_string(),
-            });
-        }
-    };
-    // Files the prefilter rejects cannot hold a guard: nothing to resolve, lex or parse (most of
-    // a big tree ends here). With facts, a guard helper may be the only acquisition: no shortcut.
-    if facts.is_none()
-        && crate_index.is_none()
-        && !lockfix_transforms::prefilter::may_contain_locks(&file.text)
-    {
-        return FileResult::NothingFound {
-            wants_semantics: false,
-            summary: FileSummary::default(),
-        };
-    }
-    // Every configuration was resolved (and checked) before the analysis began: the engine's
-    // lookups are cache hits. Files beyond the parser's safe nesting are reported through
-    // `not_analysed` below (`lockfix_transforms::bounded_parse` checks every parse).
-    let path = absolute(cwd, &source.path);
-    let check = engine.check_in_crate(
-        Some(&path),
-        &file.text,
-        facts,
-        crate_index,
-        FixPolicy::AsConfigured,
-    );
-    match check {
-        Ok(FileCheck {
-            outcome:
-                FixOutcome {
-                    initial:
-                        lockfix_transforms::FileAnalysis {
-                            not_analysed: Some(message),
-                            ..
-                        },
-                    ..
-                },
-            ..
-        }) => failed(message),
-        Ok(check)
-            if check.outcome.initial.findings.is_empty()
-                && check.outcome.initial.unused_suppressions.is_empty()
-                && check.outcome.initial.syntax_errors.is_empty()
-                && !check.outcome.changed() =>
-        {
-            FileResult::NothingFound {
-                wants_semantics: check.outcome.initial.wants_semantics,
-                summary: check.outcome.initial.summary,
-            }
-        }
-        Ok(check) => FileResult::Analysed(Box::new(Analysed {
-            source: source.clone(),
-            file,
-            options: check.options,
-            outcome: check.outcome,
-            unsafe_fixes: check.unsafe_fixes,
-            strict_suppressions: check.strict_suppressions,
-        })),
-        Err(panic) => failed(panic.to_string()),
-    }
-}
-
 fn check_clean(analysed: &[Analysed]) -> Result<(), Refusal> {
     let files: Vec<FileToWrite> = analysed
         .iter()
@@ -856,7 +554,7 @@ fn ask(
                         prompter.decide(&path, text, finding)
                     }
                 };
-                fix::fix_source(text, &analysed.options, analysed.unsafe_fixes, &mut accept)
+                fix_loop::fix_source(text, &analysed.options, analysed.unsafe_fixes, &mut accept)
             })
             .and_then(|outcome| outcome);
             // The same text was analysed without panicking moments ago, so a panic here is in
@@ -1023,7 +721,7 @@ fn outcome_notes(path: &str, input: &str, outcome: &FixOutcome) -> Vec<ErrorEntr
         })
         .collect();
     // Reported against the text the user has: the input.
-    let index = crate::line_index::LineIndex::new(input);
+    let index = crate::output::line_index::LineIndex::new(input);
     for unused in &outcome.initial.unused_suppressions {
         let line = index.line_of(unused.range.start) + 1;
         notes.push(ErrorEntry {

@@ -5,8 +5,8 @@
 //! `non_utf8_file_is_an_error_entry_and_the_run_continues`), files with parse errors
 //! (`syntax_errors_are_reported_but_never_fixed`), a parser panic
 //! (`a_parser_panic_is_contained_to_its_file`), a file deleted between reading and writing
-//! (`src/write.rs`, `a_file_deleted_since_it_was_read_is_not_recreated`: the write layer reports
-//! `Deleted` and the run says "the file was deleted while lockfix was running").
+//! (`src/write/atomic.rs`, `a_file_deleted_since_it_was_read_is_not_recreated`: the write layer
+//! reports `Deleted` and the run says "the file was deleted while lockfix was running").
 
 use std::fs;
 use std::path::Path;

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use lockfix::analysis::catch_panic;
-use lockfix::fix::{Decision, FixOutcome, fix_source};
+use lockfix::fix::analysis::catch_panic;
+use lockfix::fix::fix_loop::{Decision, FixOutcome, fix_source};
 use lockfix_transforms::{Edition, Options, syntax_error_count};
 use proptest::prelude::*;
 

@@ -1,6 +1,7 @@
 //! `--verify` end to end: a real crate, a real `cargo check`, and one fix forced to break the
 //! build through the binary's test-only hook (`LOCKFIX_TEST_BREAK_FIXES_IN`, see
-//! `src/verify.rs`). That fix is rolled back to the exact original bytes; the others are kept.
+//! `src/write/verify.rs`). That fix is rolled back to the exact original bytes; the others are
+//! kept.
 
 use std::fs;
 use std::path::Path;

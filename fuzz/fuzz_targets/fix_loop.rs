@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use lockfix::analysis::catch_panic;
-use lockfix::fix::{Decision, fix_source};
+use lockfix::fix::analysis::catch_panic;
+use lockfix::fix::fix_loop::{Decision, fix_source};
 use lockfix_transforms::{Edition, Options, syntax_error_count};
 
 fuzz_target!(|data: &[u8]| {

@@ -5,5 +5,5 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    std::process::exit(lockfix::cargo_subcommand::main());
+    std::process::exit(lockfix::cli::cargo_subcommand::main());
 }

@@ -22,7 +22,7 @@ use serde_json::json;
 
 use super::diagnostics::finding_diagnostic;
 use super::position::{Encoding, Positions};
-use crate::engine::{Engine, FileCheck};
+use crate::fix::engine::{Engine, FileCheck};
 
 /// The kind of the fix-all action, as ruff names its own (`source.fixAll.ruff`).
 pub const FIX_ALL_KIND: &str = "source.fixAll.lockfix";
@@ -102,7 +102,7 @@ fn fix_action(
         }));
     }
     let fix = finding.fix.as_ref()?;
-    if !crate::engine::allowed(fix, allow_unsafe)
+    if !crate::fix::engine::allowed(fix, allow_unsafe)
         || !engine.fix_applies_cleanly(request.text, 0, &request.check.options, fix)
     {
         return None;
@@ -263,7 +263,7 @@ mod tests {
         assert_eq!((same.range, same.replacement.as_str()), (3..3, ""));
         let grown = minimal_edit("aa", "aaa");
         assert_eq!(
-            crate::edit::apply_edits("aa", &[grown]).unwrap(),
+            crate::fix::edit::apply_edits("aa", &[grown]).unwrap(),
             "aaa".to_owned()
         );
     }

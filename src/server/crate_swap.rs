@@ -1,5 +1,5 @@
 //! The crate-wide std→tokio swap on the editor's request (`lockfix.applyCrateFix`): planned by
-//! the CLI's own planner ([`crate::crate_fix::plan_swaps`]) over the crate, with the editor's
+//! the CLI's own planner ([`crate::fix::crate_fix::plan_swaps`]) over the crate, with the editor's
 //! unsaved buffers in place of the files on disk, and sent to the editor as one
 //! `workspace/applyEdit` over every file it touches (the manifest included).
 //!
@@ -14,8 +14,8 @@ use lsp_types::{Url, WorkspaceEdit};
 
 use super::actions::minimal_edit;
 use super::position::{Encoding, Positions};
-use crate::crate_fix::{CrateFile, Decision, SwapCandidate, plan_swaps};
-use crate::semantic::{SemanticConfig, SemanticMode};
+use crate::fix::crate_fix::{CrateFile, Decision, SwapCandidate, plan_swaps};
+use crate::fix::semantic::{SemanticConfig, SemanticMode};
 
 /// Everything the planner needs, owned, to run on another thread.
 pub struct SwapJob {

@@ -10,7 +10,7 @@ use lsp_types::{
 };
 
 use super::position::{Encoding, Positions};
-use crate::engine::FileCheck;
+use crate::fix::engine::FileCheck;
 use lockfix_transforms::{Finding, Severity};
 
 /// The `source` of every diagnostic the server publishes.
@@ -98,7 +98,7 @@ pub fn finding_diagnostic(
             Severity::Info => DiagnosticSeverity::INFORMATION,
         }),
         code: Some(NumberOrString::String(finding.rule.as_str().to_owned())),
-        code_description: Url::parse(&crate::rules::doc_url(finding.rule))
+        code_description: Url::parse(&crate::input::rules::doc_url(finding.rule))
             .ok()
             .map(|href| CodeDescription { href }),
         source: Some(SOURCE.to_owned()),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use lsp_types::{TextDocumentContentChangeEvent, Url};
 
 use super::position::{Encoding, Positions};
-use crate::engine::FileCheck;
+use crate::fix::engine::FileCheck;
 
 /// One open document.
 pub struct Document {

@@ -2,7 +2,7 @@
 //!
 //! It publishes the engine's findings for every open Rust document as the user types (from the
 //! editor's text, not the file on disk) and offers the fixes as code actions. All the analysis is
-//! [`crate::engine::Engine::check`], the entry point the command line uses: the server only
+//! [`crate::fix::engine::Engine::check`], the entry point the command line uses: the server only
 //! translates between the protocol and the engine.
 //!
 //! Built on rust-analyzer's `lsp-server` (messages, handshake) and `lsp-types`; one module per
@@ -42,8 +42,8 @@ use lsp_types::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::analysis::catch_panic;
-use crate::engine::{Engine, FixPolicy};
+use crate::fix::analysis::catch_panic;
+use crate::fix::engine::{Engine, FixPolicy};
 use documents::{Checked, Documents};
 use position::{Encoding, Positions};
 use settings::EditorSettings;
@@ -524,9 +524,9 @@ impl Server {
             return;
         };
         let wanted = match self.settings.semantic {
-            crate::semantic::SemanticMode::Off => false,
-            crate::semantic::SemanticMode::On => true,
-            crate::semantic::SemanticMode::Auto => {
+            crate::fix::semantic::SemanticMode::Off => false,
+            crate::fix::semantic::SemanticMode::On => true,
+            crate::fix::semantic::SemanticMode::Auto => {
                 document.semantic_seen
                     || checked
                         .check
@@ -698,9 +698,9 @@ impl Server {
             if *uri == target.uri {
                 candidate_file = Some(files.len());
             }
-            files.push(crate::crate_fix::CrateFile {
+            files.push(crate::fix::crate_fix::CrateFile {
                 path: path.clone(),
-                display: crate::discover::display_path(path, &self.root),
+                display: crate::input::discover::display_path(path, &self.root),
                 text: document.text.clone(),
                 edition: self.engine.edition_for(path),
             });
@@ -708,7 +708,7 @@ impl Server {
         let file = candidate_file.ok_or("the document is not a file on disk")?;
         let job = crate_swap::SwapJob {
             files,
-            candidate: crate::crate_fix::SwapCandidate {
+            candidate: crate::fix::crate_fix::SwapCandidate {
                 file,
                 range: finding.range.clone(),
             },

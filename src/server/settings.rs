@@ -17,10 +17,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::config::{ConfigResolver, Overrides};
-use crate::engine::Engine;
-use crate::rules::parse_rule_id;
-use crate::semantic::SemanticMode;
+use crate::fix::engine::Engine;
+use crate::fix::semantic::SemanticMode;
+use crate::input::config::{ConfigResolver, Overrides};
+use crate::input::rules::parse_rule_id;
 
 /// What the editor asked for.
 #[derive(Debug, Clone, PartialEq)]

@@ -23,8 +23,8 @@ use lockfix_semantic::{LoadOptions, Workspace};
 use lockfix_transforms::analysis::SemanticFacts;
 use lsp_types::Url;
 
-use crate::analysis::catch_panic;
-use crate::semantic::owning_manifest;
+use crate::fix::analysis::catch_panic;
+use crate::fix::semantic::owning_manifest;
 
 /// A document's text, to resolve.
 pub struct Job {

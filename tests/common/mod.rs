@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lockfix::fix::{Decision, FixOutcome, fix_source};
+use lockfix::fix::fix_loop::{Decision, FixOutcome, fix_source};
 use lockfix_transforms::{Edition, Options};
 
 /// A fixture's first lines may say `// lockfix-fixture: edition=2024` or `no-compile`.

@@ -1,6 +1,8 @@
 //! The command line. Its options and exit codes are a contract (CI scripts and other tools
 //! depend on them): see the README before changing anything here.
 
+pub mod cargo_subcommand;
+
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -11,14 +13,14 @@ use clap::parser::ValueSource;
 use clap::{Arg, ArgAction, ArgGroup, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use lockfix_transforms::{RuleId, rule_docs};
 
-use crate::config::{ConfigResolver, Overrides, Settings};
-use crate::discover::Excludes;
-use crate::interactive::{self, Prompter};
+use crate::fix::semantic::SemanticMode;
+use crate::input::config::{ConfigResolver, Overrides, Settings};
+use crate::input::discover::Excludes;
+use crate::input::rules::{self, RuleIdParser};
+use crate::output::{human, json};
 use crate::report::{ExitCode, Mode};
-use crate::rules::{self, RuleIdParser};
 use crate::run::{RunConfig, run};
-use crate::semantic::SemanticMode;
-use crate::{human, json};
+use crate::write::interactive::{self, Prompter};
 
 /// Finds lock guards that live too long in async Rust (held across `.await`, blocking work or a
 /// second lock of the same lock) and rewrites them.
@@ -287,7 +289,7 @@ where
         ColorWhen::Never => anstream::ColorChoice::Never,
     });
     if cargo && cli.needs_project() {
-        let selection = crate::cargo_subcommand::Selection {
+        let selection = crate::cli::cargo_subcommand::Selection {
             manifest_path: matches.get_one::<PathBuf>("manifest_path").cloned(),
             packages: matches
                 .get_many::<String>("package")
@@ -296,7 +298,10 @@ where
             workspace: matches.get_flag("workspace"),
         };
         let explicit = matches.value_source("paths") == Some(ValueSource::CommandLine);
-        match crate::cargo_subcommand::paths_to_check(&selection, explicit.then_some(&cli.paths)) {
+        match crate::cli::cargo_subcommand::paths_to_check(
+            &selection,
+            explicit.then_some(&cli.paths),
+        ) {
             Ok(paths) => cli.paths = paths,
             Err(message) => {
                 print_error(&message);
@@ -332,12 +337,14 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         let mut stdout = std::io::stdout().lock();
         clap_mangen::Man::new(command(false))
             .render(&mut stdout)
-            .and_then(|()| stdout.write_all(crate::rule_list::man_page_sections().as_bytes()))
+            .and_then(|()| {
+                stdout.write_all(crate::output::rule_list::man_page_sections().as_bytes())
+            })
             .map_err(|error| format!("cannot write the man page: {error}"))?;
         return Ok(ExitCode::Clean);
     }
     if cli.list_rules {
-        let _ = crate::rule_list::write_rule_list(&mut anstream::stdout().lock());
+        let _ = crate::output::rule_list::write_rule_list(&mut anstream::stdout().lock());
         return Ok(ExitCode::Clean);
     }
     if cli.statistics && !matches!(cli.format, Format::Human | Format::Json) {
@@ -401,7 +408,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         let settings = Settings::resolve(&overrides, file_config.as_deref());
         let mut stdout = anstream::stdout();
         for (dir, message) in configs.take_warnings() {
-            let dir = crate::discover::display_path(Path::new(&dir), &cwd);
+            let dir = crate::input::discover::display_path(Path::new(&dir), &cwd);
             print_warning(&format!("{dir}: {message}"));
         }
         let _ = write!(stdout, "{}", settings.describe(file_config.as_deref()));
@@ -431,11 +438,12 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     };
     let excludes = Excludes {
         globs: Arc::new(
-            crate::config::glob_set(&cli.exclude).map_err(|error| format!("--exclude {error}"))?,
+            crate::input::config::glob_set(&cli.exclude)
+                .map_err(|error| format!("--exclude {error}"))?,
         ),
         configs: configs.clone(),
     };
-    let progress = crate::progress::wanted(
+    let progress = crate::report::progress::wanted(
         matches!(cli.format, Format::Json | Format::Sarif),
         mode == Mode::Interactive,
         std::io::IsTerminal::is_terminal(&std::io::stderr()),
@@ -452,7 +460,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
         allow_dirty: cli.allow_dirty,
         progress,
         verify: cli.verify,
-        semantic: crate::semantic::SemanticConfig {
+        semantic: crate::fix::semantic::SemanticConfig {
             mode: cli.semantic,
             build_scripts: cli.semantic_build_scripts,
             proc_macros: cli.semantic_proc_macros,
@@ -471,7 +479,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     let mut report = run(&config, &cwd, prompter.as_mut()).map_err(|error| error.to_string())?;
     if let Some(baseline) = &cli.baseline {
         if cli.update_baseline {
-            let recorded = crate::baseline::write(baseline, &report)?;
+            let recorded = crate::write::baseline::write(baseline, &report)?;
             let _ = writeln!(
                 anstream::stderr(),
                 "recorded {} in {}",
@@ -480,7 +488,7 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             );
             return Ok(ExitCode::Clean);
         }
-        crate::baseline::filter(baseline, &mut report)?;
+        crate::write::baseline::filter(baseline, &mut report)?;
     }
     if cli.add_ignore {
         return add_ignore(&report, &cwd, cli.allow_dirty);
@@ -506,7 +514,11 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     }
     match cli.format {
         Format::Human if cli.statistics => {
-            let _ = crate::statistics::write_statistics(&mut stdout, &report, started.elapsed());
+            let _ = crate::output::statistics::write_statistics(
+                &mut stdout,
+                &report,
+                started.elapsed(),
+            );
             let _ = writeln!(stdout, "{}", human::summary_line(&report));
         }
         Format::Json if cli.statistics => {
@@ -519,10 +531,10 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
             let _ = human::write_concise(&mut stdout, &report, cli.quiet);
         }
         Format::Sarif => {
-            let _ = crate::sarif::write_report(&mut stdout, &report);
+            let _ = crate::output::sarif::write_report(&mut stdout, &report);
         }
         Format::Github => {
-            let _ = crate::github::write_report(&mut stdout, &report);
+            let _ = crate::output::github::write_report(&mut stdout, &report);
         }
         Format::Json => {
             let _ = json::write_report(&mut stdout, &report);
@@ -573,7 +585,7 @@ fn add_ignore(
     cwd: &std::path::Path,
     allow_dirty: bool,
 ) -> Result<ExitCode, String> {
-    let added = crate::add_ignore::add_ignore_comments(report, cwd, allow_dirty)?;
+    let added = crate::write::add_ignore::add_ignore_comments(report, cwd, allow_dirty)?;
     let mut stderr = anstream::stderr().lock();
     let _ = human::write_errors(&mut stderr, &report.errors);
     let _ = human::write_errors(&mut stderr, &added.errors);

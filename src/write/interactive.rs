@@ -16,10 +16,10 @@ use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifier
 use crossterm::terminal;
 use lockfix_transforms::Finding;
 
-use crate::diff;
-use crate::fix::Decision;
-use crate::human;
-use crate::line_index::LineIndex;
+use crate::fix::fix_loop::Decision;
+use crate::output::diff;
+use crate::output::human;
+use crate::output::line_index::LineIndex;
 
 /// An answer to the prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

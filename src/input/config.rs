@@ -31,7 +31,7 @@ use lockfix_transforms::RuleId;
 use lockfix_transforms::analysis::effects::Extra;
 use toml::{Table, Value};
 
-use crate::rules::parse_rule_id;
+use crate::input::rules::parse_rule_id;
 
 const KEYS: &[&str] = &[
     "select",
@@ -475,7 +475,7 @@ impl Settings {
 
     /// The rules to run.
     pub fn rules(&self) -> Vec<RuleId> {
-        crate::rules::selected_rules(&self.select.0, &self.ignore.0)
+        crate::input::rules::selected_rules(&self.select.0, &self.ignore.0)
     }
 
     /// `--show-settings`: a TOML document a configuration file could hold.

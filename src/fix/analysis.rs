@@ -13,7 +13,14 @@ use std::sync::Once;
 
 use lockfix_transforms::{FileAnalysis, Options};
 
-use crate::fix::Analyzer;
+/// What the fix loop needs from the analysis. The real one is
+/// [`TransformsAnalyzer`]; tests substitute fakes.
+pub trait Analyzer {
+    /// Findings and syntax errors of `source`, or the panic the analysis ended in.
+    fn analyze(&mut self, source: &str) -> Result<FileAnalysis, AnalysisPanic>;
+    /// The number of parse errors in `source`: a fix must never increase it.
+    fn syntax_error_count(&mut self, source: &str) -> Result<usize, AnalysisPanic>;
+}
 
 /// A panic caught while analysing or fixing one file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -25,8 +25,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::report::ErrorEntry;
-use crate::write::{WriteOutcome, write_if_unchanged};
+use crate::report::{ErrorEntry, WorkspaceOutcome};
+use crate::write::atomic::{WriteOutcome, write_if_unchanged};
 
 /// Test-only hook, read by the lockfix binary: when set to a file name, the written text of every
 /// file with that name gets an item appended that parses but does not compile. It stands in for a
@@ -243,48 +243,6 @@ pub fn verify(baseline: Baseline, written: &[WrittenFile]) -> Verdict {
         });
     }
     verdict
-}
-
-/// How one workspace's verification ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorkspaceOutcome {
-    /// The workspace's manifest.
-    pub workspace: String,
-    /// The check that was run (`cargo check -p a --all-targets --keep-going`).
-    pub command: String,
-    /// Every written file was kept and cargo ran.
-    pub passed: bool,
-    /// Written files kept and reverted.
-    pub kept: usize,
-    pub reverted: usize,
-    /// Errors the build had before lockfix wrote anything.
-    pub errors_before: usize,
-}
-
-impl WorkspaceOutcome {
-    /// The one line shown for the workspace.
-    pub fn line(&self) -> String {
-        let files = |n: usize| crate::report::plural(n, "written file");
-        let verdict = if self.reverted > 0 {
-            format!("{} reverted, {} kept", files(self.reverted), self.kept)
-        } else if self.passed {
-            format!("passed, {} kept", files(self.kept))
-        } else {
-            format!("cargo failed, {} kept", files(self.kept))
-        };
-        let red_before = if self.errors_before > 0 {
-            format!(
-                " (the build had {} before lockfix)",
-                crate::report::plural(self.errors_before, "error")
-            )
-        } else {
-            String::new()
-        };
-        format!(
-            "--verify: {}: `{}` {verdict}{red_before}",
-            self.workspace, self.command
-        )
-    }
 }
 
 fn check_command(packages: &[String]) -> String {

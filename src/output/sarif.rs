@@ -12,7 +12,7 @@ use std::path::Path;
 use lockfix_transforms::{Finding, Fix, Severity, rule_docs};
 use serde_json::{Value, json};
 
-use crate::line_index::LineIndex;
+use crate::output::line_index::LineIndex;
 use crate::report::Report;
 
 /// The schema GitHub and the SARIF validators know this version by.
@@ -28,7 +28,7 @@ pub fn to_sarif(report: &Report) -> Value {
                 "shortDescription": { "text": doc.summary },
                 "fullDescription": { "text": doc.summary },
                 "help": { "text": doc.explanation, "markdown": doc.explanation },
-                "helpUri": crate::rules::doc_url(doc.id),
+                "helpUri": crate::input::rules::doc_url(doc.id),
             })
         })
         .collect();

@@ -25,7 +25,7 @@ use globset::GlobSet;
 use ignore::{DirEntry, WalkBuilder, WalkState};
 use rayon::prelude::*;
 
-use crate::config::ConfigResolver;
+use crate::input::config::ConfigResolver;
 use crate::report::ErrorEntry;
 
 /// A file to analyse.

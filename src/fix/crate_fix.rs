@@ -14,8 +14,8 @@ use lockfix_semantic::{LoadOptions, Workspace};
 use lockfix_transforms::fixes::lock_swap::{self, AsyncCaller, Site, SwapFile, SwapRequest};
 use lockfix_transforms::{Edition, RuleId, TextEdit};
 
-use crate::cargo_manifest::ensure_tokio_sync;
-use crate::semantic::{SemanticConfig, SemanticMode, owning_manifest};
+use crate::fix::cargo_manifest::ensure_tokio_sync;
+use crate::fix::semantic::{SemanticConfig, SemanticMode, owning_manifest};
 
 /// A file as the crate phase sees it: its text now, after the per-file fixes.
 pub struct CrateFile {
@@ -76,11 +76,11 @@ pub fn plan_swaps(
     }
     let mut decisions = Vec::new();
     for (manifest, members) in by_manifest {
-        let spinner = crate::progress::Spinner::start(
+        let spinner = crate::report::progress::Spinner::start(
             config.progress,
             format!(
                 "loading workspace {} for the swap to tokio::sync",
-                crate::discover::display_path(&manifest, cwd)
+                crate::input::discover::display_path(&manifest, cwd)
             ),
         );
         let loaded = Workspace::load(&manifest, &options);
@@ -174,10 +174,10 @@ fn plan_one(target: &SwapTarget, files: &[CrateFile], cwd: &Path) -> Result<Plan
         let (display, text, edition) = match known {
             Some(f) => (f.display.clone(), f.text.clone(), f.edition),
             None => {
-                let source = crate::source::SourceFile::read(&canonical)
+                let source = crate::input::source::SourceFile::read(&canonical)
                     .map_err(|e| format!("cannot read {}: {e}", canonical.display()))?;
                 (
-                    crate::discover::display_path(&canonical, cwd),
+                    crate::input::discover::display_path(&canonical, cwd),
                     source.text,
                     files.first().map_or(Edition::Edition2021, |f| f.edition),
                 )
@@ -261,7 +261,7 @@ fn plan_one(target: &SwapTarget, files: &[CrateFile], cwd: &Path) -> Result<Plan
             caveats.push("tokio's `sync` feature is added to Cargo.toml.".to_owned());
             changed.push((
                 manifest.clone(),
-                crate::discover::display_path(&manifest, cwd),
+                crate::input::discover::display_path(&manifest, cwd),
                 manifest_text,
                 after,
             ));

@@ -12,11 +12,11 @@ use std::path::Path;
 use lockfix_transforms::Edition;
 use lockfix_transforms::suppress::ignore_comment_edits;
 
-use crate::edit::apply_edits;
-use crate::git::{self, FileToWrite};
+use crate::fix::edit::apply_edits;
+use crate::input::source::SourceFile;
 use crate::report::{ErrorEntry, Report};
-use crate::source::SourceFile;
-use crate::write::{WriteOutcome, write_if_unchanged};
+use crate::write::atomic::{WriteOutcome, write_if_unchanged};
+use crate::write::git::{self, FileToWrite};
 
 /// What `--add-ignore` did.
 #[derive(Debug, Default)]

@@ -1,7 +1,10 @@
-//! What a run found and did, independent of how it is printed ([`crate::human`],
-//! [`crate::json`]), and the exit code it implies.
+//! What a run found and did, independent of how it is printed ([`crate::output::human`],
+//! [`crate::output::json`]), and the exit code it implies; and, while the run goes on, its
+//! [`progress`]. Every stage adds to the record, so it depends on no stage.
 
-use lockfix_transforms::{Applicability, Finding, Severity};
+pub mod progress;
+
+use lockfix_transforms::{Applicability, Finding, RuleId, Severity};
 
 /// What the run was asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +72,7 @@ pub struct FileReport {
     /// once, in [`Report::crate_fixes`]).
     pub fixes: usize,
     /// Every fix applied (would be, in a dry run), in order, the swap included.
-    pub applied: Vec<crate::fix::AppliedFix>,
+    pub applied: Vec<AppliedFix>,
     /// The file's settings allow unsafe fixes.
     pub unsafe_fixes: bool,
     /// The file has syntax errors, so none of its fixes is applied.
@@ -90,14 +93,14 @@ pub struct Report {
     /// Set when something that makes the exit code 2 happened after reporting began: a write
     /// failed, or the user aborted an interactive session.
     pub failed: bool,
-    /// The multi-file diffs of crate-wide fixes ([`crate::crate_fix`]), by the `(path, start)` of
-    /// the finding each resolves.
+    /// The multi-file diffs of crate-wide fixes ([`crate::fix::crate_fix`]), by the `(path, start)`
+    /// of the finding each resolves.
     pub crate_fix_diffs: std::collections::BTreeMap<(String, usize), String>,
     /// What a crate-wide fix's user must know (blocking sites left, a manifest change), keyed as
     /// `crate_fix_diffs`.
     pub crate_fix_caveats: std::collections::BTreeMap<(String, usize), Vec<String>>,
     /// `--verify`: one outcome per workspace checked.
-    pub verify: Vec<crate::verify::WorkspaceOutcome>,
+    pub verify: Vec<WorkspaceOutcome>,
     /// `--verify`: fixes written and then rolled back because their file no longer compiled.
     pub rolled_back: Vec<RolledBack>,
     /// Crate-wide swaps applied (would be, in a dry run).
@@ -118,9 +121,59 @@ pub struct Report {
 #[derive(Debug, Clone)]
 pub struct RolledBack {
     pub path: String,
-    pub fix: crate::fix::AppliedFix,
+    pub fix: AppliedFix,
     /// "reverted: does not compile: error[E0597]: …".
     pub reason: String,
+}
+
+/// A fix that made it into the final text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedFix {
+    pub rule: RuleId,
+    pub title: String,
+    pub applicability: Applicability,
+}
+
+/// How one workspace's verification ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceOutcome {
+    /// The workspace's manifest.
+    pub workspace: String,
+    /// The check that was run (`cargo check -p a --all-targets --keep-going`).
+    pub command: String,
+    /// Every written file was kept and cargo ran.
+    pub passed: bool,
+    /// Written files kept and reverted.
+    pub kept: usize,
+    pub reverted: usize,
+    /// Errors the build had before lockfix wrote anything.
+    pub errors_before: usize,
+}
+
+impl WorkspaceOutcome {
+    /// The one line shown for the workspace.
+    pub fn line(&self) -> String {
+        let files = |n: usize| plural(n, "written file");
+        let verdict = if self.reverted > 0 {
+            format!("{} reverted, {} kept", files(self.reverted), self.kept)
+        } else if self.passed {
+            format!("passed, {} kept", files(self.kept))
+        } else {
+            format!("cargo failed, {} kept", files(self.kept))
+        };
+        let red_before = if self.errors_before > 0 {
+            format!(
+                " (the build had {} before lockfix)",
+                plural(self.errors_before, "error")
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "--verify: {}: `{}` {verdict}{red_before}",
+            self.workspace, self.command
+        )
+    }
 }
 
 /// The counts in the summary line.

@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use lockfix_transforms::{Fix, TextEdit};
 use similar::{ChangeTag, TextDiff};
 
-use crate::edit;
-use crate::line_index::LineIndex;
+use crate::fix::edit;
+use crate::output::line_index::LineIndex;
 
 /// Lines of context around each change, as `diff -u` and git use.
 pub const CONTEXT_LINES: usize = 3;

@@ -13,10 +13,10 @@ use lockfix_transforms::analysis::SemanticFacts;
 use lockfix_transforms::analysis::crate_index::CrateIndex;
 use lockfix_transforms::{Applicability, FileAnalysis, Fix, Options};
 
-use crate::analysis::{AnalysisPanic, TransformsAnalyzer, catch_panic};
-use crate::config::{ConfigResolver, FileConfig, Overrides, Settings};
-use crate::edition::{EditionResolver, FALLBACK_EDITION, ManifestWarning};
-use crate::fix::{self, Analyzer, Decision, FixOutcome};
+use crate::fix::analysis::{AnalysisPanic, Analyzer, TransformsAnalyzer, catch_panic};
+use crate::fix::fix_loop::{self, Decision, FixOutcome};
+use crate::input::config::{ConfigResolver, FileConfig, Overrides, Settings};
+use crate::input::edition::{EditionResolver, FALLBACK_EDITION, ManifestWarning};
 
 /// Which fixes the fix loop applies to the checked text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +107,7 @@ impl Engine {
             FixPolicy::SafeOnly | FixPolicy::AsConfigured => {
                 let allow_unsafe = policy == FixPolicy::AsConfigured && unsafe_fixes;
                 let mut apply_all = |_: &str, _: &_| Decision::Apply;
-                catch_panic(|| fix::fix_source(text, &options, allow_unsafe, &mut apply_all))
+                catch_panic(|| fix_loop::fix_source(text, &options, allow_unsafe, &mut apply_all))
                     .and_then(|outcome| outcome)?
             }
         };
@@ -129,7 +129,7 @@ impl Engine {
             inner: TransformsAnalyzer::new(&checked.options),
         };
         let mut apply_all = |_: &str, _: &_| Decision::Apply;
-        catch_panic(|| fix::fix_with(text, &mut analyzer, false, &mut apply_all))
+        catch_panic(|| fix_loop::fix_with(text, &mut analyzer, false, &mut apply_all))
             .and_then(|outcome| outcome)
     }
 
@@ -144,7 +144,7 @@ impl Engine {
         options: &Options,
         fix: &Fix,
     ) -> bool {
-        let Ok(after) = crate::edit::apply_edits(text, &fix.edits) else {
+        let Ok(after) = crate::fix::edit::apply_edits(text, &fix.edits) else {
             return false;
         };
         catch_panic(|| lockfix_transforms::syntax_error_count(&after, options.edition))
@@ -170,7 +170,7 @@ impl Engine {
         facts: Option<Arc<SemanticFacts>>,
     ) -> Options {
         let ignored = path.map_or_else(Vec::new, |path| {
-            crate::config::ignored_for(file_config, path)
+            crate::input::config::ignored_for(file_config, path)
         });
         Options {
             edition: path.map_or(FALLBACK_EDITION, |path| {
@@ -260,7 +260,7 @@ mod tests {
     use super::*;
 
     /// A std guard held during bcrypt: one finding with a safe fix.
-    const HELD: &str = include_str!("../tests/server_fixtures/login.rs");
+    const HELD: &str = include_str!("../../tests/server_fixtures/login.rs");
 
     #[test]
     fn analysis_only_keeps_the_text_and_the_fixes() {

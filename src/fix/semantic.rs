@@ -19,8 +19,8 @@ use clap::ValueEnum;
 use lockfix_semantic::{LoadOptions, Unresolvable, Workspace};
 use lockfix_transforms::analysis::SemanticFacts;
 
-use crate::discover::{SourcePath, display_path};
-use crate::progress::Spinner;
+use crate::input::discover::{SourcePath, display_path};
+use crate::report::progress::Spinner;
 use crate::report::{ErrorEntry, Note};
 
 /// `--semantic`.
@@ -41,7 +41,7 @@ pub struct SemanticConfig {
     pub build_scripts: bool,
     pub proc_macros: bool,
     /// Name the slow phases (loading a workspace, resolving types) with a spinner on standard
-    /// error ([`crate::progress::Spinner`]).
+    /// error ([`crate::report::progress::Spinner`]).
     pub progress: bool,
 }
 

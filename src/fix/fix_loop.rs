@@ -11,20 +11,12 @@ use std::collections::HashSet;
 
 use lockfix_transforms::{Applicability, FileAnalysis, Finding, Fix, Options, RuleId};
 
-use crate::analysis::{AnalysisPanic, TransformsAnalyzer};
-use crate::edit::{self, EditError};
+use crate::fix::analysis::{AnalysisPanic, Analyzer, TransformsAnalyzer};
+use crate::fix::edit::{self, EditError};
+use crate::report::AppliedFix;
 
 /// Passes after which the loop gives up and reports that the fixes did not converge.
 pub const MAX_PASSES: usize = 10;
-
-/// What the fix loop needs from the analysis. The real one is
-/// [`TransformsAnalyzer`]; tests substitute fakes.
-pub trait Analyzer {
-    /// Findings and syntax errors of `source`, or the panic the analysis ended in.
-    fn analyze(&mut self, source: &str) -> Result<FileAnalysis, AnalysisPanic>;
-    /// The number of parse errors in `source`: a fix must never increase it.
-    fn syntax_error_count(&mut self, source: &str) -> Result<usize, AnalysisPanic>;
-}
 
 /// The answer of the `accept` callback for one fix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,14 +26,6 @@ pub enum Decision {
     Skip,
     /// Apply nothing more to this file (what was accepted so far is kept).
     Stop,
-}
-
-/// A fix that made it into the final text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppliedFix {
-    pub rule: RuleId,
-    pub title: String,
-    pub applicability: Applicability,
 }
 
 /// A fix the loop refused to apply because it is broken: a lockfix bug, reported to the user.

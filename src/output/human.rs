@@ -13,7 +13,7 @@ use annotate_snippets::{Level, Renderer, Snippet};
 use anstyle::{AnsiColor, Style};
 use lockfix_transforms::{Applicability, Finding, Severity};
 
-use crate::line_index::{LineIndex, floor_char_boundary};
+use crate::output::line_index::{LineIndex, floor_char_boundary};
 use crate::report::{ErrorEntry, Fixability, Note, Report, plural};
 
 /// Writes the report: diagnostics, diffs, summary. `quiet` (`-q`) writes the diagnostics and
@@ -126,7 +126,7 @@ fn write_fix_preview(
     {
         return Ok(());
     }
-    let Some(diff) = crate::diff::fix_diff(&file.path, &file.text, lines, fix) else {
+    let Some(diff) = crate::output::diff::fix_diff(&file.path, &file.text, lines, fix) else {
         return Ok(());
     };
     let mut hunks = diff

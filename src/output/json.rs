@@ -36,8 +36,8 @@ use lockfix_transforms::analysis::Tier;
 use lockfix_transforms::{Applicability, RuleId, Severity};
 use serde::Serialize;
 
-use crate::diff;
-use crate::line_index::LineIndex;
+use crate::output::diff;
+use crate::output::line_index::LineIndex;
 use crate::report::{ErrorEntry, Report};
 
 /// Bumped on any incompatible change of the document's shape.
@@ -173,7 +173,7 @@ pub fn to_json(report: &Report) -> JsonReport<'_> {
                 message: &finding.message,
                 tier: finding.tier,
                 help: finding.help.as_deref(),
-                url: crate::rules::doc_url(finding.rule),
+                url: crate::input::rules::doc_url(finding.rule),
                 labels: finding
                     .labels
                     .iter()
@@ -345,7 +345,7 @@ pub fn write_statistics(
     let document = Statistics {
         version: FORMAT_VERSION,
         files_scanned: report.files_scanned,
-        statistics: crate::statistics::counts(report)
+        statistics: crate::output::statistics::counts(report)
             .into_iter()
             .map(|(rule, count)| RuleStatistics {
                 rule,
@@ -361,7 +361,7 @@ pub fn write_statistics(
                 seconds: duration.as_secs_f64(),
             })
             .collect(),
-        timings: crate::statistics::timing_lines(report, total)
+        timings: crate::output::statistics::timing_lines(report, total)
             .into_iter()
             .map(|(phase, duration)| Timing {
                 phase,
