@@ -11,7 +11,7 @@
 //!    then the phases that need more than one file (the crate index, the semantic tier, the
 //!    std→tokio swap);
 //! 3. [`output`]: the report rendered for people, machines and CI, diffs, statistics;
-//! 4. [`write`]: asking the user ([`write::interactive`]), the git check, atomic writes,
+//! 4. [`write`](mod@write): asking the user ([`write::interactive`]), the git check, atomic writes,
 //!    `--verify`, baselines and `--add-ignore`.
 //!
 //! [`report`] is the run's record that every stage adds to (findings, applied fixes, errors,

@@ -122,7 +122,7 @@ pub struct Report {
 pub struct RolledBack {
     pub path: String,
     pub fix: AppliedFix,
-    /// "reverted: does not compile: error[E0597]: …".
+    /// `"reverted: does not compile: error[E0597]: …"`.
     pub reason: String,
 }
 

@@ -34,7 +34,7 @@ pub fn bar(show: bool, files: usize) -> ProgressBar {
 const SPINNER_DELAY: Duration = Duration::from_millis(500);
 
 /// A spinner naming a phase of unknown length ("loading workspace app/Cargo.toml"), shown once
-/// the phase has lasted [`SPINNER_DELAY`], cleared when dropped; nothing at all unless `show`.
+/// the phase has lasted `SPINNER_DELAY`, cleared when dropped; nothing at all unless `show`.
 pub struct Spinner(ProgressBar);
 
 impl Spinner {
