@@ -7,16 +7,16 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use lockfix_transforms::Options;
 use lockfix_transforms::analysis::crate_index::{CrateIndex, FileSummary};
+use lockfix_transforms::{Options, RuleId};
 use rayon::prelude::*;
 
 use crate::fix::engine::{Engine, FileCheck, FixPolicy, absolute};
-use crate::fix::fix_loop::FixOutcome;
+use crate::fix::fix_loop::{FixOutcome, MAX_PASSES};
 use crate::fix::semantic::SemanticConfig;
 use crate::input::discover::SourcePath;
 use crate::input::source::SourceFile;
-use crate::report::ErrorEntry;
+use crate::report::{ErrorEntry, Report};
 
 /// A file that had something to say after the first, non-interactive fix loop.
 pub struct Analysed {
@@ -297,6 +297,79 @@ impl FilePass<'_> {
             resolving: resolution.resolving,
         }
     }
+}
+
+/// The fixes a file's report counts: a crate-wide swap touches several files but is one fix,
+/// counted once in [`crate::report::Report::crate_fixes`].
+pub fn per_file_fixes(outcome: &FixOutcome) -> usize {
+    outcome
+        .applied
+        .iter()
+        .filter(|fix| fix.rule != RuleId::StdLockInAsync)
+        .count()
+}
+
+/// The notes of one file's fix loop into the report's errors, and its suppression problems into
+/// the count that fails a strict run.
+pub fn note_outcome(analysed: &Analysed, report: &mut Report) {
+    report.errors.extend(outcome_notes(
+        &analysed.source.display,
+        &analysed.file.text,
+        &analysed.outcome,
+    ));
+    if analysed.strict_suppressions {
+        report.failing_suppressions += analysed.outcome.initial.unused_suppressions.len();
+    }
+}
+
+/// Things about the fix loop the user should hear about: they are lockfix bugs or limits.
+pub fn outcome_notes(path: &str, input: &str, outcome: &FixOutcome) -> Vec<ErrorEntry> {
+    let mut notes: Vec<ErrorEntry> = outcome
+        .dropped
+        .iter()
+        .map(|dropped| ErrorEntry {
+            fatal: false,
+            path: path.to_owned(),
+            message: dropped.reason.clone(),
+        })
+        .collect();
+    // Reported against the text the user has: the input.
+    let index = crate::input::line_index::LineIndex::new(input);
+    for unused in &outcome.initial.unused_suppressions {
+        let line = index.line_of(unused.range.start) + 1;
+        notes.push(ErrorEntry {
+            fatal: false,
+            path: path.to_owned(),
+            message: format!("line {line}: {}", unused.message),
+        });
+    }
+    if !outcome.converged {
+        notes.push(ErrorEntry {
+            fatal: false,
+            path: path.to_owned(),
+            message: format!(
+                "fixes did not converge after {MAX_PASSES} passes; the fixes of those passes are \
+                 kept and the rest reported; this is a lockfix bug"
+            ),
+        });
+    }
+    if let Some((range, first)) = outcome.initial.syntax_errors.first() {
+        let line = index.line_of(range.start) + 1;
+        let consequence = if outcome.withheld_for_syntax_errors {
+            "; findings are reported but not fixed"
+        } else {
+            ""
+        };
+        notes.push(ErrorEntry {
+            fatal: false,
+            path: path.to_owned(),
+            message: format!(
+                "the file has {} (first, line {line}: {first}){consequence}",
+                crate::report::plural(outcome.initial.syntax_errors.len(), "syntax error")
+            ),
+        });
+    }
+    notes
 }
 
 // Reserved address space, not memory: pages are only committed when the recursion reaches them.

@@ -11,7 +11,7 @@ use lockfix_transforms::{Fix, TextEdit};
 use similar::{ChangeTag, TextDiff};
 
 use crate::fix::edit;
-use crate::output::line_index::LineIndex;
+use crate::input::line_index::LineIndex;
 
 /// Lines of context around each change, as `diff -u` and git use.
 pub const CONTEXT_LINES: usize = 3;

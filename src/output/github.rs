@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use lockfix_transforms::Severity;
 
-use crate::output::line_index::LineIndex;
+use crate::input::line_index::LineIndex;
 use crate::report::Report;
 
 pub fn write_report(out: &mut dyn Write, report: &Report) -> io::Result<()> {

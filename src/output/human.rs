@@ -13,7 +13,7 @@ use annotate_snippets::{Level, Renderer, Snippet};
 use anstyle::{AnsiColor, Style};
 use lockfix_transforms::{Applicability, Finding, Severity};
 
-use crate::output::line_index::{LineIndex, floor_char_boundary};
+use crate::input::line_index::{LineIndex, floor_char_boundary};
 use crate::report::{ErrorEntry, Fixability, Note, Report, plural};
 
 /// Writes the report: diagnostics, diffs, summary. `quiet` (`-q`) writes the diagnostics and

@@ -36,8 +36,8 @@ use lockfix_transforms::analysis::Tier;
 use lockfix_transforms::{Applicability, RuleId, Severity};
 use serde::Serialize;
 
+use crate::input::line_index::LineIndex;
 use crate::output::diff;
-use crate::output::line_index::LineIndex;
 use crate::report::{ErrorEntry, Report};
 
 /// Bumped on any incompatible change of the document's shape.

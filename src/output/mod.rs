@@ -6,7 +6,6 @@ pub mod diff;
 pub mod github;
 pub mod human;
 pub mod json;
-pub mod line_index;
 pub mod rule_list;
 pub mod sarif;
 pub mod statistics;

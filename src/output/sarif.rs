@@ -12,7 +12,7 @@ use std::path::Path;
 use lockfix_transforms::{Finding, Fix, Severity, rule_docs};
 use serde_json::{Value, json};
 
-use crate::output::line_index::LineIndex;
+use crate::input::line_index::LineIndex;
 use crate::report::Report;
 
 /// The schema GitHub and the SARIF validators know this version by.

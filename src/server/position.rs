@@ -9,7 +9,7 @@
 
 use lsp_types::{Position, PositionEncodingKind, Range};
 
-use crate::output::line_index::LineIndex;
+use crate::input::line_index::LineIndex;
 
 /// How columns are counted on this connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +55,7 @@ impl<'a> Positions<'a> {
     /// The position of byte `offset` (clamped into the text, moved back to a character boundary).
     pub fn position(&self, offset: usize) -> Position {
         let offset =
-            crate::output::line_index::floor_char_boundary(self.text, offset.min(self.text.len()));
+            crate::input::line_index::floor_char_boundary(self.text, offset.min(self.text.len()));
         let line = self.index.line_of(offset);
         let start = self.index.line_start(line);
         let prefix = &self.text[start..offset];
@@ -84,7 +84,7 @@ impl<'a> Positions<'a> {
         let wanted = position.character as usize;
         let within = match self.encoding {
             Encoding::Utf8 => {
-                crate::output::line_index::floor_char_boundary(content, wanted.min(content.len()))
+                crate::input::line_index::floor_char_boundary(content, wanted.min(content.len()))
             }
             Encoding::Utf16 => {
                 let mut units = 0;

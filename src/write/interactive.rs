@@ -17,9 +17,9 @@ use crossterm::terminal;
 use lockfix_transforms::Finding;
 
 use crate::fix::fix_loop::Decision;
+use crate::input::line_index::LineIndex;
 use crate::output::diff;
 use crate::output::human;
-use crate::output::line_index::LineIndex;
 
 /// An answer to the prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
