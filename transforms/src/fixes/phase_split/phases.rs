@@ -34,9 +34,6 @@ struct Open {
 }
 
 impl Splitter<'_> {
-    // ---------------------------------------------------------------------------------------
-    // The sequence of statements
-
     /// Group `pieces` (in order) into phases.
     pub(super) fn split_sequence(
         &mut self,

@@ -16,9 +16,6 @@ use super::{Access, Edit, Piece, READ_METHODS, Splitter};
 use crate::fixes::ownership::{Ownership, ownership};
 
 impl Splitter<'_> {
-    // ---------------------------------------------------------------------------------------
-    // Pieces and what they touch
-
     pub(super) fn piece(&self, node: &SyntaxNode) -> Piece {
         let (start, blank_before) = leading_comments(node);
         let end = TextSize::from(comment_end(self.text, node) as u32);

@@ -19,9 +19,6 @@ use crate::analysis::syntax;
 use crate::fixes::ownership::{Ownership, ownership};
 
 impl Splitter<'_> {
-    // ---------------------------------------------------------------------------------------
-    // Writing it out
-
     pub(super) fn relocks(&self, chunks: &[Chunk]) -> usize {
         fn walk(chunks: &[Chunk], seen: &mut Vec<usize>, count: &mut usize) {
             for c in chunks {

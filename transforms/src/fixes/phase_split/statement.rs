@@ -48,9 +48,6 @@ const QUIET_MACROS: &[&str] = &[
 ];
 
 impl Splitter<'_> {
-    // ---------------------------------------------------------------------------------------
-    // Inside one statement
-
     pub(super) fn split_item(
         &mut self,
         piece: Piece,
