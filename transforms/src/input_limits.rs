@@ -6,7 +6,8 @@
 //! whole process instead of panicking into the per-file guard. So the nesting of brackets is
 //! measured first with the lexer, which does not recurse, and a file nested deeper than any real
 //! code (generated code included) is skipped with a message while the run goes on. The big worker
-//! stacks (the CLI's `run.rs`) are the second line of defence, for deep nesting without brackets.
+//! stacks (the CLI's `fix/files.rs`) are the second line of defence, for deep nesting without
+//! brackets.
 
 use ra_ap_parser::{LexedStr, SyntaxKind};
 use ra_ap_syntax::Edition;

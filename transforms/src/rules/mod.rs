@@ -1,5 +1,6 @@
-//! The transforms, one per file. Adding one means: its file (docs, detection, fix, unit tests), one
-//! line in [`REGISTRY`], a fixture folder and its snapshots — the tidy test names what is missing.
+//! The transforms, one per file. Adding one means: its id, its file (docs, detection, fix, unit
+//! tests), an entry in [`REGISTRY`], a fixture folder and its snapshots — CONTRIBUTING.md lists
+//! the steps and what the tidy test checks.
 
 pub mod double_lock;
 pub mod emit_under_lock;
