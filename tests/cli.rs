@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use cli_support::*;
-use common::{TICK, lockfix};
+use common::{TICK, TICK_FIXED, lockfix};
 use serde_json::Value;
 
 // Exit codes and usage errors.

@@ -7,7 +7,7 @@ mod common;
 use std::fs;
 
 use cli_support::*;
-use common::{TICK, lockfix};
+use common::{TICK, TICK_FIXED, lockfix};
 use serde_json::Value;
 
 // Writing.

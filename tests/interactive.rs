@@ -1,25 +1,17 @@
 //! `lockfix -i` driven through a real pseudo-terminal: single key presses, raw mode and all.
 #![cfg(unix)]
 
+mod cli_support;
 mod common;
 
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::TICK;
+use cli_support::read;
+use common::{TICK, TICK_FIXED};
 use rexpect::process::wait::WaitStatus;
 use rexpect::session::{PtySession, spawn_command};
-
-const TICK_FIXED: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
-    let n = {
-        let g = m.lock().unwrap();
-        g.len()
-    };
-    tokio::task::yield_now().await;
-    println!("{n}");
-}
-"#;
 
 const PROMPT: &str = "Apply this fix? [y,n,a,A,d,q,?]";
 
@@ -50,10 +42,6 @@ fn write_files(dir: &Path, names: &[&str]) {
         )
         .unwrap();
     }
-}
-
-fn read(dir: &Path, name: &str) -> String {
-    fs::read_to_string(dir.join(name)).unwrap()
 }
 
 #[test]

@@ -9,17 +9,6 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-/// [`TICK`] after the fix.
-pub const TICK_FIXED: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
-    let n = {
-        let g = m.lock().unwrap();
-        g.len()
-    };
-    tokio::task::yield_now().await;
-    println!("{n}");
-}
-"#;
-
 pub const CLEAN: &str = "pub fn add(a: u32, b: u32) -> u32 {\n    a + b\n}\n";
 
 pub fn code(output: &Output) -> i32 {

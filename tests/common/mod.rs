@@ -94,6 +94,17 @@ pub const TICK: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
 }
 "#;
 
+/// [`TICK`] after the fix.
+pub const TICK_FIXED: &str = r#"pub async fn tick(m: &std::sync::Mutex<Vec<u32>>) {
+    let n = {
+        let g = m.lock().unwrap();
+        g.len()
+    };
+    tokio::task::yield_now().await;
+    println!("{n}");
+}
+"#;
+
 /// Runs the built lockfix in `dir`, without colours whatever the environment says.
 pub fn lockfix(dir: &Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_lockfix"))

@@ -225,6 +225,14 @@ pub fn block_items(list: &ast::StmtList) -> Vec<SyntaxNode> {
     items
 }
 
+/// The expression of a block item: a statement's expression (`x = 1;`) or the tail itself.
+pub fn item_expr(item: &SyntaxNode) -> Option<ast::Expr> {
+    match ast::ExprStmt::cast(item.clone()) {
+        Some(stmt) => stmt.expr(),
+        None => ast::Expr::cast(item.clone()),
+    }
+}
+
 /// The block item of `list` that contains `node` (the ancestor of `node` that is a direct child).
 pub fn item_containing(list: &ast::StmtList, node: &SyntaxNode) -> Option<usize> {
     let item = node

@@ -161,11 +161,7 @@ fn closure_entry(closure: &ast::ClosureExpr) -> Option<String> {
 
 /// `c` of the statement `if c { return true; }` (no `else`, no `let`).
 fn keep_condition(item: &SyntaxNode) -> Option<ast::Expr> {
-    let expr = match ast::ExprStmt::cast(item.clone()) {
-        Some(stmt) => stmt.expr()?,
-        None => ast::Expr::cast(item.clone())?,
-    };
-    let ast::Expr::IfExpr(if_expr) = expr else {
+    let Some(ast::Expr::IfExpr(if_expr)) = syntax::item_expr(item) else {
         return None;
     };
     if if_expr.else_branch().is_some() {

@@ -272,11 +272,7 @@ pub(super) fn in_borrowing_macro(node: &SyntaxNode) -> bool {
 
 /// A block item that always leaves the function: `return ..;` or a panicking macro.
 fn leaves_function(item: &SyntaxNode) -> bool {
-    let expr = match ast::ExprStmt::cast(item.clone()) {
-        Some(stmt) => stmt.expr(),
-        None => ast::Expr::cast(item.clone()),
-    };
-    match expr {
+    match syntax::item_expr(item) {
         Some(ast::Expr::ReturnExpr(_)) => true,
         Some(ast::Expr::MacroExpr(mac)) => mac
             .macro_call()

@@ -38,11 +38,7 @@ pub fn store_after(
     lock_lines: Range<usize>,
 ) -> Option<(Vec<TextEdit>, String)> {
     // A statement, or the block's tail (whose value is `()`, as every branch ends with a store).
-    let expr = match ast::ExprStmt::cast(chain.clone()) {
-        Some(stmt) => stmt.expr()?,
-        None => ast::Expr::cast(chain.clone())?,
-    };
-    let ast::Expr::IfExpr(if_expr) = expr else {
+    let Some(ast::Expr::IfExpr(if_expr)) = syntax::item_expr(chain) else {
         return None;
     };
     let stores = branch_stores(&if_expr, guard_name)?;
@@ -130,9 +126,8 @@ fn branch_values(stores: &[ast::BinExpr]) -> Option<Vec<TextEdit>> {
             .parent()
             .filter(|p| ast::ExprStmt::can_cast(p.kind()))
             .unwrap_or_else(|| store.syntax().clone());
-        let range = whole.text_range();
         edits.push(TextEdit {
-            range: usize::from(range.start())..usize::from(range.end()),
+            range: syntax::to_range(whole.text_range()),
             replacement: value.syntax().text().to_string(),
         });
     }
@@ -190,11 +185,7 @@ fn branch_stores(if_expr: &ast::IfExpr, guard_name: &str) -> Option<Vec<ast::Bin
 fn final_store(block: &ast::BlockExpr, guard_name: &str) -> Option<ast::BinExpr> {
     let list = block.stmt_list()?;
     let last = syntax::block_items(&list).pop()?;
-    let expr = match ast::ExprStmt::cast(last.clone()) {
-        Some(stmt) => stmt.expr()?,
-        None => ast::Expr::cast(last)?,
-    };
-    let ast::Expr::BinExpr(store) = expr else {
+    let Some(ast::Expr::BinExpr(store)) = syntax::item_expr(&last) else {
         return None;
     };
     if !matches!(
