@@ -190,6 +190,23 @@ fn a_clean_crate_loads_nothing_in_auto_mode() {
     assert_eq!(report["errors"], Value::Array(Vec::new()), "nothing loaded");
 }
 
+#[test]
+fn a_finding_of_a_declared_kind_loads_nothing_in_auto_mode() {
+    // Would fail to load, and rust-analyzer would only confirm the kind the parameter declares:
+    // auto mode reports the syntax tier's finding without trying.
+    let dir = unloadable_crate(
+        "pub async fn f(m: &std::sync::Mutex<u8>) -> u8 {\n    let g = m.lock().unwrap();\n    \
+         let v = *g;\n    tick().await;\n    v\n}\nasync fn tick() {}\n",
+    );
+    let (found, report) = findings(dir.path(), "auto");
+    let expected: BTreeSet<_> = [("src/lib.rs".to_owned(), 2, "guard-across-await".to_owned())]
+        .into_iter()
+        .collect();
+    assert_eq!(found, expected);
+    assert_eq!(report["errors"], Value::Array(Vec::new()), "nothing loaded");
+    assert_eq!(report["notes"], Value::Array(Vec::new()), "nothing loaded");
+}
+
 /// Copies a fixture crate to a temporary directory (lockfix writes there).
 fn copy_crate(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -376,4 +393,38 @@ fn swap_caveats_reach_json_and_sarif() {
             .map(Vec::len),
         Some(caveats.len())
     );
+}
+
+/// The swap is planned without the dependencies first; a use of the lock reached through a
+/// dependency's type (`COUNTER.get()` of tokio's `OnceCell`) sends it to the full workspace,
+/// which rewrites that use or refuses: a swap that left it would not compile.
+#[test]
+fn a_swap_never_leaves_a_use_it_could_not_resolve() {
+    let dir = copy_crate("swap_through_a_dependency");
+    fetch_dependencies(dir.path());
+    let output = common::lockfix(dir.path(), &["--format", "json", "--unsafe-fixes", "."]);
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let finding = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "std-lock-in-async")
+        .unwrap_or_else(|| panic!("no std-lock-in-async finding: {report:#}"));
+    match finding["fix"]["diff"].as_str() {
+        // With the toolchain's `rust-src`, rust-analyzer may resolve the use: then it is rewritten.
+        Some(diff) => assert!(
+            diff.contains("+        *counter.hits.lock().await = 0;"),
+            "the swap left a use of the lock behind:\n{diff}"
+        ),
+        None => {
+            let help = finding["help"].as_str().unwrap_or_default();
+            assert!(
+                help.contains(
+                    "rust-analyzer cannot tell what `hits` at src/lib.rs:32 is, and a use the \
+                     swap missed would not compile"
+                ),
+                "{help}"
+            );
+        }
+    }
 }

@@ -8,10 +8,12 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-/// A std guard held across an await: the syntax tier reports it on line 2 whatever the
-/// semantic tier does.
-const LIB: &str = "pub async fn f(m: &std::sync::Mutex<u8>) -> u8 {\n    let g = m.lock().unwrap();\n    \
-                   let v = *g;\n    tick().await;\n    v\n}\nasync fn tick() {}\n";
+/// A guard held across an await, of a lock whose kind only the (unresolvable) dependency's types
+/// tell: the syntax tier reports it on line 2 whatever the semantic tier does, and in the default
+/// mode the semantic tier is asked (a lock of a declared kind would not be worth asking).
+const LIB: &str = "pub async fn f(m: &nonexistent_crate_lockfix_test::Lock<u8>) -> u8 {\n    \
+                   let g = m.lock();\n    let v = *g;\n    tick().await;\n    v\n}\n\
+                   async fn tick() {}\n";
 
 fn manifest(version: &str) -> String {
     format!(
@@ -137,6 +139,26 @@ fn people_see_one_summary_line() {
         "{stderr}"
     );
     assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+/// A `rust-toolchain.toml` that pins a toolchain the machine does not have: rustup refuses to
+/// run there (lockfix tells it not to install anything), so cargo cannot resolve the workspace
+/// either. One note, as for cargo's own failures, not an error.
+#[test]
+fn a_toolchain_that_is_not_installed_is_a_note() {
+    let dir = unresolvable_crate();
+    std::fs::write(
+        dir.path().join("rust-toolchain.toml"),
+        "[toolchain]\nchannel = \"1.0.0\"\n",
+    )
+    .expect("toolchain file");
+    let cache = tempfile::tempdir().expect("cache dir");
+    let message = the_note(&report(dir.path(), cache.path()));
+    assert!(
+        message.starts_with("semantic tier skipped, syntax tier used: cargo cannot resolve"),
+        "{message}"
+    );
+    assert_eq!(remembered(cache.path()), 1, "remembered like cargo's failures");
 }
 
 #[test]

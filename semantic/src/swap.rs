@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use lockfix_transforms::analysis::LockKind;
 use ra_ap_hir::{AsAssocItem, FieldSource, HasSource, ModuleDef, PathResolution, Semantics, Type};
 use ra_ap_ide_db::RootDatabase;
-use ra_ap_ide_db::defs::Definition;
+use ra_ap_ide_db::defs::{Definition, NameRefClass};
 use ra_ap_syntax::{
     AstNode, SyntaxNode, TextRange,
     ast::{self, HasName},
@@ -41,11 +41,15 @@ pub struct SwapTarget {
     pub called_from_async: Vec<(Site, String)>,
 }
 
+/// `with_dependencies`: the workspace was loaded with its dependencies. Without them, a use of
+/// the lock reached through a dependency's type is invisible to rust-analyzer, so the answer is
+/// given only when every mention of the lock's name in the workspace's files is accounted for.
 pub(crate) fn target(
     db: &RootDatabase,
     vfs: &Vfs,
     file_id: FileId,
     finding: TextRange,
+    with_dependencies: bool,
 ) -> Result<SwapTarget, String> {
     let sema = Semantics::new(db);
     let tree = sema.parse_guess_edition(file_id);
@@ -152,6 +156,20 @@ pub(crate) fn target(
         }
     }
     references.sort_by(|a, b| (&a.path, a.range.start()).cmp(&(&b.path, b.range.start())));
+    // A use rust-analyzer did not find would be left as it is and fail to compile after the swap.
+    if let Some(mention) = unaccounted_mention(&sema, vfs, &local, &name, definition, &references)
+    {
+        return Err(if with_dependencies {
+            format!(
+                "rust-analyzer cannot tell what `{name}` at {mention} is, and a use the swap \
+                 missed would not compile"
+            )
+        } else {
+            format!(
+                "without the dependencies, rust-analyzer cannot tell what `{name}` at {mention} is"
+            )
+        });
+    }
     Ok(SwapTarget {
         name,
         declaration,
@@ -159,6 +177,95 @@ pub(crate) fn target(
         kind,
         references,
         called_from_async,
+    })
+}
+
+/// The first mention of `name` in the workspace's own files that is neither a declaration, nor
+/// one of `references`, nor a name rust-analyzer resolves to something other than the lock: where
+/// a reference could hide (`location`), or `None` when every mention is accounted for. Mentions
+/// inside macro calls count as unaccounted: they are not resolved without expanding the macro.
+fn unaccounted_mention(
+    sema: &Semantics<'_, RootDatabase>,
+    vfs: &Vfs,
+    local: &[(FileId, SyntaxNode)],
+    name: &str,
+    lock: Definition,
+    references: &[Site],
+) -> Option<String> {
+    for (file_id, tree) in local {
+        let path = path_of(vfs, *file_id);
+        let mentions = tree
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| t.kind() == ra_ap_syntax::SyntaxKind::IDENT && t.text() == name);
+        for token in mentions {
+            let range = token.text_range();
+            if references
+                .iter()
+                .any(|r| r.path == path && r.range.contains_range(range))
+            {
+                continue;
+            }
+            if token
+                .parent()
+                .is_some_and(|p| p.kind() == ra_ap_syntax::SyntaxKind::NAME)
+                || called(&token)
+            {
+                continue;
+            }
+            // In a macro call, the tokens of its expansion (none when the macro is not expanded).
+            let in_macro = token
+                .parent()
+                .is_some_and(|p| p.kind() == ra_ap_syntax::SyntaxKind::TOKEN_TREE);
+            let seen_as: Vec<_> = if in_macro {
+                sema.descend_into_macros(token.clone())
+                    .into_iter()
+                    .filter(|t| *t != token)
+                    .collect()
+            } else {
+                vec![token.clone()]
+            };
+            let resolved_elsewhere = !seen_as.is_empty()
+                && seen_as.iter().all(|t| {
+                    t.parent()
+                        .and_then(ast::NameRef::cast)
+                        .and_then(|name_ref| NameRefClass::classify(sema, &name_ref))
+                        .is_some_and(|class| match class {
+                            NameRefClass::Definition(definition, _) => definition != lock,
+                            NameRefClass::FieldShorthand { field_ref, .. } => {
+                                Definition::Field(field_ref) != lock
+                            }
+                            NameRefClass::ExternCrateShorthand { .. } => true,
+                        })
+                });
+            if !resolved_elsewhere {
+                return Some(location(vfs, *file_id, tree, range));
+            }
+        }
+    }
+    None
+}
+
+/// `name(`: a call, of a method or function of the same name — never a lock, which cannot be
+/// called.
+fn called(token: &ra_ap_syntax::SyntaxToken) -> bool {
+    let mut next = token.next_token();
+    while let Some(n) = next.as_ref().filter(|n| n.kind().is_trivia()) {
+        next = n.next_token();
+    }
+    next.is_some_and(|n| n.kind() == ra_ap_syntax::T!['('])
+}
+
+/// A method of an `impl Trait for Type` block, read from its source: without the dependencies,
+/// rust-analyzer does not know a dependency's trait, and such a method is called through it.
+fn implements_a_trait(db: &RootDatabase, function: ra_ap_hir::Function) -> bool {
+    function.source(db).is_some_and(|source| {
+        source
+            .value
+            .syntax()
+            .ancestors()
+            .find_map(ast::Impl::cast)
+            .is_some_and(|block| block.trait_().is_some())
     })
 }
 
@@ -260,8 +367,10 @@ fn async_route(
         let current = queue[next].0;
         let current_index = next;
         next += 1;
-        if let Some(item) = current.as_assoc_item(db)
-            && item.implemented_trait(db).is_some()
+        if current
+            .as_assoc_item(db)
+            .is_some_and(|item| item.implemented_trait(db).is_some())
+            || implements_a_trait(db, current)
         {
             // Called through the trait (a `Drop`, a `Display`, a callback trait): anywhere.
             let via = route(&queue, current_index);

@@ -9,6 +9,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
+use crate::unresolvable::Unresolvable;
+
 /// The stub's files, relative to its root, with their contents. Bumping any file changes the
 /// cache key, so a stale stub from an older lockfix is never read.
 const STUB_FILES: &[(&str, &str)] = &[
@@ -37,8 +39,25 @@ pub struct StdSources {
 }
 
 /// The user's `rust-src` if their toolchain has it, else the stub (written under `cache_dir`).
+///
+/// A project whose `rust-toolchain` file pins a toolchain that is not installed cannot be
+/// resolved (cargo would fail the same way): that is an [`Unresolvable`] error, a note for the
+/// user, remembered like cargo's own failures.
 pub fn locate(project_dir: &Path, cache_dir: &Path) -> Result<StdSources> {
-    let sysroot = rustc_sysroot(project_dir);
+    let sysroot = match rustc_sysroot(project_dir) {
+        Ok(sysroot) => sysroot,
+        Err(failure) => {
+            if pinned_toolchain(project_dir).is_some() {
+                return Err(anyhow::Error::new(Unresolvable {
+                    reason: format!(
+                        "its rust-toolchain file pins a toolchain that is not installed ({failure})"
+                    ),
+                    remembered: false,
+                }));
+            }
+            None
+        }
+    };
     if let Some(root) = &sysroot {
         let library = root.join("lib/rustlib/src/rust/library");
         if library.join("core/src/lib.rs").is_file() {
@@ -57,20 +76,39 @@ pub fn locate(project_dir: &Path, cache_dir: &Path) -> Result<StdSources> {
 }
 
 /// `rustc --print sysroot`, run where the project is so that its `rust-toolchain.toml` applies.
-/// Asking rustc reads local files only.
-fn rustc_sysroot(project_dir: &Path) -> Option<PathBuf> {
+/// Asking rustc reads local files only: rustup is told not to install a missing toolchain.
+/// `Ok(None)` when rustc cannot be run or names no directory; `Err` with rustc's first line when
+/// it fails.
+fn rustc_sysroot(project_dir: &Path) -> std::result::Result<Option<PathBuf>, String> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let output = Command::new(rustc)
+    let Ok(output) = Command::new(rustc)
         .args(["--print", "sysroot"])
         .current_dir(project_dir)
+        .env("RUSTUP_AUTO_INSTALL", "0")
         .output()
-        .ok()?;
+    else {
+        return Ok(None);
+    };
     if !output.status.success() {
-        return None;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let first = stderr.lines().next().unwrap_or_default().trim();
+        return Err(first.strip_prefix("error: ").unwrap_or(first).to_owned());
     }
-    let path = String::from_utf8(output.stdout).ok()?;
+    let Ok(path) = String::from_utf8(output.stdout) else {
+        return Ok(None);
+    };
     let path = PathBuf::from(path.trim());
-    path.is_dir().then_some(path)
+    Ok(path.is_dir().then_some(path))
+}
+
+/// The `rust-toolchain` or `rust-toolchain.toml` file that applies in `project_dir`.
+fn pinned_toolchain(project_dir: &Path) -> Option<PathBuf> {
+    project_dir.ancestors().find_map(|dir| {
+        ["rust-toolchain.toml", "rust-toolchain"]
+            .into_iter()
+            .map(|name| dir.join(name))
+            .find(|file| file.is_file())
+    })
 }
 
 /// Writes the stub under `cache_dir/stub-sysroot-<hash>/` unless it is already there. Written to a

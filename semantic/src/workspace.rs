@@ -26,6 +26,12 @@ pub struct LoadOptions {
     pub proc_macros: bool,
     /// Where the stub standard library is written when the toolchain has no `rust-src`.
     pub cache_dir: PathBuf,
+    /// Load the workspace's dependencies too. Without them (`cargo metadata --no-deps`: the
+    /// workspace's own crates and the standard library) rust-analyzer answers in a fraction of
+    /// the time — resolving the dependencies' items is most of a full load's cost — but types
+    /// that come from a dependency are unknown: only questions that can tell an incomplete
+    /// answer apart ([`Workspace::swap_target`]) are asked of such a workspace.
+    pub dependencies: bool,
 }
 
 impl Default for LoadOptions {
@@ -34,6 +40,7 @@ impl Default for LoadOptions {
             build_scripts: false,
             proc_macros: false,
             cache_dir: sysroot::default_cache_dir(),
+            dependencies: true,
         }
     }
 }
@@ -52,6 +59,8 @@ pub struct Workspace {
     vfs: Vfs,
     pub root: PathBuf,
     pub stats: LoadStats,
+    /// Loaded with its dependencies ([`LoadOptions::dependencies`]).
+    pub with_dependencies: bool,
 }
 
 impl Workspace {
@@ -61,6 +70,9 @@ impl Workspace {
     /// cargo cache fails to load with an [`Unresolvable`] error (and the caller falls back to the
     /// syntax tier) instead of lockfix downloading anything. That failure is remembered
     /// ([`crate::unresolvable`]): the next load of the same workspace fails at once, cargo not run.
+    ///
+    /// Without dependencies, cargo resolves nothing: such a load works where a full one would
+    /// fail, so only a remembered failure stops it.
     pub fn load(manifest: &Path, options: &LoadOptions) -> Result<Workspace> {
         let key = unresolvable::key(manifest);
         if let Some(reason) = key
@@ -73,7 +85,7 @@ impl Workspace {
             }));
         }
         let loaded = Workspace::load_now(manifest, options);
-        if let (Err(error), Some(key)) = (&loaded, &key)
+        if let (Err(error), Some(key), true) = (&loaded, &key, options.dependencies)
             && let Some(failure) = error.downcast_ref::<Unresolvable>()
         {
             unresolvable::remember(&options.cache_dir, key, &failure.reason);
@@ -88,7 +100,8 @@ impl Workspace {
             .ok_or_else(|| anyhow!("{} has no parent directory", manifest.display()))?
             .to_path_buf();
         let std = sysroot::locate(&root, &options.cache_dir)?;
-        let cargo_config = cargo_config(&std)?;
+        let mut cargo_config = cargo_config(&std)?;
+        cargo_config.no_deps = !options.dependencies;
         let load_config = LoadCargoConfig {
             load_out_dirs_from_check: options.build_scripts,
             with_proc_macro_server: if options.proc_macros {
@@ -122,6 +135,7 @@ impl Workspace {
                 std,
                 files,
             },
+            with_dependencies: options.dependencies,
         })
     }
 
@@ -141,7 +155,9 @@ impl Workspace {
     }
 
     /// What the std→tokio swap needs to know about the lock acquired in `finding` (a range of the
-    /// file at `path`); `Err` says why it cannot be swapped.
+    /// file at `path`); `Err` says why it cannot be swapped. Without dependencies, an answer that
+    /// could be incomplete (a mention of the lock's name rust-analyzer cannot resolve) is an
+    /// `Err` too: ask a workspace loaded with them.
     pub fn swap_target(
         &self,
         path: &Path,
@@ -152,7 +168,13 @@ impl Workspace {
             .ok_or_else(|| format!("{} is not part of the workspace", path.display()))?;
         catch_unwind(AssertUnwindSafe(|| {
             ra_ap_hir::attach_db(&self.db, || {
-                crate::swap::target(&self.db, &self.vfs, file_id, finding)
+                crate::swap::target(
+                    &self.db,
+                    &self.vfs,
+                    file_id,
+                    finding,
+                    self.with_dependencies,
+                )
             })
         }))
         .unwrap_or_else(|panic| Err(format!("rust-analyzer panicked: {}", panic_message(&panic))))

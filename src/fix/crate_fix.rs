@@ -76,45 +76,77 @@ pub fn plan_swaps(
     }
     let mut decisions = Vec::new();
     for (manifest, members) in by_manifest {
-        let spinner = crate::report::progress::Spinner::start(
-            config.progress,
-            format!(
-                "loading workspace {} for the swap to tokio::sync",
-                crate::input::discover::display_path(&manifest, cwd)
-            ),
-        );
-        let loaded = Workspace::load(&manifest, &options);
-        drop(spinner);
-        let mut workspace = match loaded {
-            Ok(ws) => ws,
-            Err(error) => {
-                let reason = format!("{error:#}");
-                let reason = reason.lines().next().unwrap_or_default().to_owned();
-                decisions.push(Decision::Refused(
-                    members,
-                    format!("the semantic tier could not load the crate: {reason}"),
-                ));
-                continue;
-            }
+        // First without the dependencies (a fraction of a full load's time); a swap that
+        // rust-analyzer cannot settle that way asks the full workspace.
+        let lean = LoadOptions {
+            dependencies: false,
+            ..options.clone()
         };
-        // rust-analyzer must see the texts the per-file fixes produced.
-        for file in files {
-            workspace.set_file_text(&cwd.join(&file.path), &file.text);
+        if let Ok(settled) =
+            load_and_plan(&manifest, &lean, files, candidates, &members, config, cwd)
+            && let Some(settled) = settled
+        {
+            decisions.extend(settled);
+            continue;
         }
-        decisions.extend(plan_in_workspace(
-            &workspace, files, candidates, &members, cwd,
-        ));
+        match load_and_plan(
+            &manifest, &options, files, candidates, &members, config, cwd,
+        ) {
+            Ok(Some(settled)) => decisions.extend(settled),
+            // A workspace loaded with its dependencies settles every question.
+            Ok(None) => {}
+            Err(reason) => decisions.push(Decision::Refused(
+                members,
+                format!("the semantic tier could not load the crate: {reason}"),
+            )),
+        }
     }
     decisions
 }
 
+/// Loads the workspace of `manifest` and plans the swaps of its candidates `members`: `Ok(None)`
+/// when rust-analyzer could not tell without the dependencies, `Err` with the first line of why
+/// the workspace did not load.
+fn load_and_plan(
+    manifest: &Path,
+    options: &LoadOptions,
+    files: &[CrateFile],
+    candidates: &[SwapCandidate],
+    members: &[usize],
+    config: &SemanticConfig,
+    cwd: &Path,
+) -> Result<Option<Vec<Decision>>, String> {
+    let spinner = crate::report::progress::Spinner::start(
+        config.progress,
+        format!(
+            "loading workspace {} for the swap to tokio::sync",
+            crate::input::discover::display_path(manifest, cwd)
+        ),
+    );
+    let loaded = Workspace::load(manifest, options);
+    drop(spinner);
+    let mut workspace = loaded.map_err(|error| {
+        let reason = format!("{error:#}");
+        reason.lines().next().unwrap_or_default().to_owned()
+    })?;
+    // rust-analyzer must see the texts the per-file fixes produced.
+    for file in files {
+        workspace.set_file_text(&cwd.join(&file.path), &file.text);
+    }
+    Ok(plan_in_workspace(
+        &workspace, files, candidates, members, cwd,
+    ))
+}
+
+/// `None` when the workspace was loaded without its dependencies and one of the locks could not
+/// be settled that way.
 fn plan_in_workspace(
     workspace: &Workspace,
     files: &[CrateFile],
     candidates: &[SwapCandidate],
     members: &[usize],
     cwd: &Path,
-) -> Vec<Decision> {
+) -> Option<Vec<Decision>> {
     let mut decisions = Vec::new();
     // Several findings may be about one lock: one swap each lock.
     let mut planned: Vec<(SwapTarget, Vec<usize>)> = Vec::new();
@@ -133,6 +165,7 @@ fn plan_in_workspace(
                 Some((_, resolves)) => resolves.push(index),
                 None => planned.push((target, vec![index])),
             },
+            Err(_) if !workspace.with_dependencies => return None,
             Err(reason) => decisions.push(Decision::Refused(vec![index], reason)),
         }
     }
@@ -156,7 +189,7 @@ fn plan_in_workspace(
             Err(reason) => decisions.push(Decision::Refused(resolves, reason)),
         }
     }
-    decisions
+    Some(decisions)
 }
 
 /// The swap of one lock: the pure planner over the files rust-analyzer named, and Cargo.toml.

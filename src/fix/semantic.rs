@@ -80,9 +80,14 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
         proc_macros: config.proc_macros,
         ..LoadOptions::default()
     };
+    // In auto mode most runs want nothing: no manifest is looked for then.
+    if config.mode == SemanticMode::Auto && !candidates.iter().any(|c| c.wants_semantics) {
+        return resolution;
+    }
+    let mut manifests = ManifestsByDirectory::default();
     let mut groups: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
     for (index, candidate) in candidates.iter().enumerate() {
-        if let Some(manifest) = owning_manifest(&cwd.join(&candidate.source.path)) {
+        if let Some(manifest) = manifests.owning(&cwd.join(&candidate.source.path)) {
             groups.entry(manifest).or_default().push(index);
         }
     }
@@ -201,6 +206,27 @@ fn skipped(manifest: &Path, cwd: &Path, failure: &Unresolvable, cache_dir: &Path
             failure.reason
         ),
         remembered: failure.remembered,
+    }
+}
+
+/// [`owning_manifest`] remembered per directory: a run of thousands of files asks the file
+/// system once per directory, not once per file and ancestor.
+#[derive(Default)]
+struct ManifestsByDirectory {
+    known: std::collections::HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl ManifestsByDirectory {
+    fn owning(&mut self, file: &Path) -> Option<PathBuf> {
+        let Some(directory) = file.parent() else {
+            return owning_manifest(file);
+        };
+        if let Some(known) = self.known.get(directory) {
+            return known.clone();
+        }
+        let found = owning_manifest(file);
+        self.known.insert(directory.to_path_buf(), found.clone());
+        found
     }
 }
 

@@ -194,8 +194,8 @@ pub(super) fn acquisition(
     {
         return None;
     }
-    let (kind, tier) = match (helper, receiver_fact, local_helper) {
-        (Some(helper), _, _) => (helper.kind, Tier::Semantic),
+    let (kind, tier, kind_guessed) = match (helper, receiver_fact, local_helper) {
+        (Some(helper), _, _) => (helper.kind, Tier::Semantic, false),
         (None, None, Some(local)) => {
             let kind = match local.kind {
                 // `self.write().await` on `async fn write(&self) -> RwLockWriteGuard<..>`.
@@ -204,12 +204,15 @@ pub(super) fn acquisition(
                     .unwrap_or(LockKind::UnknownAsync),
                 kind => kind,
             };
-            (kind, Tier::Syntax)
+            (kind, Tier::Syntax, kind.is_unknown())
         }
-        (None, Some(ReceiverFact::Lock(kind)), _) => {
-            (semantic_kind(kind, &method, awaited)?, Tier::Semantic)
-        }
+        (None, Some(ReceiverFact::Lock(kind)), _) => (
+            semantic_kind(kind, &method, awaited)?,
+            Tier::Semantic,
+            false,
+        ),
         _ => {
+            let declared = kinds.lookup(&lock_name).is_some();
             let kind = match infer_kind(kinds, &lock_name, &method, awaited, unwrapped) {
                 Some(kind) => kind,
                 None if bare_read_used_as_guard(&method, &guard_expr, &body, kinds, &lock_name) => {
@@ -217,6 +220,9 @@ pub(super) fn acquisition(
                 }
                 None => return None,
             };
+            // Without a declaration, `lock().unwrap()` is std's by its poisoning `Result`: a
+            // guess rust-analyzer could overturn, as it could an unknown kind.
+            let kind_guessed = kind.is_unknown() || (!declared && !awaited);
             if kind == LockKind::Unknown
                 && !unwrapped
                 && passed_on(&guard_expr)
@@ -226,7 +232,7 @@ pub(super) fn acquisition(
                 // as a guard; without a declaration there is nothing to go on.
                 return None;
             }
-            (kind, Tier::Syntax)
+            (kind, Tier::Syntax, kind_guessed)
         }
     };
     held_guard(
@@ -237,11 +243,18 @@ pub(super) fn acquisition(
             lock_name,
         },
         kind::GuardType { kind, mode },
-        tier,
+        Decided { tier, kind_guessed },
         (guard_expr, awaited),
         body,
         edition,
     )
+}
+
+/// Who decided a guard's kind, and how firmly.
+struct Decided {
+    tier: Tier,
+    /// See [`Guard::kind_guessed`].
+    kind_guessed: bool,
 }
 
 /// How a guard's lock is named: for messages, for "the same lock" questions, for kind lookup.
@@ -279,7 +292,10 @@ pub(super) fn free_acquisition(
             lock_name: name,
         },
         guard_type,
-        Tier::Syntax,
+        Decided {
+            tier: Tier::Syntax,
+            kind_guessed: guard_type.kind.is_unknown(),
+        },
         (guard_expr, awaited),
         body,
         edition,
@@ -291,7 +307,7 @@ fn held_guard(
     call: ast::Expr,
     named: Named,
     guard_type: kind::GuardType,
-    tier: Tier,
+    Decided { tier, kind_guessed }: Decided,
     (guard_expr, awaited): (ast::Expr, bool),
     body: SyntaxNode,
     edition: Edition,
@@ -306,6 +322,7 @@ fn held_guard(
         kind: guard_type.kind,
         mode: guard_type.mode,
         tier,
+        kind_guessed,
         guard_expr,
         awaited,
         holder,

@@ -12,7 +12,9 @@ use ra_ap_syntax::{
     ast::{self, HasArgList, HasName},
 };
 
+use super::crate_index::FileSummary;
 use super::{AccessMode, LockKind, LockScopes, syntax};
+use crate::model::{Finding, Severity};
 
 /// Which layer decided a finding's lock facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
@@ -52,13 +54,27 @@ pub fn site_key(call: &ast::MethodCallExpr) -> Option<SiteKey> {
     Some((function, receiver, method))
 }
 
-/// Whether rust-analyzer could change what the syntax tier concluded about this file: it has
-/// findings (the semantic tier confirms or refutes their lock kinds), a lock-named call in async
-/// code whose lock the syntax tier could not classify (`state.cache.read()` with the field
-/// declared in another module), or a function returning a guard type (`MutexGuard<'_, T>`: callers
-/// elsewhere hold it).
-pub fn worth_resolving(file: &SyntaxNode, scopes: &LockScopes, has_findings: bool) -> bool {
-    if has_findings {
+/// Whether rust-analyzer could change what the syntax tier concluded about this file: a finding
+/// outside test code whose lock kind no declaration names (an unknown lock, or std's guessed from
+/// `lock().unwrap()`: the semantic tier confirms, changes or refutes it), a lock-named call in
+/// async code whose lock the syntax tier could not classify (`state.cache.read()` with the field
+/// declared in another module), or a function returning a guard type of a kind no import names
+/// (callers elsewhere hold it; the crate index tells the crate's other files about the kinds it
+/// can name).
+///
+/// A finding whose kind a declaration names is not a doubt: rust-analyzer would read the same
+/// declaration. Findings in test code are information only, not worth seconds of type
+/// inference. The std→tokio swap loads its workspace itself ([`crate::fixes::lock_swap`]).
+pub fn worth_resolving(
+    file: &SyntaxNode,
+    scopes: &LockScopes,
+    summary: &FileSummary,
+    findings: &[Finding],
+) -> bool {
+    if findings
+        .iter()
+        .any(|finding| finding.severity != Severity::Info && rests_on_a_guess(scopes, finding))
+    {
         return true;
     }
     let classified = |call: &ast::MethodCallExpr| {
@@ -69,7 +85,7 @@ pub fn worth_resolving(file: &SyntaxNode, scopes: &LockScopes, has_findings: boo
     };
     file.descendants().any(|node| {
         if let Some(function) = ast::Fn::cast(node.clone()) {
-            return returns_a_guard_type(&function);
+            return returns_a_guard_type(&function) && !names_the_kind(summary, &function);
         }
         ast::MethodCallExpr::cast(node).is_some_and(|call| {
             call.name_ref()
@@ -78,6 +94,36 @@ pub fn worth_resolving(file: &SyntaxNode, scopes: &LockScopes, has_findings: boo
                 && !classified(&call)
                 && held_across_await_if_a_lock(&call)
         })
+    })
+}
+
+/// Whether a guard the finding is about (its acquisition overlaps the finding) has a kind the
+/// syntax tier guessed; a finding that overlaps no acquisition is a doubt too.
+fn rests_on_a_guess(scopes: &LockScopes, finding: &Finding) -> bool {
+    let mut overlapping = scopes.guards.iter().filter(|g| {
+        let range = g.primary_range();
+        usize::from(range.start()) < finding.range.end
+            && finding.range.start < usize::from(range.end())
+    });
+    let mut any = false;
+    let guessed = overlapping.any(|g| {
+        any = true;
+        g.tier == Tier::Syntax && g.kind_guessed
+    });
+    guessed || !any
+}
+
+/// The crate index's summary of the file knows the kind of the guard `function` returns.
+fn names_the_kind(summary: &FileSummary, function: &ast::Fn) -> bool {
+    let Some(name) = function.name() else {
+        return false;
+    };
+    summary.methods.iter().any(|method| {
+        method.name == name.text()
+            && method
+                .returns
+                .as_ref()
+                .is_some_and(|(guard, _)| !guard.kind.is_unknown())
     })
 }
 

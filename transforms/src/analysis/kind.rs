@@ -30,6 +30,11 @@ pub enum LockKind {
 }
 
 impl LockKind {
+    /// A lock whose crate the syntax tier could not name.
+    pub fn is_unknown(self) -> bool {
+        matches!(self, LockKind::Unknown | LockKind::UnknownAsync)
+    }
+
     /// Async locks park the task, not the thread, while waiting.
     pub fn is_async(self) -> bool {
         matches!(

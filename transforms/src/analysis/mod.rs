@@ -95,6 +95,10 @@ pub struct Guard {
     pub mode: AccessMode,
     /// Whether rust-analyzer decided that this is a lock and of which kind.
     pub tier: Tier,
+    /// The syntax tier found no declaration that names the kind: it is unknown, or guessed from
+    /// how the call is used (std's for `lock().unwrap()`). rust-analyzer could change it, or say
+    /// the receiver is no lock at all; a declared kind it would only confirm.
+    pub kind_guessed: bool,
     /// The expression whose value is the guard, after unwrapping (`m.lock().unwrap()`).
     pub guard_expr: ast::Expr,
     /// The acquisition itself is awaited (`m.lock().await`).
