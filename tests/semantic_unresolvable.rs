@@ -158,7 +158,11 @@ fn a_toolchain_that_is_not_installed_is_a_note() {
         message.starts_with("semantic tier skipped, syntax tier used: cargo cannot resolve"),
         "{message}"
     );
-    assert_eq!(remembered(cache.path()), 1, "remembered like cargo's failures");
+    assert_eq!(
+        remembered(cache.path()),
+        1,
+        "remembered like cargo's failures"
+    );
 }
 
 #[test]

@@ -157,8 +157,7 @@ pub(crate) fn target(
     }
     references.sort_by(|a, b| (&a.path, a.range.start()).cmp(&(&b.path, b.range.start())));
     // A use rust-analyzer did not find would be left as it is and fail to compile after the swap.
-    if let Some(mention) = unaccounted_mention(&sema, vfs, &local, &name, definition, &references)
-    {
+    if let Some(mention) = unaccounted_mention(&sema, vfs, &local, &name, definition, &references) {
         return Err(if with_dependencies {
             format!(
                 "rust-analyzer cannot tell what `{name}` at {mention} is, and a use the swap \

@@ -498,10 +498,22 @@ fn execute(cli: &Cli) -> Result<ExitCode, String> {
     }
 
     // A closed pipe (`lockfix | head`) is not an error of the run: the exit code still tells.
-    let mut stdout = anstream::stdout().lock();
+    // Buffered: a report of thousands of findings is many small writes. Only the formats for
+    // people have colours for anstream to strip; the machine formats (plain text by
+    // construction) skip its byte-by-byte scan.
+    let for_people = matches!(cli.format, Format::Human | Format::Concise);
+    let buffered: Box<dyn Write> = Box::new(std::io::BufWriter::with_capacity(
+        1 << 16,
+        std::io::stdout().lock(),
+    ));
+    let choice = if for_people {
+        anstream::AutoStream::choice(&std::io::stdout())
+    } else {
+        anstream::ColorChoice::AlwaysAnsi
+    };
+    let mut stdout = anstream::AutoStream::new(buffered, choice);
     let mut stderr = anstream::stderr().lock();
     // The machine formats carry the errors in their document.
-    let for_people = matches!(cli.format, Format::Human | Format::Concise);
     if for_people {
         let _ = human::write_errors(&mut stderr, &report.errors);
         if !cli.quiet {

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use ra_ap_syntax::{
-    AstNode, SyntaxNode,
+    AstNode, SyntaxNode, TextRange,
     ast::{self, HasArgList, HasName},
 };
 
@@ -71,18 +71,20 @@ pub fn worth_resolving(
     summary: &FileSummary,
     findings: &[Finding],
 ) -> bool {
+    let acquisitions = Acquisitions::of(scopes);
     if findings
         .iter()
-        .any(|finding| finding.severity != Severity::Info && rests_on_a_guess(scopes, finding))
+        .any(|finding| finding.severity != Severity::Info && acquisitions.rest_on_a_guess(finding))
     {
         return true;
     }
-    let classified = |call: &ast::MethodCallExpr| {
-        scopes.guards.iter().any(|g| {
-            g.call.syntax() == call.syntax()
-                && !matches!(g.kind, LockKind::Unknown | LockKind::UnknownAsync)
-        })
-    };
+    let classified: HashSet<TextRange> = scopes
+        .guards
+        .iter()
+        .filter(|g| !g.kind.is_unknown())
+        .map(|g| g.call.syntax().text_range())
+        .collect();
+    let classified = |call: &ast::MethodCallExpr| classified.contains(&call.syntax().text_range());
     file.descendants().any(|node| {
         if let Some(function) = ast::Fn::cast(node.clone()) {
             return returns_a_guard_type(&function) && !names_the_kind(summary, &function);
@@ -97,20 +99,43 @@ pub fn worth_resolving(
     })
 }
 
-/// Whether a guard the finding is about (its acquisition overlaps the finding) has a kind the
-/// syntax tier guessed; a finding that overlaps no acquisition is a doubt too.
-fn rests_on_a_guess(scopes: &LockScopes, finding: &Finding) -> bool {
-    let mut overlapping = scopes.guards.iter().filter(|g| {
-        let range = g.primary_range();
-        usize::from(range.start()) < finding.range.end
-            && finding.range.start < usize::from(range.end())
-    });
-    let mut any = false;
-    let guessed = overlapping.any(|g| {
-        any = true;
-        g.tier == Tier::Syntax && g.kind_guessed
-    });
-    guessed || !any
+/// The guards' acquisitions sorted by where they start, to find those a finding overlaps without
+/// comparing every finding with every guard (a generated file has thousands of both).
+struct Acquisitions {
+    /// `(start, end, kind guessed by the syntax tier)`.
+    sorted: Vec<(usize, usize, bool)>,
+    longest: usize,
+}
+
+impl Acquisitions {
+    fn of(scopes: &LockScopes) -> Acquisitions {
+        let mut sorted: Vec<(usize, usize, bool)> = scopes
+            .guards
+            .iter()
+            .map(|g| {
+                let range = g.primary_range();
+                let guessed = g.tier == Tier::Syntax && g.kind_guessed;
+                (range.start().into(), range.end().into(), guessed)
+            })
+            .collect();
+        sorted.sort_unstable();
+        let longest = sorted.iter().map(|(s, e, _)| e - s).max().unwrap_or(0);
+        Acquisitions { sorted, longest }
+    }
+
+    /// Whether a guard the finding is about (its acquisition overlaps the finding) has a kind
+    /// the syntax tier guessed; a finding that overlaps no acquisition is a doubt too.
+    fn rest_on_a_guess(&self, finding: &Finding) -> bool {
+        let from = self
+            .sorted
+            .partition_point(|(start, ..)| *start + self.longest < finding.range.start);
+        let mut overlapping = self.sorted[from..]
+            .iter()
+            .take_while(|(start, ..)| *start < finding.range.end)
+            .filter(|(_, end, _)| finding.range.start < *end)
+            .peekable();
+        overlapping.peek().is_none() || overlapping.any(|(.., guessed)| *guessed)
+    }
 }
 
 /// The crate index's summary of the file knows the kind of the guard `function` returns.

@@ -411,15 +411,25 @@ impl LockScopes {
             }
             _ => true,
         });
+        // Only acquisitions inside a guard's live range can be nested in it: found by binary
+        // search, not by comparing every guard with every other (quadratic in generated files).
+        let mut acquired_at: Vec<(TextSize, usize)> = guards
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (events::happens_at(g.call.syntax()), i))
+            .collect();
+        acquired_at.sort_unstable();
         let mut nested = Vec::new();
         for (o, outer) in guards.iter().enumerate() {
-            for (i, inner) in guards.iter().enumerate() {
-                if o != i
-                    && outer.alive_at(events::happens_at(inner.call.syntax()), inner.call.syntax())
-                {
-                    nested.push((o, i));
-                }
-            }
+            let from = acquired_at.partition_point(|(at, _)| *at < outer.live.start());
+            let mut inner: Vec<usize> = acquired_at[from..]
+                .iter()
+                .take_while(|(at, _)| *at < outer.live.end())
+                .filter(|&&(at, i)| i != o && outer.alive_at(at, guards[i].call.syntax()))
+                .map(|(_, i)| *i)
+                .collect();
+            inner.sort_unstable();
+            nested.extend(inner.into_iter().map(|i| (o, i)));
         }
         let summary = crate_index::FileSummary::build(&nodes, &guards, &decls, &kinds);
         LockScopes {

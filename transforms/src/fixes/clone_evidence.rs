@@ -6,6 +6,10 @@
 //! is not proven, and the snapshot is not offered (graph-rs-sdk's `Mutex<DownloadRequest>`,
 //! nacos-sdk-rust's `DashMap<K, V>` with `V` unbounded).
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
 use ra_ap_syntax::{
     AstNode, SyntaxNode,
     ast::{self, HasAttrs, HasGenericArgs, HasName},
@@ -73,32 +77,107 @@ fn every_guarded_value(
 
 /// The declared types of fields, statics, parameters and `let`s named `lock_name`.
 fn declarations(file: &SyntaxNode, lock_name: &str) -> Vec<ast::Type> {
-    file.descendants()
-        .filter_map(|n| {
-            if let Some(field) = ast::RecordField::cast(n.clone()) {
-                return (field.name()?.text() == lock_name)
-                    .then(|| field.ty())
-                    .flatten();
+    FileTypes::of(file)
+        .declared
+        .get(lock_name)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// What this module asks of a file, read in one walk of its tree: the declared types by name,
+/// and the names of its `Clone` types. The questions come per guard, and a walk of the whole
+/// file for each made a generated file of thousands of guarded functions quadratic.
+#[derive(Default)]
+struct FileTypes {
+    /// Fields, statics, parameters and `let`s by name, with their declared types.
+    declared: HashMap<String, Vec<ast::Type>>,
+    /// Structs and enums with `#[derive(.., Clone, ..)]`, and the self types (as written) of
+    /// `impl Clone for ..` blocks.
+    clone: HashSet<String>,
+}
+
+thread_local! {
+    /// The last tree asked about on this thread, and its answers. Holding the root keeps that
+    /// tree alive, so a new tree can never be taken for it; the fix loop's next pass, with a new
+    /// tree, replaces it.
+    static LAST_FILE: RefCell<Option<(SyntaxNode, Rc<FileTypes>)>> = const { RefCell::new(None) };
+}
+
+impl FileTypes {
+    fn of(file: &SyntaxNode) -> Rc<FileTypes> {
+        let root = file.ancestors().last().unwrap_or_else(|| file.clone());
+        LAST_FILE.with(|last| {
+            let mut last = last.borrow_mut();
+            if let Some((known, types)) = last.as_ref()
+                && *known == root
+            {
+                return Rc::clone(types);
             }
-            if let Some(stat) = ast::Static::cast(n.clone()) {
-                return (stat.name()?.text() == lock_name)
-                    .then(|| stat.ty())
-                    .flatten();
-            }
-            // `fn f(m: &RwLock<Vec<u8>>)`, `let m: Arc<Mutex<u8>> = …`.
-            let (pat, ty) = if let Some(param) = ast::Param::cast(n.clone()) {
-                (param.pat(), param.ty())
-            } else if let Some(stmt) = ast::LetStmt::cast(n) {
-                (stmt.pat(), stmt.ty())
-            } else {
-                return None;
-            };
-            match pat? {
-                ast::Pat::IdentPat(p) if p.name()?.text() == lock_name => ty,
-                _ => None,
-            }
+            let types = Rc::new(FileTypes::read(&root));
+            *last = Some((root, Rc::clone(&types)));
+            types
         })
-        .collect()
+    }
+
+    fn read(root: &SyntaxNode) -> FileTypes {
+        let derives = |attrs: ast::AstChildren<ast::Attr>| {
+            attrs.into_iter().any(|a| {
+                let text = a.syntax().text().to_string();
+                text.contains("derive") && text.contains("Clone")
+            })
+        };
+        let mut types = FileTypes::default();
+        for node in root.descendants() {
+            let (name, ty) = if let Some(field) = ast::RecordField::cast(node.clone()) {
+                (field.name(), field.ty())
+            } else if let Some(stat) = ast::Static::cast(node.clone()) {
+                (stat.name(), stat.ty())
+            } else if let Some(param) = ast::Param::cast(node.clone()) {
+                // `fn f(m: &RwLock<Vec<u8>>)`
+                (ident_name(param.pat()), param.ty())
+            } else if let Some(stmt) = ast::LetStmt::cast(node.clone()) {
+                // `let m: Arc<Mutex<u8>> = …`
+                (ident_name(stmt.pat()), stmt.ty())
+            } else {
+                if let Some(item) = ast::Struct::cast(node.clone()) {
+                    if derives(item.attrs())
+                        && let Some(name) = item.name()
+                    {
+                        types.clone.insert(name.text().to_string());
+                    }
+                } else if let Some(item) = ast::Enum::cast(node.clone()) {
+                    if derives(item.attrs())
+                        && let Some(name) = item.name()
+                    {
+                        types.clone.insert(name.text().to_string());
+                    }
+                } else if let Some(block) = ast::Impl::cast(node)
+                    && block
+                        .trait_()
+                        .is_some_and(|t| t.syntax().text().to_string().ends_with("Clone"))
+                    && let Some(self_ty) = block.self_ty()
+                {
+                    types.clone.insert(self_ty.syntax().text().to_string());
+                }
+                continue;
+            };
+            if let (Some(name), Some(ty)) = (name, ty) {
+                types
+                    .declared
+                    .entry(name.text().to_string())
+                    .or_default()
+                    .push(ty);
+            }
+        }
+        types
+    }
+}
+
+fn ident_name(pat: Option<ast::Pat>) -> Option<ast::Name> {
+    match pat? {
+        ast::Pat::IdentPat(p) => p.name(),
+        _ => None,
+    }
 }
 
 /// Whether the value guarded by `lock_name` is a primitive (or a tuple or array of them), as its
@@ -252,27 +331,7 @@ fn is_cloneable_sender(path: &ast::PathType, name: &str) -> bool {
 /// A struct or enum of the file named `name` with `#[derive(.., Clone, ..)]` or an
 /// `impl Clone for name`.
 fn file_type_is_clone(file: &SyntaxNode, name: &str) -> bool {
-    let derives = |attrs: ast::AstChildren<ast::Attr>| {
-        attrs.into_iter().any(|a| {
-            let text = a.syntax().text().to_string();
-            text.contains("derive") && text.contains("Clone")
-        })
-    };
-    file.descendants().any(|n| {
-        if let Some(s) = ast::Struct::cast(n.clone()) {
-            return s.name().is_some_and(|x| x.text() == name) && derives(s.attrs());
-        }
-        if let Some(e) = ast::Enum::cast(n.clone()) {
-            return e.name().is_some_and(|x| x.text() == name) && derives(e.attrs());
-        }
-        if let Some(i) = ast::Impl::cast(n) {
-            let implements_clone = i
-                .trait_()
-                .is_some_and(|t| t.syntax().text().to_string().ends_with("Clone"));
-            return implements_clone && i.self_ty().is_some_and(|t| t.syntax().text() == name);
-        }
-        false
-    })
+    FileTypes::of(file).clone.contains(name)
 }
 
 #[cfg(test)]

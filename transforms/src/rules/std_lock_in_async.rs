@@ -4,6 +4,9 @@
 //! across the crate, and `Cargo.toml`), so it is built by the front end's crate-level phase with
 //! rust-analyzer's references ([`crate::fixes::lock_swap`]), never from one file.
 
+use std::collections::HashSet;
+use std::ops::Range;
+
 use ra_ap_syntax::{AstNode, TextRange, ast};
 
 use super::Context;
@@ -84,6 +87,21 @@ fix can follow."#,
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     // Guards that double-lock's phase split releases before the await: no swap needed.
     let phase_split = ctx.phase_split_guards();
+    // guard-across-await reported these and found no release (another rule's fix, a phase split,
+    // may own the guard instead: then guard-across-await says nothing and neither does this).
+    let unreleasable: HashSet<Range<usize>> = ctx
+        .await_findings()
+        .iter()
+        .filter(|f| {
+            f.fix.is_none()
+                && f.severity == Severity::Error
+                // Only the proof that the value is `Clone` was missing for a snapshot.
+                && !f.help.as_deref().is_some_and(|h| {
+                    h.starts_with(crate::fixes::clone_evidence::NOT_PROVEN_CLONE)
+                })
+        })
+        .map(|f| f.range.clone())
+        .collect();
     for (index, guard) in ctx.scopes.guards.iter().enumerate() {
         if !matches!(guard.kind, LockKind::Std | LockKind::ParkingLot)
             || !syntax::body_is_async(&guard.body)
@@ -91,7 +109,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        if let Some(finding) = spans_await(ctx, guard).or_else(|| result_across_await(guard)) {
+        if let Some(finding) =
+            spans_await(ctx, guard, &unreleasable).or_else(|| result_across_await(guard))
+        {
             out.push(finding);
         }
     }
@@ -99,21 +119,14 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// The guard is alive at an `.await` and used after it: the critical section spans the await, and
 /// `guard-across-await` found no way to release it earlier (no scoped block, no snapshot).
-fn spans_await(ctx: &Context<'_>, guard: &Guard) -> Option<Finding> {
+/// `unreleasable`: the ranges of guard-across-await's findings without a release.
+fn spans_await(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    unreleasable: &HashSet<Range<usize>>,
+) -> Option<Finding> {
     let first_await = guard.awaits.first()?;
-    let range = syntax::to_range(guard.primary_range());
-    // guard-across-await reported it and found no release (another rule's fix, a phase split,
-    // may own the guard instead: then guard-across-await says nothing and neither does this).
-    let unreleasable = ctx.await_findings().iter().any(|f| {
-        f.range == range
-                && f.fix.is_none()
-                && f.severity == Severity::Error
-                // Only the proof that the value is `Clone` was missing for a snapshot.
-                && !f.help.as_deref().is_some_and(|h| {
-                    h.starts_with(crate::fixes::clone_evidence::NOT_PROVEN_CLONE)
-                })
-    });
-    if !unreleasable {
+    if !unreleasable.contains(&syntax::to_range(guard.primary_range())) {
         return None;
     }
     let await_end = first_await.syntax().text_range().end();

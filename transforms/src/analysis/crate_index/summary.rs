@@ -209,15 +209,20 @@ pub fn returns_owned_in_text(text: &str, wanted: &HashSet<&str>) -> Vec<(String,
 
 fn returns_owned(functions: impl Iterator<Item = ast::Fn>) -> Vec<(String, bool)> {
     let mut found: Vec<(String, bool)> = Vec::new();
+    // Where each name is in `found`: a generated file declares thousands of functions.
+    let mut position: HashMap<String, usize> = HashMap::new();
     for function in functions {
         let Some(name) = function.name() else {
             continue;
         };
         let owned = syntax::return_type_is_owned(&function);
         let name = name.text().to_string();
-        match found.iter_mut().find(|(known, _)| *known == name) {
-            Some((_, known)) => *known &= owned,
-            None => found.push((name, owned)),
+        match position.get(&name) {
+            Some(&at) => found[at].1 &= owned,
+            None => {
+                position.insert(name.clone(), found.len());
+                found.push((name, owned));
+            }
         }
     }
     found
