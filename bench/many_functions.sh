@@ -7,7 +7,7 @@
 set -euo pipefail
 lockfix=${1:-target/release/lockfix}
 shift || true
-sizes=${*:-500 1000 2000 4000}
+sizes=${*:-500 1000 2000 4000 20000}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 for n in $sizes; do
