@@ -165,6 +165,35 @@ fn a_toolchain_that_is_not_installed_is_a_note() {
     );
 }
 
+/// Several workspaces with doubts are asked of cargo at once (`Workspace::prepare` in parallel):
+/// each one cargo cannot resolve is its own note, and none is an error.
+#[test]
+fn several_workspaces_each_get_their_note() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    for name in ["first", "second", "third"] {
+        let dir = parent.path().join(name);
+        std::fs::create_dir_all(dir.join("src")).expect("src");
+        std::fs::write(dir.join("Cargo.toml"), manifest("0.1.0")).expect("manifest");
+        std::fs::write(dir.join("src/lib.rs"), LIB).expect("source");
+    }
+    let cache = tempfile::tempdir().expect("cache dir");
+    let report = report(parent.path(), cache.path());
+    assert_eq!(report["findings"].as_array().map(Vec::len), Some(3));
+    assert_eq!(report["errors"], Value::Array(Vec::new()), "not errors");
+    let mut noted: Vec<&str> = report["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter_map(|n| n["path"].as_str())
+        .collect();
+    noted.sort_unstable();
+    assert_eq!(
+        noted,
+        ["first/Cargo.toml", "second/Cargo.toml", "third/Cargo.toml"]
+    );
+    assert_eq!(remembered(cache.path()), 3);
+}
+
 #[test]
 fn an_unwritable_cache_changes_nothing() {
     let dir = unresolvable_crate();

@@ -15,4 +15,4 @@ pub mod unresolvable;
 mod workspace;
 
 pub use unresolvable::Unresolvable;
-pub use workspace::{LoadOptions, LoadStats, Workspace};
+pub use workspace::{LoadOptions, LoadStats, Prepared, Workspace};

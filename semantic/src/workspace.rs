@@ -74,6 +74,14 @@ impl Workspace {
     /// Without dependencies, cargo resolves nothing: such a load works where a full one would
     /// fail, so only a remembered failure stops it.
     pub fn load(manifest: &Path, options: &LoadOptions) -> Result<Workspace> {
+        Workspace::prepare(manifest, options)?.load()
+    }
+
+    /// The first half of [`Workspace::load`]: the standard library's sources and `cargo
+    /// metadata`, where a workspace that cannot be resolved fails (and is remembered). Cheap next
+    /// to the second half, and independent between workspaces: front ends prepare several in
+    /// parallel, then load the ones they need one at a time.
+    pub fn prepare(manifest: &Path, options: &LoadOptions) -> Result<Prepared> {
         let key = unresolvable::key(manifest);
         if let Some(reason) = key
             .as_deref()
@@ -84,59 +92,15 @@ impl Workspace {
                 remembered: true,
             }));
         }
-        let loaded = Workspace::load_now(manifest, options);
-        if let (Err(error), Some(key), true) = (&loaded, &key, options.dependencies)
+        let prepared = catch_unwind(AssertUnwindSafe(|| prepare_now(manifest, options)))
+            .map_err(|panic| anyhow!("rust-analyzer panicked: {}", panic_message(&panic)))
+            .and_then(|prepared| prepared);
+        if let (Err(error), Some(key), true) = (&prepared, &key, options.dependencies)
             && let Some(failure) = error.downcast_ref::<Unresolvable>()
         {
             unresolvable::remember(&options.cache_dir, key, &failure.reason);
         }
-        loaded
-    }
-
-    fn load_now(manifest: &Path, options: &LoadOptions) -> Result<Workspace> {
-        let started = Instant::now();
-        let root = manifest
-            .parent()
-            .ok_or_else(|| anyhow!("{} has no parent directory", manifest.display()))?
-            .to_path_buf();
-        let std = sysroot::locate(&root, &options.cache_dir)?;
-        let mut cargo_config = cargo_config(&std)?;
-        cargo_config.no_deps = !options.dependencies;
-        let load_config = LoadCargoConfig {
-            load_out_dirs_from_check: options.build_scripts,
-            with_proc_macro_server: if options.proc_macros {
-                ProcMacroServerChoice::Sysroot
-            } else {
-                ProcMacroServerChoice::None
-            },
-            prefill_caches: false,
-            num_worker_threads: 1,
-            proc_macro_processes: 1,
-        };
-        let loaded = catch_unwind(AssertUnwindSafe(|| {
-            load_offline(manifest, &cargo_config, &load_config)
-        }))
-        .map_err(|panic| anyhow!("rust-analyzer panicked: {}", panic_message(&panic)))?;
-        let (db, vfs) = match loaded {
-            Ok(loaded) => loaded,
-            // Not a failure of this load but of the workspace: the caller tells them apart.
-            Err(error) if error.is::<Unresolvable>() => return Err(error),
-            Err(error) => {
-                return Err(error.context(format!("cannot load {}", manifest.display())));
-            }
-        };
-        let files = vfs.iter().count();
-        Ok(Workspace {
-            db,
-            vfs,
-            root,
-            stats: LoadStats {
-                duration: started.elapsed(),
-                std,
-                files,
-            },
-            with_dependencies: options.dependencies,
-        })
+        prepared
     }
 
     /// What rust-analyzer knows about the file at `path` (absolute), or `None` when the file is
@@ -204,24 +168,95 @@ impl Workspace {
     }
 }
 
-/// `load_workspace_at`, except that a `cargo metadata` failure is an error: rust-analyzer would
-/// quietly retry with `--no-deps` and resolve nothing from dependencies, which the facts would
-/// then silently lack.
-fn load_offline(
-    manifest: &Path,
-    cargo_config: &CargoConfig,
-    load_config: &LoadCargoConfig,
-) -> Result<(RootDatabase, Vfs)> {
-    let manifest = std::fs::canonicalize(manifest)
+/// A workspace whose `cargo metadata` succeeded ([`Workspace::prepare`]), ready to load.
+pub struct Prepared {
+    manifest: PathBuf,
+    root: PathBuf,
+    std: StdSources,
+    cargo_config: CargoConfig,
+    load_config: LoadCargoConfig,
+    workspace: ProjectWorkspace,
+    with_dependencies: bool,
+    started: Instant,
+}
+
+impl Prepared {
+    /// The second half of [`Workspace::load`]: build scripts when asked for, and
+    /// rust-analyzer's database over the crate graph.
+    pub fn load(self) -> Result<Workspace> {
+        let Prepared {
+            manifest,
+            root,
+            std,
+            cargo_config,
+            load_config,
+            mut workspace,
+            with_dependencies,
+            started,
+        } = self;
+        let loaded = catch_unwind(AssertUnwindSafe(|| -> Result<(RootDatabase, Vfs)> {
+            if load_config.load_out_dirs_from_check {
+                let build_scripts = workspace.run_build_scripts(&cargo_config, &|_| {})?;
+                workspace.set_build_scripts(build_scripts);
+            }
+            let (db, vfs, _proc_macro_client) =
+                load_workspace(workspace, &cargo_config.extra_env, &load_config)?;
+            Ok((db, vfs))
+        }))
+        .map_err(|panic| anyhow!("rust-analyzer panicked: {}", panic_message(&panic)))?;
+        let (db, vfs) =
+            loaded.map_err(|error| error.context(format!("cannot load {}", manifest.display())))?;
+        let files = vfs.iter().count();
+        Ok(Workspace {
+            db,
+            vfs,
+            root,
+            stats: LoadStats {
+                duration: started.elapsed(),
+                std,
+                files,
+            },
+            with_dependencies,
+        })
+    }
+}
+
+/// `cargo metadata`, except that its failure is an error: rust-analyzer would quietly retry with
+/// `--no-deps` and resolve nothing from dependencies, which the facts would then silently lack.
+/// A workspace cargo cannot resolve is an [`Unresolvable`] error, which callers tell apart from
+/// other failures.
+fn prepare_now(manifest: &Path, options: &LoadOptions) -> Result<Prepared> {
+    let started = Instant::now();
+    let root = manifest
+        .parent()
+        .ok_or_else(|| anyhow!("{} has no parent directory", manifest.display()))?
+        .to_path_buf();
+    let std = sysroot::locate(&root, &options.cache_dir)?;
+    let mut cargo_config = cargo_config(&std)?;
+    cargo_config.no_deps = !options.dependencies;
+    let load_config = LoadCargoConfig {
+        load_out_dirs_from_check: options.build_scripts,
+        with_proc_macro_server: if options.proc_macros {
+            ProcMacroServerChoice::Sysroot
+        } else {
+            ProcMacroServerChoice::None
+        },
+        prefill_caches: false,
+        num_worker_threads: 1,
+        proc_macro_processes: 1,
+    };
+    let canonical = std::fs::canonicalize(manifest)
         .with_context(|| format!("cannot find {}", manifest.display()))?;
-    let manifest = AbsPathBuf::try_from(
-        manifest
+    let absolute = AbsPathBuf::try_from(
+        canonical
             .to_str()
-            .ok_or_else(|| anyhow!("{} is not UTF-8", manifest.display()))?,
+            .ok_or_else(|| anyhow!("{} is not UTF-8", canonical.display()))?,
     )
     .map_err(|p| anyhow!("{p} is not an absolute path"))?;
-    let project = ProjectManifest::discover_single(&manifest)?;
-    let mut workspace = ProjectWorkspace::load(project, cargo_config, &|_| {})?;
+    let project = ProjectManifest::discover_single(&absolute)
+        .with_context(|| format!("cannot load {}", manifest.display()))?;
+    let workspace = ProjectWorkspace::load(project, &cargo_config, &|_| {})
+        .with_context(|| format!("cannot load {}", manifest.display()))?;
     if let ProjectWorkspaceKind::Cargo {
         error: Some(error), ..
     } = &workspace.kind
@@ -237,13 +272,16 @@ fn load_offline(
             remembered: false,
         }));
     }
-    if load_config.load_out_dirs_from_check {
-        let build_scripts = workspace.run_build_scripts(cargo_config, &|_| {})?;
-        workspace.set_build_scripts(build_scripts);
-    }
-    let (db, vfs, _proc_macro_client) =
-        load_workspace(workspace, &cargo_config.extra_env, load_config)?;
-    Ok((db, vfs))
+    Ok(Prepared {
+        manifest: manifest.to_path_buf(),
+        root,
+        std,
+        cargo_config,
+        load_config,
+        workspace,
+        with_dependencies: options.dependencies,
+        started,
+    })
 }
 
 fn cargo_config(std: &StdSources) -> Result<CargoConfig> {

@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
-use lockfix_semantic::{LoadOptions, Unresolvable, Workspace};
+use lockfix_semantic::{LoadOptions, Prepared, Unresolvable, Workspace};
 use lockfix_transforms::analysis::SemanticFacts;
+use rayon::prelude::*;
 
 use crate::input::discover::{SourcePath, display_path};
 use crate::report::progress::Spinner;
@@ -91,18 +92,39 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
             groups.entry(manifest).or_default().push(index);
         }
     }
+    let wanted = |members: &[usize]| match config.mode {
+        SemanticMode::Auto => members.iter().any(|&i| candidates[i].wants_semantics),
+        SemanticMode::On => true,
+        SemanticMode::Off => false,
+    };
+    groups.retain(|_, members| wanted(members));
+    // `cargo metadata` for every workspace at once when there are several: in a tree of many
+    // crates most of a first run's semantic time is cargo failing, one workspace after another,
+    // on dependencies it cannot resolve offline. The loads themselves stay one at a time (each
+    // holds a whole database in memory).
+    let started = Instant::now();
+    let mut prepared: BTreeMap<PathBuf, anyhow::Result<Prepared>> = if groups.len() > 1 {
+        let _spinner = Spinner::start(
+            config.progress,
+            format!(
+                "asking cargo about {}",
+                crate::report::plural(groups.len(), "workspace")
+            ),
+        );
+        groups
+            .keys()
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|manifest| (manifest.clone(), Workspace::prepare(manifest, &options)))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    resolution.loading += started.elapsed();
     // Two packages of one Cargo workspace are two groups but one load: the workspace loaded for
     // the previous group is reused when it contains this group's files.
     let mut current: Option<Workspace> = None;
     for (manifest, members) in groups {
-        let wanted = match config.mode {
-            SemanticMode::Auto => members.iter().any(|&i| candidates[i].wants_semantics),
-            SemanticMode::On => true,
-            SemanticMode::Off => false,
-        };
-        if !wanted {
-            continue;
-        }
         let first = cwd.join(&candidates[members[0]].source.path);
         if !current.as_ref().is_some_and(|ws| ws.contains(&first)) {
             current = None;
@@ -111,7 +133,10 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
                 config.progress,
                 format!("loading workspace {}", display_path(&manifest, cwd)),
             );
-            let loaded = Workspace::load(&manifest, &options);
+            let loaded = match prepared.remove(&manifest) {
+                Some(ready) => ready.and_then(Prepared::load),
+                None => Workspace::load(&manifest, &options),
+            };
             drop(spinner);
             resolution.loading += started.elapsed();
             match loaded {
