@@ -8,8 +8,11 @@
 # Downloads (once): the corpus crates via `cargo vendor` into $CORPUS (default
 # ${TMPDIR:-/tmp}/lockfix-corpus) and @ast-grep/cli 0.51 from the npm registry into bench/.tools.
 # lockfix itself never reaches the network; this script does, to fetch what it compares against.
-# lockfix runs its syntax tier (`--semantic off`): this measures the whole-tree scan; the semantic
-# tier's load time and memory are measured by bench/semantic.sh.
+# lockfix runs twice: its syntax tier (`--semantic off`, the whole-tree scan) and its default mode
+# (`auto`: the semantic tier where types could change an answer), the latter with a cache
+# directory of its own filled by one run before the measured ones (workspaces cargo cannot
+# resolve offline are remembered there: a user's second run). bench/semantic.sh measures forced
+# semantic loads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-5}
@@ -34,13 +37,18 @@ lines=$(find "$corpus" -name '*.rs' -print0 | xargs -0 cat | wc -l)
 measure() { /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/tmp/lockfix-bench-time || true; tail -1 /tmp/lockfix-bench-time; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
+cache=$(mktemp -d)
+trap 'rm -rf "$cache"' EXIT
+LOCKFIX_CACHE_DIR=$cache "$lockfix" --dry-run --format json "$corpus" >/dev/null || true
+
 declare -A secs mem
-tools=(grep lockfix ast-grep)
+tools=(grep lockfix lockfix-default ast-grep)
 for ((i = 0; i < reps; i++)); do
   for tool in "${tools[@]}"; do
     case $tool in
       grep) out=$(measure grep -rlE --include='*.rs' '\.(lock|read|write)\(\)' "$corpus") ;;
       lockfix) out=$(measure "$lockfix" --dry-run --semantic off --format json "$corpus") ;;
+      lockfix-default) out=$(LOCKFIX_CACHE_DIR=$cache measure "$lockfix" --dry-run --format json "$corpus") ;;
       ast-grep) out=$(measure "$sg" scan --rule bench/ast-grep-rule.yml --json=compact "$corpus") ;;
     esac
     secs[$tool]+="${out% *}"$'\n'

@@ -35,6 +35,8 @@ pub enum FileResult {
     /// No findings, nothing to fix; the syntax tier may still want rust-analyzer's view.
     NothingFound {
         wants_semantics: bool,
+        /// See [`lockfix_transforms::FileAnalysis::semantics_for_callers`].
+        semantics_for_callers: bool,
         /// What the file tells the other files of its crate (it may define their helpers).
         summary: FileSummary,
     },
@@ -51,6 +53,17 @@ impl FileResult {
                 wants_semantics, ..
             } => *wants_semantics,
             FileResult::Analysed(analysed) => analysed.outcome.initial.wants_semantics,
+            FileResult::Failed(_) => false,
+        }
+    }
+
+    fn semantics_for_callers(&self) -> bool {
+        match self {
+            FileResult::NothingFound {
+                semantics_for_callers,
+                ..
+            } => *semantics_for_callers,
+            FileResult::Analysed(analysed) => analysed.outcome.initial.semantics_for_callers,
             FileResult::Failed(_) => false,
         }
     }
@@ -150,6 +163,7 @@ impl FilePass<'_> {
         {
             return FileResult::NothingFound {
                 wants_semantics: false,
+                semantics_for_callers: false,
                 summary: FileSummary::default(),
             };
         }
@@ -185,6 +199,7 @@ impl FilePass<'_> {
             {
                 FileResult::NothingFound {
                     wants_semantics: check.outcome.initial.wants_semantics,
+                    semantics_for_callers: check.outcome.initial.semantics_for_callers,
                     summary: check.outcome.initial.summary,
                 }
             }
@@ -269,6 +284,7 @@ impl FilePass<'_> {
             .map(|(source, result)| crate::fix::semantic::Candidate {
                 source,
                 wants_semantics: result.wants_semantics(),
+                semantics_for_callers: result.semantics_for_callers(),
             })
             .collect();
         let resolution = crate::fix::semantic::resolve(&candidates, semantic, self.cwd);

@@ -51,6 +51,8 @@ pub struct Candidate<'a> {
     pub source: &'a SourcePath,
     /// The syntax tier would like rust-analyzer's answer for this file.
     pub wants_semantics: bool,
+    /// ... and for the files that call it: the facts of every file of its package are resolved.
+    pub semantics_for_callers: bool,
 }
 
 /// What the semantic tier resolved.
@@ -173,7 +175,15 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
                 crate::report::plural(members.len(), "file")
             ),
         );
+        // In auto mode only the doubting files are asked about (type inference per file is what
+        // a loaded workspace costs after the load), unless one of them returns a guard its
+        // callers hold: their facts record it.
+        let whole_package = config.mode == SemanticMode::On
+            || members.iter().any(|&i| candidates[i].semantics_for_callers);
         for index in members {
+            if !whole_package && !candidates[index].wants_semantics {
+                continue;
+            }
             let path = cwd.join(&candidates[index].source.path);
             if !may_need_facts(&path) {
                 continue;

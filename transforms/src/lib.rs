@@ -67,6 +67,10 @@ pub struct FileAnalysis {
     /// The syntax tier is unsure about something here that rust-analyzer could settle (see
     /// [`analysis::facts::worth_resolving`]): front ends load the semantic tier only for such files.
     pub wants_semantics: bool,
+    /// Part of [`FileAnalysis::wants_semantics`]: the file returns a guard of a kind the syntax
+    /// tier cannot name, so rust-analyzer's facts are wanted in the files that call it (front
+    /// ends resolve every file of the package then, not only the doubting ones).
+    pub semantics_for_callers: bool,
     /// Why the file was parsed but not analysed ([`bounded_parse`]): a per-file message for the
     /// user. Nothing else is filled in then.
     pub not_analysed: Option<String>,
@@ -134,6 +138,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
     mark_semantic_findings(&scopes, &mut findings);
     mark_test_code(file, options.test_file, &mut findings);
     let wants_semantics = analysis::facts::worth_resolving(file, &scopes, &summary, &findings);
+    let semantics_for_callers = wants_semantics && analysis::facts::helps_callers(file, &summary);
     let unused_suppressions = suppress::apply(source, file, &options.rules, &mut findings);
     findings.sort_by_key(|a| (a.range.start, a.rule));
     // Every parsed file reports its syntax errors: they keep fixes from being applied, and the
@@ -153,6 +158,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
         syntax_errors,
         unused_suppressions,
         wants_semantics,
+        semantics_for_callers,
         not_analysed: None,
         summary,
     }

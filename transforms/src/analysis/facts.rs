@@ -71,6 +71,19 @@ pub fn worth_resolving(
     summary: &FileSummary,
     findings: &[Finding],
 ) -> bool {
+    doubts_here(file, scopes, findings) || helps_callers(file, summary)
+}
+
+/// A function of the file returns a guard whose kind no import names: rust-analyzer's answer is
+/// for the files that call it (their facts record the helper), not for this one.
+pub fn helps_callers(file: &SyntaxNode, summary: &FileSummary) -> bool {
+    file.descendants()
+        .filter_map(ast::Fn::cast)
+        .any(|function| returns_a_guard_type(&function) && !names_the_kind(summary, &function))
+}
+
+/// The doubts of [`worth_resolving`] that this file's own facts settle.
+fn doubts_here(file: &SyntaxNode, scopes: &LockScopes, findings: &[Finding]) -> bool {
     let acquisitions = Acquisitions::of(scopes);
     if findings
         .iter()
@@ -86,9 +99,6 @@ pub fn worth_resolving(
         .collect();
     let classified = |call: &ast::MethodCallExpr| classified.contains(&call.syntax().text_range());
     file.descendants().any(|node| {
-        if let Some(function) = ast::Fn::cast(node.clone()) {
-            return returns_a_guard_type(&function) && !names_the_kind(summary, &function);
-        }
         ast::MethodCallExpr::cast(node).is_some_and(|call| {
             call.name_ref()
                 .is_some_and(|n| super::lock_method_mode(n.text()).is_some())

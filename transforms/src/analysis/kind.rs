@@ -386,9 +386,16 @@ impl KindIndex {
             Some(name) => name.text().to_string(),
             None => full.rsplit("::").next().unwrap_or_default().to_string(),
         };
-        if !alias.is_empty() && alias != "self" && alias != "*" {
-            self.imports.insert(alias, full);
+        if alias.is_empty() || alias == "self" || alias == "*" {
+            return;
         }
+        // `use super::{Arc, RwLock};` in a test module re-imports what the file imported: the
+        // file's own `use tokio::sync::RwLock` still says which crate it is.
+        let relative = full.starts_with("super::") || full.starts_with("self::");
+        if relative && self.imports.contains_key(&alias) {
+            return;
+        }
+        self.imports.insert(alias, full);
     }
 
     /// Classify a type: `Arc<tokio::sync::RwLock<T>>` → tokio. Looks at every path in the type, so
@@ -556,6 +563,16 @@ mod tests {
         assert_eq!(idx.lookup("b"), Some(LockKind::Tokio));
         assert_eq!(idx.lookup("c"), Some(LockKind::ParkingLot));
         assert!(idx.is_not_a_lock("out"));
+    }
+
+    #[test]
+    fn a_test_module_reimporting_from_super_keeps_the_crate() {
+        let idx = index(
+            "use tokio::sync::RwLock;\n\
+             struct S { collectors: std::sync::Arc<RwLock<Vec<u8>>> }\n\
+             #[cfg(test)] mod tests { use super::{RwLock, S}; }",
+        );
+        assert_eq!(idx.lookup("collectors"), Some(LockKind::Tokio));
     }
 
     #[test]
