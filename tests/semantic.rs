@@ -153,17 +153,23 @@ fn unloadable_crate(lib: &str) -> tempfile::TempDir {
     dir
 }
 
+/// A std guard held across an await, its kind declared by the parameter: the syntax tier reports
+/// it on line 2 ([`std_guard_finding`]).
+const STD_GUARD_ACROSS_AWAIT: &str = "pub async fn f(m: &std::sync::Mutex<u8>) -> u8 {\n    \
+                                      let g = m.lock().unwrap();\n    let v = *g;\n    \
+                                      tick().await;\n    v\n}\nasync fn tick() {}\n";
+
+fn std_guard_finding() -> BTreeSet<(String, usize, String)> {
+    [("src/lib.rs".to_owned(), 2, "guard-across-await".to_owned())]
+        .into_iter()
+        .collect()
+}
+
 #[test]
 fn a_workspace_that_cannot_load_falls_back_with_one_note() {
-    let dir = unloadable_crate(
-        "pub async fn f(m: &std::sync::Mutex<u8>) -> u8 {\n    let g = m.lock().unwrap();\n    \
-         let v = *g;\n    tick().await;\n    v\n}\nasync fn tick() {}\n",
-    );
+    let dir = unloadable_crate(STD_GUARD_ACROSS_AWAIT);
     let (found, report) = findings(dir.path(), "on");
-    let expected: BTreeSet<_> = [("src/lib.rs".to_owned(), 2, "guard-across-await".to_owned())]
-        .into_iter()
-        .collect();
-    assert_eq!(found, expected, "the syntax tier still reports");
+    assert_eq!(found, std_guard_finding(), "the syntax tier still reports");
     // Nothing is wrong with the crate: a note, not an error (tests/semantic_unresolvable.rs).
     assert_eq!(report["errors"], Value::Array(Vec::new()));
     let notes = report["notes"].as_array().expect("notes");
@@ -194,15 +200,9 @@ fn a_clean_crate_loads_nothing_in_auto_mode() {
 fn a_finding_of_a_declared_kind_loads_nothing_in_auto_mode() {
     // Would fail to load, and rust-analyzer would only confirm the kind the parameter declares:
     // auto mode reports the syntax tier's finding without trying.
-    let dir = unloadable_crate(
-        "pub async fn f(m: &std::sync::Mutex<u8>) -> u8 {\n    let g = m.lock().unwrap();\n    \
-         let v = *g;\n    tick().await;\n    v\n}\nasync fn tick() {}\n",
-    );
+    let dir = unloadable_crate(STD_GUARD_ACROSS_AWAIT);
     let (found, report) = findings(dir.path(), "auto");
-    let expected: BTreeSet<_> = [("src/lib.rs".to_owned(), 2, "guard-across-await".to_owned())]
-        .into_iter()
-        .collect();
-    assert_eq!(found, expected);
+    assert_eq!(found, std_guard_finding());
     assert_eq!(report["errors"], Value::Array(Vec::new()), "nothing loaded");
     assert_eq!(report["notes"], Value::Array(Vec::new()), "nothing loaded");
 }
@@ -359,14 +359,21 @@ fn a_swap_whose_blocking_reader_async_code_reaches_indirectly_is_refused() {
     );
 }
 
+/// A copy of the fixture crate `name` with its dependencies fetched, and lockfix's JSON report
+/// on it with `--unsafe-fixes` (the copy lives as long as the returned directory).
+fn report_with_unsafe_fixes(name: &str) -> (tempfile::TempDir, Value) {
+    let dir = copy_crate(name);
+    fetch_dependencies(dir.path());
+    let output = common::lockfix(dir.path(), &["--format", "json", "--unsafe-fixes", "."]);
+    let report = serde_json::from_slice(&output.stdout).expect("JSON");
+    (dir, report)
+}
+
 /// Issue 14: the swap's caveats (the `blocking_*` sites left, the Cargo.toml change), which the
 /// human output shows in its note, are in the JSON fix object and in the SARIF result too.
 #[test]
 fn swap_caveats_reach_json_and_sarif() {
-    let dir = copy_crate("seed_002_context_system");
-    fetch_dependencies(dir.path());
-    let output = common::lockfix(dir.path(), &["--format", "json", "--unsafe-fixes", "."]);
-    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let (dir, report) = report_with_unsafe_fixes("seed_002_context_system");
     let swap = report["findings"]
         .as_array()
         .expect("findings")
@@ -400,10 +407,7 @@ fn swap_caveats_reach_json_and_sarif() {
 /// which rewrites that use or refuses: a swap that left it would not compile.
 #[test]
 fn a_swap_never_leaves_a_use_it_could_not_resolve() {
-    let dir = copy_crate("swap_through_a_dependency");
-    fetch_dependencies(dir.path());
-    let output = common::lockfix(dir.path(), &["--format", "json", "--unsafe-fixes", "."]);
-    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let (_dir, report) = report_with_unsafe_fixes("swap_through_a_dependency");
     let finding = report["findings"]
         .as_array()
         .expect("findings")
