@@ -3,8 +3,9 @@
 //! method on a chain that starts from a call of a path, a binding initialised by one, or a binding
 //! or field declared with the path's type.
 //!
-//! Invariants: a pattern's [`Awaited`] is checked first; the callee's paths are resolved at most
-//! once per call however many patterns are tried; a chain is followed at most two bindings back.
+//! Invariants: a pattern's [`Awaited`] is checked first; the callee's paths are resolved, and a
+//! method call's name read, at most once per call however many patterns are tried; a chain is
+//! followed at most two bindings back.
 
 use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasArgList};
 
@@ -13,10 +14,11 @@ use crate::analysis::events::{Call, CallKind};
 use crate::analysis::{paths, syntax};
 
 pub(super) fn find<K>(table: &'static [CallPattern<K>], call: &Call) -> Option<Matched<K>> {
-    // Resolving the callee walks the `use` items in scope: do it once per call, not per pattern.
-    let resolved = std::cell::OnceCell::new();
+    // Resolving the callee walks the `use` items in scope, and reading a method call's name
+    // walks its children: both once per call, not per pattern (the tables have dozens).
+    let seen = Seen::of(call);
     table.iter().find_map(|pattern| {
-        matches_resolved(pattern, call, &resolved).map(|root| Matched {
+        matches_seen(pattern, call, &seen).map(|root| Matched {
             pattern,
             root,
             via: None,
@@ -26,14 +28,38 @@ pub(super) fn find<K>(table: &'static [CallPattern<K>], call: &Call) -> Option<M
 
 /// `Some(root)` when `call` matches `pattern` (`root` as in [`Matched::root`]).
 pub fn matches<K>(pattern: &CallPattern<K>, call: &Call) -> Option<Option<SyntaxNode>> {
-    matches_resolved(pattern, call, &std::cell::OnceCell::new())
+    matches_seen(pattern, call, &Seen::of(call))
 }
 
-/// [`matches`], with the callee's resolved paths computed at most once into `resolved`.
-fn matches_resolved<K>(
+/// What every pattern asks of one call, read once.
+struct Seen {
+    /// For a method call: the call, its method's name, and whether it has an argument.
+    method: Option<(ast::MethodCallExpr, String, bool)>,
+    /// The callee's resolved paths, computed on the first path pattern.
+    resolved: std::cell::OnceCell<Vec<String>>,
+}
+
+impl Seen {
+    fn of(call: &Call) -> Seen {
+        let method = ast::MethodCallExpr::cast(call.node.clone()).and_then(|method_call| {
+            let name = method_call.name_ref()?.text().to_string();
+            let has_argument = method_call
+                .arg_list()
+                .is_some_and(|args| args.args().next().is_some());
+            Some((method_call, name, has_argument))
+        });
+        Seen {
+            method,
+            resolved: std::cell::OnceCell::new(),
+        }
+    }
+}
+
+/// [`matches`], with what the call says read once into `seen`.
+fn matches_seen<K>(
     pattern: &CallPattern<K>,
     call: &Call,
-    resolved: &std::cell::OnceCell<Vec<String>>,
+    seen: &Seen,
 ) -> Option<Option<SyntaxNode>> {
     let awaited_ok = match pattern.awaited {
         Awaited::No => !call.awaited,
@@ -44,37 +70,34 @@ fn matches_resolved<K>(
         return None;
     }
     if let Some((root, method)) = pattern.call.split_once("().") {
-        let method_call = ast::MethodCallExpr::cast(call.node.clone())?;
-        if !method_matches(method, &method_call) {
+        let (method_call, name, has_argument) = seen.method.as_ref()?;
+        if !method_matches(method, name, *has_argument) {
             return None;
         }
         return chain_root(method_call.receiver()?, root, 0);
     }
     if let Some(method) = pattern.call.strip_prefix('.') {
-        let method_call = ast::MethodCallExpr::cast(call.node.clone())?;
-        return method_matches(method, &method_call).then_some(None);
+        let (_, name, has_argument) = seen.method.as_ref()?;
+        return method_matches(method, name, *has_argument).then_some(None);
     }
     if call.kind != CallKind::Path {
         return None;
     }
-    resolved
+    seen.resolved
         .get_or_init(|| paths::resolve(&call.node, &call.callee))
         .iter()
         .any(|candidate| paths::path_matches(pattern.call, candidate))
         .then_some(None)
 }
 
-fn method_matches(pattern: &str, call: &ast::MethodCallExpr) -> bool {
-    let (name, needs_argument) = match pattern.strip_suffix("(..)") {
-        Some(name) => (name, true),
+/// A method pattern (`name`, `name*`, `name(..)` for one that needs an argument) against the
+/// called method's name and whether the call has an argument.
+fn method_matches(pattern: &str, name: &str, has_argument: bool) -> bool {
+    let (wanted, needs_argument) = match pattern.strip_suffix("(..)") {
+        Some(wanted) => (wanted, true),
         None => (pattern, false),
     };
-    let has_argument = call
-        .arg_list()
-        .is_some_and(|args| args.args().next().is_some());
-    call.name_ref()
-        .is_some_and(|n| paths::segment_matches(name, n.text()))
-        && (has_argument || !needs_argument)
+    paths::segment_matches(wanted, name) && (has_argument || !needs_argument)
 }
 
 /// Walk a receiver chain down to where it starts and match that against `root` (a path pattern):
