@@ -478,13 +478,7 @@ fn calls_named(tree: &SyntaxNode, name: &str) -> Vec<TextRange> {
             t.parent()
                 .is_none_or(|p| p.kind() != ra_ap_syntax::SyntaxKind::NAME)
         })
-        .filter(|t| {
-            let mut next = t.next_token();
-            while let Some(n) = next.as_ref().filter(|n| n.kind().is_trivia()) {
-                next = n.next_token();
-            }
-            next.is_some_and(|n| n.kind() == ra_ap_syntax::T!['('])
-        })
+        .filter(called)
         .map(|t| t.text_range())
         .collect()
 }

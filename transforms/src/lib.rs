@@ -137,8 +137,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
     }
     mark_semantic_findings(&scopes, &mut findings);
     mark_test_code(file, options.test_file, &mut findings);
-    let wants_semantics = analysis::facts::worth_resolving(file, &scopes, &summary, &findings);
-    let semantics_for_callers = wants_semantics && analysis::facts::helps_callers(file, &summary);
+    let doubts = analysis::facts::worth_resolving(file, &scopes, &summary, &findings);
     let unused_suppressions = suppress::apply(source, file, &options.rules, &mut findings);
     findings.sort_by_key(|a| (a.range.start, a.rule));
     // Every parsed file reports its syntax errors: they keep fixes from being applied, and the
@@ -157,8 +156,8 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
         findings,
         syntax_errors,
         unused_suppressions,
-        wants_semantics,
-        semantics_for_callers,
+        wants_semantics: doubts.any,
+        semantics_for_callers: doubts.for_callers,
         not_analysed: None,
         summary,
     }

@@ -70,13 +70,25 @@ pub fn worth_resolving(
     scopes: &LockScopes,
     summary: &FileSummary,
     findings: &[Finding],
-) -> bool {
-    doubts_here(file, scopes, findings) || helps_callers(file, summary)
+) -> Doubts {
+    let for_callers = helps_callers(file, summary);
+    Doubts {
+        any: for_callers || doubts_here(file, scopes, findings),
+        for_callers,
+    }
+}
+
+/// What [`worth_resolving`] found.
+pub struct Doubts {
+    /// rust-analyzer could change something the syntax tier concluded about this file.
+    pub any: bool,
+    /// Part of it is for the files that call this one ([`helps_callers`]).
+    pub for_callers: bool,
 }
 
 /// A function of the file returns a guard whose kind no import names: rust-analyzer's answer is
 /// for the files that call it (their facts record the helper), not for this one.
-pub fn helps_callers(file: &SyntaxNode, summary: &FileSummary) -> bool {
+fn helps_callers(file: &SyntaxNode, summary: &FileSummary) -> bool {
     file.descendants()
         .filter_map(ast::Fn::cast)
         .any(|function| returns_a_guard_type(&function) && !names_the_kind(summary, &function))

@@ -35,23 +35,7 @@ pub(super) fn replace(edits: &mut Vec<Edit>, range: TextRange, text: String) -> 
 
 /// The text of `range` with `edits` applied.
 pub(super) fn apply(text: &str, range: TextRange, edits: &[Edit]) -> String {
-    let mut out = String::new();
-    let mut at = range.start();
-    let mut sorted: Vec<&Edit> = edits
-        .iter()
-        .filter(|e| range.contains_range(e.range))
-        .collect();
-    sorted.sort_by_key(|e| (e.range.start(), e.range.end()));
-    for edit in sorted {
-        if edit.range.start() < at {
-            continue;
-        }
-        out.push_str(&text[syntax::to_range(TextRange::new(at, edit.range.start()))]);
-        out.push_str(&edit.text);
-        at = edit.range.end();
-    }
-    out.push_str(&text[syntax::to_range(TextRange::new(at, range.end()))]);
-    out
+    apply_lines(text, range, edits, &[]).0
 }
 
 /// [`apply`], and for each line after the first whether it begins inside one of the multi-line
