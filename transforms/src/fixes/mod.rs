@@ -20,6 +20,7 @@ pub mod ownership;
 pub mod phase_split;
 pub mod release;
 pub mod relock_split;
+pub mod reorder_acquisitions;
 pub mod scoped_block;
 pub mod snapshot;
 pub mod store_after;

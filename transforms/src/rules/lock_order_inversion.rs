@@ -8,7 +8,8 @@ use ra_ap_syntax::{
 use super::Context;
 use crate::analysis::events::happens_at;
 use crate::analysis::{AccessMode, CallKind, Guard, syntax};
-use crate::model::{Finding, Label, RuleDoc, RuleId, Severity};
+use crate::fixes::reorder_acquisitions::swap_acquisitions;
+use crate::model::{Finding, Fix, Label, RuleDoc, RuleId, Severity};
 
 pub const DOC: RuleDoc = RuleDoc {
     id: RuleId::LockOrderInversion,
@@ -62,24 +63,34 @@ impl Bank {
 ```rust
 impl Bank {
     fn deposit(&self, id: u32, amount: u64) {
-        let mut accounts = self.accounts.lock().unwrap();
         let mut journal = self.journal.lock().unwrap();
+        let mut accounts = self.accounts.lock().unwrap();
         *accounts.entry(id).or_default() += amount;
         journal.push(format!("deposit {id} {amount}"));
     }
 
     fn audit(&self) -> u64 {
-        let accounts = self.accounts.lock().unwrap();
         let journal = self.journal.lock().unwrap();
+        let accounts = self.accounts.lock().unwrap();
         journal.len() as u64 + accounts.values().sum::<u64>()
     }
 }
 ```
 
 ## Fix safety
-No fix is offered: which order is right, and whether one of the locks can be released before the
-other is taken, is a design decision. Take the locks in one order everywhere, or release the first
-before taking the second.
+Where a place takes the two locks with two `let` statements one after the other, the fix swaps
+the two statements, so that it takes the locks in the order of the other places. Nothing runs
+between the two acquisitions, so only the lock the thread waits for first changes. The order more
+places use is kept (on a tie, the place written first in the file is rewritten, as in the example
+above), and only when every place of the other order can be swapped: swapping both sides would
+only invert the inversion. The fix is safe for locks that do not poison, and unsafe for `std`'s: a
+panic on the first `lock().unwrap()` now drops the other guard while panicking, which poisons that
+lock too.
+
+No fix is offered when the acquisitions are further apart, have other effects (arguments, calls
+in the receiver), or the second lock is taken by a called method: whether one of the locks can be
+released before the other is taken is then a design decision. Take the locks in one order
+everywhere, or release the first before taking the second.
 
 ## Known problems
 Locks are matched by how they are written, in one file: a lock reached through different paths
@@ -150,6 +161,13 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             }
         }
     }
+    let swaps: Vec<Option<Fix>> = sites
+        .iter()
+        .map(|s| match s.via {
+            Some(_) => None,
+            None => swap_acquisitions(ctx.text, &guards[s.outer], &guards[s.inner]),
+        })
+        .collect();
     for (k, site) in sites.iter().enumerate() {
         let opposite: Vec<&Site> = sites
             .iter()
@@ -160,8 +178,37 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(first) = opposite.first() else {
             continue;
         };
-        out.push(finding(ctx, site, first, opposite.len()));
+        let fix = if rewrites_this_order(&sites, &swaps, site) {
+            swaps[k].clone()
+        } else {
+            None
+        };
+        out.push(finding(ctx, site, first, opposite.len(), fix));
     }
+}
+
+/// Whether the places taking the two locks in `site`'s order are the ones to rewrite: every one
+/// of them can swap its two acquisitions, and the other order is the one more places use (or the
+/// other order's places cannot all be swapped). On a tie the order written first in the file is
+/// rewritten: either choice ends the inversion, and one must be made, since swapping both sides
+/// in the same pass would only invert the inversion.
+fn rewrites_this_order(sites: &[Site], swaps: &[Option<Fix>], site: &Site) -> bool {
+    let same: Vec<usize> = (0..sites.len())
+        .filter(|&j| {
+            sites[j].outer_class == site.outer_class && sites[j].inner_class == site.inner_class
+        })
+        .collect();
+    let other: Vec<usize> = (0..sites.len())
+        .filter(|&j| {
+            sites[j].outer_class == site.inner_class && sites[j].inner_class == site.outer_class
+        })
+        .collect();
+    let all_swappable = |group: &[usize]| group.iter().all(|&j| swaps[j].is_some());
+    let first_at = |group: &[usize]| group.iter().map(|&j| sites[j].at.start()).min();
+    all_swappable(&same)
+        && (!all_swappable(&other)
+            || same.len() < other.len()
+            || (same.len() == other.len() && first_at(&same) < first_at(&other)))
 }
 
 /// `*a.lock().unwrap() = b.lock().unwrap().len();`: the value is evaluated before the place it is
@@ -252,9 +299,21 @@ fn blocks(site: &Site, other: &Site, ctx: &Context<'_>) -> bool {
         && conflicts(guards[other.inner].mode, guards[site.outer].mode)
 }
 
-fn finding(ctx: &Context<'_>, site: &Site, other: &Site, count: usize) -> Finding {
+fn finding(
+    ctx: &Context<'_>,
+    site: &Site,
+    other: &Site,
+    count: usize,
+    fix: Option<Fix>,
+) -> Finding {
     let guards = &ctx.scopes.guards;
     let (outer, inner) = (&guards[site.outer], &guards[site.inner]);
+    // The order the help suggests is the one the fix (here or at the other place) keeps.
+    let (first_in_order, second_in_order) = if fix.is_some() {
+        (inner, outer)
+    } else {
+        (outer, inner)
+    };
     let this_fn = function_name(&guards[site.outer].call.syntax().clone());
     let other_fn = function_name(&guards[other.outer].call.syntax().clone());
     let where_other = if other_fn == this_fn {
@@ -312,9 +371,9 @@ fn finding(ctx: &Context<'_>, site: &Site, other: &Site, count: usize) -> Findin
         help: Some(format!(
             "take the two locks in one order everywhere (for example `{}` before `{}` in both places), or release \
              the first before taking the second",
-            outer.lock_path, inner.lock_path
+            first_in_order.lock_path, second_in_order.lock_path
         )),
-        fix: None,
+        fix,
     }
 }
 
@@ -449,25 +508,76 @@ fn single_method(ctx: &Context<'_>, name: &str, from: &ast::Expr) -> Option<Synt
 
 #[cfg(test)]
 mod tests {
-    use crate::model::{RuleId, Severity};
+    use crate::model::{Applicability, Finding, Fix, RuleId, Severity};
     use crate::test_support::{code_block, findings};
 
     const SCAFFOLD: &str = "use std::collections::HashMap;\nuse std::sync::Mutex;\n\
         struct Bank { accounts: Mutex<HashMap<u32, u64>>, journal: Mutex<Vec<String>> }\n";
 
     #[test]
-    fn the_documented_example_is_reported_at_both_sites_and_the_fix_is_silent() {
+    fn the_documented_example_is_reported_at_both_sites_and_fixed_at_one() {
         let doc = super::DOC.explanation;
         let before = format!("{SCAFFOLD}{}", code_block(doc, "## Example"));
         let found = findings(&before, RuleId::LockOrderInversion);
         assert_eq!(found.len(), 2, "{found:#?}");
-        assert!(
-            found
-                .iter()
-                .all(|f| f.severity == Severity::Error && f.fix.is_none())
+        assert!(found.iter().all(|f| f.severity == Severity::Error));
+        let fixes: Vec<&Fix> = found.iter().filter_map(|f| f.fix.as_ref()).collect();
+        assert_eq!(fixes.len(), 1, "swapping both places keeps them inverted");
+        assert_eq!(
+            fixes[0].applicability,
+            Applicability::Unsafe,
+            "std's locks poison"
         );
+        let mut fixed = before.clone();
+        for edit in fixes[0].edits.iter().rev() {
+            fixed.replace_range(edit.range.clone(), &edit.replacement);
+        }
         let after = format!("{SCAFFOLD}{}", code_block(doc, "## Use instead"));
+        assert_eq!(fixed, after);
         assert!(findings(&after, RuleId::LockOrderInversion).is_empty());
+    }
+
+    #[test]
+    fn the_order_more_places_use_is_kept_and_locks_that_do_not_poison_swap_safely() {
+        let src = "struct S { a: parking_lot::Mutex<u32>, b: parking_lot::Mutex<u32> }\n\
+                   impl S {\n\
+                   fn f(&self) -> u32 { let a = self.a.lock(); let b = self.b.lock(); *a + *b }\n\
+                   fn g(&self) -> u32 { let b = self.b.lock(); let a = self.a.lock(); *a + *b }\n\
+                   fn h(&self) -> u32 { let a = self.a.lock(); let b = self.b.lock(); *a * *b }\n\
+                   }\n";
+        let found = findings(src, RuleId::LockOrderInversion);
+        let fixed: Vec<&Finding> = found.iter().filter(|f| f.fix.is_some()).collect();
+        assert_eq!(fixed.len(), 1, "{found:#?}");
+        assert!(
+            src[fixed[0].range.clone()].starts_with("self.a.lock()"),
+            "g is rewritten"
+        );
+        assert_eq!(
+            fixed[0].fix.as_ref().map(|f| f.applicability),
+            Some(Applicability::Safe)
+        );
+    }
+
+    #[test]
+    fn acquisitions_with_work_between_them_or_effects_of_their_own_are_not_swapped() {
+        for g in [
+            "let b = self.b.lock().unwrap(); log(); let a = self.a.lock().unwrap(); *a + *b",
+            "let b = self.b.lock().unwrap(); let a = self.a.lock().expect(&log()); *a + *b",
+            "let b = self.b.lock().unwrap();\n// b first: see f\nlet a = self.a.lock().unwrap(); *a + *b",
+        ] {
+            let src = format!(
+                "use std::sync::Mutex;\n\
+                 struct S {{ a: Mutex<u32>, b: Mutex<u32> }}\n\
+                 fn log() -> String {{ String::new() }}\n\
+                 impl S {{\n\
+                 fn f(&self) -> u32 {{ let a = self.a.lock().unwrap(); log(); let b = self.b.lock().unwrap(); *a + *b }}\n\
+                 fn g(&self) -> u32 {{ {g} }}\n\
+                 }}\n"
+            );
+            let found = findings(&src, RuleId::LockOrderInversion);
+            assert_eq!(found.len(), 2, "{g}: {found:#?}");
+            assert!(found.iter().all(|f| f.fix.is_none()), "{g}: {found:#?}");
+        }
     }
 
     #[test]
