@@ -2,6 +2,7 @@
 //! I/O; a builder that cannot produce a correct rewrite returns `None` and the finding is reported
 //! without a fix.
 
+pub mod clone_arc_out;
 pub mod clone_evidence;
 pub mod clone_out;
 pub mod defer_emission;

@@ -4,6 +4,7 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize};
 
 use super::Context;
 use crate::analysis::{Guard, Holder, effects, syntax};
+use crate::fixes::clone_arc_out::clone_arc_out;
 use crate::fixes::phase_split::{is_spawn, phase_split};
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
 
@@ -25,8 +26,10 @@ Also reported, in any code: a guard alive while the task blocks for an owned gua
 lock (parking_lot's `read_arc()`, `write_arc()`, `lock_arc()`, typically a per-key lock taken from
 a map the first guard protects). Owned guards are made to be kept beyond the scope that takes them,
 so the wait lasts as long as some caller keeps one, and every thread that needs the first lock
-waits that long too. No fix: clone the second lock's `Arc` out under the first guard, release it,
-then take the owned guard.
+waits that long too. The fix (unsafe) clones the second lock's `Arc` out under the first guard,
+drops that guard, then takes the owned guard; another thread may remove the second lock from what
+the first guards in between. No fix when the first guard is used again after, or the statement
+runs something before it reaches the second lock.
 
 Guards taken one after the other, the first released (a scoped block, `drop`) before the second
 is taken, are not held together. Nor is a first guard whose last use comes before the second is
@@ -199,7 +202,7 @@ fn owned_guard_finding(ctx: &Context<'_>, o: usize, i: usize) -> Finding {
             "under `{held}`, take only what leads to the second lock (clone its `Arc`) and release the guard; \
              then call `{method}()`"
         )),
-        fix: None,
+        fix: clone_arc_out(ctx.text, outer, inner),
     }
 }
 
