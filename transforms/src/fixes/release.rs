@@ -46,10 +46,27 @@ pub fn release_before(
     let uses = guard.uses(file);
     match &guard.holder {
         Holder::Let { list, index, .. } => {
-            let (last, _) = split_point(file, list, &uses, event)?;
+            let (mut last, event_item) = split_point(file, list, &uses, event)?;
             let name = guard.name().unwrap_or_default();
-            let block =
+            let mut block =
                 scoped_block(text, file, list, *index, last, &name, &[]).ok_or_else(no_rewrite)?;
+            // A value made from the guard that the code after the guard's last use still reads
+            // (probe-rs: `core` of `lock.core(0)?`, read into a buffer on the next line) keeps
+            // the scope open until its own last use, as long as that still ends before the event.
+            while !block.possibly_borrowed.is_empty() {
+                let items = syntax::block_items(list);
+                let Some(grown) = (last + 1..event_item).rev().find(|&i| {
+                    block
+                        .possibly_borrowed
+                        .iter()
+                        .any(|n| !syntax::mentions(file, items[i].text_range(), n).is_empty())
+                }) else {
+                    break;
+                };
+                last = grown;
+                block = scoped_block(text, file, list, *index, last, &name, &[])
+                    .ok_or_else(no_rewrite)?;
+            }
             owned_or_refuse(&block.possibly_borrowed).map_err(Blocked::Other)?;
             copies_are_clone(file, guard, &block.copied).map_err(Blocked::Other)?;
             Ok(Fix {
