@@ -98,7 +98,11 @@ fn insertion(
         }
         None => (guard, data),
     };
-    let uses = guard.uses(file);
+    // Uses in another branch than the event's (`else` of the `if let` that blocks in its
+    // `then`) are never reached from it: lighthouse's `drop(shuffling_cache)` before the wait in
+    // one branch, while the other branch goes on using the guard and drops it itself.
+    let reachable = |u: &TextRange| !syntax::in_other_branch(event, &node_at(file, *u));
+    let uses: Vec<TextRange> = guard.uses(file).into_iter().filter(reachable).collect();
     if uses.is_empty() || uses.iter().any(|u| held::may_move_guard(file, *u)) {
         return None;
     }
@@ -112,7 +116,10 @@ fn insertion(
     if uses.iter().any(in_unknown_macro) {
         return None;
     }
-    let mentions = held::data_mentions(file, guard, data, &uses);
+    let mentions: Vec<TextRange> = held::data_mentions(file, guard, data, &uses)
+        .into_iter()
+        .filter(reachable)
+        .collect();
     if mentions.iter().any(|m| escapes(file, *m, data)) {
         return None;
     }

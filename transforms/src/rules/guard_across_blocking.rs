@@ -8,6 +8,7 @@ use super::Context;
 use crate::analysis::effects::{self, Blocking, Matched};
 use crate::analysis::{Call, CallKind, Guard, held, syntax};
 use crate::fixes::clone_out::{NoCloneOut, clone_out};
+use crate::fixes::drop_at_last_use::drop_fix;
 use crate::fixes::release::{Blocked, applicability, release_before, title_with_caveat};
 use crate::fixes::relock_split::relock_split_fix;
 use crate::model::{Applicability, Finding, Fix, Label, RuleDoc, RuleId, Severity};
@@ -384,6 +385,11 @@ pub(crate) fn build_fix(
         Ok(fix) => Ok(fix),
         Err(Blocked::Unused) => Err(format!("release the guard before {phrase}")),
         Err(Blocked::Other(reason)) => Err(reason),
+        Err(Blocked::UsedAtOrAfter { .. })
+            if let Some(fix) = drop_in_sync_body(ctx, guard, event) =>
+        {
+            Ok(fix)
+        }
         Err(Blocked::UsedAtOrAfter { .. }) => match clone_out(ctx.text, ctx.file, guard, event) {
             Ok(out) => {
                 let unsafe_ = out.copies_data || out.reorders || !out.copied.is_empty();
@@ -415,6 +421,18 @@ pub(crate) fn build_fix(
             )),
         },
     }
+}
+
+/// The guard's uses that the blocking call's path still reaches all come before it (the others
+/// are in another branch): `drop(guard)` right after the last of them, as lighthouse's
+/// maintainers wrote before a blocking wait. Only outside `async` bodies: there a dropped guard
+/// still counts as held for the future's `Send` check, and the scoped block is the fix.
+fn drop_in_sync_body(ctx: &Context<'_>, guard: &Guard, event: &SyntaxNode) -> Option<Fix> {
+    if syntax::body_is_async(&guard.body) {
+        return None;
+    }
+    let data = held::guard_data_names(ctx.file, guard, ctx.scopes.crate_index.as_deref());
+    drop_fix(ctx.text, ctx.file, guard, &data, event)
 }
 
 /// A method called on the guarded object itself (`child.lock().unwrap().wait()`,
