@@ -332,6 +332,7 @@ fn held_guard(
         awaits: Vec::new(),
         calls: Vec::new(),
         evaluated_before: None,
+        uses_memo: Default::default(),
     };
     guard.evaluated_before = assigned_value_of_place(&guard.guard_expr);
     if let Some(name) = guard.name() {

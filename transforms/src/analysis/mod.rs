@@ -117,6 +117,19 @@ pub struct Guard {
     /// For a temporary guard in the place of an assignment (`*m.lock() = compute();`): the
     /// assigned value, which Rust evaluates before the place, so before the lock is taken.
     pub evaluated_before: Option<TextRange>,
+    /// [`Guard::uses`], computed on first request.
+    pub uses_memo: UsesMemo,
+}
+
+/// The memo of a guard's uses. Rules and fixes ask for them many times per guard; a clone starts
+/// empty, because a clone may change the live region they depend on (`Guard { live, ..g.clone() }`).
+#[derive(Debug, Default)]
+pub struct UsesMemo(std::cell::OnceCell<Vec<TextRange>>);
+
+impl Clone for UsesMemo {
+    fn clone(&self) -> Self {
+        UsesMemo::default()
+    }
 }
 
 impl Guard {
@@ -193,6 +206,13 @@ impl Guard {
     /// that binds the same name shadows the guard: mentions after it are of the new binding (the
     /// guard itself stays alive, unused, until the block ends).
     pub fn uses(&self, file: &SyntaxNode) -> Vec<TextRange> {
+        self.uses_memo
+            .0
+            .get_or_init(|| self.compute_uses(file))
+            .clone()
+    }
+
+    fn compute_uses(&self, file: &SyntaxNode) -> Vec<TextRange> {
         let Some(name) = self.name() else {
             return Vec::new();
         };

@@ -51,12 +51,19 @@ pub fn snapshot(
         .filter(|a| a.kind() == SyntaxKind::FN)
         .last()
         .unwrap_or_else(|| file.clone());
-    let taken = syntax::identifiers(&scope);
-    let param = syntax::fresh_name("guard", &taken);
+    // The closure's parameter must not shadow a name the function uses; only the wrapped carriers
+    // need one, and reading every identifier of the function is not free.
+    let param = || syntax::fresh_name("guard", &syntax::identifiers(&scope));
     let clone = match carrier {
         Carrier::Guard => ".clone()".to_string(),
-        Carrier::Wrapped => format!(".map(|{param}| {param}.clone())"),
-        Carrier::StdResult => format!(".map(|{param}| {param}.clone()).map_err(drop)"),
+        Carrier::Wrapped => {
+            let param = param();
+            format!(".map(|{param}| {param}.clone())")
+        }
+        Carrier::StdResult => {
+            let param = param();
+            format!(".map(|{param}| {param}.clone()).map_err(drop)")
+        }
     };
     let mut edits = vec![TextEdit {
         range: end..end,
