@@ -293,6 +293,8 @@ fn blocking_declared(
 fn declarations_of<'a>(names: impl IntoIterator<Item = &'a &'a str>) -> Option<AhoCorasick> {
     let patterns: Vec<String> = names
         .into_iter()
+        // `ShufflingCache::get` is declared as `fn get(`.
+        .map(|n| n.rsplit("::").next().unwrap_or(n))
         .flat_map(|n| [format!("fn {n}("), format!("fn {n}<")])
         .collect();
     if patterns.is_empty() {

@@ -161,8 +161,35 @@ fn owned_value(
     if expr.syntax().text_range().contains_range(guard_range) {
         temporary_ownership(expr, guard_range, file) == Ownership::Owned
     } else {
-        ownership_in_crate(expr, names, file, crate_index) == Ownership::Owned
+        guarded_type_returns_owned(file, guard, expr, crate_index)
+            || ownership_in_crate(expr, names, file, crate_index) == Ownership::Owned
     }
+}
+
+/// `cache.get(&id)` on the guard of a lock whose guarded type is the crate's own
+/// (`ShufflingCache`), and whose `get` the crate declares to return owned data (lighthouse's
+/// `Option<CacheItem>`): what the name alone would take for a map's borrowing `get` is owned.
+fn guarded_type_returns_owned(
+    file: &SyntaxNode,
+    guard: &Guard,
+    expr: &ast::Expr,
+    crate_index: Option<&CrateIndex>,
+) -> bool {
+    let (Some(index), ast::Expr::MethodCallExpr(call), Some(name)) =
+        (crate_index, expr, guard.name())
+    else {
+        return false;
+    };
+    let on_guard = call
+        .receiver()
+        .is_some_and(|r| syntax::compact_text(r.syntax()).trim_start_matches(['*', '&']) == name);
+    let Some(method) = call.name_ref() else {
+        return false;
+    };
+    on_guard
+        && crate::fixes::clone_evidence::guarded_type_name(file, &guard.lock_name).is_some_and(
+            |ty| index.returns_owned(&format!("{ty}::{}", method.text())) == Some(true),
+        )
 }
 
 /// Whether the place or receiver chain `expr` starts at the guard: its binding (one of `uses`) or,

@@ -273,6 +273,58 @@ fn guarded(ty: &ast::Type) -> Option<ast::Type> {
     }
 }
 
+/// The name of the type the lock named `lock_name` guards (`ShufflingCache` of
+/// `shuffling_cache: TimeoutRwLock<ShufflingCache>`), when every declaration of that name in the
+/// file agrees on one. A project's own wrapper counts as a lock when its name ends like one
+/// (`TimeoutRwLock`, `TracedMutex`) and it has one type argument.
+pub fn guarded_type_name(file: &SyntaxNode, lock_name: &str) -> Option<String> {
+    let mut names = FileTypes::of(file)
+        .declared
+        .get(lock_name)?
+        .iter()
+        .map(|ty| {
+            guarded(ty)
+                .or_else(|| wrapped_by_lock(ty))
+                .and_then(|inner| type_name(&inner))
+        })
+        .collect::<Option<Vec<String>>>()?;
+    names.dedup();
+    match names.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+fn wrapped_by_lock(ty: &ast::Type) -> Option<ast::Type> {
+    let ast::Type::PathType(path) = ty else {
+        return None;
+    };
+    let segment = path.path()?.segment()?;
+    let name = segment.name_ref()?.text().to_string();
+    if !["Mutex", "RwLock", "Lock"]
+        .iter()
+        .any(|end| name.ends_with(end))
+    {
+        return None;
+    }
+    let mut args = segment
+        .generic_arg_list()?
+        .generic_args()
+        .filter_map(|a| match a {
+            ast::GenericArg::TypeArg(t) => t.ty(),
+            _ => None,
+        });
+    let only = args.next()?;
+    args.next().is_none().then_some(only)
+}
+
+fn type_name(ty: &ast::Type) -> Option<String> {
+    let ast::Type::PathType(path) = ty else {
+        return None;
+    };
+    Some(path.path()?.segment()?.name_ref()?.text().to_string())
+}
+
 fn is_clone(file: &SyntaxNode, ty: &ast::Type) -> bool {
     match ty {
         ast::Type::TupleType(t) => t.fields().all(|f| is_clone(file, &f)),

@@ -199,11 +199,18 @@ impl FileSummary {
 /// the names in `wanted` only.
 pub fn returns_owned_in_text(text: &str, wanted: &HashSet<&str>) -> Vec<(String, bool)> {
     let file = ra_ap_syntax::SourceFile::parse(text, ra_ap_syntax::Edition::CURRENT).tree();
+    let is_wanted = |f: &ast::Fn| {
+        f.name().is_some_and(|n| {
+            wanted.contains(n.text())
+                || super::type_names::impl_type_name(f.syntax())
+                    .is_some_and(|ty| wanted.contains(format!("{ty}::{}", n.text()).as_str()))
+        })
+    };
     returns_owned(
         file.syntax()
             .descendants()
             .filter_map(ast::Fn::cast)
-            .filter(|f| f.name().is_some_and(|n| wanted.contains(n.text()))),
+            .filter(is_wanted),
     )
 }
 
@@ -217,11 +224,16 @@ fn returns_owned(functions: impl Iterator<Item = ast::Fn>) -> Vec<(String, bool)
         };
         let owned = syntax::return_type_is_owned(&function);
         let name = name.text().to_string();
-        match position.get(&name) {
-            Some(&at) => found[at].1 &= owned,
-            None => {
-                position.insert(name.clone(), found.len());
-                found.push((name, owned));
+        // A method also under its type's name (`ShufflingCache::get`).
+        let typed =
+            super::type_names::impl_type_name(function.syntax()).map(|ty| format!("{ty}::{name}"));
+        for name in std::iter::once(name).chain(typed) {
+            match position.get(&name) {
+                Some(&at) => found[at].1 &= owned,
+                None => {
+                    position.insert(name.clone(), found.len());
+                    found.push((name, owned));
+                }
             }
         }
     }
@@ -334,6 +346,38 @@ fn called_while_held(guards: &[Guard]) -> Vec<String> {
 fn called_on_guards(guards: &[Guard]) -> Vec<String> {
     let mut names = method_names_called_on(guards, Guard::name);
     names.retain(|callee| !crate::fixes::ownership::decided_by_name(callee));
+    // And as methods of the guarded type (`ShufflingCache::get`): the crate's own type says
+    // what its `get` returns, where the name alone would be taken for a map's borrowing `get`.
+    names.extend(typed_calls_on_guards(guards));
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// `Type::method` for each method called on a guard's binding, where the file names the type the
+/// lock guards.
+fn typed_calls_on_guards(guards: &[Guard]) -> Vec<String> {
+    let mut names = Vec::new();
+    for guard in guards {
+        let Some(name) = guard.name() else { continue };
+        let Some(root) = guard.body.ancestors().last() else {
+            continue;
+        };
+        let Some(ty) = crate::fixes::clone_evidence::guarded_type_name(&root, &guard.lock_name)
+        else {
+            continue;
+        };
+        names.extend(
+            guard
+                .calls
+                .iter()
+                .filter(|call| {
+                    call.kind == crate::analysis::CallKind::Method
+                        && call.receiver.as_deref() == Some(name.as_str())
+                })
+                .map(|call| format!("{ty}::{}", call.callee)),
+        );
+    }
     names
 }
 
