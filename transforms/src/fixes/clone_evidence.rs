@@ -192,13 +192,6 @@ pub fn declared_types(file: &SyntaxNode) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// Whether `ty` is `Clone`, as the file's declarations and, for a type of another file of the
-/// crate, the crate index show (`retrieve::<Track>(id)` of a `#[derive(Clone)] struct Track`
-/// declared elsewhere in the package).
-pub fn type_is_clone(file: &SyntaxNode, index: Option<&CrateIndex>, ty: &ast::Type) -> bool {
-    is_clone_with(file, index, ty)
-}
-
 /// Whether the value behind the guard that `call`, a guard-returning method of this file or of
 /// another file of the crate, returns is `Clone`: the method's guard dereferences to one of its
 /// type parameters and the call's turbofish names a type the file or the crate index shows is
@@ -347,6 +340,8 @@ fn is_clone(file: &SyntaxNode, ty: &ast::Type) -> bool {
     is_clone_with(file, None, ty)
 }
 
+/// Whether `ty` is `Clone`, as the file's declarations and, for a type of another file of the
+/// crate, the crate index show.
 fn is_clone_with(file: &SyntaxNode, index: Option<&CrateIndex>, ty: &ast::Type) -> bool {
     match ty {
         ast::Type::TupleType(t) => t.fields().all(|f| is_clone_with(file, index, &f)),
