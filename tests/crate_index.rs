@@ -337,3 +337,115 @@ fn a_free_function_of_another_file_that_returns_a_guard_is_an_acquisition() {
     );
     assert_eq!(json["errors"], Value::Array(Vec::new()), "{json:#}");
 }
+
+const HANDLES: &str = "use std::any::Any;
+
+use dashmap::DashMap;
+use dashmap::mapref::one::MappedRef;
+
+pub trait Slot: Any + Send + Sync {
+    fn as_any(&self) -> &dyn Any;
+}
+
+pub struct Hub {
+    slots: DashMap<u64, Box<dyn Slot>>,
+}
+
+impl Hub {
+    pub fn fetch<T: Slot>(&self, id: u64) -> Option<MappedRef<'_, u64, Box<dyn Slot>, T>> {
+        self.slots.get(&id)?.try_map(|s| s.as_any().downcast_ref::<T>()).ok()
+    }
+
+    pub fn keep<T: Slot>(&self, id: u64, slot: T) {
+        self.slots.insert(id, Box::new(slot));
+    }
+}
+";
+
+const DEVICES: &str = "use std::any::Any;
+
+use crate::handles::Slot;
+
+#[derive(Clone)]
+pub struct Lamp {
+    pub watts: u32,
+}
+
+pub struct Fan {
+    pub watts: u32,
+}
+
+impl Slot for Lamp {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl Slot for Fan {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+";
+
+const WIRING: &str = "use crate::devices::{Fan, Lamp};
+use crate::handles::Hub;
+
+pub fn twin_lamp(hub: &Hub, id: u64, twin: u64) -> Option<u32> {
+    let lamp = hub.fetch::<Lamp>(id)?;
+    hub.keep(twin, Lamp { watts: lamp.watts });
+    Some(lamp.watts)
+}
+
+pub fn twin_fan(hub: &Hub, id: u64, twin: u64) -> Option<u32> {
+    let fan = hub.fetch::<Fan>(id)?;
+    hub.keep(twin, Fan { watts: fan.watts });
+    Some(fan.watts)
+}
+";
+
+#[test]
+fn a_reference_from_another_files_helper_is_cloned_out_when_the_crate_shows_its_type_is_clone() {
+    let dir = tempfile::tempdir().unwrap();
+    modules(
+        dir.path(),
+        &[
+            ("handles", HANDLES),
+            ("devices", DEVICES),
+            ("wiring", WIRING),
+        ],
+    );
+    let json = scan(dir.path());
+    let findings: Vec<(u64, String, Value)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == "src/wiring.rs")
+        .map(|f| {
+            let replacements = f["fix"]["edits"]
+                .as_array()
+                .map(|edits| edits.iter().map(|e| e["replacement"].clone()).collect())
+                .unwrap_or_default();
+            (
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
+                Value::Array(replacements),
+            )
+        })
+        .collect();
+    // `Lamp` derives `Clone` in another file: the reference becomes a clone of the lamp. `Fan`
+    // does not: no fix.
+    assert_eq!(
+        findings,
+        vec![
+            (
+                5,
+                "read-then-write".to_string(),
+                serde_json::json!([".clone()"])
+            ),
+            (11, "read-then-write".to_string(), serde_json::json!([])),
+        ],
+        "{json:#}"
+    );
+    assert_eq!(json["errors"], Value::Array(Vec::new()), "{json:#}");
+}

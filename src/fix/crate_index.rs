@@ -15,7 +15,7 @@ use std::sync::Arc;
 use aho_corasick::AhoCorasick;
 use lockfix_transforms::analysis::crate_index::{
     CrateIndex, FileSummary, function_at_blocks, function_names_in_text, function_text_may_block,
-    returns_owned_in_text, struct_names_in_text,
+    returns_owned_in_text, struct_names_in_text, types_in_text,
 };
 use lockfix_transforms::analysis::effects::{Blocking, CallPattern, may_block};
 use lockfix_transforms::analysis::hand_offs::{
@@ -118,6 +118,11 @@ pub fn indexes_to_apply(
                     } else {
                         Vec::new()
                     },
+                    types: if unsummarised {
+                        types_in_text(&text)
+                    } else {
+                        Vec::new()
+                    },
                     returns: if unsummarised && declares_wanted {
                         returns_owned_in_text(&text, &wanted)
                     } else {
@@ -142,6 +147,7 @@ pub fn indexes_to_apply(
                 declared.insert(scanned.position, scanned.functions);
             }
             index.add_unsummarised_structs(scanned.structs);
+            index.add_types(scanned.types);
             index.add_returns(&scanned.returns);
             index.add_blocking_functions(scanned.blocking);
             if scanned.calls {
@@ -196,6 +202,8 @@ struct Scanned {
     calls: bool,
     /// Struct names it declares, when the first look did not parse it.
     structs: Vec<String>,
+    /// Structs and enums it declares and whether each derives `Clone`, likewise.
+    types: Vec<(String, bool)>,
     /// Return types of the functions it declares that guards' methods call, likewise.
     returns: Vec<(String, bool)>,
     /// The names of the functions it declares, when its package has hand-offs to follow.

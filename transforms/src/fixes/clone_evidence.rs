@@ -15,6 +15,9 @@ use ra_ap_syntax::{
     ast::{self, HasAttrs, HasGenericArgs, HasName},
 };
 
+use crate::analysis::crate_index::{CrateIndex, owner_type_name, value_param};
+use crate::analysis::decls::Declarations;
+
 /// How the help of a finding starts when only this proof was missing: a snapshot would release
 /// the guard if the value is `Clone`. `std-lock-in-async` does not count such a guard as one that
 /// cannot be released (its findings do not depend on what one file shows of a type).
@@ -94,6 +97,8 @@ struct FileTypes {
     /// Structs and enums with `#[derive(.., Clone, ..)]`, and the self types (as written) of
     /// `impl Clone for ..` blocks.
     clone: HashSet<String>,
+    /// Every struct and enum the file declares, by name, once per declaration.
+    named: Vec<String>,
 }
 
 thread_local! {
@@ -140,16 +145,18 @@ impl FileTypes {
                 (ident_name(stmt.pat()), stmt.ty())
             } else {
                 if let Some(item) = ast::Struct::cast(node.clone()) {
-                    if derives(item.attrs())
-                        && let Some(name) = item.name()
-                    {
-                        types.clone.insert(name.text().to_string());
+                    if let Some(name) = item.name() {
+                        types.named.push(name.text().to_string());
+                        if derives(item.attrs()) {
+                            types.clone.insert(name.text().to_string());
+                        }
                     }
                 } else if let Some(item) = ast::Enum::cast(node.clone()) {
-                    if derives(item.attrs())
-                        && let Some(name) = item.name()
-                    {
-                        types.clone.insert(name.text().to_string());
+                    if let Some(name) = item.name() {
+                        types.named.push(name.text().to_string());
+                        if derives(item.attrs()) {
+                            types.clone.insert(name.text().to_string());
+                        }
                     }
                 } else if let Some(block) = ast::Impl::cast(node)
                     && block
@@ -170,6 +177,62 @@ impl FileTypes {
             }
         }
         types
+    }
+}
+
+/// The structs and enums `file` declares, once per declaration, each with whether the file
+/// derives or implements `Clone` for it: what the crate index learns of the file's types
+/// ([`CrateIndex::is_clone_type`]).
+pub fn declared_types(file: &SyntaxNode) -> Vec<(String, bool)> {
+    let types = FileTypes::of(file);
+    types
+        .named
+        .iter()
+        .map(|name| (name.clone(), types.clone.contains(name)))
+        .collect()
+}
+
+/// Whether the value behind the guard that `call`, a guard-returning method of this file or of
+/// another file of the crate, returns is `Clone`: the method's guard dereferences to one of its
+/// type parameters and the call's turbofish names a type the file or the crate index shows is
+/// `Clone` (`server.retrieve::<Track>(id)` of `fn retrieve<T>(..) -> MappedRef<'_, K, V, T>` and
+/// a `#[derive(Clone)] struct Track`).
+pub fn helper_value_is_clone(
+    file: &SyntaxNode,
+    decls: &Declarations,
+    index: Option<&CrateIndex>,
+    call: &ast::Expr,
+) -> bool {
+    let ast::Expr::MethodCallExpr(call) = call else {
+        return false;
+    };
+    let (Some(method), Some(receiver)) = (call.name_ref(), call.receiver()) else {
+        return false;
+    };
+    let method = method.text().to_string();
+    // The file's one function of that name, or the crate's method of the receiver's type.
+    let position = match decls.functions_named(&method) {
+        [helper] => value_param(helper),
+        [] => index.and_then(|index| {
+            let receiver = crate::analysis::syntax::compact_text(receiver.syntax());
+            let owner = owner_type_name(decls, Some(index), &receiver, call.syntax())?;
+            index.guard_helper_value_param(&owner, &method)
+        }),
+        _ => None,
+    };
+    let Some(position) = position else {
+        return false;
+    };
+    let value = call.generic_arg_list().and_then(|list| {
+        list.generic_args()
+            .filter(|a| !matches!(a, ast::GenericArg::LifetimeArg(_)))
+            .nth(position)
+    });
+    match value {
+        Some(ast::GenericArg::TypeArg(arg)) => {
+            arg.ty().is_some_and(|ty| is_clone_with(file, index, &ty))
+        }
+        _ => false,
     }
 }
 
@@ -326,9 +389,15 @@ fn type_name(ty: &ast::Type) -> Option<String> {
 }
 
 fn is_clone(file: &SyntaxNode, ty: &ast::Type) -> bool {
+    is_clone_with(file, None, ty)
+}
+
+/// Whether `ty` is `Clone`, as the file's declarations and, for a type of another file of the
+/// crate, the crate index show.
+fn is_clone_with(file: &SyntaxNode, index: Option<&CrateIndex>, ty: &ast::Type) -> bool {
     match ty {
-        ast::Type::TupleType(t) => t.fields().all(|f| is_clone(file, &f)),
-        ast::Type::ArrayType(a) => a.ty().is_some_and(|t| is_clone(file, &t)),
+        ast::Type::TupleType(t) => t.fields().all(|f| is_clone_with(file, index, &f)),
+        ast::Type::ArrayType(a) => a.ty().is_some_and(|t| is_clone_with(file, index, &t)),
         ast::Type::PathType(path) => {
             let Some(segment) = path.path().and_then(|p| p.segment()) else {
                 return false;
@@ -351,9 +420,14 @@ fn is_clone(file: &SyntaxNode, ty: &ast::Type) -> bool {
                 })
                 .unwrap_or_default();
             if CLONE_CONTAINERS.contains(&name.as_str()) {
-                return args.iter().all(|a| is_clone(file, a));
+                return args.iter().all(|a| is_clone_with(file, index, a));
             }
-            args.is_empty() && file_type_is_clone(file, &name)
+            // A type the file declares is judged by the file; one it does not, by the crate's
+            // single declaration of that name.
+            let declared_here = FileTypes::of(file).named.contains(&name);
+            args.is_empty()
+                && (file_type_is_clone(file, &name)
+                    || !declared_here && index.is_some_and(|i| i.is_clone_type(&name)))
         }
         _ => false,
     }

@@ -91,6 +91,11 @@ it reads are computed or copied at the end of the block (clone-out).
   in the order of their state changes; emitted after it, two callers' events may arrive swapped.
   Also unsafe when data is copied (the copy may be stale) or a returned value might borrow from
   the guard.
+- Unsafe: listeners taken from a registry behind a read guard and called in the loop over it
+  (`for s in subs.values() { s.on_event(ev) }`), when the file shows the registry's type is
+  `Clone` (a map of `Arc`s): the guard becomes a copy of the registry
+  (`self.subscribers.read().unwrap().clone()`), released at once. The listeners run on the copy:
+  one registered during the loop is not called, one unregistered during it still is.
 
 ## Known problems
 Which rule owns an awaited emission: under a blocking guard (`std::sync`, `parking_lot`) every
@@ -297,6 +302,21 @@ fn finding(
             },
         },
     };
+    // A registry of listeners behind a read guard, iterated while they are called: a copy of the
+    // registry taken under a short guard lets them run with no lock held.
+    let (fix, help) = match fix {
+        None if matched.pattern.kind == Emission::Callback => {
+            match listener_snapshot_fix(ctx, guard, data, call) {
+                Some(fix) => (
+                    Some(fix),
+                    "call the listeners on a copy of the registry, taken under a short read guard"
+                        .to_string(),
+                ),
+                None => (None, help),
+            }
+        }
+        fix => (fix, help),
+    };
     warning(
         guard,
         format!(
@@ -308,6 +328,36 @@ fn finding(
         help,
         fix,
     )
+}
+
+/// A listener method called on a listener the loop takes from a registry behind a read guard
+/// (`for s in subs.values() { s.on_event(ev) }`): the guard becomes a copy of the registry
+/// (`self.subscribers.read().unwrap().clone()`, the snapshot fix), when the file shows the
+/// registry's type is `Clone` (a map of `Arc`s). Unsafe: the listeners run on the copy, so one
+/// registered during the loop is not called and one unregistered during it still is.
+fn listener_snapshot_fix(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    data: &OnceCell<Vec<String>>,
+    call: &Call,
+) -> Option<Fix> {
+    if !shared_listener_registry(guard, call) {
+        return None;
+    }
+    let Some(CallbackSource::Binding(source)) = effects::callback_source(call) else {
+        return None;
+    };
+    let names = guard_data(ctx, guard, data);
+    if !held::borrows_guard_data(ctx.file, guard, names, &source) {
+        return None;
+    }
+    let mut fix = super::guard_across_await::snapshot_fix(ctx, guard, String::new()).ok()?;
+    fix.title = "Call the listeners on a copy of the registry and release the read lock at once (listeners \
+                 registered during the loop are not called, ones unregistered during it still are; the \
+                 registry's type must be `Clone`)"
+        .to_string();
+    fix.applicability = Applicability::Unsafe;
+    Some(fix)
 }
 
 /// rust-socketio's `handle_ack`: callbacks run in `retain_mut` for the entries the closure removes

@@ -5,6 +5,7 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
 use super::Context;
 use crate::analysis::relock::{Relock, Requested, relocks, scrutinee_scope};
 use crate::analysis::{AccessMode, Guard, Holder, held, syntax};
+use crate::fixes::clone_evidence::helper_value_is_clone;
 use crate::fixes::drop_at_last_use::drop_at_last_use;
 use crate::fixes::extract_check::extract_check;
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
@@ -92,6 +93,11 @@ window — another task can change the data between the check and the write. The
 when the write side checks again under the write lock (seed 001's `add_user` refuses a duplicate;
 `entry(..)` APIs do it by construction); the fix title says whether such a recheck is visible. Where
 it is not, take the write lock once for both the check and the update instead.
+A reference a helper of another file of the crate returns (a DashMap `MappedRef`:
+`let track = server.retrieve::<Track>(id)?;`), still alive at the second lock, becomes a clone
+of the value behind it (`server.retrieve::<Track>(id)?.clone()`) when the crate index shows that
+type is `Clone` (a `#[derive(Clone)]` or `impl Clone` of the package): **unsafe**, later reads see
+the copy, not the map.
 
 ## Known problems
 No fix when the first guard is still used after the second lock (the two sections overlap: take
@@ -253,6 +259,10 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
         // Otherwise release the first guard before the second lock, as for any relock.
         None => match build_fix(ctx, guard, first) {
             Ok(fix) => (Some(fix), release_help(guard)),
+            Err(reason) if let Some(fix) = helper_value_copy(ctx, guard, &reason) => (
+                Some(fix),
+                "clone the value out of the reference so that it is released at the end of the `let`".to_string(),
+            ),
             Err(_) if second_read => (
                 None,
                 "read through the guard this task already holds instead of locking again"
@@ -271,6 +281,25 @@ fn finding(ctx: &Context<'_>, guard: &Guard, found: &[Relock]) -> Finding {
         help: Some(help),
         fix,
     }
+}
+
+/// A reference returned by a helper of this file or another of the crate (a DashMap `MappedRef`),
+/// bound to a name and still alive at the second lock: the binding becomes a clone of the value
+/// behind it (`server.retrieve::<Track>(id)?.clone()`), when the file or the crate index shows
+/// that value's type is `Clone`, so that the reference is released at the end of its `let` (the
+/// snapshot fix). Unsafe: later reads see the copy, not the map.
+fn helper_value_copy(ctx: &Context<'_>, guard: &Guard, reason: &str) -> Option<Fix> {
+    let index = ctx.scopes.crate_index.as_deref();
+    if !helper_value_is_clone(ctx.file, &ctx.scopes.decls, index, &guard.call) {
+        return None;
+    }
+    let mut fix = super::guard_across_await::snapshot_fix(ctx, guard, reason.to_string()).ok()?;
+    fix.title =
+        "Clone the value out of the reference and release it at the end of the `let` (later reads \
+                 see the copy; the value's type is `Clone`)"
+            .to_string();
+    fix.applicability = Applicability::Unsafe;
+    Some(fix)
 }
 
 fn requested_phrase(mode: AccessMode) -> &'static str {

@@ -31,9 +31,12 @@ use super::facts::CalleeLock;
 use super::hand_offs::{HandOff, HandedLock};
 use super::kind::GuardType;
 
-pub use summary::{FileSummary, MethodSummary, TakenLock, is_common_name, returns_owned_in_text};
+pub use summary::{
+    FileSummary, MethodSummary, TakenLock, is_common_name, returns_owned_in_text, value_param,
+};
 pub use text::{
     function_at_blocks, function_names_in_text, function_text_may_block, struct_names_in_text,
+    types_in_text,
 };
 pub use type_names::{impl_type_name, owner_type_name};
 
@@ -57,6 +60,9 @@ pub struct CrateIndex {
     blocking_functions: HashMap<String, Option<&'static CallPattern<Blocking>>>,
     /// Hand-offs of the package's files that end in an acquisition of what was handed.
     handed_locks: HashMap<HandOff, HandedLock>,
+    /// Struct and enum name → whether it is `Clone`: `true` only for a name the crate declares
+    /// once, deriving or implementing `Clone` in the same file.
+    clone_types: HashMap<String, bool>,
 }
 
 /// The owner under which a free function is indexed: its module, after a prefix no type name
@@ -101,6 +107,7 @@ impl CrateIndex {
                     .or_insert_with(|| Some(fields.clone()));
             }
             index.add_returns(&summary.returns_owned);
+            index.add_types(summary.types.iter().cloned());
             for method in &summary.methods {
                 let entry = Entry {
                     method: method.clone(),
@@ -183,6 +190,31 @@ impl CrateIndex {
                 .and_modify(|known| *known = None)
                 .or_insert(None);
         }
+    }
+
+    /// Adds structs and enums the crate declares, with whether each is `Clone`
+    /// ([`FileSummary::types`], [`types_in_text`] for files the first look did not parse). A
+    /// name declared twice is not known to be `Clone`.
+    pub fn add_types(&mut self, types: impl IntoIterator<Item = (String, bool)>) {
+        for (name, clone) in types {
+            self.clone_types
+                .entry(name)
+                .and_modify(|known| *known = false)
+                .or_insert(clone);
+        }
+    }
+
+    /// Whether the crate's one struct or enum named `name` derives or implements `Clone`.
+    pub fn is_clone_type(&self, name: &str) -> bool {
+        self.clone_types.get(name).copied().unwrap_or(false)
+    }
+
+    /// Which type parameter of `owner::name`, a guard-returning method, is the value behind the
+    /// guard it returns ([`MethodSummary::value_param`]).
+    pub fn guard_helper_value_param(&self, owner: &str, name: &str) -> Option<usize> {
+        let entry = self.entry(owner, name)?;
+        entry.method.returns.as_ref()?;
+        entry.method.value_param
     }
 
     /// Whether any method of the crate locks or returns a guard: otherwise the index changes

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode,
-    ast::{self, HasName},
+    ast::{self, HasGenericArgs, HasGenericParams, HasName},
 };
 
 use super::impl_type_name;
@@ -47,6 +47,10 @@ pub struct MethodSummary {
     pub locks: Vec<TakenLock>,
     /// Methods it calls on `self` in its own body, and whether each call is awaited.
     pub self_calls: Vec<(String, bool)>,
+    /// When the returned guard's value is one of the method's type parameters
+    /// (`fn get<T>(..) -> MappedRef<'_, K, V, T>`): that parameter's position, so that a call's
+    /// turbofish (`get::<Track>(id)`) names the type behind the guard.
+    pub value_param: Option<usize>,
 }
 
 /// What one file tells the other files of its crate.
@@ -74,6 +78,10 @@ pub struct FileSummary {
     /// Calls handed the locked value, or a value that owns it, while a guard is alive: the
     /// function called may lock it again, calls deep ([`crate::analysis::hand_offs`]).
     pub hand_offs: Vec<HandOff>,
+    /// The structs and enums the file declares, each with whether it derives or implements
+    /// `Clone` there. Not counted by [`FileSummary::is_empty`]: types alone tell the index
+    /// nothing worth analysing a file again for.
+    pub types: Vec<(String, bool)>,
 }
 
 impl FileSummary {
@@ -109,6 +117,7 @@ impl FileSummary {
                         returns: Some((guard, None)),
                         locks: Vec::new(),
                         self_calls: Vec::new(),
+                        value_param: None,
                     });
                 }
                 continue;
@@ -151,6 +160,7 @@ impl FileSummary {
                 owner,
                 name: name.text().to_string(),
                 is_async: function.async_token().is_some(),
+                value_param: returns.as_ref().and_then(|_| value_param(&function)),
                 returns,
                 locks,
                 self_calls,
@@ -169,6 +179,10 @@ impl FileSummary {
             returns_owned,
             called_while_held: called_while_held(guards),
             hand_offs: crate::analysis::hand_offs::hand_offs_under(guards),
+            types: nodes
+                .first()
+                .map(crate::fixes::clone_evidence::declared_types)
+                .unwrap_or_default(),
         }
     }
 
@@ -193,6 +207,50 @@ impl FileSummary {
             && self.called_while_held.is_empty()
             && self.hand_offs.is_empty()
     }
+}
+
+/// The position of the type parameter of `function` that its returned guard ends with
+/// (`fn get<T>(..) -> Result<MappedRef<'_, K, V, T>, E>` → `T`, the first): a guard's last type
+/// argument is the value it dereferences to (`MutexGuard<'_, T>`, dashmap's `Ref<'_, K, V>`), and
+/// an `Option` or a `Result` (`FfiResult<..>` too) carries the guard in its first one.
+pub fn value_param(function: &ast::Fn) -> Option<usize> {
+    let Some(ast::Type::PathType(mut ret)) = function.ret_type()?.ty() else {
+        return None;
+    };
+    let last = loop {
+        let segment = ret.path()?.segment()?;
+        let name = segment.name_ref()?.text().to_string();
+        let mut args = segment.generic_arg_list()?.generic_args();
+        if name == "Option" || name.ends_with("Result") {
+            match args.next()? {
+                ast::GenericArg::TypeArg(arg) => match arg.ty()? {
+                    ast::Type::PathType(inner) => ret = inner,
+                    _ => return None,
+                },
+                _ => return None,
+            }
+        } else {
+            break args.last()?;
+        }
+    };
+    let ast::GenericArg::TypeArg(arg) = last else {
+        return None;
+    };
+    let Some(ast::Type::PathType(value)) = arg.ty() else {
+        return None;
+    };
+    let value = value.path()?;
+    if value.qualifier().is_some() || value.segment()?.generic_arg_list().is_some() {
+        return None;
+    }
+    let name = value.segment()?.name_ref()?.text().to_string();
+    function
+        .generic_param_list()?
+        .type_or_const_params()
+        .position(|p| match p {
+            ast::TypeOrConstParam::Type(t) => t.name().is_some_and(|n| n.text() == name),
+            ast::TypeOrConstParam::Const(_) => false,
+        })
 }
 
 /// [`FileSummary::returns_owned`] of a file the first look did not parse (it takes no lock), for

@@ -152,8 +152,41 @@ pub fn function_names_in_text(text: &str) -> Vec<String> {
     names
 }
 
+/// The structs and enums declared in `text`, without parsing it, each with whether a
+/// `#[derive(..)]` between the end of the previous item and its keyword names `Clone`
+/// ([`FileSummary::types`](super::FileSummary::types) of a file the first look did not parse).
+/// Comments and strings count too, which only makes more names ambiguous (not `Clone`).
+pub fn types_in_text(text: &str) -> Vec<(String, bool)> {
+    let mut types = Vec::new();
+    for keyword in ["struct", "enum"] {
+        for (at, name) in items_after(text, keyword) {
+            let header = &text[text[..at].rfind(['}', ';']).map_or(0, |end| end + 1)..at];
+            types.push((name, derives_clone(header)));
+        }
+    }
+    types
+}
+
+/// Whether one of the `#[derive(..)]` attributes in `header` names `Clone`.
+fn derives_clone(header: &str) -> bool {
+    header.match_indices("derive(").any(|(at, _)| {
+        let list = &header[at + "derive(".len()..];
+        let list = &list[..list.find(')').unwrap_or(list.len())];
+        list.split(',')
+            .any(|name| name.trim().rsplit("::").next() == Some("Clone"))
+    })
+}
+
 /// The identifiers that follow the word `keyword` (a whole word, then whitespace) in `text`.
 fn names_after(text: &str, keyword: &str) -> Vec<String> {
+    items_after(text, keyword)
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect()
+}
+
+/// [`names_after`], each with the offset of its keyword.
+fn items_after(text: &str, keyword: &str) -> Vec<(usize, String)> {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
     let mut names = Vec::new();
     for (at, _) in text.match_indices(keyword) {
@@ -168,7 +201,7 @@ fn names_after(text: &str, keyword: &str) -> Vec<String> {
             .take_while(|&c| is_ident(c))
             .collect();
         if !name.is_empty() {
-            names.push(name);
+            names.push((at, name));
         }
     }
     names
@@ -183,6 +216,21 @@ mod tests {
         assert_eq!(
             struct_names_in_text("pub struct A<T>; struct  B{} fn construct() {} mystruct C"),
             vec!["A", "B"]
+        );
+    }
+
+    #[test]
+    fn clone_types_are_read_from_text() {
+        let text = "#[derive(Debug, Clone)]\npub struct A { x: u8 }\n/// Clone it.\n#[derive(Debug)]\n\
+                    struct B;\n#[derive(std::clone::Clone, Copy)]\nenum C { X }\nstruct D(u8);";
+        assert_eq!(
+            types_in_text(text),
+            vec![
+                ("A".to_string(), true),
+                ("B".to_string(), false),
+                ("D".to_string(), false),
+                ("C".to_string(), true),
+            ]
         );
     }
 

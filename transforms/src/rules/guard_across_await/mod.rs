@@ -7,7 +7,9 @@ mod awaits;
 use self::awaits::{AsyncHolds, Lent, await_role, awaits_borrowed_binding, awaits_borrowed_data};
 use super::Context;
 use crate::analysis::{AccessMode, Guard, Holder, LockKind, syntax};
-use crate::fixes::clone_evidence::{NOT_PROVEN_CLONE, guarded_value_is_clone};
+use crate::fixes::clone_evidence::{
+    NOT_PROVEN_CLONE, guarded_value_is_clone, helper_value_is_clone,
+};
 use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
 use crate::fixes::drop_at_last_use::drop_fix;
 use crate::fixes::own_binding::own_binding;
@@ -558,7 +560,12 @@ fn release_after_last_use(
 
 /// Seed 002's `read().await.clone()`: a guard that is only read, and needed after the await, is
 /// replaced by a copy of the value. `reason` is the help given when even that is not possible.
-fn snapshot_fix(ctx: &Context<'_>, guard: &Guard, reason: String) -> Result<Fix, String> {
+/// `emit-under-lock` offers the same copy for a registry of listeners behind a read guard.
+pub(crate) fn snapshot_fix(
+    ctx: &Context<'_>,
+    guard: &Guard,
+    reason: String,
+) -> Result<Fix, String> {
     let (binding, in_result) = match &guard.holder {
         Holder::Let { stmt, pat, .. } => {
             if guard
@@ -622,8 +629,15 @@ fn snapshot_fix(ctx: &Context<'_>, guard: &Guard, reason: String) -> Result<Fix,
         (true, LockKind::Std) => Carrier::StdResult,
         (true, _) => Carrier::Wrapped,
     };
-    // The copy compiles only if the value is `Clone`: no snapshot where the file does not show it.
-    if !guarded_value_is_clone(ctx.file, &guard.lock_name) {
+    // The copy compiles only if the value is `Clone`: no snapshot where the file (or, for a guard
+    // a helper of another file returns, the crate index) does not show it.
+    let from_crate_helper = helper_value_is_clone(
+        ctx.file,
+        &ctx.scopes.decls,
+        ctx.scopes.crate_index.as_deref(),
+        &guard.call,
+    );
+    if !from_crate_helper && !guarded_value_is_clone(ctx.file, &guard.lock_name) {
         return Err(format!(
             "{NOT_PROVEN_CLONE}, but this file does not show that `{}` holds a `Clone` value; copy what is \
              needed after the `.await` out of the guard (`.clone()`) and release it before awaiting",
