@@ -449,3 +449,78 @@ fn a_reference_from_another_files_helper_is_cloned_out_when_the_crate_shows_its_
     );
     assert_eq!(json["errors"], Value::Array(Vec::new()), "{json:#}");
 }
+
+const PROMISES: &str = "use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+
+pub struct Promises {
+    pending: HashMap<u64, Arc<Receiver<u64>>>,
+}
+
+impl Promises {
+    /// Owned: a clone of the entry's `Arc`.
+    pub fn get(&mut self, epoch: u64) -> Option<Arc<Receiver<u64>>> {
+        self.pending.get(&epoch).cloned()
+    }
+
+    pub fn promise(&mut self, epoch: u64, ready: Receiver<u64>) {
+        self.pending.insert(epoch, Arc::new(ready));
+    }
+}
+";
+
+const COMMITTEES: &str = "use std::sync::Mutex;
+use std::sync::mpsc::channel;
+
+use crate::promises::Promises;
+
+pub struct Committees {
+    promises: Mutex<Promises>,
+}
+
+impl Committees {
+    pub fn committee(&self, epoch: u64) -> u64 {
+        let mut promises = self.promises.lock().unwrap();
+        if let Some(ready) = promises.get(epoch) {
+            ready.recv().unwrap_or_default()
+        } else {
+            let (tx, rx) = channel();
+            promises.promise(epoch, rx);
+            drop(promises);
+            let _ = tx.send(epoch * 2);
+            epoch * 2
+        }
+    }
+}
+";
+
+#[test]
+fn the_guarded_types_own_method_in_another_file_says_its_result_is_owned() {
+    // `get` alone reads as a map's borrowing `get`; `Promises::get`, declared in a file with no
+    // lock, returns an owned `Arc`: the guard can be dropped before the wait in the hit branch.
+    let dir = tempfile::tempdir().unwrap();
+    modules(
+        dir.path(),
+        &[("promises", PROMISES), ("committees", COMMITTEES)],
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_lockfix"))
+        .args([
+            "--dry-run",
+            "--semantic",
+            "off",
+            "--unsafe-fixes",
+            "--format",
+            "json",
+            ".",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("lockfix runs");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON output");
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{json:#}");
+    assert_eq!(findings[0]["rule"], "guard-across-blocking", "{json:#}");
+    let fix = findings[0]["fix"].to_string();
+    assert!(fix.contains("drop(promises)"), "{json:#}");
+}
