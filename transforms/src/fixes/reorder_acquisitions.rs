@@ -8,7 +8,9 @@
 //! ids.len() + by_ts.len()                   ids.len() + by_ts.len()
 //! ```
 //!
-//! Nothing runs between the two acquisitions, so only the order in which the thread waits changes.
+//! Nothing runs between the two acquisitions, so only the order in which the thread waits changes;
+//! but only this file's places are counted, so the fix is unsafe: another file may take the two
+//! locks in the old order.
 //! Only where that is certain: both guards are bound by adjacent `let` statements with no comment
 //! between them, each initializer is the acquisition alone (a receiver made of fields and paths,
 //! unwrapped at most), and neither initializer mentions the other's binding. Which of the two
@@ -59,19 +61,18 @@ pub fn swap_acquisitions(text: &str, outer: &Guard, inner: &Guard) -> Option<Fix
     // A std lock poisons: if the first `lock().unwrap()` panics, the guard already taken is
     // dropped while panicking and poisons the other lock too, which the original order did not.
     let poisons = |g: &Guard| matches!(g.kind, LockKind::Std | LockKind::Unknown);
-    let (applicability, caveat) = if poisons(outer) || poisons(inner) {
-        (
-            Applicability::Unsafe,
-            " (a panic on the first lock now poisons the other)",
-        )
+    let poisoning = if poisons(outer) || poisons(inner) {
+        "; a panic on the first lock now poisons the other"
     } else {
-        (Applicability::Safe, "")
+        ""
     };
+    // Only the file's places were counted: another file may take the two locks in the old order.
     Some(Fix {
         title: format!(
-            "Lock `{inner_path}` before `{outer_path}`, in the order the other places take them{caveat}"
+            "Lock `{inner_path}` before `{outer_path}`, in the order the other places in this file take them \
+             (places in other files are not checked{poisoning})"
         ),
-        applicability,
+        applicability: Applicability::Unsafe,
         edits: vec![TextEdit {
             range,
             replacement: format!("{second_text}{gap}{first_text}"),
