@@ -321,13 +321,7 @@ fn guarded(ty: &ast::Type) -> Option<ast::Type> {
     };
     let segment = path.path()?.segment()?;
     let name = segment.name_ref()?.text().to_string();
-    let mut args = segment
-        .generic_arg_list()?
-        .generic_args()
-        .filter_map(|a| match a {
-            ast::GenericArg::TypeArg(t) => t.ty(),
-            _ => None,
-        });
+    let mut args = type_args(&segment)?;
     match name.as_str() {
         "Arc" | "Rc" | "Box" => guarded(&args.next()?),
         "Mutex" | "RwLock" | "FairMutex" | "ReentrantMutex" => args.next(),
@@ -370,15 +364,22 @@ fn wrapped_by_lock(ty: &ast::Type) -> Option<ast::Type> {
     {
         return None;
     }
-    let mut args = segment
-        .generic_arg_list()?
-        .generic_args()
-        .filter_map(|a| match a {
-            ast::GenericArg::TypeArg(t) => t.ty(),
-            _ => None,
-        });
+    let mut args = type_args(&segment)?;
     let only = args.next()?;
     args.next().is_none().then_some(only)
+}
+
+/// The type arguments of a path segment (`T` of `Mutex<T>`), lifetimes and constants left out.
+fn type_args(segment: &ast::PathSegment) -> Option<impl Iterator<Item = ast::Type>> {
+    Some(
+        segment
+            .generic_arg_list()?
+            .generic_args()
+            .filter_map(|a| match a {
+                ast::GenericArg::TypeArg(t) => t.ty(),
+                _ => None,
+            }),
+    )
 }
 
 fn type_name(ty: &ast::Type) -> Option<String> {
