@@ -463,18 +463,9 @@ impl Server {
     #[test]
     fn a_return_type_declared_in_another_file_says_whether_a_value_borrows_from_the_guard() {
         let first = analyze(SERVER, &options(None));
-        // Each also as a method of the guarded type, which the lock's declaration names.
-        assert_eq!(
-            first.summary.called_on_guards,
-            [
-                "Db::parse",
-                "Db::source",
-                "Db::touch",
-                "parse",
-                "source",
-                "touch"
-            ]
-        );
+        // A name that decides nothing by itself would be asked as a method of the guarded type
+        // too (`Db::get`); these the crate can answer by name.
+        assert_eq!(first.summary.called_on_guards, ["parse", "source", "touch"]);
         let publish = |findings: &[crate::model::Finding]| {
             findings
                 .iter()

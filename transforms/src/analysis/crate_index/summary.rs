@@ -412,8 +412,12 @@ fn called_on_guards(guards: &[Guard]) -> Vec<String> {
     names
 }
 
-/// `Type::method` for each method called on a guard's binding, where the file names the type the
-/// lock guards.
+/// `Type::method` for each method called on a guard's binding whose name alone decides nothing
+/// the crate could say (`get`, `iter`: [`decided_by_name`]), where the file names the type the
+/// lock guards and it is not the standard library's. Each such name makes the front end read
+/// the files that declare a function of that name: only the questions the name cannot answer.
+///
+/// [`decided_by_name`]: crate::fixes::ownership::decided_by_name
 fn typed_calls_on_guards(guards: &[Guard]) -> Vec<String> {
     let mut names = Vec::new();
     for guard in guards {
@@ -422,6 +426,7 @@ fn typed_calls_on_guards(guards: &[Guard]) -> Vec<String> {
             continue;
         };
         let Some(ty) = crate::fixes::clone_evidence::guarded_type_name(&root, &guard.lock_name)
+            .filter(|ty| !STANDARD_TYPES.contains(&ty.as_str()))
         else {
             continue;
         };
@@ -432,12 +437,35 @@ fn typed_calls_on_guards(guards: &[Guard]) -> Vec<String> {
                 .filter(|call| {
                     call.kind == crate::analysis::CallKind::Method
                         && call.receiver.as_deref() == Some(name.as_str())
+                        && crate::fixes::ownership::decided_by_name(&call.callee)
                 })
                 .map(|call| format!("{ty}::{}", call.callee)),
         );
     }
     names
 }
+
+/// Guarded types whose methods are the standard library's: no file of the crate declares them.
+const STANDARD_TYPES: &[&str] = &[
+    "Vec",
+    "VecDeque",
+    "HashMap",
+    "HashSet",
+    "BTreeMap",
+    "BTreeSet",
+    "BinaryHeap",
+    "LinkedList",
+    "String",
+    "Option",
+    "Result",
+    "Box",
+    "Arc",
+    "Rc",
+    "Cell",
+    "RefCell",
+    "IndexMap",
+    "IndexSet",
+];
 
 /// The names of the methods called, while a guard is alive, on the value that owns its lock
 /// (`self.refresh()` under `self.cache`'s guard, `status.paused()` under `status.inputs`'s): the
