@@ -19,7 +19,7 @@
 
 use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, ast};
 
-use crate::analysis::{Guard, Holder, syntax};
+use crate::analysis::{Guard, Holder, held, syntax};
 use crate::model::{Applicability, Fix, TextEdit};
 
 /// The fix for `held` alive while `owned` (an `*_arc()` acquisition) blocks, or `None` when the
@@ -47,9 +47,14 @@ pub fn clone_arc_out(text: &str, held: &Guard, owned: &Guard) -> Option<Fix> {
         list.syntax().text_range().end(),
     );
     let receiver_range = receiver.syntax().text_range();
-    if syntax::mentions(root, after, &held_name)
+    // Nor is anything that borrows from it (`let entry = map.entry(k).or_default();` read again
+    // later would outlive the dropped guard).
+    let file = root.ancestors().last().unwrap_or_else(|| root.clone());
+    let borrowed = held::guard_data_names(&file, held, None);
+    if borrowed
         .iter()
-        .any(|m| !receiver_range.contains_range(*m))
+        .flat_map(|name| syntax::mentions(root, after, name))
+        .any(|m| !receiver_range.contains_range(m))
     {
         return None;
     }

@@ -11,7 +11,8 @@
 //! Nothing runs between the two acquisitions, so only the order in which the thread waits changes;
 //! but only this file's places are counted, so the fix is unsafe: another file may take the two
 //! locks in the old order.
-//! Only where that is certain: both guards are bound by adjacent `let` statements with no comment
+//!
+//! Offered only where nothing but the order can change: both guards are bound by adjacent `let` statements with no comment
 //! between them, each initializer is the acquisition alone (a receiver made of fields and paths,
 //! unwrapped at most), and neither initializer mentions the other's binding. Which of the two
 //! orders to keep is the caller's decision (`lock-order-inversion` keeps the one more places use).
