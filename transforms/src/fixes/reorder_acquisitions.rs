@@ -14,7 +14,8 @@
 //!
 //! Offered only where nothing but the order can change: both guards are bound by adjacent `let` statements with no comment
 //! between them, each initializer is the acquisition alone (a receiver made of fields and paths,
-//! unwrapped at most), and neither initializer mentions the other's binding. Which of the two
+//! unwrapped at most), the two bindings have different names, and neither initializer mentions
+//! the other's binding. Which of the two
 //! orders to keep is the caller's decision (`lock-order-inversion` keeps the one more places use).
 
 use ra_ap_syntax::{
@@ -52,7 +53,11 @@ pub fn swap_acquisitions(text: &str, outer: &Guard, inner: &Guard) -> Option<Fix
             })
         })
     };
-    if mentions_other(&second, outer) || mentions_other(&first, inner) {
+    // Two bindings of one name: the later one is the one the code after them sees.
+    if outer.name() == inner.name()
+        || mentions_other(&second, outer)
+        || mentions_other(&first, inner)
+    {
         return None;
     }
     let slice = |r: TextRange| &text[usize::from(r.start())..usize::from(r.end())];
