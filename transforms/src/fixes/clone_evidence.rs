@@ -296,14 +296,7 @@ fn element(collection: &ast::Type) -> Option<ast::Type> {
         "Vec" | "VecDeque" => 0,
         _ => return None,
     };
-    segment
-        .generic_arg_list()?
-        .generic_args()
-        .filter_map(|a| match a {
-            ast::GenericArg::TypeArg(t) => t.ty(),
-            _ => None,
-        })
-        .nth(index)
+    type_args(&segment)?.nth(index)
 }
 
 const PRIMITIVES: &[&str] = &[

@@ -563,13 +563,9 @@ mod tests {
 
     #[test]
     fn acquisitions_with_work_between_them_or_effects_of_their_own_are_not_swapped() {
-        for g in [
-            "let b = self.b.lock().unwrap(); log(); let a = self.a.lock().unwrap(); *a + *b",
-            "let b = self.b.lock().unwrap(); let a = self.a.lock().expect(&log()); *a + *b",
-            "let b = self.b.lock().unwrap();\n// b first: see f\nlet a = self.a.lock().unwrap(); *a + *b",
-            "let g = self.b.lock().unwrap(); let g = self.a.lock().unwrap(); *g",
-        ] {
-            let src = format!(
+        // `g` is the odd one out against `f` and `h`: it is the place that would be rewritten.
+        let with_g = |g: &str| {
+            format!(
                 "use std::sync::Mutex;\n\
                  struct S {{ a: Mutex<u32>, b: Mutex<u32> }}\n\
                  fn log() -> String {{ String::new() }}\n\
@@ -578,24 +574,20 @@ mod tests {
                  fn h(&self) -> u32 {{ let a = self.a.lock().unwrap(); let b = self.b.lock().unwrap(); *a * *b }}\n\
                  fn g(&self) -> u32 {{ {g} }}\n\
                  }}\n"
-            );
-            // `g` is the odd one out: it would be the place rewritten.
-            let found = findings(&src, RuleId::LockOrderInversion);
+            )
+        };
+        for g in [
+            "let b = self.b.lock().unwrap(); log(); let a = self.a.lock().unwrap(); *a + *b",
+            "let b = self.b.lock().unwrap(); let a = self.a.lock().expect(&log()); *a + *b",
+            "let b = self.b.lock().unwrap();\n// b first: see f\nlet a = self.a.lock().unwrap(); *a + *b",
+            "let g = self.b.lock().unwrap(); let g = self.a.lock().unwrap(); *g",
+        ] {
+            let found = findings(&with_g(g), RuleId::LockOrderInversion);
             assert_eq!(found.len(), 3, "{g}: {found:#?}");
             assert!(found.iter().all(|f| f.fix.is_none()), "{g}: {found:#?}");
         }
         let control = "let b = self.b.lock().unwrap(); let a = self.a.lock().unwrap(); *a + *b";
-        let src = format!(
-            "use std::sync::Mutex;\n\
-             struct S {{ a: Mutex<u32>, b: Mutex<u32> }}\n\
-             fn log() -> String {{ String::new() }}\n\
-             impl S {{\n\
-             fn f(&self) -> u32 {{ let a = self.a.lock().unwrap(); log(); let b = self.b.lock().unwrap(); *a + *b }}\n\
-             fn h(&self) -> u32 {{ let a = self.a.lock().unwrap(); let b = self.b.lock().unwrap(); *a * *b }}\n\
-             fn g(&self) -> u32 {{ {control} }}\n\
-             }}\n"
-        );
-        let found = findings(&src, RuleId::LockOrderInversion);
+        let found = findings(&with_g(control), RuleId::LockOrderInversion);
         assert_eq!(
             found.iter().filter(|f| f.fix.is_some()).count(),
             1,
