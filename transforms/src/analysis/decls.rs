@@ -28,6 +28,11 @@ pub struct Declarations {
     /// Named-field structs of the file: struct name → (field name → the names of the types in
     /// the field's declared type, `&'a Arc<Inner>` → `Arc`, `Inner`).
     struct_fields: HashMap<String, HashMap<String, Vec<String>>>,
+    /// Structs and enums of the file, once per declaration.
+    types: Vec<String>,
+    /// Structs and enums with `#[derive(.., Clone, ..)]`, and the self types (as written) of
+    /// `impl Clone for ..` blocks.
+    clone_types: HashSet<String>,
 }
 
 impl Declarations {
@@ -36,6 +41,16 @@ impl Declarations {
     pub fn build_from(nodes: &[SyntaxNode]) -> Declarations {
         let mut decls = Declarations::default();
         for node in nodes {
+            if let Some(adt) = ast::Adt::cast(node.clone())
+                && !matches!(adt, ast::Adt::Union(_))
+                && let Some(name) = adt.name()
+            {
+                let name = name.text().to_string();
+                if derives_clone(&adt) {
+                    decls.clone_types.insert(name.clone());
+                }
+                decls.types.push(name);
+            }
             if let Some(f) = ast::Fn::cast(node.clone()) {
                 if let Some(name) = f.name() {
                     decls
@@ -66,6 +81,10 @@ impl Declarations {
                         // Two structs of one name (in two modules): neither is known.
                         .and_modify(|known| *known = HashMap::new())
                         .or_insert(by_field);
+                }
+            } else if let Some(block) = ast::Impl::cast(node.clone()) {
+                if let Some(self_ty) = clone_impl_self_type(&block) {
+                    decls.clone_types.insert(self_ty);
                 }
             } else if let Some(constant) = ast::Const::cast(node.clone()) {
                 if let Some(name) = constant.name() {
@@ -116,10 +135,37 @@ impl Declarations {
         self.statics.contains(name)
     }
 
+    /// The structs and enums the file declares, once per declaration, each with whether the file
+    /// derives or implements `Clone` for it: what the crate index learns of the file's types.
+    pub fn declared_types(&self) -> Vec<(String, bool)> {
+        self.types
+            .iter()
+            .map(|name| (name.clone(), self.clone_types.contains(name)))
+            .collect()
+    }
+
     /// Whether a field or static named `name` is declared as a re-entrant lock.
     pub fn is_reentrant(&self, name: &str) -> bool {
         self.reentrant.contains(name)
     }
+}
+
+/// Whether an item's attributes derive `Clone` (`#[derive(Debug, Clone)]`).
+pub fn derives_clone(item: &impl ast::HasAttrs) -> bool {
+    item.attrs().any(|a| {
+        let text = a.syntax().text().to_string();
+        text.contains("derive") && text.contains("Clone")
+    })
+}
+
+/// The self type, as written, of an `impl Clone for ..` block.
+pub fn clone_impl_self_type(block: &ast::Impl) -> Option<String> {
+    block
+        .trait_()
+        .is_some_and(|t| t.syntax().text().to_string().ends_with("Clone"))
+        .then(|| block.self_ty())
+        .flatten()
+        .map(|ty| ty.syntax().text().to_string())
 }
 
 /// The last segment of every path in a type: `&'a std::sync::Arc<Inner>` → `Arc`, `Inner`.

@@ -12,11 +12,11 @@ use std::rc::Rc;
 
 use ra_ap_syntax::{
     AstNode, SyntaxNode,
-    ast::{self, HasAttrs, HasGenericArgs, HasName},
+    ast::{self, HasGenericArgs, HasName},
 };
 
 use crate::analysis::crate_index::{CrateIndex, owner_type_name, value_param};
-use crate::analysis::decls::Declarations;
+use crate::analysis::decls::{self, Declarations};
 
 /// How the help of a finding starts when only this proof was missing: a snapshot would release
 /// the guard if the value is `Clone`. `std-lock-in-async` does not count such a guard as one that
@@ -97,8 +97,8 @@ struct FileTypes {
     /// Structs and enums with `#[derive(.., Clone, ..)]`, and the self types (as written) of
     /// `impl Clone for ..` blocks.
     clone: HashSet<String>,
-    /// Every struct and enum the file declares, by name, once per declaration.
-    named: Vec<String>,
+    /// Every struct and enum the file declares.
+    named: HashSet<String>,
 }
 
 thread_local! {
@@ -125,12 +125,6 @@ impl FileTypes {
     }
 
     fn read(root: &SyntaxNode) -> FileTypes {
-        let derives = |attrs: ast::AstChildren<ast::Attr>| {
-            attrs.into_iter().any(|a| {
-                let text = a.syntax().text().to_string();
-                text.contains("derive") && text.contains("Clone")
-            })
-        };
         let mut types = FileTypes::default();
         for node in root.descendants() {
             let (name, ty) = if let Some(field) = ast::RecordField::cast(node.clone()) {
@@ -144,27 +138,18 @@ impl FileTypes {
                 // `let m: Arc<Mutex<u8>> = …`
                 (ident_name(stmt.pat()), stmt.ty())
             } else {
-                if let Some(item) = ast::Struct::cast(node.clone()) {
-                    if let Some(name) = item.name() {
-                        types.named.push(name.text().to_string());
-                        if derives(item.attrs()) {
-                            types.clone.insert(name.text().to_string());
-                        }
-                    }
-                } else if let Some(item) = ast::Enum::cast(node.clone()) {
-                    if let Some(name) = item.name() {
-                        types.named.push(name.text().to_string());
-                        if derives(item.attrs()) {
-                            types.clone.insert(name.text().to_string());
-                        }
-                    }
-                } else if let Some(block) = ast::Impl::cast(node)
-                    && block
-                        .trait_()
-                        .is_some_and(|t| t.syntax().text().to_string().ends_with("Clone"))
-                    && let Some(self_ty) = block.self_ty()
+                if let Some(adt) = ast::Adt::cast(node.clone())
+                    && !matches!(adt, ast::Adt::Union(_))
+                    && let Some(name) = adt.name()
                 {
-                    types.clone.insert(self_ty.syntax().text().to_string());
+                    if decls::derives_clone(&adt) {
+                        types.clone.insert(name.text().to_string());
+                    }
+                    types.named.insert(name.text().to_string());
+                } else if let Some(self_ty) =
+                    ast::Impl::cast(node).and_then(|block| decls::clone_impl_self_type(&block))
+                {
+                    types.clone.insert(self_ty);
                 }
                 continue;
             };
@@ -178,18 +163,6 @@ impl FileTypes {
         }
         types
     }
-}
-
-/// The structs and enums `file` declares, once per declaration, each with whether the file
-/// derives or implements `Clone` for it: what the crate index learns of the file's types
-/// ([`CrateIndex::is_clone_type`]).
-pub fn declared_types(file: &SyntaxNode) -> Vec<(String, bool)> {
-    let types = FileTypes::of(file);
-    types
-        .named
-        .iter()
-        .map(|name| (name.clone(), types.clone.contains(name)))
-        .collect()
 }
 
 /// Whether the value behind the guard that `call`, a guard-returning method of this file or of
@@ -402,16 +375,8 @@ fn is_clone_with(file: &SyntaxNode, index: Option<&CrateIndex>, ty: &ast::Type) 
             if CLONE_TYPES.contains(&name.as_str()) || is_cloneable_sender(path, &name) {
                 return true;
             }
-            let args: Vec<ast::Type> = segment
-                .generic_arg_list()
-                .map(|l| {
-                    l.generic_args()
-                        .filter_map(|a| match a {
-                            ast::GenericArg::TypeArg(t) => t.ty(),
-                            _ => None,
-                        })
-                        .collect()
-                })
+            let args: Vec<ast::Type> = type_args(&segment)
+                .map(Iterator::collect)
                 .unwrap_or_default();
             if CLONE_CONTAINERS.contains(&name.as_str()) {
                 return args.iter().all(|a| is_clone_with(file, index, a));

@@ -179,10 +179,7 @@ impl FileSummary {
             returns_owned,
             called_while_held: called_while_held(guards),
             hand_offs: crate::analysis::hand_offs::hand_offs_under(guards),
-            types: nodes
-                .first()
-                .map(crate::fixes::clone_evidence::declared_types)
-                .unwrap_or_default(),
+            types: decls.declared_types(),
         }
     }
 
@@ -422,6 +419,21 @@ fn typed_calls_on_guards(guards: &[Guard]) -> Vec<String> {
     let mut names = Vec::new();
     for guard in guards {
         let Some(name) = guard.name() else { continue };
+        let asked: Vec<&str> = guard
+            .calls
+            .iter()
+            .filter(|call| {
+                call.kind == crate::analysis::CallKind::Method
+                    && call.receiver.as_deref() == Some(name.as_str())
+                    && crate::fixes::ownership::decided_by_name(&call.callee)
+            })
+            .map(|call| call.callee.as_str())
+            .collect();
+        // The guarded type is read from the file's declarations only when there is a question
+        // for it: reading them is a walk of the whole file.
+        if asked.is_empty() {
+            continue;
+        }
         let Some(root) = guard.body.ancestors().last() else {
             continue;
         };
@@ -430,17 +442,7 @@ fn typed_calls_on_guards(guards: &[Guard]) -> Vec<String> {
         else {
             continue;
         };
-        names.extend(
-            guard
-                .calls
-                .iter()
-                .filter(|call| {
-                    call.kind == crate::analysis::CallKind::Method
-                        && call.receiver.as_deref() == Some(name.as_str())
-                        && crate::fixes::ownership::decided_by_name(&call.callee)
-                })
-                .map(|call| format!("{ty}::{}", call.callee)),
-        );
+        names.extend(asked.iter().map(|method| format!("{ty}::{method}")));
     }
     names
 }
