@@ -56,7 +56,7 @@ pub fn drop_at_last_use(
     data: &[String],
     event: &SyntaxNode,
 ) -> Option<Vec<TextEdit>> {
-    let insertion = insertion(text, file, guard, data, event)?;
+    let insertion = insertion(text, file, guard, data, event, AfterEvent::Unused)?;
     let start = usize::from(guard.primary_range().start());
     let anchor = TextEdit {
         range: start..start + 1,
@@ -65,12 +65,26 @@ pub fn drop_at_last_use(
     Some(vec![anchor, insertion])
 }
 
-fn insertion(
+/// What happens to the guard after the event, for [`insertion`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum AfterEvent {
+    /// Nothing reached from the event may use the guard or its data.
+    Unused,
+    /// The lock is taken again before the guard's next use ([`super::drop_and_relock`]): only
+    /// what comes before the event has to allow the `drop`.
+    Relocked,
+}
+
+/// The edit that inserts `drop(<guard>);` after the last mention of the guard's data before
+/// `event`, in the innermost block around `event` that runs under the guard, or `None` when that
+/// might not compile.
+pub(super) fn insertion(
     text: &str,
     file: &SyntaxNode,
     guard: &Guard,
     data: &[String],
     event: &SyntaxNode,
+    after_event: AfterEvent,
 ) -> Option<TextEdit> {
     if !matches!(guard.holder, Holder::Let { .. } | Holder::IfLet { .. }) {
         return None;
@@ -101,7 +115,11 @@ fn insertion(
     // Uses in another branch than the event's (`else` of the `if let` that blocks in its
     // `then`) are never reached from it: lighthouse's `drop(shuffling_cache)` before the wait in
     // one branch, while the other branch goes on using the guard and drops it itself.
-    let reachable = |u: &TextRange| !syntax::in_other_branch(event, &node_at(file, *u));
+    let event_start = event.text_range().start();
+    let reachable = |u: &TextRange| {
+        !syntax::in_other_branch(event, &node_at(file, *u))
+            && (after_event == AfterEvent::Unused || u.end() <= event_start)
+    };
     let uses: Vec<TextRange> = guard.uses(file).into_iter().filter(reachable).collect();
     if uses.is_empty() || uses.iter().any(|u| held::may_move_guard(file, *u)) {
         return None;
@@ -124,7 +142,6 @@ fn insertion(
         return None;
     }
     let last = mentions.iter().map(|m| m.end()).max()?;
-    let event_start = event.text_range().start();
     // After a pattern that binds the guard's name again, `drop(name)` would drop the new value.
     let bound_again = TextRange::new(guard.live.start(), event_start.max(guard.live.start()));
     if syntax::binds_in(&guard.body, bound_again, &name) {

@@ -7,6 +7,7 @@ pub mod clone_evidence;
 pub mod clone_out;
 pub mod defer_emission;
 pub mod drain_then_run;
+pub mod drop_and_relock;
 pub mod drop_arm_guard;
 pub mod drop_at_last_use;
 pub mod drop_in_arm;

@@ -25,7 +25,10 @@
 //! the phase split ([`super::phase_split::phase_split_around`]) with the work as a barrier.
 //!
 //! The fix is always unsafe: the check and the store are no longer atomic, another task can
-//! change the data between the two scopes (register the same name).
+//! change the data between the two scopes (register the same name). A change made through the
+//! guard before the work (hickory-dns pruning its dead connections before the handshake) is seen
+//! by other holders before the rest of the update: the title names it, since the syntax cannot
+//! tell a finished change (a prune) from half of one (a counter bumped before its item is pushed).
 //!
 //! Invariants, each a reason for no fix rather than a wrong one:
 //! - the lock expression can be evaluated again to the same lock: a path or field chain, then
@@ -34,16 +37,20 @@
 //! - the statements holding the work neither use the guard nor a value borrowed from it (the work
 //!   cannot run unlocked on data the lock protects);
 //! - the work does not take the same lock itself (that is `read-then-write`'s self-deadlock);
-//! - the guard is only read before the work: a write there (`insert`, `get_mut`, an assignment,
-//!   any method the syntax cannot tell is a read) would be visible to every other holder between
-//!   the two scopes, a half-done update. Refused rather than guessed;
 //! - an awaited lock needs an async body (the second scope awaits it again).
 
-use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, ast};
+use ra_ap_syntax::{
+    AstNode, SyntaxKind, SyntaxNode, TextRange,
+    ast::{self, HasArgList},
+};
 
 use super::phase_split::{READ_METHODS, phase_split_around};
 use crate::analysis::{Guard, Holder, LockScopes, held, syntax};
 use crate::model::{Applicability, Fix, TextEdit};
+
+/// What every fix that takes a lock twice says in its title: the critical section is split, so
+/// the swap to an async lock (which keeps it whole) stays worth reporting.
+pub const NOT_ATOMIC: &str = "the check and the store are no longer atomic";
 
 /// The rewrite and how many times the lock is taken again: 0 when nothing before the work used
 /// the guard, so the lock is only taken after it.
@@ -51,6 +58,9 @@ use crate::model::{Applicability, Fix, TextEdit};
 pub struct RelockSplit {
     pub edit: TextEdit,
     pub relocks: usize,
+    /// The first change made through the guard before the work (`` `g.users.insert(..)` ``), as
+    /// the code shows it: other holders see it before the rest of the update.
+    pub written_before: Option<String>,
 }
 
 /// Split guard `index` of `scopes` around the blocking calls `work` (nodes in the guard's body).
@@ -112,17 +122,10 @@ pub fn relock_split(
         items[*at].text_range().end(),
         items[first_work].text_range().start(),
     );
-    if let Some(write) = uses
+    let written_before = uses
         .iter()
         .find(|u| before.contains_range(**u) && !is_read(file, **u))
-    {
-        let text = write_context(file, *write).text().to_string();
-        let shown = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        return Err(format!(
-            "the guard is changed before the work (`{shown}`): other holders would see the half-done update \
-             between two lock scopes"
-        ));
-    }
+        .map(|write| shown_write(&write_context(file, *write)));
     let ranges: Vec<TextRange> = work.iter().map(|n| n.text_range()).collect();
     let split = phase_split_around(text, file, scopes, index, &ranges)?;
     // Nothing before the work needs the lock: the one scope left is taken after the work.
@@ -133,6 +136,7 @@ pub fn relock_split(
     Ok(RelockSplit {
         edit: split.edit,
         relocks: split.relocks,
+        written_before,
     })
 }
 
@@ -154,9 +158,14 @@ pub fn relock_split_fix(
              under the lock: if the lock kept it in order with other holders' work, they may now interleave)"
         )
     } else {
+        // A change made before the work is published early: another holder sees it without the
+        // rest of the update (a placeholder, a counter bumped before its item is pushed).
+        let early = split.written_before.map_or(String::new(), |write| {
+            format!("; what `{write}` changes, other holders now see before the rest of the update")
+        });
         format!(
-            "Check under the lock, run {work_phrase} unlocked, then lock again to store the result (the check \
-             and the store are no longer atomic: another task can change the data between the two lock scopes)"
+            "Check under the lock, run {work_phrase} unlocked, then lock again to store the result \
+             ({NOT_ATOMIC}: another task can change the data between the two lock scopes{early})"
         )
     };
     Ok(Fix {
@@ -167,13 +176,29 @@ pub fn relock_split_fix(
 }
 
 /// The lock expression names the same lock when evaluated again: `a.b.c.lock()` with only
-/// unwrapping after it.
-fn re_evaluable(guard: &Guard, init: &ast::Expr) -> Result<(), String> {
+/// unwrapping after it, or a crate function that returns the guard called with plain names and
+/// literals (zine's `data::get()`).
+pub(super) fn re_evaluable(guard: &Guard, init: &ast::Expr) -> Result<(), String> {
     let method = guard
         .method_name_ref()
         .map(|n| n.text().to_string())
         .unwrap_or_default();
-    if !matches!(method.as_str(), "lock" | "read" | "write") {
+    let helper_call = match &guard.call {
+        ast::Expr::CallExpr(call) => Some(call),
+        _ => None,
+    };
+    if let Some(call) = helper_call {
+        let plain = call.arg_list().is_some_and(|args| {
+            args.args()
+                .all(|a| matches!(a, ast::Expr::PathExpr(_) | ast::Expr::Literal(_)))
+        });
+        if !plain {
+            return Err(format!(
+                "`{}` is called with computed arguments, so calling it again may reach another lock",
+                syntax::compact_text(call.syntax())
+            ));
+        }
+    } else if !matches!(method.as_str(), "lock" | "read" | "write") {
         return Err(format!(
             "the lock is taken with `{method}()`, which may fail when taken again"
         ));
@@ -199,6 +224,9 @@ fn re_evaluable(guard: &Guard, init: &ast::Expr) -> Result<(), String> {
         .ok_or_else(|| {
             "the lock expression does more than take the lock, so it cannot be repeated".to_string()
         })?;
+    }
+    if helper_call.is_some() {
+        return Ok(());
     }
     let mut receiver = guard.receiver();
     while let Some(r) = receiver {
@@ -264,7 +292,32 @@ fn is_read(file: &SyntaxNode, mention: TextRange) -> bool {
     }
 }
 
-/// The expression around a mention, for the refusal's message.
+/// A change as the fix's title shows it: a method call with its arguments elided
+/// (`` connections.retain(..) ``), anything else on one line.
+fn shown_write(expr: &SyntaxNode) -> String {
+    // `g.get_user(name)?` is shown as the call.
+    let mut unwrapped = ast::Expr::cast(expr.clone());
+    while let Some(ast::Expr::TryExpr(t)) = &unwrapped {
+        unwrapped = t.expr();
+    }
+    if let Some(ast::Expr::MethodCallExpr(call)) = unwrapped
+        && let (Some(receiver), Some(name)) = (call.receiver(), call.name_ref())
+    {
+        let args = if call
+            .arg_list()
+            .is_some_and(|list| list.args().next().is_none())
+        {
+            "()"
+        } else {
+            "(..)"
+        };
+        return format!("{}.{name}{args}", syntax::compact_text(receiver.syntax()));
+    }
+    let text = expr.text().to_string();
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The expression around a mention, for the fix's title.
 fn write_context(file: &SyntaxNode, mention: TextRange) -> SyntaxNode {
     let node = super::release::node_at(file, mention);
     node.ancestors()
@@ -346,14 +399,24 @@ mod tests {
     }
 
     #[test]
-    fn a_write_before_the_work_is_not_split() {
-        assert_no_fix(
+    fn a_write_before_the_work_is_named_in_the_title() {
+        let src = wrap(
             "    let mut store = app.store.lock().unwrap();\n\
              \x20   store.users.insert(name.clone(), String::new());\n\
              \x20   let hash = bcrypt::hash(&pw, 10).map_err(|e| e.to_string())?;\n\
              \x20   store.users.insert(name, hash);\n\
              \x20   Ok(0)\n",
         );
+        let found = findings(&src, RULE);
+        let fix = found[0].fix.as_ref().expect("a relock split");
+        assert_eq!(fix.applicability, crate::model::Applicability::Unsafe);
+        assert!(
+            fix.title
+                .contains("what `store.users.insert(..)` changes, other holders now see before"),
+            "{}",
+            fix.title
+        );
+        assert!(fixed(&src, RULE).contains("let hash = bcrypt::hash"));
     }
 
     #[test]

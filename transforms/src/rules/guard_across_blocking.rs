@@ -100,14 +100,15 @@ Pattern 2, the relock split: the statements before the work stay in a first lock
 with its early `return`s), the work runs unlocked, and a second scope takes the lock again with the
 same expression for the statements after it, returning what the rest needs; spawns and sends
 after them run after the second scope. Always unsafe: the check and the store are no longer atomic
-(another task can register the same name in between). When nothing before the work uses the
-guard, the lock is simply taken after the work (unsafe for the same reason as IO above).
+(another task can register the same name in between); when the guard is changed before the
+work, the title names the change, which other holders now see before the rest of the update.
+When nothing before the work uses the guard, the lock is simply taken after the work (unsafe for
+the same reason as IO above).
 
 ## Known problems
 The relock split is not offered (the help says why) when the work uses the guard or a value
-borrowed from it, when the guard is written before the work (the half-done update would be
-visible between the scopes; a `get_mut` borrow counts as a write), when the lock is reached through
-a call or taken with `try_lock`, or when the guard is used in the loop that does the work. Then
+borrowed from it, when a value borrowed from the guard is used after the work (a `get_mut`
+borrow written after it), when the lock is reached through a call or taken with `try_lock`, or when the guard is used in the loop that does the work. Then
 take what the work needs in one scope, do the work, lock again to store the result — and decide
 whether the state may have changed in between. A guard that is bound but never used (`let _guard = FILE_LOCK.lock();`) serialises the
 work on purpose and is not reported; nor is waiting on the guarded object itself

@@ -88,12 +88,16 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     // Guards that double-lock's phase split releases before the await: no swap needed.
     let phase_split = ctx.phase_split_guards();
     // guard-across-await reported these and found no release (another rule's fix, a phase split,
-    // may own the guard instead: then guard-across-await says nothing and neither does this).
+    // may own the guard instead: then guard-across-await says nothing and neither does this). A
+    // fix that locks twice splits the critical section: the swap, which keeps it whole, is the
+    // other remedy.
     let unreleasable: HashSet<Range<usize>> = ctx
         .await_findings()
         .iter()
         .filter(|f| {
-            f.fix.is_none()
+            f.fix
+                .as_ref()
+                .is_none_or(|fix| fix.title.contains(crate::fixes::relock_split::NOT_ATOMIC))
                 && f.severity == Severity::Error
                 // Only the proof that the value is `Clone` was missing for a snapshot.
                 && !f.help.as_deref().is_some_and(|h| {

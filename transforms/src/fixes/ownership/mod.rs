@@ -365,6 +365,9 @@ const STD_BORROWING_METHODS: &[&str] = &[
     "split",
     "trim",
     "drain",
+    // `BTreeMap::range`: an iterator over the map.
+    "range",
+    "range_mut",
 ];
 
 /// Whether the value of `expr`, which contains a temporary guard at `guard_range`, can outlive the

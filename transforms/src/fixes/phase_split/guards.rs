@@ -142,10 +142,15 @@ impl<'a> Splitter<'a> {
             .iter()
             .map(|&g| scopes.guards[g].call.syntax().text_range())
             .collect();
+        // Another lock's temporary guard dies in its statement, which the split keeps under the
+        // same member guard it ran under: the nesting is the original's (hickory-dns reads
+        // `cx.transport_state().await` in the condition that checks `connections`). A bound one
+        // could leave its phase and be held when a member is locked again: a new lock order.
         let other_locks = scopes
             .guards
             .iter()
             .filter(|g| !member_calls.contains(&g.call.syntax().text_range()))
+            .filter(|g| !(matches!(g.holder, Holder::Temporary) && dies_in_its_statement(g)))
             .map(|g| (g.call.syntax().text_range(), g.lock_path.clone()))
             .collect();
         let member_awaits: Vec<TextRange> = members
@@ -183,4 +188,18 @@ impl<'a> Splitter<'a> {
             deferred: 0,
         })
     }
+}
+
+/// Whether a temporary guard is released by the end of the statement it is taken in (not kept
+/// alive by a `let` that borrows from it).
+fn dies_in_its_statement(guard: &crate::analysis::Guard) -> bool {
+    guard
+        .call
+        .syntax()
+        .ancestors()
+        .find(|a| {
+            a.parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::STMT_LIST)
+        })
+        .is_some_and(|stmt| stmt.text_range().contains_range(guard.live))
 }

@@ -6,11 +6,12 @@ mod awaits;
 
 use self::awaits::{AsyncHolds, Lent, await_role, awaits_borrowed_binding, awaits_borrowed_data};
 use super::Context;
-use crate::analysis::{AccessMode, Guard, Holder, LockKind, syntax};
+use crate::analysis::{AccessMode, Guard, Holder, LockKind, held, syntax};
 use crate::fixes::clone_evidence::{
     NOT_PROVEN_CLONE, guarded_value_is_clone, helper_value_is_clone,
 };
 use crate::fixes::clone_out::{CloneOut, NoCloneOut, clone_out};
+use crate::fixes::drop_and_relock::drop_and_relock_fix;
 use crate::fixes::drop_at_last_use::drop_fix;
 use crate::fixes::own_binding::own_binding;
 use crate::fixes::release::{Blocked, node_at, release_before, title_with_caveat};
@@ -97,15 +98,22 @@ async fn write_and_persist(&self, batch: Vec<u8>) {
 - Two lock scopes (seed 003's Pattern 2) for slow awaits between two uses of an async guard: the
   check before them in one scope, the awaits unlocked, the store after them in a second scope that
   takes the lock again with the same expression. Always unsafe: the check and the store are no
-  longer atomic. Refused when the guard is changed before the awaits (other holders would see the
-  half-done update), when the awaited work uses the guard or data borrowed from it, or when the
-  lock expression cannot be evaluated again.
+  longer atomic; when the guard is changed before the awaits, the title names the change, which
+  other holders now see before the rest of the update. Refused when the awaited work uses the
+  guard or data borrowed from it, or when the lock expression cannot be evaluated again.
+- Drop and lock again, for a guard (blocking or async) used before and after an `.await` that
+  sits in a branch of a statement using the guard (a check in an `if let`, the fetch and the store
+  in its `else`): `drop(guard);` after its last use before the `.await`, and the same `let`
+  again just before the next use. Always unsafe, for the same reason. Refused when the guard is
+  used again in more than one place after the `.await`, when a value borrowed from it is read
+  after it, or when the lock expression cannot be evaluated again.
 
 ## Known problems
 A slow await that reads a value borrowed through a binding gets no fix: the remedy is to copy what
 the work needs, which needs the types. Which awaits are slow is read from the callee's name.
-When the guard is used after the await (the critical section spans it), scoping cannot help and
-no fix is offered; the swap to `tokio::sync` (rule `std-lock-in-async`) is the remedy. Guards bound
+When the guard is used after the await (the critical section spans it) and neither two lock
+scopes nor a drop and relock fit, scoping cannot help and no fix is offered; the swap to
+`tokio::sync` (rule `std-lock-in-async`) is the remedy. Guards bound
 to `_name` and never used are held on purpose (test serialisation, single-flight): they are reported
 as info and never fixed. `#[allow(clippy::await_holding_lock)]` (or `#[expect]`,
 `await_holding_invalid_type`) on the item or statement suppresses the rule.
@@ -266,13 +274,13 @@ fn finding<'a>(
     let built = match hold {
         Hold::AfterLastUse => release_after_last_use(ctx, guard, first_await, &lent().data),
         Hold::BeforeFirstUse => acquire_after(ctx, guard, first_await),
-        Hold::SpansSlow(what) => split_around_awaits(ctx, index, awaits).map_err(|why| {
+        Hold::SpansSlow(what) => relock_fix(ctx, index, awaits).map_err(|why| {
             format!(
                 "every task that wants the lock waits for {what} too: take what the work needs under the lock, \
                  release it, do the work, then lock again to store the result (not split automatically: {why})"
             )
         }),
-        Hold::Blocking | Hold::BorrowedData => build_fix(ctx, guard, first_await),
+        Hold::Blocking | Hold::BorrowedData => build_fix(ctx, index, awaits),
         // Returning the borrowed value out of a scope would not compile (E0597): the copy has to
         // be written by someone who knows the type, unless the file shows it (an element of a
         // collection declared with a `Clone` element type).
@@ -328,6 +336,25 @@ fn finding<'a>(
     }
 }
 
+/// Seed 003's two lock scopes around awaits the guard has no part in: split at the level of the
+/// guard's block where the awaits are statements of their own, else a `drop` before the first
+/// await and the lock taken again before the next use. The reason is the block split's.
+fn relock_fix(ctx: &Context<'_>, index: usize, awaits: &[&ast::AwaitExpr]) -> Result<Fix, String> {
+    split_around_awaits(ctx, index, awaits).or_else(|why| {
+        let guard = &ctx.scopes.guards[index];
+        let data = held::guard_data_names(ctx.file, guard, ctx.scopes.crate_index.as_deref());
+        drop_and_relock_fix(
+            ctx.text,
+            ctx.file,
+            guard,
+            &data,
+            awaits[0].syntax(),
+            "the `.await`",
+        )
+        .map_err(|_| why)
+    })
+}
+
 /// Seed 003's two lock scopes around slow awaits the guard has no part in: the check before them
 /// in one scope, the awaits unlocked, the store after them in a second scope.
 fn split_around_awaits(
@@ -346,11 +373,9 @@ fn split_around_awaits(
     )
 }
 
-fn build_fix(
-    ctx: &Context<'_>,
-    guard: &Guard,
-    first_await: &ast::AwaitExpr,
-) -> Result<Fix, String> {
+fn build_fix(ctx: &Context<'_>, index: usize, awaits: &[&ast::AwaitExpr]) -> Result<Fix, String> {
+    let guard = &ctx.scopes.guards[index];
+    let first_await = awaits[0];
     let phrase = "the `.await`";
     match release_before(ctx.text, ctx.file, guard, first_await.syntax(), phrase) {
         Ok(fix) => Ok(fix),
@@ -370,7 +395,7 @@ fn build_fix(
             let await_at = first_await
                 .await_token()
                 .map_or(first_await.syntax().text_range(), |t| t.text_range());
-            match (&guard.holder, event_item) {
+            let copied = match (&guard.holder, event_item) {
                 // The last use is inside the awaiting statement itself, before the await:
                 // compute or copy what the awaited call needs inside the scope.
                 (Holder::Let { .. }, Some(_)) if last_use.start() < await_at.start() => {
@@ -385,8 +410,11 @@ fn build_fix(
                 (Holder::Let { .. } | Holder::IfLet { .. }, _) => {
                     snapshot_fix(ctx, guard, spans_await_for(guard))
                 }
-                _ => Err(spans_await_for(guard)),
-            }
+                _ => return Err(spans_await_for(guard)),
+            };
+            // A guard written after the `.await` is no copy: seed 003's two lock scopes, the
+            // check before the `.await`, the store after it. The help stays the copy's reason.
+            copied.or_else(|reason| relock_fix(ctx, index, awaits).map_err(|_| reason))
         }
     }
 }
@@ -453,33 +481,13 @@ fn acquire_after(
     // The lock expression must mean the same thing further down: none of the local names it reads
     // is assigned or rebound by the statements it moves past.
     let init = stmt.initializer().ok_or_else(no_fix)?;
-    let names: Vec<String> = init
-        .syntax()
-        .descendants()
-        .filter_map(ast::PathExpr::cast)
-        .map(|p| syntax::compact_text(p.syntax()))
-        .filter(|n| n != "self" && !n.contains("::"))
-        .collect();
     let passed_until = if stores_at_the_end {
         items[use_item].text_range().end()
     } else {
         items[use_item].text_range().start()
     };
     let passed = TextRange::new(stmt.syntax().text_range().end(), passed_until);
-    let rebinds = names.iter().any(|n| {
-        syntax::mentions(ctx.file, passed, n).iter().any(|m| {
-            let node = node_at(ctx.file, *m);
-            node.ancestors()
-                .take_while(|a| passed.contains_range(a.text_range()))
-                .any(|a| {
-                    ast::LetStmt::can_cast(a.kind())
-                        || ast::RefExpr::cast(a.clone()).is_some_and(|r| r.mut_token().is_some())
-                        || ast::BinExpr::cast(a).is_some_and(|b| {
-                            matches!(b.op_kind(), Some(ast::BinaryOp::Assignment { .. }))
-                        })
-                })
-        })
-    });
+    let rebinds = syntax::changes_names_read_by(ctx.file, &init, passed);
     if rebinds {
         return Err(no_fix());
     }
