@@ -338,6 +338,26 @@ fn a_free_function_of_another_file_that_returns_a_guard_is_an_acquisition() {
     assert_eq!(json["errors"], Value::Array(Vec::new()), "{json:#}");
 }
 
+#[test]
+fn a_free_function_that_returns_a_guard_is_called_again_to_lock_again() {
+    // `preview` checks, fetches, then stores: two lock scopes, the second calling `store::get()`
+    // again (the function is the lock, as zine's `data::get()` was in PR #68).
+    let dir = tempfile::tempdir().unwrap();
+    modules(dir.path(), &[("store", STORE), ("render", RENDER)]);
+    let json = scan(dir.path());
+    let await_finding = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "guard-across-await")
+        .expect("the hold across the fetch is reported");
+    assert_eq!(await_finding["fix"]["applicability"], "unsafe", "{json:#}");
+    let diff = await_finding["fix"]["diff"].as_str().unwrap_or_default();
+    assert!(diff.contains("+        let previews = store::get();\n"), "{diff}");
+    assert!(diff.contains("+        let mut previews = store::get();\n"), "{diff}");
+    assert!(await_finding["fix"]["title"].to_string().contains("no longer atomic"), "{json:#}");
+}
+
 const HANDLES: &str = "use std::any::Any;
 
 use dashmap::DashMap;
