@@ -353,9 +353,20 @@ fn a_free_function_that_returns_a_guard_is_called_again_to_lock_again() {
         .expect("the hold across the fetch is reported");
     assert_eq!(await_finding["fix"]["applicability"], "unsafe", "{json:#}");
     let diff = await_finding["fix"]["diff"].as_str().unwrap_or_default();
-    assert!(diff.contains("+        let previews = store::get();\n"), "{diff}");
-    assert!(diff.contains("+        let mut previews = store::get();\n"), "{diff}");
-    assert!(await_finding["fix"]["title"].to_string().contains("no longer atomic"), "{json:#}");
+    assert!(
+        diff.contains("+        let previews = store::get();\n"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+        let mut previews = store::get();\n"),
+        "{diff}"
+    );
+    assert!(
+        await_finding["fix"]["title"]
+            .to_string()
+            .contains("no longer atomic"),
+        "{json:#}"
+    );
 }
 
 const HANDLES: &str = "use std::any::Any;

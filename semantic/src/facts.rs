@@ -2,7 +2,7 @@
 
 use lockfix_transforms::analysis::facts::{CalleeLock, GuardHelper, site_key};
 use lockfix_transforms::analysis::syntax::compact_text;
-use lockfix_transforms::analysis::{ReceiverFact, SemanticFacts, lock_method_mode};
+use lockfix_transforms::analysis::{LockKind, ReceiverFact, SemanticFacts, lock_method_mode};
 use ra_ap_hir::{AsAssocItem, AssocItemContainer, HasCrate, Semantics, Type};
 use ra_ap_ide_db::RootDatabase;
 use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasArgList};
@@ -36,6 +36,14 @@ pub(crate) fn collect(db: &RootDatabase, vfs: &Vfs, file_id: FileId) -> Semantic
             continue;
         }
         if lock_named && let Some(fact) = receiver_fact(&sema, &call) {
+            // A lock of a crate lockfix does not know whose `lock()` gives a future
+            // (futures-intrusive's `GenericMutex`, awaited inside a `join`) is an async lock.
+            let fact = match fact {
+                ReceiverFact::Lock(LockKind::Unknown) if returns_a_future(&sema, &call) => {
+                    ReceiverFact::Lock(LockKind::UnknownAsync)
+                }
+                other => other,
+            };
             facts.record_receiver(key.clone(), fact);
         }
         if key.1 == "self"
@@ -46,6 +54,12 @@ pub(crate) fn collect(db: &RootDatabase, vfs: &Vfs, file_id: FileId) -> Semantic
         }
     }
     facts
+}
+
+/// The call's value is a future (rust-analyzer finds `Future` or `IntoFuture` implemented for it).
+fn returns_a_future(sema: &Semantics<'_, RootDatabase>, call: &ast::MethodCallExpr) -> bool {
+    sema.type_of_expr(&call.clone().into())
+        .is_some_and(|ty| ty.original.into_future_output(sema.db).is_some())
 }
 
 /// The receiver already is a guard (or a `LockResult`/`Option` of one).

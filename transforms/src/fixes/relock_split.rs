@@ -183,19 +183,23 @@ pub(super) fn re_evaluable(guard: &Guard, init: &ast::Expr) -> Result<(), String
         .method_name_ref()
         .map(|n| n.text().to_string())
         .unwrap_or_default();
-    let helper_call = match &guard.call {
-        ast::Expr::CallExpr(call) => Some(call),
+    // A function or method of the crate that hands out the guard (`data::get()`,
+    // `self.previews_mut()`): calling it again with the same plain arguments takes the same lock.
+    let helper_args = match &guard.call {
+        ast::Expr::CallExpr(call) => call.arg_list(),
+        ast::Expr::MethodCallExpr(call) if crate::analysis::lock_method_mode(&method).is_none() => {
+            call.arg_list()
+        }
         _ => None,
     };
-    if let Some(call) = helper_call {
-        let plain = call.arg_list().is_some_and(|args| {
-            args.args()
-                .all(|a| matches!(a, ast::Expr::PathExpr(_) | ast::Expr::Literal(_)))
-        });
+    if let Some(args) = &helper_args {
+        let plain = args
+            .args()
+            .all(|a| matches!(a, ast::Expr::PathExpr(_) | ast::Expr::Literal(_)));
         if !plain {
             return Err(format!(
                 "`{}` is called with computed arguments, so calling it again may reach another lock",
-                syntax::compact_text(call.syntax())
+                syntax::compact_text(guard.call.syntax())
             ));
         }
     } else if !matches!(method.as_str(), "lock" | "read" | "write") {
@@ -225,7 +229,7 @@ pub(super) fn re_evaluable(guard: &Guard, init: &ast::Expr) -> Result<(), String
             "the lock expression does more than take the lock, so it cannot be repeated".to_string()
         })?;
     }
-    if helper_call.is_some() {
+    if matches!(guard.call, ast::Expr::CallExpr(_)) {
         return Ok(());
     }
     let mut receiver = guard.receiver();

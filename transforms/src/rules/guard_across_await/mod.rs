@@ -336,6 +336,17 @@ fn finding<'a>(
     }
 }
 
+/// A std or parking_lot lock taken with its own `lock()`/`read()`/`write()` in an async body:
+/// `std-lock-in-async` swaps it for tokio's, the remedy that keeps a critical section spanning an
+/// `.await` whole. A guard a crate function hands out (zine's `data::get()`) has no such swap.
+fn swappable(guard: &Guard) -> bool {
+    matches!(guard.kind, LockKind::Std | LockKind::ParkingLot)
+        && guard.method_name_ref().is_some_and(|m| {
+            crate::analysis::lock_method_mode(m.text()).is_some()
+                && matches!(guard.call, ast::Expr::MethodCallExpr(_))
+        })
+}
+
 /// Seed 003's two lock scopes around awaits the guard has no part in: split at the level of the
 /// guard's block where the awaits are statements of their own, else a `drop` before the first
 /// await and the lock taken again before the next use. The reason is the block split's.
@@ -413,8 +424,15 @@ fn build_fix(ctx: &Context<'_>, index: usize, awaits: &[&ast::AwaitExpr]) -> Res
                 _ => return Err(spans_await_for(guard)),
             };
             // A guard written after the `.await` is no copy: seed 003's two lock scopes, the
-            // check before the `.await`, the store after it. The help stays the copy's reason.
-            copied.or_else(|reason| relock_fix(ctx, index, awaits).map_err(|_| reason))
+            // check before the `.await`, the store after it, where `std-lock-in-async`'s swap
+            // (which keeps the critical section whole) cannot apply. The help stays the copy's
+            // reason.
+            copied.or_else(|reason| {
+                if swappable(guard) {
+                    return Err(reason);
+                }
+                relock_fix(ctx, index, awaits).map_err(|_| reason)
+            })
         }
     }
 }
