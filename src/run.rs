@@ -176,6 +176,7 @@ pub fn run(
         verify: Vec::new(),
         rolled_back: Vec::new(),
         semantic_loads: semantic.loaded,
+        semantic_remembered: semantic.remembered,
         notes: semantic.notes,
         failing_suppressions: 0,
         timings: Vec::new(),

@@ -309,7 +309,8 @@ impl FilePass<'_> {
             warnings: resolution.warnings,
             notes: resolution.notes,
             loaded: resolution.loaded,
-            loading: resolution.loading,
+            remembered: resolution.remembered,
+            loading: resolution.loading + resolution.recalling,
             resolving: resolution.resolving,
         }
     }
@@ -397,6 +398,8 @@ pub struct SemanticOutcome {
     pub warnings: Vec<ErrorEntry>,
     pub notes: Vec<crate::report::Note>,
     pub loaded: Vec<(String, std::time::Duration)>,
+    /// Workspaces whose answers were remembered from an earlier run (no load).
+    pub remembered: Vec<String>,
     pub loading: std::time::Duration,
     pub resolving: std::time::Duration,
 }

@@ -10,6 +10,7 @@ pub mod crate_fix;
 pub mod crate_index;
 pub mod edit;
 pub mod engine;
+pub mod facts_cache;
 pub mod files;
 pub mod fix_loop;
 pub mod semantic;

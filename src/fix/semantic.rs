@@ -20,6 +20,7 @@ use lockfix_semantic::{LoadOptions, Prepared, Unresolvable, Workspace};
 use lockfix_transforms::analysis::SemanticFacts;
 use rayon::prelude::*;
 
+use super::facts_cache;
 use crate::input::discover::{SourcePath, display_path};
 use crate::report::progress::Spinner;
 use crate::report::{ErrorEntry, Note};
@@ -70,6 +71,10 @@ pub struct Resolution {
     pub loading: Duration,
     /// Time spent asking rust-analyzer about the files (`--statistics`).
     pub resolving: Duration,
+    /// Workspaces whose answers were remembered from an earlier run over the same sources.
+    pub remembered: Vec<String>,
+    /// Time spent keying and reading the remembered answers (`--statistics`).
+    pub recalling: Duration,
 }
 
 /// Loads the workspaces the mode asks for and collects facts for their files.
@@ -100,6 +105,29 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
         SemanticMode::Off => false,
     };
     groups.retain(|_, members| wanted(members));
+    // Answers remembered from an earlier run over the same sources: no cargo, no load.
+    let started = Instant::now();
+    let mut keys: BTreeMap<PathBuf, String> = BTreeMap::new();
+    groups.retain(|manifest, members| {
+        let Some(key) = facts_cache::key(manifest, &options) else {
+            return true;
+        };
+        let asked = asked_files(candidates, members, config, cwd);
+        let known = facts_cache::recall(&options.cache_dir, &key)
+            .filter(|known| asked.iter().all(|(_, path)| known.contains_key(path)));
+        let Some(known) = known else {
+            keys.insert(manifest.clone(), key);
+            return true;
+        };
+        for (index, path) in asked {
+            if let Some(facts) = known.get(&path).filter(|facts| !facts.is_empty()) {
+                resolution.facts.insert(index, Arc::new(facts.clone()));
+            }
+        }
+        resolution.remembered.push(display_path(manifest, cwd));
+        false
+    });
+    resolution.recalling += started.elapsed();
     // `cargo metadata` for every workspace at once when there are several: in a tree of many
     // crates most of a first run's semantic time is cargo failing, one workspace after another,
     // on dependencies it cannot resolve offline. The loads themselves stay one at a time (each
@@ -175,36 +203,59 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
                 crate::report::plural(members.len(), "file")
             ),
         );
-        // In auto mode only the doubting files are asked about (type inference per file is what
-        // a loaded workspace costs after the load), unless one of them returns a guard its
-        // callers hold: their facts record it.
-        let whole_package = config.mode == SemanticMode::On
-            || members.iter().any(|&i| candidates[i].semantics_for_callers);
-        for index in members {
-            if !whole_package && !candidates[index].wants_semantics {
-                continue;
-            }
+        let mut answers = facts_cache::Answers::new();
+        let mut complete = true;
+        for (index, canonical) in asked_files(candidates, &members, config, cwd) {
             let path = cwd.join(&candidates[index].source.path);
-            if !may_need_facts(&path) {
-                continue;
-            }
             match ws.facts(&path) {
-                Ok(Some(facts)) if !facts.is_empty() => {
-                    resolution.facts.insert(index, Arc::new(facts));
+                Ok(facts) => {
+                    let facts = facts.unwrap_or_default();
+                    if !facts.is_empty() {
+                        resolution.facts.insert(index, Arc::new(facts.clone()));
+                    }
+                    answers.insert(canonical, facts);
                 }
-                Ok(_) => {}
-                Err(error) => resolution.warnings.push(ErrorEntry {
-                    fatal: false,
-                    path: candidates[index].source.display.clone(),
-                    message: format!(
-                        "semantic tier failed on this file, syntax tier used: {error:#}"
-                    ),
-                }),
+                Err(error) => {
+                    complete = false;
+                    resolution.warnings.push(ErrorEntry {
+                        fatal: false,
+                        path: candidates[index].source.display.clone(),
+                        message: format!(
+                            "semantic tier failed on this file, syntax tier used: {error:#}"
+                        ),
+                    });
+                }
             }
+        }
+        if complete && let Some(key) = keys.get(&manifest) {
+            facts_cache::remember(&options.cache_dir, key, &answers);
         }
         resolution.resolving += started.elapsed();
     }
     resolution
+}
+
+/// The files of a workspace group rust-analyzer is asked about, with their canonical paths (the
+/// remembered answers' keys). In auto mode only the doubting files (type inference per file is
+/// what a loaded workspace costs after the load), unless one of them returns a guard its callers
+/// hold: their facts record it.
+fn asked_files(
+    candidates: &[Candidate<'_>],
+    members: &[usize],
+    config: &SemanticConfig,
+    cwd: &Path,
+) -> Vec<(usize, PathBuf)> {
+    let whole_package = config.mode == SemanticMode::On
+        || members.iter().any(|&i| candidates[i].semantics_for_callers);
+    members
+        .iter()
+        .copied()
+        .filter(|&i| whole_package || candidates[i].wants_semantics)
+        .filter_map(|i| {
+            let path = cwd.join(&candidates[i].source.path);
+            may_need_facts(&path).then(|| (i, std::fs::canonicalize(&path).unwrap_or(path)))
+        })
+        .collect()
 }
 
 /// Facts only matter where a lock is taken or a guard can be held across an await: other files

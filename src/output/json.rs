@@ -435,6 +435,7 @@ mod tests {
             rolled_back: Vec::new(),
             crate_fixes: 0,
             semantic_loads: Vec::new(),
+            semantic_remembered: Vec::new(),
             notes: vec![crate::report::Note {
                 path: "v/Cargo.toml".to_owned(),
                 message: "semantic tier skipped".to_owned(),

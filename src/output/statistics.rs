@@ -77,6 +77,12 @@ pub fn write_statistics(out: &mut dyn Write, report: &Report, total: Duration) -
             duration.as_secs_f64()
         )?;
     }
+    for manifest in &report.semantic_remembered {
+        writeln!(
+            out,
+            "semantic tier: answers for {manifest} remembered from an earlier run over the same sources"
+        )?;
+    }
     for (phase, duration) in timing_lines(report, total) {
         writeln!(out, "time: {phase}: {:.2} s", duration.as_secs_f64())?;
     }

@@ -107,6 +107,9 @@ pub struct Report {
     pub crate_fixes: usize,
     /// Workspaces the semantic tier loaded, with the time each load took (`--statistics`).
     pub semantic_loads: Vec<(String, std::time::Duration)>,
+    /// Workspaces whose semantic answers were remembered from an earlier run over the same
+    /// sources, so not loaded (`--statistics`).
+    pub semantic_remembered: Vec<String>,
     /// Unused or malformed suppressions in files whose settings make them fail the run
     /// (`--strict-suppressions`).
     pub failing_suppressions: usize,

@@ -13,6 +13,8 @@ use ra_ap_syntax::{
 };
 
 use super::crate_index::FileSummary;
+use serde::{Deserialize, Serialize};
+
 use super::{AccessMode, LockKind, LockScopes, syntax};
 use crate::model::{Finding, Severity};
 
@@ -211,7 +213,7 @@ fn held_across_await_if_a_lock(call: &ast::MethodCallExpr) -> bool {
 }
 
 /// What the receiver of a `lock()`/`read()`/`write()`-named call really is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReceiverFact {
     Lock(LockKind),
     /// A type with a method of that name that is no lock (`reader.read()`, a `Registry::lock()`).
@@ -219,7 +221,7 @@ pub enum ReceiverFact {
 }
 
 /// A lock that a method takes in its own body, when the method is defined in another file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CalleeLock {
     /// `self.<field>`: the same identity the caller's guard has when it locks that field.
     pub identity: String,
@@ -234,21 +236,25 @@ pub struct CalleeLock {
 }
 
 /// A method whose return value is a guard (`fn state(&self) -> MutexGuard<'_, State>`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuardHelper {
     pub kind: LockKind,
     pub mode: AccessMode,
 }
 
-/// Everything the semantic tier knows about one file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Everything the semantic tier knows about one file. Serialisable, for the answers the front end
+/// remembers on disk (maps as lists of pairs: their keys are tuples).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SemanticFacts {
     /// Keyed by `(function, receiver text, method)` of each lock-named no-argument method call.
+    #[serde(with = "pairs")]
     pub receivers: HashMap<SiteKey, ReceiverFact>,
     /// Keyed by `(function, receiver text, method)` of calls whose result is a guard.
+    #[serde(with = "pairs")]
     pub guard_helpers: HashMap<SiteKey, GuardHelper>,
     /// Keyed by `(function, "self", method)`: locks the awaited or called method `self.method()`
     /// takes in its body, when that body is in another file.
+    #[serde(with = "pairs")]
     pub callee_locks: HashMap<SiteKey, Vec<CalleeLock>>,
     /// Keys whose sites disagreed (shadowing, two closures with different locks): left to the
     /// syntax tier.
@@ -266,6 +272,30 @@ impl SemanticFacts {
 
     pub fn record_guard_helper(&mut self, key: SiteKey, helper: GuardHelper) {
         record_agreeing(&mut self.guard_helpers, &mut self.conflicts, key, helper);
+    }
+}
+
+/// A map as a list of `(key, value)` pairs.
+mod pairs {
+    use std::collections::HashMap;
+    use std::hash::Hash;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, K: Serialize, V: Serialize>(
+        map: &HashMap<K, V>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, D, K, V>(deserializer: D) -> Result<HashMap<K, V>, D::Error>
+    where
+        D: Deserializer<'de>,
+        K: Deserialize<'de> + Eq + Hash,
+        V: Deserialize<'de>,
+    {
+        Vec::<(K, V)>::deserialize(deserializer).map(|pairs| pairs.into_iter().collect())
     }
 }
 

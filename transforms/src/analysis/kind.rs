@@ -12,7 +12,7 @@ use ra_ap_syntax::{
 };
 
 /// The library a lock (and so its guard) comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum LockKind {
     Std,
     ParkingLot,

@@ -36,7 +36,7 @@ use identity::{lock_identity, receiver_name};
 pub use kind::{KindIndex, LockKind};
 
 /// Read or write access; a mutex is exclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AccessMode {
     Read,
     Write,
