@@ -316,6 +316,13 @@ fn finding<'a>(
         Ok(fix) => {
             let help = match fix.applicability {
                 Applicability::Safe => "release the guard before the `.await`".to_string(),
+                // The title says the rest; the help says what the fix does, as guard-across-
+                // blocking's does for its split.
+                Applicability::Unsafe
+                    if fix.title.contains(crate::fixes::relock_split::NOT_ATOMIC) =>
+                {
+                    "release the guard before the `.await` and lock again after it".to_string()
+                }
                 Applicability::Unsafe => {
                     format!("release the guard before the `.await` ({})", fix.title)
                 }
