@@ -130,6 +130,23 @@ fn facts_from_other_files_decide_with_the_crate_index_or_the_semantic_tier() {
     );
 }
 
+/// sqlx-sqlite's shape: a lock of a crate lockfix does not know whose `lock()` gives a future,
+/// joined with a send and awaited. rust-analyzer sees the future: the semantic tier invents no
+/// blocking guard where the syntax tier reports nothing.
+#[test]
+fn an_unknown_lock_whose_lock_gives_a_future_is_async() {
+    let dir = fixture_crate("unknown_async_lock");
+    let (syntax, _) = findings(&dir, "off");
+    assert!(syntax.is_empty(), "--semantic off: {syntax:?}");
+    let (semantic, report) = findings(&dir, "on");
+    assert_eq!(
+        report["errors"],
+        Value::Array(Vec::new()),
+        "the workspace loads"
+    );
+    assert!(semantic.is_empty(), "--semantic on: {report:#}");
+}
+
 #[test]
 fn auto_mode_loads_where_the_syntax_tier_has_doubts() {
     let dir = fixture_crate("resolves_across_files");
