@@ -31,7 +31,7 @@
 //! - a dropped blocking guard still makes the future not `Send`, but so did the guard held
 //!   across the `.await` before the fix: the function compiled without `Send`.
 
-use ra_ap_syntax::{AstNode, SyntaxNode, TextRange, TextSize, ast};
+use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 
 use super::drop_at_last_use::{AfterEvent, insertion};
 use super::release::node_at;
@@ -113,6 +113,16 @@ fn drop_and_relock(
     let drop =
         insertion(text, file, guard, data, event, AfterEvent::Relocked).ok_or_else(no_fix)?;
     let drop_at = TextSize::try_from(drop.range.start).map_err(|_| no_fix())?;
+    if uses
+        .iter()
+        .any(|u| u.end() <= drop_at && borrowed_through_the_branch(file, *u, drop_at))
+    {
+        return Err(
+            "the condition around the work borrows the guard through a temporary that lives until \
+             the end of the branch"
+                .to_string(),
+        );
+    }
     let drop_block = node_at(file, TextRange::empty(drop_at))
         .ancestors()
         .find_map(ast::StmtList::cast)
@@ -193,6 +203,45 @@ fn relock_place(
         place = Some((list, item));
     }
     place.ok_or_else(|| "the guard is used again in the statement that does the work".to_string())
+}
+
+/// Methods whose result is itself a guard with a destructor (a `RefCell` borrow, another lock's
+/// guard): as a temporary in a condition it keeps its receiver borrowed.
+const TEMPORARY_GUARD_METHODS: &[&str] = &[
+    "borrow",
+    "borrow_mut",
+    "lock",
+    "read",
+    "write",
+    "try_lock",
+    "try_read",
+    "try_write",
+    "upgradable_read",
+];
+
+/// Whether the guard's mention `mention` sits in the condition of an `if`, `while` or `match`
+/// whose branch holds `drop_at`, inside a call chain that makes a temporary guard of its own
+/// (`g.cell.borrow().get(k)`): before edition 2024 the condition's temporaries live until the end
+/// of the whole `if let`, so the guard is still borrowed at the `drop` (E0505).
+fn borrowed_through_the_branch(file: &SyntaxNode, mention: TextRange, drop_at: TextSize) -> bool {
+    let node = node_at(file, mention);
+    let in_condition = node.ancestors().any(|a| {
+        let condition = if let Some(e) = ast::IfExpr::cast(a.clone()) {
+            e.condition().map(|c| c.syntax().text_range())
+        } else if let Some(e) = ast::WhileExpr::cast(a.clone()) {
+            e.condition().map(|c| c.syntax().text_range())
+        } else {
+            ast::MatchExpr::cast(a.clone()).and_then(|m| m.expr().map(|e| e.syntax().text_range()))
+        };
+        condition.is_some_and(|c| c.contains_range(mention)) && a.text_range().contains(drop_at)
+    });
+    in_condition
+        && node
+            .ancestors()
+            .take_while(|a| !matches!(a.kind(), SyntaxKind::STMT_LIST | SyntaxKind::LET_EXPR))
+            .filter_map(ast::MethodCallExpr::cast)
+            .filter_map(|call| call.name_ref())
+            .any(|name| TEMPORARY_GUARD_METHODS.contains(&name.text().to_string().as_str()))
 }
 
 /// Whether a `let` after `from`, in a block around `mention`, binds `name` again before it: the
