@@ -765,30 +765,3 @@ pub fn mention_use(root: &SyntaxNode, range: TextRange) -> MentionUse {
         _ => MentionUse::Other,
     }
 }
-
-/// Whether code in `range` assigns, rebinds or mutably borrows a local name `expr` reads, so
-/// that `expr` evaluated after `range` may mean something else (a lock expression taken again
-/// further down).
-pub fn changes_names_read_by(root: &SyntaxNode, expr: &ast::Expr, range: TextRange) -> bool {
-    let names: Vec<String> = expr
-        .syntax()
-        .descendants()
-        .filter_map(ast::PathExpr::cast)
-        .map(|p| compact_text(p.syntax()))
-        .filter(|n| n != "self" && !n.contains("::"))
-        .collect();
-    names.iter().any(|n| {
-        mentions(root, range, n).iter().any(|m| {
-            let node = crate::fixes::release::node_at(root, *m);
-            node.ancestors()
-                .take_while(|a| range.contains_range(a.text_range()))
-                .any(|a| {
-                    ast::LetStmt::can_cast(a.kind())
-                        || ast::RefExpr::cast(a.clone()).is_some_and(|r| r.mut_token().is_some())
-                        || ast::BinExpr::cast(a).is_some_and(|b| {
-                            matches!(b.op_kind(), Some(ast::BinaryOp::Assignment { .. }))
-                        })
-                })
-        })
-    })
-}

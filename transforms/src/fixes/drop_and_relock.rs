@@ -35,7 +35,7 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 
 use super::drop_at_last_use::{AfterEvent, insertion};
 use super::release::node_at;
-use super::relock_split::{NOT_ATOMIC, re_evaluable};
+use super::relock_split::{NOT_ATOMIC, changes_names_read_by, re_evaluable};
 use crate::analysis::{Guard, Holder, held, syntax};
 use crate::model::{Applicability, Fix, TextEdit};
 
@@ -146,7 +146,7 @@ fn drop_and_relock(
         return Err("the guard is used again in more than one place after the work".to_string());
     }
     let passed = TextRange::new(stmt.syntax().text_range().end(), relock_at);
-    if syntax::changes_names_read_by(file, &init, passed)
+    if changes_names_read_by(file, &init, passed)
         || syntax::binds_in(&guard.body, TextRange::new(drop_at, relock_at), &name)
     {
         return Err(

@@ -247,6 +247,33 @@ pub(super) fn re_evaluable(guard: &Guard, init: &ast::Expr) -> Result<(), String
     ))
 }
 
+/// Whether code in `range` assigns, rebinds or mutably borrows a local name `expr` reads, so
+/// that `expr` evaluated after `range` may mean something else (a lock expression taken again
+/// further down).
+pub(crate) fn changes_names_read_by(root: &SyntaxNode, expr: &ast::Expr, range: TextRange) -> bool {
+    let names: Vec<String> = expr
+        .syntax()
+        .descendants()
+        .filter_map(ast::PathExpr::cast)
+        .map(|p| syntax::compact_text(p.syntax()))
+        .filter(|n| n != "self" && !n.contains("::"))
+        .collect();
+    names.iter().any(|n| {
+        syntax::mentions(root, range, n).iter().any(|m| {
+            let node = super::release::node_at(root, *m);
+            node.ancestors()
+                .take_while(|a| range.contains_range(a.text_range()))
+                .any(|a| {
+                    ast::LetStmt::can_cast(a.kind())
+                        || ast::RefExpr::cast(a.clone()).is_some_and(|r| r.mut_token().is_some())
+                        || ast::BinExpr::cast(a).is_some_and(|b| {
+                            matches!(b.op_kind(), Some(ast::BinaryOp::Assignment { .. }))
+                        })
+                })
+        })
+    })
+}
+
 /// A mention of the guard that only reads: a field chain ending in a read method
 /// (`g.users.contains_key(k)`, `g.len()`) or a value read (`g.count + 1`), never the place of an
 /// assignment, a `&mut` borrow or a method the syntax cannot tell.

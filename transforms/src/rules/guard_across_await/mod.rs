@@ -512,7 +512,7 @@ fn acquire_after(
         items[use_item].text_range().start()
     };
     let passed = TextRange::new(stmt.syntax().text_range().end(), passed_until);
-    let rebinds = syntax::changes_names_read_by(ctx.file, &init, passed);
+    let rebinds = crate::fixes::relock_split::changes_names_read_by(ctx.file, &init, passed);
     if rebinds {
         return Err(no_fix());
     }
