@@ -3,7 +3,7 @@
 //! sends, methods of `self` that lock again.
 
 use ra_ap_syntax::{
-    AstNode, SyntaxKind, SyntaxNode, TextSize,
+    AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize,
     ast::{self, HasArgList},
 };
 
@@ -48,7 +48,25 @@ pub fn happens_at(node: &SyntaxNode) -> TextSize {
 /// Every call in `body` (and in closures it calls at once, see [`syntax::runs_in_body`]; not in
 /// other closures or async blocks) for which `alive` holds.
 pub fn calls_where(body: &SyntaxNode, alive: impl Fn(TextSize, &SyntaxNode) -> bool) -> Vec<Call> {
-    body.descendants()
+    calls_among(body, body.descendants(), alive)
+}
+
+/// [`calls_where`] for calls made inside `range` (a guard's live region), which `alive` requires:
+/// only the parts of `body` that meet `range` are walked.
+pub fn calls_within(
+    body: &SyntaxNode,
+    range: TextRange,
+    alive: impl Fn(TextSize, &SyntaxNode) -> bool,
+) -> Vec<Call> {
+    calls_among(body, syntax::descendants_meeting(body, range), alive)
+}
+
+fn calls_among(
+    body: &SyntaxNode,
+    nodes: impl Iterator<Item = SyntaxNode>,
+    alive: impl Fn(TextSize, &SyntaxNode) -> bool,
+) -> Vec<Call> {
+    nodes
         .filter(|n| {
             matches!(
                 n.kind(),

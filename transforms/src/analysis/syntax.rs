@@ -2,8 +2,31 @@
 
 use ra_ap_syntax::{
     AstNode, AstToken, NodeOrToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize,
+    WalkEvent,
     ast::{self, HasName},
 };
+
+/// The nodes of `root` (itself included) whose range meets `range`, in preorder, as
+/// `root.descendants()` gives them: a subtree wholly outside `range` is skipped, not walked. Every
+/// node that meets `range` is reached, since its ancestors meet it too. Questions about one
+/// guard's live region ask this of the guard's whole body, once per guard.
+pub fn descendants_meeting(
+    root: &SyntaxNode,
+    range: TextRange,
+) -> impl Iterator<Item = SyntaxNode> + use<> {
+    let mut preorder = root.preorder();
+    std::iter::from_fn(move || {
+        loop {
+            match preorder.next()? {
+                WalkEvent::Enter(node) if node.text_range().intersect(range).is_some() => {
+                    return Some(node);
+                }
+                WalkEvent::Enter(_) => preorder.skip_subtree(),
+                WalkEvent::Leave(_) => {}
+            }
+        }
+    })
+}
 
 /// The function, closure or async block whose execution `node` belongs to. Awaits and guards only
 /// interact inside one body: an async block is a separate future, a closure a separate call.
@@ -763,5 +786,30 @@ pub fn mention_use(root: &SyntaxNode, range: TextRange) -> MentionUse {
             MentionUse::Receiver
         }
         _ => MentionUse::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ra_ap_syntax::{Edition, SourceFile};
+
+    #[test]
+    fn descendants_meeting_a_range_are_the_descendants_that_meet_it() {
+        let file = SourceFile::parse(
+            "fn f() { let g = m.lock(); a(b(c)).await; drop(g); }\nfn h() { x(); }",
+            Edition::Edition2021,
+        )
+        .tree();
+        let root = file.syntax();
+        for (start, end) in [(0, 0), (9, 26), (27, 41), (30, 31), (41, 55), (60, 67)] {
+            let range = TextRange::new(TextSize::from(start), TextSize::from(end));
+            let walked: Vec<SyntaxNode> = descendants_meeting(root, range).collect();
+            let filtered: Vec<SyntaxNode> = root
+                .descendants()
+                .filter(|n| n.text_range().intersect(range).is_some())
+                .collect();
+            assert_eq!(walked, filtered, "{range:?}");
+        }
     }
 }
