@@ -156,3 +156,30 @@ fn callee_path(expr: &ast::Expr) -> String {
     }
     out.replace("::::", "::").trim_end_matches("::").to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ra_ap_syntax::{Edition, SourceFile};
+
+    // The live-region walk behind `calls_within` (and a guard's drops and awaits).
+
+    #[test]
+    fn descendants_meeting_a_range_are_the_descendants_that_meet_it() {
+        let file = SourceFile::parse(
+            "fn f() { let g = m.lock(); a(b(c)).await; drop(g); }\nfn h() { x(); }",
+            Edition::Edition2021,
+        )
+        .tree();
+        let root = file.syntax();
+        for (start, end) in [(0, 0), (9, 26), (27, 41), (30, 31), (41, 55), (60, 67)] {
+            let range = TextRange::new(TextSize::from(start), TextSize::from(end));
+            let walked: Vec<SyntaxNode> = syntax::descendants_meeting(root, range).collect();
+            let filtered: Vec<SyntaxNode> = root
+                .descendants()
+                .filter(|n| n.text_range().intersect(range).is_some())
+                .collect();
+            assert_eq!(walked, filtered, "{range:?}");
+        }
+    }
+}
