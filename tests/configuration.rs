@@ -69,6 +69,25 @@ fn cargo_metadata_and_per_path_ignores() {
 }
 
 #[test]
+fn cargo_metadata_spelled_with_an_escape_is_read() {
+    // Manifests without the word `lockfix` are not parsed for configuration: a quoted key that
+    // spells it with an escape must still count.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.rs"), TICK).unwrap();
+    let manifest = "[package]\nname = \"x\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+    fs::write(dir.path().join("Cargo.toml"), manifest).unwrap();
+    assert_eq!(lockfix(dir.path(), &[]).status.code(), Some(1));
+    fs::write(
+        dir.path().join("Cargo.toml"),
+        format!(
+            "{manifest}\n[package.metadata.\"lock\\u0066ix\"]\nignore = [\"guard-across-await\"]\n"
+        ),
+    )
+    .unwrap();
+    assert_eq!(lockfix(dir.path(), &[]).status.code(), Some(0));
+}
+
+#[test]
 fn extra_blocking_functions_are_read_by_the_rules() {
     let dir = tempfile::tempdir().unwrap();
     let slow = "pub async fn f(m: &std::sync::Mutex<u32>) {\n    let g = m.lock().unwrap();\n    mycrate::crunch(*g);\n    drop(g);\n}\n";

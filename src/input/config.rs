@@ -217,7 +217,7 @@ impl ConfigResolver {
         // the edition lookup reports it when it matters.
         let manifest_table = manifest
             .is_file()
-            .then(|| read_table(&manifest).ok())
+            .then(|| read_manifest_table(&manifest))
             .flatten();
         if let Some(table) = manifest_table
             && let Some(config) = cargo_metadata_table(&table, dir)?
@@ -266,6 +266,18 @@ fn cargo_metadata_table(
         }
     }
     Ok(None)
+}
+
+/// A `Cargo.toml`'s table, when it can configure lockfix: parsing every manifest of a big tree
+/// cost more than the rest of the configuration lookup. A manifest without the word `lockfix` has
+/// no `metadata.lockfix` table, unless a quoted key spells it with an escape (`"lock\u0066ix"`),
+/// which takes a backslash; such text is parsed.
+fn read_manifest_table(path: &Path) -> Option<Table> {
+    let text = fs::read_to_string(path).ok()?;
+    if !text.contains("lockfix") && !text.contains('\\') {
+        return None;
+    }
+    text.parse::<Table>().ok()
 }
 
 fn read_table(path: &Path) -> Result<Table, String> {

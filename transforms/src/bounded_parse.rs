@@ -7,8 +7,17 @@
 //! a 30,000-link field chain takes seconds of ancestor walks. No written or generated Rust comes
 //! near the bound below (rustfmt'd code stays under a hundred levels), so such a file is reported
 //! as not analysed, and its tree is deliberately leaked instead of freed.
+//!
+//! The file is lexed once: the limits of [`input_limits`] are read off the same tokens the parser
+//! then reads (they used to lex every parsed file a second time, ~3 % of a corpus scan's CPU).
+//! The tree is built the way [`SourceFile::parse`] builds it, step for step, so the tree and the
+//! syntax errors are the same.
 
-use ra_ap_syntax::{AstNode, Edition, NodeOrToken, Parse, SourceFile};
+use ra_ap_parser::{LexedStr, StrStep, TopEntryPoint};
+use ra_ap_syntax::{
+    AstNode, Edition, NodeOrToken, Parse, SourceFile, SyntaxError, SyntaxTreeBuilder, TextRange,
+    TextSize,
+};
 
 use crate::input_limits;
 
@@ -26,23 +35,96 @@ impl TooDeep {
     }
 }
 
+/// A parsed file: its tree, and the lexer's errors, which [`SourceFile::parse`] keeps with the
+/// parser's but a tree built from tokens lexed beforehand cannot (rust-analyzer's tree builder
+/// records an error at one offset, and a lexer error spans its token).
+pub struct Parsed {
+    parse: Parse<SourceFile>,
+    /// How many of `parse`'s stored errors are the parser's: they come before the lexer's.
+    parser_errors: usize,
+    lexer_errors: Vec<SyntaxError>,
+}
+
+impl Parsed {
+    pub fn tree(&self) -> SourceFile {
+        self.parse.tree()
+    }
+
+    /// Every syntax error of the file, in the order `SourceFile::parse(..).errors()` gives them:
+    /// the parser's, the lexer's, then those of rust-analyzer's validation of the tree.
+    pub fn errors(&self) -> Vec<SyntaxError> {
+        let mut errors = self.parse.errors();
+        let at = self.parser_errors.min(errors.len());
+        errors.splice(at..at, self.lexer_errors.iter().cloned());
+        errors
+    }
+}
+
 /// Parses `source`, unless its tokens already exceed a limit of [`input_limits`]; leaks the tree
 /// and says so when the tree is too deep to analyse or free.
-pub fn parse(source: &str, edition: Edition) -> Result<Parse<SourceFile>, TooDeep> {
-    if let Some(message) = input_limits::too_deep(source, edition) {
+pub fn parse(source: &str, edition: Edition) -> Result<Parsed, TooDeep> {
+    let lexed = LexedStr::new(edition, source);
+    if let Some(message) = input_limits::too_deep_lexed(&lexed) {
         return Err(TooDeep(message));
     }
-    let parse = SourceFile::parse(source, edition);
-    if deeper_than(&parse, MAX_TREE_DEPTH) {
+    let parsed = parse_lexed(&lexed, edition);
+    if deeper_than(&parsed.parse, MAX_TREE_DEPTH) {
         // Freeing the tree recurses once per level: leaking it is the only safe way out. One
         // pathological file's tree is the whole cost.
-        std::mem::forget(parse);
+        std::mem::forget(parsed);
         return Err(TooDeep(format!(
             "syntax tree nested more than {MAX_TREE_DEPTH} levels deep (a generated expression \
-             chain?), more than lockfix analyses safely; file skipped"
+             chain?), more than lockfix parses safely; file skipped"
         )));
     }
-    Ok(parse)
+    Ok(parsed)
+}
+
+/// What [`SourceFile::parse`] does after lexing (rust-analyzer's `parsing::parse_text` and
+/// `build_tree`), from tokens already lexed.
+fn parse_lexed(lexed: &LexedStr<'_>, edition: Edition) -> Parsed {
+    // The parser's input stays alive until the tree is built, as in rust-analyzer's own parse:
+    // freed before, it raised the peak memory of the 20,000-function file by up to 15 MB.
+    let input = lexed.to_input(edition);
+    let output = TopEntryPoint::SourceFile.parse(&input);
+    let mut builder = SyntaxTreeBuilder::default();
+    let mut parser_errors = 0;
+    lexed.intersperse_trivia(&output, &mut |step| match step {
+        StrStep::Token { kind, text } => builder.token(kind, text),
+        StrStep::Enter { kind } => builder.start_node(kind),
+        StrStep::Exit => builder.finish_node(),
+        StrStep::Error { msg, pos } => {
+            parser_errors += 1;
+            builder.error(msg.to_owned(), text_size(pos));
+        }
+    });
+    let lexer_errors = lexed
+        .errors()
+        .map(|(token, message)| {
+            let range = lexed.text_range(token);
+            let range = TextRange::new(text_size(range.start), text_size(range.end));
+            SyntaxError::new(message, range)
+        })
+        .collect();
+    match builder.finish().cast::<SourceFile>() {
+        Some(parse) => Parsed {
+            parse,
+            parser_errors,
+            lexer_errors,
+        },
+        // The source-file entry point always builds a SOURCE_FILE root (`SourceFile::parse`
+        // asserts it); were it ever not to, the parse is that function's own.
+        None => Parsed {
+            parse: SourceFile::parse(lexed.as_str(), edition),
+            parser_errors: 0,
+            lexer_errors: Vec::new(),
+        },
+    }
+}
+
+/// An offset in the text: the lexer keeps offsets in `u32`, so every offset it gives fits.
+fn text_size(offset: usize) -> TextSize {
+    TextSize::try_from(offset).unwrap_or(TextSize::new(u32::MAX))
 }
 
 /// Whether the tree has more than `limit` levels of nodes. Walks the green tree with an explicit
@@ -78,6 +160,31 @@ mod tests {
         let nested = format!("fn f() {{ {}1{} }}", "{".repeat(900), "}".repeat(900));
         assert!(parse(&nested, ED).is_ok());
         assert!(parse("fn f() { a.b().c()?.await + 1 }", ED).is_ok());
+    }
+
+    #[test]
+    fn errors_are_rust_analyzers_in_its_order() {
+        // Parser errors, lexer errors (bad escapes, an unterminated block comment: each spans its
+        // token) and the validator's (a literal's length, a numeric field name, `crate` inside a
+        // path). The fourth source has all three, interleaved in the text.
+        let sources = [
+            "fn f() { let = 1; }",
+            "fn f() { \"\\q\"; }",
+            "fn f() { 'ab'; x.0x1; let a = crate::b::crate::c; }",
+            "fn f( { \"\\q\" \r b'\\u{1}' /* never closed",
+            "pub(crate) impl T for S {} fn g() -> impl 'a {} struct S { 0: u8 }",
+            "fn f() { a \"\\\r\n b\" }",
+            "",
+        ];
+        for source in sources {
+            let reference = SourceFile::parse(source, ED);
+            let parsed = parse(source, ED).unwrap();
+            assert_eq!(parsed.errors(), reference.errors(), "{source:?}");
+            assert_eq!(
+                format!("{:#?}", parsed.tree().syntax()),
+                format!("{:#?}", reference.tree().syntax())
+            );
+        }
     }
 
     #[test]

@@ -43,7 +43,11 @@ pub struct Nesting {
 
 /// The nesting of `source`, from its tokens (so brackets in strings and comments do not count).
 pub fn nesting(source: &str, edition: Edition) -> Nesting {
-    let lexed = LexedStr::new(edition, source);
+    nesting_of(&LexedStr::new(edition, source))
+}
+
+/// [`nesting`], from the file's tokens: the parse reads the same ones ([`crate::bounded_parse`]).
+pub fn nesting_of(lexed: &LexedStr<'_>) -> Nesting {
     let mut nesting = Nesting {
         brackets: 0,
         prefix_run: 0,
@@ -143,11 +147,16 @@ fn opens_prefix(kind: SyntaxKind) -> bool {
 /// The per-file message for a file beyond one of the limits ([`MAX_NESTING`], [`MAX_PREFIX_RUN`],
 /// [`MAX_EXPRESSION_TOKENS`]), or `None`.
 pub fn too_deep(source: &str, edition: Edition) -> Option<String> {
+    too_deep_lexed(&LexedStr::new(edition, source))
+}
+
+/// [`too_deep`], from the file's tokens.
+pub fn too_deep_lexed(lexed: &LexedStr<'_>) -> Option<String> {
     let Nesting {
         brackets,
         prefix_run,
         expression_tokens,
-    } = nesting(source, edition);
+    } = nesting_of(lexed);
     if brackets > MAX_NESTING {
         Some(format!(
             "brackets nested {brackets} deep, more than lockfix parses safely ({MAX_NESTING}); \

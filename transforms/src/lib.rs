@@ -152,6 +152,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
             (usize::from(r.start())..usize::from(r.end()), e.to_string())
         })
         .collect();
+    analysis::file_index::forget();
     FileAnalysis {
         findings,
         syntax_errors,

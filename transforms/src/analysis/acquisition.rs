@@ -345,16 +345,17 @@ fn held_guard(
         }
     }
     if !guard.live.is_empty() {
-        guard.awaits = guard
-            .body
-            .descendants()
+        // Only the part of the body the guard is alive in is walked: a long function that takes
+        // several locks was walked whole, three times, for each of them.
+        guard.awaits = syntax::descendants_meeting(&guard.body, guard.live)
             .filter_map(ast::AwaitExpr::cast)
             .filter(|a| {
                 a.await_token()
                     .is_some_and(|t| guard.alive_at(t.text_range().start(), a.syntax()))
             })
             .collect();
-        guard.calls = events::calls_where(&guard.body, |at, node| guard.alive_at(at, node));
+        guard.calls =
+            events::calls_within(&guard.body, guard.live, |at, node| guard.alive_at(at, node));
     }
     Some(guard)
 }

@@ -3,7 +3,7 @@
 //! sends, methods of `self` that lock again.
 
 use ra_ap_syntax::{
-    AstNode, SyntaxKind, SyntaxNode, TextSize,
+    AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize,
     ast::{self, HasArgList},
 };
 
@@ -48,7 +48,25 @@ pub fn happens_at(node: &SyntaxNode) -> TextSize {
 /// Every call in `body` (and in closures it calls at once, see [`syntax::runs_in_body`]; not in
 /// other closures or async blocks) for which `alive` holds.
 pub fn calls_where(body: &SyntaxNode, alive: impl Fn(TextSize, &SyntaxNode) -> bool) -> Vec<Call> {
-    body.descendants()
+    calls_among(body, body.descendants(), alive)
+}
+
+/// [`calls_where`] for calls made inside `range` (a guard's live region), which `alive` requires:
+/// only the parts of `body` that meet `range` are walked.
+pub fn calls_within(
+    body: &SyntaxNode,
+    range: TextRange,
+    alive: impl Fn(TextSize, &SyntaxNode) -> bool,
+) -> Vec<Call> {
+    calls_among(body, syntax::descendants_meeting(body, range), alive)
+}
+
+fn calls_among(
+    body: &SyntaxNode,
+    nodes: impl Iterator<Item = SyntaxNode>,
+    alive: impl Fn(TextSize, &SyntaxNode) -> bool,
+) -> Vec<Call> {
+    nodes
         .filter(|n| {
             matches!(
                 n.kind(),
@@ -137,4 +155,31 @@ fn callee_path(expr: &ast::Expr) -> String {
         }
     }
     out.replace("::::", "::").trim_end_matches("::").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ra_ap_syntax::{Edition, SourceFile};
+
+    // The live-region walk behind `calls_within` (and a guard's drops and awaits).
+
+    #[test]
+    fn descendants_meeting_a_range_are_the_descendants_that_meet_it() {
+        let file = SourceFile::parse(
+            "fn f() { let g = m.lock(); a(b(c)).await; drop(g); }\nfn h() { x(); }",
+            Edition::Edition2021,
+        )
+        .tree();
+        let root = file.syntax();
+        for (start, end) in [(0, 0), (9, 26), (27, 41), (30, 31), (41, 55), (60, 67)] {
+            let range = TextRange::new(TextSize::from(start), TextSize::from(end));
+            let walked: Vec<SyntaxNode> = syntax::descendants_meeting(root, range).collect();
+            let filtered: Vec<SyntaxNode> = root
+                .descendants()
+                .filter(|n| n.text_range().intersect(range).is_some())
+                .collect();
+            assert_eq!(walked, filtered, "{range:?}");
+        }
+    }
 }

@@ -91,9 +91,9 @@ pub struct Doubts {
 /// A function of the file returns a guard whose kind no import names: rust-analyzer's answer is
 /// for the files that call it (their facts record the helper), not for this one.
 fn helps_callers(file: &SyntaxNode, summary: &FileSummary) -> bool {
-    file.descendants()
-        .filter_map(ast::Fn::cast)
-        .any(|function| returns_a_guard_type(&function) && !names_the_kind(summary, &function))
+    super::file_index::with(file, |index| index.functions().to_vec())
+        .iter()
+        .any(|function| returns_a_guard_type(function) && !names_the_kind(summary, function))
 }
 
 /// The doubts of [`worth_resolving`] that this file's own facts settle.
@@ -112,15 +112,15 @@ fn doubts_here(file: &SyntaxNode, scopes: &LockScopes, findings: &[Finding]) -> 
         .map(|g| g.call.syntax().text_range())
         .collect();
     let classified = |call: &ast::MethodCallExpr| classified.contains(&call.syntax().text_range());
-    file.descendants().any(|node| {
-        ast::MethodCallExpr::cast(node).is_some_and(|call| {
+    super::file_index::with(file, |index| index.method_calls().to_vec())
+        .iter()
+        .any(|call| {
             call.name_ref()
                 .is_some_and(|n| super::lock_method_mode(n.text()).is_some())
                 && call.arg_list().is_some_and(|a| a.args().next().is_none())
-                && !classified(&call)
-                && held_across_await_if_a_lock(&call)
+                && !classified(call)
+                && held_across_await_if_a_lock(call)
         })
-    })
 }
 
 /// The guards' acquisitions sorted by where they start, to find those a finding overlaps without

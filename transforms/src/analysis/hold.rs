@@ -351,7 +351,7 @@ pub(super) fn drop_statements(
     range: TextRange,
     name: &str,
 ) -> Vec<ast::ExprStmt> {
-    root.descendants()
+    syntax::descendants_meeting(root, range)
         .filter_map(ast::ExprStmt::cast)
         .filter(|s| range.contains_range(s.syntax().text_range()))
         .filter(|s| {

@@ -12,6 +12,7 @@ pub mod decls;
 pub mod effects;
 pub mod events;
 pub mod facts;
+pub(crate) mod file_index;
 mod guard_sources;
 pub mod hand_offs;
 pub mod held;

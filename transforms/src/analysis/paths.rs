@@ -118,10 +118,9 @@ pub fn declared_types(at: &SyntaxNode, name: &str) -> Vec<String> {
         }
     }
     let root = at.ancestors().last().unwrap_or_else(|| at.clone());
-    for field in root.descendants().filter_map(ast::RecordField::cast) {
-        if let (Some(field_name), Some(ty)) = (field.name(), field.ty())
-            && field_name.text() == name
-        {
+    let fields = super::file_index::with(&root, |index| index.fields_named(name).to_vec());
+    for field in fields {
+        if let Some(ty) = field.ty() {
             add(&ty);
         }
     }

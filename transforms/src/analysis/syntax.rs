@@ -2,8 +2,31 @@
 
 use ra_ap_syntax::{
     AstNode, AstToken, NodeOrToken, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize,
+    WalkEvent,
     ast::{self, HasName},
 };
+
+/// The nodes of `root` (itself included) whose range meets `range`, in preorder, as
+/// `root.descendants()` gives them: a subtree wholly outside `range` is skipped, not walked. Every
+/// node that meets `range` is reached, since its ancestors meet it too. Questions about one
+/// guard's live region ask this of the guard's whole body, once per guard.
+pub fn descendants_meeting(
+    root: &SyntaxNode,
+    range: TextRange,
+) -> impl Iterator<Item = SyntaxNode> + use<> {
+    let mut preorder = root.preorder();
+    std::iter::from_fn(move || {
+        loop {
+            match preorder.next()? {
+                WalkEvent::Enter(node) if node.text_range().intersect(range).is_some() => {
+                    return Some(node);
+                }
+                WalkEvent::Enter(_) => preorder.skip_subtree(),
+                WalkEvent::Leave(_) => {}
+            }
+        }
+    })
+}
 
 /// The function, closure or async block whose execution `node` belongs to. Awaits and guards only
 /// interact inside one body: an async block is a separate future, a closure a separate call.

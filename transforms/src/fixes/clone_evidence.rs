@@ -6,17 +6,14 @@
 //! is not proven, and the snapshot is not offered (graph-rs-sdk's `Mutex<DownloadRequest>`,
 //! nacos-sdk-rust's `DashMap<K, V>` with `V` unbounded).
 
-use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
-
 use ra_ap_syntax::{
     AstNode, SyntaxNode,
-    ast::{self, HasGenericArgs, HasName},
+    ast::{self, HasGenericArgs},
 };
 
 use crate::analysis::crate_index::{CrateIndex, owner_type_name, value_param};
-use crate::analysis::decls::{self, Declarations};
+use crate::analysis::decls::Declarations;
+use crate::analysis::file_index;
 
 /// How the help of a finding starts when only this proof was missing: a snapshot would release
 /// the guard if the value is `Clone`. `std-lock-in-async` does not count such a guard as one that
@@ -80,89 +77,14 @@ fn every_guarded_value(
 
 /// The declared types of fields, statics, parameters and `let`s named `lock_name`.
 fn declarations(file: &SyntaxNode, lock_name: &str) -> Vec<ast::Type> {
-    FileTypes::of(file)
-        .declared
-        .get(lock_name)
-        .cloned()
-        .unwrap_or_default()
+    file_index::with(&root_of(file), |index| {
+        index.declared_types(lock_name).unwrap_or_default().to_vec()
+    })
 }
 
-/// What this module asks of a file, read in one walk of its tree: the declared types by name,
-/// and the names of its `Clone` types. The questions come per guard, and a walk of the whole
-/// file for each made a generated file of thousands of guarded functions quadratic.
-#[derive(Default)]
-struct FileTypes {
-    /// Fields, statics, parameters and `let`s by name, with their declared types.
-    declared: HashMap<String, Vec<ast::Type>>,
-    /// Structs and enums with `#[derive(.., Clone, ..)]`, and the self types (as written) of
-    /// `impl Clone for ..` blocks.
-    clone: HashSet<String>,
-    /// Every struct and enum the file declares.
-    named: HashSet<String>,
-}
-
-thread_local! {
-    /// The last tree asked about on this thread, and its answers. Holding the root keeps that
-    /// tree alive, so a new tree can never be taken for it; the fix loop's next pass, with a new
-    /// tree, replaces it.
-    static LAST_FILE: RefCell<Option<(SyntaxNode, Rc<FileTypes>)>> = const { RefCell::new(None) };
-}
-
-impl FileTypes {
-    fn of(file: &SyntaxNode) -> Rc<FileTypes> {
-        let root = file.ancestors().last().unwrap_or_else(|| file.clone());
-        LAST_FILE.with(|last| {
-            let mut last = last.borrow_mut();
-            if let Some((known, types)) = last.as_ref()
-                && *known == root
-            {
-                return Rc::clone(types);
-            }
-            let types = Rc::new(FileTypes::read(&root));
-            *last = Some((root, Rc::clone(&types)));
-            types
-        })
-    }
-
-    fn read(root: &SyntaxNode) -> FileTypes {
-        let mut types = FileTypes::default();
-        for node in root.descendants() {
-            let (name, ty) = if let Some(field) = ast::RecordField::cast(node.clone()) {
-                (field.name(), field.ty())
-            } else if let Some(stat) = ast::Static::cast(node.clone()) {
-                (stat.name(), stat.ty())
-            } else if let Some(param) = ast::Param::cast(node.clone()) {
-                // `fn f(m: &RwLock<Vec<u8>>)`
-                (ident_name(param.pat()), param.ty())
-            } else if let Some(stmt) = ast::LetStmt::cast(node.clone()) {
-                // `let m: Arc<Mutex<u8>> = …`
-                (ident_name(stmt.pat()), stmt.ty())
-            } else {
-                if let Some(adt) = ast::Adt::cast(node.clone())
-                    && !matches!(adt, ast::Adt::Union(_))
-                    && let Some(name) = adt.name()
-                {
-                    if decls::derives_clone(&adt) {
-                        types.clone.insert(name.text().to_string());
-                    }
-                    types.named.insert(name.text().to_string());
-                } else if let Some(self_ty) =
-                    ast::Impl::cast(node).and_then(|block| decls::clone_impl_self_type(&block))
-                {
-                    types.clone.insert(self_ty);
-                }
-                continue;
-            };
-            if let (Some(name), Some(ty)) = (name, ty) {
-                types
-                    .declared
-                    .entry(name.text().to_string())
-                    .or_default()
-                    .push(ty);
-            }
-        }
-        types
-    }
+/// The root of `node`'s tree, which [`file_index`] answers about.
+fn root_of(node: &SyntaxNode) -> SyntaxNode {
+    node.ancestors().last().unwrap_or_else(|| node.clone())
 }
 
 /// Whether the value behind the guard that `call`, a guard-returning method of this file or of
@@ -206,13 +128,6 @@ pub fn helper_value_is_clone(
             arg.ty().is_some_and(|ty| is_clone_with(file, index, &ty))
         }
         _ => false,
-    }
-}
-
-fn ident_name(pat: Option<ast::Pat>) -> Option<ast::Name> {
-    match pat? {
-        ast::Pat::IdentPat(p) => p.name(),
-        _ => None,
     }
 }
 
@@ -301,16 +216,18 @@ fn guarded(ty: &ast::Type) -> Option<ast::Type> {
 /// file agrees on one. A project's own wrapper counts as a lock when its name ends like one
 /// (`TimeoutRwLock`, `TracedMutex`) and it has one type argument.
 pub fn guarded_type_name(file: &SyntaxNode, lock_name: &str) -> Option<String> {
-    let mut names = FileTypes::of(file)
-        .declared
-        .get(lock_name)?
-        .iter()
-        .map(|ty| {
-            guarded(ty)
-                .or_else(|| wrapped_by_lock(ty))
-                .and_then(|inner| type_name(&inner))
-        })
-        .collect::<Option<Vec<String>>>()?;
+    // Read in place (the helpers are plain syntax): a file may declare a name thousands of times.
+    let mut names = file_index::with(&root_of(file), |index| {
+        index
+            .declared_types(lock_name)?
+            .iter()
+            .map(|ty| {
+                guarded(ty)
+                    .or_else(|| wrapped_by_lock(ty))
+                    .and_then(|inner| type_name(&inner))
+            })
+            .collect::<Option<Vec<String>>>()
+    })?;
     names.dedup();
     match names.as_slice() {
         [one] => Some(one.clone()),
@@ -383,7 +300,8 @@ fn is_clone_with(file: &SyntaxNode, index: Option<&CrateIndex>, ty: &ast::Type) 
             }
             // A type the file declares is judged by the file; one it does not, by the crate's
             // single declaration of that name.
-            let declared_here = FileTypes::of(file).named.contains(&name);
+            let declared_here =
+                file_index::with(&root_of(file), |index| index.declares_type(&name));
             args.is_empty()
                 && (file_type_is_clone(file, &name)
                     || !declared_here && index.is_some_and(|i| i.is_clone_type(&name)))
@@ -416,7 +334,7 @@ fn is_cloneable_sender(path: &ast::PathType, name: &str) -> bool {
 /// A struct or enum of the file named `name` with `#[derive(.., Clone, ..)]` or an
 /// `impl Clone for name`.
 fn file_type_is_clone(file: &SyntaxNode, name: &str) -> bool {
-    FileTypes::of(file).clone.contains(name)
+    file_index::with(&root_of(file), |index| index.is_clone_type(name))
 }
 
 #[cfg(test)]

@@ -6,18 +6,14 @@
 //! and only when exactly one function of that name is in reach; an `async fn` does no blocking work
 //! when called. [`may_block`] answers `false` only for text that surely makes no built-in call.
 
-use std::collections::HashMap;
-
-use ra_ap_syntax::{
-    AstNode, SyntaxKind, SyntaxNode,
-    ast::{self, HasName},
-};
+use ra_ap_syntax::{AstNode, SyntaxKind, ast};
 
 use super::Awaited::No;
 use super::matching::find;
 use super::{BLOCKING, Blocking, CallPattern, Extra, Matched, p};
 use crate::analysis::crate_index::CrateIndex;
 use crate::analysis::events::{Call, CallKind};
+use crate::analysis::file_index;
 
 /// The blocking-list entry `call` matches: directly, or through a synchronous function that makes
 /// such a call in its own body — one of the same file (`generate_token(..)` wrapping
@@ -136,33 +132,6 @@ fn blocking_receive(call: &Call) -> Option<Matched<Blocking>> {
     })
 }
 
-/// The functions of `file` named `name`. Every call in every guard's region asks, so the index is
-/// built once per file (per thread: files are analysed one at a time on each worker) instead of
-/// walking the whole tree per call.
-fn functions_named(file: &SyntaxNode, name: &str) -> Vec<ast::Fn> {
-    /// A file's root and its functions by name.
-    type FnIndex = Option<(SyntaxNode, HashMap<String, Vec<ast::Fn>>)>;
-    thread_local! {
-        static INDEX: std::cell::RefCell<FnIndex> = const { std::cell::RefCell::new(None) };
-    }
-    INDEX.with(|index| {
-        let mut index = index.borrow_mut();
-        if index.as_ref().is_none_or(|(root, _)| root != file) {
-            let mut by_name: HashMap<String, Vec<ast::Fn>> = HashMap::new();
-            for f in file.descendants().filter_map(ast::Fn::cast) {
-                if let Some(n) = f.name() {
-                    by_name.entry(n.text().to_string()).or_default().push(f);
-                }
-            }
-            *index = Some((file.clone(), by_name));
-        }
-        index
-            .as_ref()
-            .and_then(|(_, by_name)| by_name.get(name).cloned())
-            .unwrap_or_default()
-    })
-}
-
 fn blocking_in_helper(call: &Call, extra: &Extra) -> Option<Matched<Blocking>> {
     if call.awaited {
         return None;
@@ -173,7 +142,9 @@ fn blocking_in_helper(call: &Call, extra: &Extra) -> Option<Matched<Blocking>> {
         _ => return None,
     };
     let file = call.node.ancestors().last()?;
-    let helpers = functions_named(&file, name);
+    let helpers: Vec<ast::Fn> = file_index::with(&file, |index| {
+        index.functions_named(name).cloned().collect()
+    });
     let [helper] = helpers.as_slice() else {
         // None, or two functions of that name: which one runs needs types.
         return None;
