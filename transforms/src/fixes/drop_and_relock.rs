@@ -35,8 +35,8 @@ use ra_ap_syntax::{AstNode, SyntaxKind, SyntaxNode, TextRange, TextSize, ast};
 
 use super::drop_at_last_use::{AfterEvent, insertion};
 use super::release::node_at;
-use super::relock_split::{NOT_ATOMIC, changes_names_read_by, re_evaluable};
-use crate::analysis::{Guard, Holder, held, syntax};
+use super::relock_split::{NOT_ATOMIC, changes_names_read_by, relockable_let};
+use crate::analysis::{Guard, held, syntax};
 use crate::model::{Applicability, Fix, TextEdit};
 
 /// The fix for `guard` held across `event` (an `.await` or a blocking call) and used again after
@@ -68,20 +68,11 @@ fn drop_and_relock(
     event: &SyntaxNode,
 ) -> Result<(String, Vec<TextEdit>), String> {
     let no_fix = || "no place to release the guard and lock it again".to_string();
-    let Holder::Let { stmt, .. } = &guard.holder else {
-        return Err("the guard is not bound by a `let`".to_string());
-    };
+    let (stmt, init) = relockable_let(guard)?;
     let Some(ast::Pat::IdentPat(pat)) = stmt.pat() else {
         return Err("the guard's `let` binds a pattern".to_string());
     };
     let name = guard.name().ok_or_else(no_fix)?;
-    let init = stmt
-        .initializer()
-        .ok_or_else(|| "the guard's `let` has no initializer".to_string())?;
-    re_evaluable(guard, &init)?;
-    if guard.awaited && !syntax::body_is_async(&guard.body) {
-        return Err("the lock is awaited outside an async body".to_string());
-    }
     let event_range = event.text_range();
     let uses = guard.uses(file);
     let later: Vec<TextRange> = uses
@@ -205,20 +196,6 @@ fn relock_place(
     place.ok_or_else(|| "the guard is used again in the statement that does the work".to_string())
 }
 
-/// Methods whose result is itself a guard with a destructor (a `RefCell` borrow, another lock's
-/// guard): as a temporary in a condition it keeps its receiver borrowed.
-const TEMPORARY_GUARD_METHODS: &[&str] = &[
-    "borrow",
-    "borrow_mut",
-    "lock",
-    "read",
-    "write",
-    "try_lock",
-    "try_read",
-    "try_write",
-    "upgradable_read",
-];
-
 /// Whether the guard's mention `mention` sits in the condition of an `if`, `while` or `match`
 /// whose branch holds `drop_at`, inside a call chain that makes a temporary guard of its own
 /// (`g.cell.borrow().get(k)`): before edition 2024 the condition's temporaries live until the end
@@ -241,7 +218,13 @@ fn borrowed_through_the_branch(file: &SyntaxNode, mention: TextRange, drop_at: T
             .take_while(|a| !matches!(a.kind(), SyntaxKind::STMT_LIST | SyntaxKind::LET_EXPR))
             .filter_map(ast::MethodCallExpr::cast)
             .filter_map(|call| call.name_ref())
-            .any(|name| TEMPORARY_GUARD_METHODS.contains(&name.text().to_string().as_str()))
+            .any(|name| makes_a_temporary_guard(&name.text()))
+}
+
+/// A method whose result is itself a guard with a destructor (a lock's guard, a `RefCell`
+/// borrow): as a temporary in a condition it keeps its receiver borrowed.
+fn makes_a_temporary_guard(method: &str) -> bool {
+    crate::analysis::lock_method_mode(method).is_some() || matches!(method, "borrow" | "borrow_mut")
 }
 
 /// Whether a `let` after `from`, in a block around `mention`, binds `name` again before it: the

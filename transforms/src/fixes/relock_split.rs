@@ -73,22 +73,13 @@ pub fn relock_split(
     work: &[SyntaxNode],
 ) -> Result<RelockSplit, String> {
     let guard = &scopes.guards[index];
+    relockable_let(guard)?;
     let Holder::Let {
-        stmt,
-        list,
-        index: at,
-        ..
+        list, index: at, ..
     } = &guard.holder
     else {
         return Err("the guard is not bound by a `let`".to_string());
     };
-    let init = stmt
-        .initializer()
-        .ok_or_else(|| "the guard's `let` has no initializer".to_string())?;
-    re_evaluable(guard, &init)?;
-    if guard.awaited && !syntax::body_is_async(&guard.body) {
-        return Err("the lock is awaited outside an async body".to_string());
-    }
     let items = syntax::block_items(list);
     let names = held::guard_data_names(file, guard, scopes.crate_index.as_deref());
     let uses = guard.uses(file);
@@ -175,10 +166,26 @@ pub fn relock_split_fix(
     })
 }
 
+/// The guard's `let` and its initializer, when the lock can be taken again with that
+/// initializer: what both fixes that take a lock twice need first.
+pub(super) fn relockable_let(guard: &Guard) -> Result<(&ast::LetStmt, ast::Expr), String> {
+    let Holder::Let { stmt, .. } = &guard.holder else {
+        return Err("the guard is not bound by a `let`".to_string());
+    };
+    let init = stmt
+        .initializer()
+        .ok_or_else(|| "the guard's `let` has no initializer".to_string())?;
+    re_evaluable(guard, &init)?;
+    if guard.awaited && !syntax::body_is_async(&guard.body) {
+        return Err("the lock is awaited outside an async body".to_string());
+    }
+    Ok((stmt, init))
+}
+
 /// The lock expression names the same lock when evaluated again: `a.b.c.lock()` with only
 /// unwrapping after it, or a crate function that returns the guard called with plain names and
 /// literals (zine's `data::get()`).
-pub(super) fn re_evaluable(guard: &Guard, init: &ast::Expr) -> Result<(), String> {
+fn re_evaluable(guard: &Guard, init: &ast::Expr) -> Result<(), String> {
     let method = guard
         .method_name_ref()
         .map(|n| n.text().to_string())
