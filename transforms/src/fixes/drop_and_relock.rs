@@ -218,7 +218,7 @@ fn borrowed_through_the_branch(file: &SyntaxNode, mention: TextRange, drop_at: T
             .take_while(|a| !matches!(a.kind(), SyntaxKind::STMT_LIST | SyntaxKind::LET_EXPR))
             .filter_map(ast::MethodCallExpr::cast)
             .filter_map(|call| call.name_ref())
-            .any(|name| makes_a_temporary_guard(&name.text()))
+            .any(|name| makes_a_temporary_guard(name.text()))
 }
 
 /// A method whose result is itself a guard with a destructor (a lock's guard, a `RefCell`
