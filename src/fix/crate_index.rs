@@ -37,15 +37,17 @@ pub fn indexes_to_apply(
             packages.entry(root).or_default().push(position);
         }
     }
-    let mut to_apply = Vec::new();
-    for members in packages.into_values() {
+    use rayon::prelude::*;
+    // Packages are independent: each is indexed on its own thread (most have few members, so
+    // the parallel scan of one package's files alone leaves the other core idle).
+    let per_package = |members: Vec<usize>| -> Vec<(usize, Arc<CrateIndex>)> {
         let summarised: Vec<usize> = members
             .iter()
             .copied()
             .filter(|&i| !summaries[i].is_empty())
             .collect();
         if summarised.is_empty() {
-            continue;
+            return Vec::new();
         }
         let mut index = CrateIndex::build(summarised.iter().map(|&i| (displays[i], summaries[i])));
         // Methods called on guards that their own file does not declare: the file that does
@@ -65,7 +67,7 @@ pub fn indexes_to_apply(
             .iter()
             .any(|&i| !summaries[i].hand_offs.is_empty());
         if !lock_facts && wanted.is_empty() && held_calls.is_empty() && !hands_off {
-            continue;
+            return Vec::new();
         }
         // A file learns something from the index when it calls a guard-returning method (a new
         // acquisition), or when it holds a guard and calls a locking method (a relock).
@@ -96,11 +98,10 @@ pub fn indexes_to_apply(
             && !hands_off
             && !members.iter().any(|&i| relocks(i))
         {
-            continue;
+            return Vec::new();
         }
         let calls_an_indexed_method =
             |i: usize, text: &str| relocks(i) || helpers.as_ref().is_some_and(|f| f.is_match(text));
-        use rayon::prelude::*;
         // Each member's text once: whether it calls an indexed method; for files the first look
         // did not parse, the struct names they declare (which make a name ambiguous) and the
         // return types of the wanted functions they declare.
@@ -189,8 +190,14 @@ pub fn indexes_to_apply(
         callers.sort_unstable();
         callers.dedup();
         let index = Arc::new(index);
-        to_apply.extend(callers.into_iter().map(|i| (i, index.clone())));
-    }
+        callers.into_iter().map(|i| (i, index.clone())).collect()
+    };
+    let mut to_apply: Vec<(usize, Arc<CrateIndex>)> = packages
+        .into_values()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .flat_map_iter(per_package)
+        .collect();
     to_apply.sort_by_key(|(i, _)| *i);
     to_apply
 }
