@@ -108,20 +108,29 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
     // Answers remembered from an earlier run over the same sources: no cargo, no load.
     let started = Instant::now();
     let mut keys: BTreeMap<PathBuf, String> = BTreeMap::new();
-    groups.retain(|manifest, members| {
+    let mut asked: BTreeMap<PathBuf, Vec<(usize, PathBuf)>> = groups
+        .iter()
+        .map(|(manifest, members)| {
+            (
+                manifest.clone(),
+                asked_files(candidates, members, config, cwd),
+            )
+        })
+        .collect();
+    groups.retain(|manifest, _| {
         let Some(key) = facts_cache::key(manifest, &options) else {
             return true;
         };
-        let asked = asked_files(candidates, members, config, cwd);
+        let files = asked.get(manifest).map_or(&[][..], Vec::as_slice);
         let known = facts_cache::recall(&options.cache_dir, &key)
-            .filter(|known| asked.iter().all(|(_, path)| known.contains_key(path)));
+            .filter(|known| files.iter().all(|(_, path)| known.contains_key(path)));
         let Some(known) = known else {
             keys.insert(manifest.clone(), key);
             return true;
         };
-        for (index, path) in asked {
-            if let Some(facts) = known.get(&path).filter(|facts| !facts.is_empty()) {
-                resolution.facts.insert(index, Arc::new(facts.clone()));
+        for (index, path) in files {
+            if let Some(facts) = known.get(path).filter(|facts| !facts.is_empty()) {
+                resolution.facts.insert(*index, Arc::new(facts.clone()));
             }
         }
         resolution.remembered.push(display_path(manifest, cwd));
@@ -205,7 +214,7 @@ pub fn resolve(candidates: &[Candidate<'_>], config: &SemanticConfig, cwd: &Path
         );
         let mut answers = facts_cache::Answers::new();
         let mut complete = true;
-        for (index, canonical) in asked_files(candidates, &members, config, cwd) {
+        for (index, canonical) in asked.remove(&manifest).unwrap_or_default() {
             let path = cwd.join(&candidates[index].source.path);
             match ws.facts(&path) {
                 Ok(facts) => {

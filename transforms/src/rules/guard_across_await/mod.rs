@@ -6,7 +6,7 @@ mod awaits;
 
 use self::awaits::{AsyncHolds, Lent, await_role, awaits_borrowed_binding, awaits_borrowed_data};
 use super::Context;
-use crate::analysis::{AccessMode, Guard, Holder, LockKind, held, syntax};
+use crate::analysis::{AccessMode, Guard, Holder, LockKind, syntax};
 use crate::fixes::clone_evidence::{
     NOT_PROVEN_CLONE, guarded_value_is_clone, helper_value_is_clone,
 };
@@ -274,13 +274,13 @@ fn finding<'a>(
     let built = match hold {
         Hold::AfterLastUse => release_after_last_use(ctx, guard, first_await, &lent().data),
         Hold::BeforeFirstUse => acquire_after(ctx, guard, first_await),
-        Hold::SpansSlow(what) => relock_fix(ctx, index, awaits).map_err(|why| {
+        Hold::SpansSlow(what) => relock_fix(ctx, index, awaits, &lent().data).map_err(|why| {
             format!(
                 "every task that wants the lock waits for {what} too: take what the work needs under the lock, \
                  release it, do the work, then lock again to store the result (not split automatically: {why})"
             )
         }),
-        Hold::Blocking | Hold::BorrowedData => build_fix(ctx, index, awaits),
+        Hold::Blocking | Hold::BorrowedData => build_fix(ctx, index, awaits, &lent),
         // Returning the borrowed value out of a scope would not compile (E0597): the copy has to
         // be written by someone who knows the type, unless the file shows it (an element of a
         // collection declared with a `Clone` element type).
@@ -343,9 +343,8 @@ fn finding<'a>(
     }
 }
 
-/// A std or parking_lot lock taken with its own `lock()`/`read()`/`write()` in an async body:
-/// `std-lock-in-async` swaps it for tokio's, the remedy that keeps a critical section spanning an
-/// `.await` whole. A guard a crate function hands out (zine's `data::get()`) has no such swap.
+/// A std or parking_lot lock taken with its own `lock()`/`read()`/`write()`: `std-lock-in-async`
+/// swaps it for tokio's, which keeps the section whole. A crate function's guard has no such swap.
 fn swappable(guard: &Guard) -> bool {
     matches!(guard.kind, LockKind::Std | LockKind::ParkingLot)
         && guard.method_name_ref().is_some_and(|m| {
@@ -357,19 +356,15 @@ fn swappable(guard: &Guard) -> bool {
 /// Seed 003's two lock scopes around awaits the guard has no part in: split at the level of the
 /// guard's block where the awaits are statements of their own, else a `drop` before the first
 /// await and the lock taken again before the next use. The reason is the block split's.
-fn relock_fix(ctx: &Context<'_>, index: usize, awaits: &[&ast::AwaitExpr]) -> Result<Fix, String> {
+fn relock_fix(
+    ctx: &Context<'_>,
+    index: usize,
+    awaits: &[&ast::AwaitExpr],
+    data: &[String],
+) -> Result<Fix, String> {
     split_around_awaits(ctx, index, awaits).or_else(|why| {
-        let guard = &ctx.scopes.guards[index];
-        let data = held::guard_data_names(ctx.file, guard, ctx.scopes.crate_index.as_deref());
-        drop_and_relock_fix(
-            ctx.text,
-            ctx.file,
-            guard,
-            &data,
-            awaits[0].syntax(),
-            "the `.await`",
-        )
-        .map_err(|_| why)
+        let (guard, event) = (&ctx.scopes.guards[index], awaits[0].syntax());
+        drop_and_relock_fix(ctx.text, ctx.file, guard, data, event, "the `.await`").map_err(|_| why)
     })
 }
 
@@ -391,7 +386,12 @@ fn split_around_awaits(
     )
 }
 
-fn build_fix(ctx: &Context<'_>, index: usize, awaits: &[&ast::AwaitExpr]) -> Result<Fix, String> {
+fn build_fix<'a>(
+    ctx: &Context<'_>,
+    index: usize,
+    awaits: &[&ast::AwaitExpr],
+    lent: &impl Fn() -> &'a Lent,
+) -> Result<Fix, String> {
     let guard = &ctx.scopes.guards[index];
     let first_await = awaits[0];
     let phrase = "the `.await`";
@@ -438,7 +438,7 @@ fn build_fix(ctx: &Context<'_>, index: usize, awaits: &[&ast::AwaitExpr]) -> Res
                 if swappable(guard) {
                     return Err(reason);
                 }
-                relock_fix(ctx, index, awaits).map_err(|_| reason)
+                relock_fix(ctx, index, awaits, &lent().data).map_err(|_| reason)
             })
         }
     }
