@@ -40,8 +40,8 @@ impl TooDeep {
 /// records an error at one offset, and a lexer error spans its token).
 pub struct Parsed {
     parse: Parse<SourceFile>,
-    /// How many of `parse`'s stored errors are the parser's: they come before the lexer's.
-    parser_errors: usize,
+    /// The parser's errors, which `parse` stores too: they come before the lexer's.
+    parser_errors: Vec<SyntaxError>,
     lexer_errors: Vec<SyntaxError>,
 }
 
@@ -54,9 +54,21 @@ impl Parsed {
     /// the parser's, the lexer's, then those of rust-analyzer's validation of the tree.
     pub fn errors(&self) -> Vec<SyntaxError> {
         let mut errors = self.parse.errors();
-        let at = self.parser_errors.min(errors.len());
+        let at = self.parser_errors.len().min(errors.len());
         errors.splice(at..at, self.lexer_errors.iter().cloned());
         errors
+    }
+
+    /// The parser's and the lexer's errors: [`Parsed::errors`] without those of rust-analyzer's
+    /// validation, which walks the whole tree once more (a tenth of a corpus scan's work) to find
+    /// what only a file that also fails to compile has (a two-character `'ab'`, `crate` inside a
+    /// path).
+    pub fn parse_errors(&self) -> Vec<SyntaxError> {
+        self.parser_errors
+            .iter()
+            .chain(&self.lexer_errors)
+            .cloned()
+            .collect()
     }
 }
 
@@ -88,13 +100,13 @@ fn parse_lexed(lexed: &LexedStr<'_>, edition: Edition) -> Parsed {
     let input = lexed.to_input(edition);
     let output = TopEntryPoint::SourceFile.parse(&input);
     let mut builder = SyntaxTreeBuilder::default();
-    let mut parser_errors = 0;
+    let mut parser_errors = Vec::new();
     lexed.intersperse_trivia(&output, &mut |step| match step {
         StrStep::Token { kind, text } => builder.token(kind, text),
         StrStep::Enter { kind } => builder.start_node(kind),
         StrStep::Exit => builder.finish_node(),
         StrStep::Error { msg, pos } => {
-            parser_errors += 1;
+            parser_errors.push(SyntaxError::new_at_offset(msg.to_owned(), text_size(pos)));
             builder.error(msg.to_owned(), text_size(pos));
         }
     });
@@ -114,11 +126,14 @@ fn parse_lexed(lexed: &LexedStr<'_>, edition: Edition) -> Parsed {
         },
         // The source-file entry point always builds a SOURCE_FILE root (`SourceFile::parse`
         // asserts it); were it ever not to, the parse is that function's own.
-        None => Parsed {
-            parse: SourceFile::parse(lexed.as_str(), edition),
-            parser_errors: 0,
-            lexer_errors: Vec::new(),
-        },
+        None => {
+            let parse = SourceFile::parse(lexed.as_str(), edition);
+            Parsed {
+                parser_errors: parse.errors(),
+                parse,
+                lexer_errors: Vec::new(),
+            }
+        }
     }
 }
 
@@ -162,6 +177,16 @@ mod tests {
         assert!(parse("fn f() { a.b().c()?.await + 1 }", ED).is_ok());
     }
 
+    /// What rust-analyzer's validator (`validation.rs`) says about the sources below.
+    const VALIDATOR_MESSAGES: &[&str] = &[
+        "Invalid escape",
+        "Literal must be one character long",
+        "Tuple (struct) field access is only allowed",
+        "The `crate` keyword is only allowed",
+        "Byte literals must not contain unicode escapes",
+        "At least one trait is required",
+    ];
+
     #[test]
     fn errors_are_rust_analyzers_in_its_order() {
         // Parser errors, lexer errors (bad escapes, an unterminated block comment: each spans its
@@ -180,6 +205,17 @@ mod tests {
             let reference = SourceFile::parse(source, ED);
             let parsed = parse(source, ED).unwrap();
             assert_eq!(parsed.errors(), reference.errors(), "{source:?}");
+            // Without the validator's: the same errors, less those it adds at the end.
+            let all = reference.errors();
+            let (unvalidated, validated) = all.split_at(parsed.parse_errors().len());
+            assert_eq!(parsed.parse_errors(), unvalidated, "{source:?}");
+            for error in validated {
+                let message = error.to_string();
+                assert!(
+                    VALIDATOR_MESSAGES.iter().any(|m| message.starts_with(m)),
+                    "{message}"
+                );
+            }
             assert_eq!(
                 format!("{:#?}", parsed.tree().syntax()),
                 format!("{:#?}", reference.tree().syntax())

@@ -140,11 +140,17 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
     let doubts = analysis::facts::worth_resolving(file, &scopes, &summary, &findings);
     let unused_suppressions = suppress::apply(source, file, &options.rules, &mut findings);
     findings.sort_by_key(|a| (a.range.start, a.rule));
-    // Every parsed file reports its syntax errors: they keep fixes from being applied, and the
-    // user hears of them (files the prefilter skips are never parsed, so this costs nothing on
-    // the many files without a lock).
-    let syntax_errors = parse
-        .errors()
+    // Every parsed file reports the parser's and the lexer's errors: they keep fixes from being
+    // applied, and the user hears of them (files the prefilter skips are never parsed, so this
+    // costs nothing on the many files without a lock). rust-analyzer's validation of the tree
+    // walks it all once more, a tenth of a corpus scan, for errors only code that fails to
+    // compile has: it runs where a fix could be withheld for them.
+    let syntax_errors = if findings.is_empty() {
+        parse.parse_errors()
+    } else {
+        parse.errors()
+    };
+    let syntax_errors = syntax_errors
         .iter()
         .filter(|e| !is_crlf_string_continuation(source, e.range()))
         .map(|e| {
@@ -253,5 +259,24 @@ mod tests {
         // A real error in the same file is still reported.
         let broken = source.replace("let _g", "let = ");
         assert!(!analyze(&broken, &options).syntax_errors.is_empty());
+    }
+
+    #[test]
+    fn the_validators_errors_are_looked_for_where_a_fix_could_be_withheld() {
+        // `p.0x1` parses; only rust-analyzer's validation of the tree rejects it.
+        let source = "use std::sync::Mutex;\nasync fn f(m: &Mutex<u8>, p: (u8,)) {\n    let g = m.lock().unwrap();\n    tick().await;\n    let _ = p.0x1;\n}\n";
+        let options = Options::all_rules(Edition::Edition2021);
+        let with_finding = analyze(source, &options);
+        assert!(!with_finding.findings.is_empty());
+        assert!(
+            with_finding.syntax_errors[0]
+                .1
+                .starts_with("Tuple (struct) field access"),
+            "{:?}",
+            with_finding.syntax_errors
+        );
+        let without = analyze(&source.replace("tick().await;", ""), &options);
+        assert!(without.findings.is_empty());
+        assert_eq!(without.syntax_errors, Vec::new());
     }
 }
