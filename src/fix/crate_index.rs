@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use aho_corasick::AhoCorasick;
 use lockfix_transforms::analysis::crate_index::{
-    CrateIndex, FileSummary, function_at_blocks, function_names_in_text, function_text_may_block,
-    returns_owned_in_text, struct_names_in_text, types_in_text,
+    CrateIndex, DeclarationFinder, FileSummary, function_at_blocks, function_names_in_text,
+    function_text_may_block, returns_owned_in_text, struct_names_in_text, types_in_text,
 };
 use lockfix_transforms::analysis::effects::{Blocking, CallPattern, may_block};
 use lockfix_transforms::analysis::hand_offs::{
@@ -82,7 +82,7 @@ pub fn indexes_to_apply(
         let helpers = (!names.is_empty())
             .then(|| AhoCorasick::new(&names).ok())
             .flatten();
-        let declarations = declarations_of(&wanted);
+        let declarations = DeclarationFinder::new(wanted.iter().copied());
         // What each file called under its guards is known from its first look.
         let relocks = |i: usize| {
             summaries[i]
@@ -90,8 +90,7 @@ pub fn indexes_to_apply(
                 .iter()
                 .any(|name| index.is_locking_name(name))
         };
-        let held_names: Vec<&str> = held_calls.iter().copied().collect();
-        let held_declarations = declarations_of(&held_names).map(|f| (f, held_names));
+        let held_declarations = DeclarationFinder::new(held_calls.iter().copied());
         if helpers.is_none()
             && declarations.is_none()
             && held_declarations.is_none()
@@ -135,7 +134,7 @@ pub fn indexes_to_apply(
                         Vec::new()
                     },
                     blocking: match &held_declarations {
-                        Some((finder, names)) => blocking_declared(&text, finder, names),
+                        Some(finder) => blocking_declared(&text, finder),
                         None => Vec::new(),
                     },
                 })
@@ -281,13 +280,9 @@ fn follow_hand_offs(
 /// for neither).
 fn blocking_declared(
     text: &str,
-    finder: &AhoCorasick,
-    names: &[&str],
+    finder: &DeclarationFinder<'_>,
 ) -> Vec<(String, Option<&'static CallPattern<Blocking>>)> {
-    let declared: Vec<(&str, usize)> = finder
-        .find_iter(text)
-        .map(|found| (names[found.pattern().as_usize() / 2], found.start()))
-        .collect();
+    let declared: Vec<(&str, usize)> = finder.find_iter(text).collect();
     if declared.is_empty() {
         return Vec::new();
     }
@@ -301,21 +296,6 @@ fn blocking_declared(
             (name.to_string(), blocks)
         })
         .collect()
-}
-
-/// Finds `fn name(` and `fn name<` for each name (not `fn name_map(`), in the order of `names`
-/// (two patterns per name); `None` for no names.
-fn declarations_of<'a>(names: impl IntoIterator<Item = &'a &'a str>) -> Option<AhoCorasick> {
-    let patterns: Vec<String> = names
-        .into_iter()
-        // `ShufflingCache::get` is declared as `fn get(`.
-        .map(|n| n.rsplit("::").next().unwrap_or(n))
-        .flat_map(|n| [format!("fn {n}("), format!("fn {n}<")])
-        .collect();
-    if patterns.is_empty() {
-        return None;
-    }
-    AhoCorasick::new(patterns).ok()
 }
 
 /// The package directory of each file, with the answers for directories cached.

@@ -35,8 +35,8 @@ pub use summary::{
     FileSummary, MethodSummary, TakenLock, is_common_name, returns_owned_in_text, value_param,
 };
 pub use text::{
-    function_at_blocks, function_names_in_text, function_text_may_block, struct_names_in_text,
-    types_in_text,
+    DeclarationFinder, function_at_blocks, function_names_in_text, function_text_may_block,
+    struct_names_in_text, types_in_text,
 };
 pub use type_names::{impl_type_name, owner_type_name};
 
