@@ -133,8 +133,8 @@ pub fn indexes_to_apply(
                     } else {
                         Vec::new()
                     },
-                    blocking: match &held_declarations {
-                        Some(finder) => blocking_declared(&text, finder),
+                    held_declared: match &held_declarations {
+                        Some(finder) => finder.find_iter(&text).collect(),
                         None => Vec::new(),
                     },
                 })
@@ -142,6 +142,16 @@ pub fn indexes_to_apply(
             .collect();
         let mut callers = Vec::new();
         let mut declared: HashMap<usize, Vec<String>> = HashMap::new();
+        let mut held_declared: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+        for scanned in &scanned {
+            for &(name, at) in &scanned.held_declared {
+                held_declared
+                    .entry(name)
+                    .or_default()
+                    .push((scanned.position, at));
+            }
+        }
+        index.add_blocking_functions(blocking_declared(&held_declared, &read));
         for scanned in scanned {
             if !scanned.functions.is_empty() {
                 declared.insert(scanned.position, scanned.functions);
@@ -149,7 +159,6 @@ pub fn indexes_to_apply(
             index.add_unsummarised_structs(scanned.structs);
             index.add_types(scanned.types);
             index.add_returns(&scanned.returns);
-            index.add_blocking_functions(scanned.blocking);
             if scanned.calls {
                 callers.push(scanned.position);
             }
@@ -202,7 +211,7 @@ pub fn indexes_to_apply(
 }
 
 /// What one member's text says to its package's index.
-struct Scanned {
+struct Scanned<'a> {
     position: usize,
     /// It calls a method of the index that returns a guard or locks.
     calls: bool,
@@ -214,8 +223,9 @@ struct Scanned {
     returns: Vec<(String, bool)>,
     /// The names of the functions it declares, when its package has hand-offs to follow.
     functions: Vec<String>,
-    /// Whether the functions it declares that are called under guards block.
-    blocking: Vec<(String, Option<&'static CallPattern<Blocking>>)>,
+    /// The functions it declares that are called under guards: each name with the offset of its
+    /// `fn`.
+    held_declared: Vec<(&'a str, usize)>,
 }
 
 /// What the package's functions do with `asked`, round by round: the files declaring a function
@@ -274,26 +284,29 @@ fn follow_hand_offs(
     resolve(asked, &answers)
 }
 
-/// What the functions `text` declares among the names called under guards do: each declaration
-/// is parsed on its own, and only when the file and its own text may make a blocking call;
-/// otherwise it counts as one that does not block (a name declared twice in the package stands
-/// for neither).
+/// What the functions declared in the package among the names called under guards do, from
+/// where each is declared (`declared`: name → member and offset of each `fn name(`). A name
+/// declared twice in the package stands for neither and is not looked at; a declaration is parsed
+/// on its own, and only when its file and its own text may make a blocking call.
 fn blocking_declared(
-    text: &str,
-    finder: &DeclarationFinder<'_>,
+    declared: &HashMap<&str, Vec<(usize, usize)>>,
+    read: &(impl Fn(usize) -> Option<String> + Sync),
 ) -> Vec<(String, Option<&'static CallPattern<Blocking>>)> {
-    let declared: Vec<(&str, usize)> = finder.find_iter(text).collect();
-    if declared.is_empty() {
-        return Vec::new();
-    }
-    let may_block_here = may_block(text);
-    declared
-        .into_iter()
-        .map(|(name, at)| {
-            let blocks = (may_block_here && function_text_may_block(text, at))
-                .then(|| function_at_blocks(text, at))
+    use rayon::prelude::*;
+    let once: Vec<(&str, usize, usize)> = declared
+        .iter()
+        .filter_map(|(name, at)| match at.as_slice() {
+            [(position, at)] => Some((*name, *position, *at)),
+            _ => None,
+        })
+        .collect();
+    once.into_par_iter()
+        .filter_map(|(name, position, at)| {
+            let text = read(position)?;
+            let blocks = (may_block(&text) && function_text_may_block(&text, at))
+                .then(|| function_at_blocks(&text, at))
                 .flatten();
-            (name.to_string(), blocks)
+            Some((name.to_string(), blocks))
         })
         .collect()
 }

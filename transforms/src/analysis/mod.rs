@@ -242,6 +242,7 @@ impl Guard {
 pub struct LockScopes {
     pub guards: Vec<Guard>,
     /// `(outer, inner)` indices into `guards`: `inner` is acquired while `outer` is alive.
+    /// Sorted: [`LockScopes::nested_in`] finds one guard's pairs by binary search.
     pub nested: Vec<(usize, usize)>,
     /// The file's declarations by name, for the rules' lookups (empty when no lock is taken).
     pub decls: decls::Declarations,
@@ -464,10 +465,15 @@ impl LockScopes {
 
     /// Guards acquired while `outer` is alive.
     pub fn acquired_under(&self, outer: usize) -> impl Iterator<Item = &Guard> {
-        self.nested
-            .iter()
-            .filter(move |(o, _)| *o == outer)
-            .map(|(_, i)| &self.guards[*i])
+        self.nested_in(outer).iter().map(|(_, i)| &self.guards[*i])
+    }
+
+    /// The pairs of [`LockScopes::nested`] whose outer guard is `outer` (per guard, a walk of
+    /// every pair made the rules quadratic in the guards of a file).
+    pub fn nested_in(&self, outer: usize) -> &[(usize, usize)] {
+        let from = self.nested.partition_point(|(o, _)| *o < outer);
+        let to = self.nested.partition_point(|(o, _)| *o <= outer);
+        &self.nested[from..to]
     }
 
     /// Guards taken in the body of the method `name` on the lock `self.<field>`: what a call

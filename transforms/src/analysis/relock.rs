@@ -187,10 +187,7 @@ pub fn relocks(
     let before_move =
         |site: &SyntaxNode| moved.is_none_or(|m| site.text_range().start() < m.start());
     let mut found = Vec::new();
-    for &(outer, inner) in &scopes.nested {
-        if outer != held {
-            continue;
-        }
+    for &(_, inner) in scopes.nested_in(held) {
         let second = &scopes.guards[inner];
         let site = second.call.syntax();
         if second.identity == guard.identity
@@ -594,7 +591,16 @@ fn reentrant(scopes: &LockScopes, guard: &Guard) -> bool {
         .ancestors()
         .find(|a| a.kind() == SyntaxKind::FN);
     let mut local: Option<bool> = None;
-    for node in function.iter().flat_map(|f| f.descendants()) {
+    // What comes before the acquisition: its function's parameters and earlier `let`s (a walk of
+    // the whole function per guard was quadratic in a long function's guards).
+    let before = |f: &SyntaxNode| {
+        let range = TextRange::new(
+            f.text_range().start(),
+            guard.call.syntax().text_range().start(),
+        );
+        syntax::descendants_meeting(f, range)
+    };
+    for node in function.iter().flat_map(before) {
         if let Some(param) = ast::Param::cast(node.clone())
             && named(param.pat())
         {

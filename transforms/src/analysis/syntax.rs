@@ -37,7 +37,7 @@ pub fn enclosing_body(node: &SyntaxNode) -> Option<SyntaxNode> {
 /// Whether a pattern inside `range` of `root` binds `name` (a `let`, a closure parameter, a match
 /// arm): after it, `name` means something else.
 pub fn binds_in(root: &SyntaxNode, range: TextRange, name: &str) -> bool {
-    root.descendants()
+    descendants_meeting(root, range)
         .filter_map(ast::IdentPat::cast)
         .any(|p| range.contains_range(p.syntax().text_range()) && ident_name(&p) == name)
 }
