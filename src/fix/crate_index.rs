@@ -100,7 +100,7 @@ pub fn indexes_to_apply(
             return Vec::new();
         }
         let calls_an_indexed_method =
-            |i: usize, text: &str| relocks(i) || helpers.as_ref().is_some_and(|f| f.is_match(text));
+            |i: usize, text: &str| relocks(i) || helpers.as_ref().is_some_and(|f| calls(f, text));
         // Each member's text once: whether it calls an indexed method; for files the first look
         // did not parse, the struct names they declare (which make a name ambiguous) and the
         // return types of the wanted functions they declare.
@@ -208,6 +208,22 @@ pub fn indexes_to_apply(
         .collect();
     to_apply.sort_by_key(|(i, _)| *i);
     to_apply
+}
+
+/// Whether `text` calls one of the names `finder` looks for (`name(`, `name::<`, `module::name()`):
+/// a match that is the tail of a longer name (`read_buf(` for `buf(`) or the name's own
+/// declaration (`fn name(`) is no call. (Most of the files a whole-word match made the index
+/// analyse again declared the helper and called it nowhere.)
+fn calls(finder: &AhoCorasick, text: &str) -> bool {
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    finder.find_overlapping_iter(text).any(|found| {
+        let before = text[..found.start()].as_bytes();
+        let declared = before
+            .trim_ascii_end()
+            .strip_suffix(b"fn")
+            .is_some_and(|rest| rest.last().is_none_or(|&b| !is_ident(b)));
+        before.last().is_none_or(|&b| !is_ident(b)) && !declared
+    })
 }
 
 /// What one member's text says to its package's index.
@@ -342,6 +358,29 @@ impl PackageRoots {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_helper_is_called_only_by_its_whole_name_outside_its_declaration() {
+        let finder = AhoCorasick::new(["buf(", "buf::<", "data::get()"]).unwrap();
+        for call in [
+            "let b = self.buf();",
+            "w.buf::<u8>()",
+            "buf(x)",
+            "let g = data::get();",
+            "fn f() {}\nfn g(&self) { self.buf().push(1) }",
+            // A longer name's tail first, then the call.
+            "read_buf(); s.buf()",
+        ] {
+            assert!(calls(&finder, call), "{call}");
+        }
+        for not_a_call in [
+            "fn buf(&self) -> MutexGuard<'_, Vec<u8>> { self.b.lock().unwrap() }",
+            "pub async fn\n    buf(&self) {}",
+            "self.read_buf(); my_data::get()",
+        ] {
+            assert!(!calls(&finder, not_a_call), "{not_a_call}");
+        }
+    }
 
     #[test]
     fn files_share_a_package_with_the_nearest_manifest_above_them() {
