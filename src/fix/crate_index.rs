@@ -212,8 +212,7 @@ pub fn indexes_to_apply(
 
 /// Whether `text` calls one of the names `finder` looks for (`name(`, `name::<`, `module::name()`):
 /// a match that is the tail of a longer name (`read_buf(` for `buf(`) or the name's own
-/// declaration (`fn name(`) is no call. (Most of the files a whole-word match made the index
-/// analyse again declared the helper and called it nowhere.)
+/// declaration (`fn name(`) is no call.
 fn calls(finder: &AhoCorasick, text: &str) -> bool {
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     finder.find_overlapping_iter(text).any(|found| {
