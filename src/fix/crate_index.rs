@@ -215,14 +215,16 @@ pub fn indexes_to_apply(
 /// declaration (`fn name(`) is no call.
 fn calls(finder: &AhoCorasick, text: &str) -> bool {
     let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    finder.find_overlapping_iter(text).any(|found| {
-        let before = text[..found.start()].as_bytes();
-        let declared = before
-            .trim_ascii_end()
-            .strip_suffix(b"fn")
-            .is_some_and(|rest| rest.last().is_none_or(|&b| !is_ident(b)));
-        before.last().is_none_or(|&b| !is_ident(b)) && !declared
-    })
+    // Most files name no helper at all: the plain search says so fastest.
+    finder.is_match(text)
+        && finder.find_overlapping_iter(text).any(|found| {
+            let before = text[..found.start()].as_bytes();
+            let declared = before
+                .trim_ascii_end()
+                .strip_suffix(b"fn")
+                .is_some_and(|rest| rest.last().is_none_or(|&b| !is_ident(b)));
+            before.last().is_none_or(|&b| !is_ident(b)) && !declared
+        })
 }
 
 /// What one member's text says to its package's index.

@@ -37,8 +37,7 @@ pub fn may_contain_locks(source: &str) -> bool {
     }) || DASH.find_iter(bytes).any(|at| {
         let rest = &bytes[at + b"Dash".len()..];
         rest.starts_with(b"Map") || rest.starts_with(b"Set")
-    })
-        || (REF_CELL.find(bytes).is_some() && AWAIT.find(bytes).is_some())
+    }) || (REF_CELL.find(bytes).is_some() && AWAIT.find(bytes).is_some())
 }
 
 /// A file that names `DashMap`/`DashSet` locks shards with `get`, `entry`, `iter`… (the whole

@@ -4,7 +4,8 @@
 //! are `Clone` (may a fix clone the guarded value?), the file's functions and method calls (what
 //! would rust-analyzer settle?). Each used to walk the whole tree per question (or per module,
 //! each with its own cache); here each half of the index is built in one walk the first time a
-//! thread asks a question it answers, and kept until that file's analysis ends.
+//! thread asks a question it answers (the code half from the nodes the lock scopes' walk already
+//! collected), and kept until that file's analysis ends.
 //!
 //! The two halves are built apart: the declarations are asked for while the lock scopes are
 //! computed, the code's functions and calls mostly after the rules ran; built together, the
@@ -56,9 +57,10 @@ struct Declared {
 }
 
 impl Code {
-    fn build(file: &SyntaxNode) -> Code {
+    /// From the file's nodes in preorder.
+    fn build(nodes: impl IntoIterator<Item = SyntaxNode>) -> Code {
         let mut code = Code::default();
-        for node in file.descendants() {
+        for node in nodes {
             if let Some(function) = ast::Fn::cast(node.clone()) {
                 if let Some(name) = function.name() {
                     code.functions_by_name
@@ -126,7 +128,15 @@ impl Declared {
 
 impl FileIndex {
     fn code(&self) -> &Code {
-        self.code.get_or_init(|| Code::build(&self.root))
+        self.code
+            .get_or_init(|| Code::build(self.root.descendants()))
+    }
+
+    /// Builds the code half from `nodes`, the file's every node in preorder, which the caller
+    /// already walked the tree for (the lock scopes' one walk): each walk of a rowan tree allocates
+    /// per node.
+    pub fn code_from(&self, nodes: &[SyntaxNode]) {
+        self.code.get_or_init(|| Code::build(nodes.iter().cloned()));
     }
 
     fn declarations(&self) -> &Declared {

@@ -334,6 +334,7 @@ impl LockScopes {
         // One walk of the tree serves the acquisitions and both declaration indexes: each step of
         // a rowan walk allocates, and a file that takes a lock is walked here three times over.
         let nodes: Vec<SyntaxNode> = file.descendants().collect();
+        file_index::with(file, |index| index.code_from(&nodes));
         let candidates: Vec<ast::MethodCallExpr> = nodes
             .iter()
             .cloned()
