@@ -60,14 +60,12 @@ pub fn resolve(at: &SyntaxNode, path: &str) -> Vec<String> {
 /// candidate's last segments, where a pattern segment `*` matches any one segment and `name*` any
 /// segment starting with `name`. `std::fs::*` matches `std::fs::read`, not `std::fs::File::open`.
 pub fn path_matches(pattern: &str, candidate: &str) -> bool {
-    let wanted: Vec<&str> = pattern.split("::").collect();
-    let have: Vec<&str> = candidate.split("::").collect();
-    if have.len() < wanted.len() {
-        return false;
-    }
-    // Whole segments: `my_std::fs::read` does not match `std::fs::read`.
-    let tail = &have[have.len() - wanted.len()..];
-    wanted.iter().zip(tail).all(|(w, h)| segment_matches(w, h))
+    // Whole segments, from the last: `my_std::fs::read` does not match `std::fs::read`. No list
+    // is built: this runs for every path call under a guard against every path pattern.
+    let mut have = candidate.rsplit("::");
+    pattern
+        .rsplit("::")
+        .all(|wanted| have.next().is_some_and(|h| segment_matches(wanted, h)))
 }
 
 /// One segment or method name against a pattern segment (`*`, `name*` or `name`).

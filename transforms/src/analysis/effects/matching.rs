@@ -4,8 +4,9 @@
 //! or field declared with the path's type.
 //!
 //! Invariants: a pattern's [`Awaited`] is checked first; the callee's paths are resolved, and a
-//! method call's name read, at most once per call however many patterns are tried; a chain is
-//! followed at most two bindings back.
+//! method call's name read, at most once per call however many patterns are tried; a pattern's
+//! text is read apart ([`Shape`]) once per table and thread; a chain is followed at most two
+//! bindings back.
 
 use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasArgList};
 
@@ -15,20 +16,90 @@ use crate::analysis::{paths, syntax};
 
 pub(super) fn find<K>(table: &'static [CallPattern<K>], call: &Call) -> Option<Matched<K>> {
     // Resolving the callee walks the `use` items in scope, and reading a method call's name
-    // walks its children: both once per call, not per pattern (the tables have dozens).
+    // walks its children: both once per call, not per pattern (the tables have dozens). Each
+    // pattern's text is read apart once per table, not per call.
     let seen = Seen::of(call);
-    table.iter().find_map(|pattern| {
-        matches_seen(pattern, call, &seen).map(|root| Matched {
-            pattern,
-            root,
-            via: None,
+    let shapes = shapes_of(table);
+    table
+        .iter()
+        .zip(shapes.iter())
+        .find_map(|(pattern, shape)| {
+            matches_seen(pattern, shape, call, &seen).map(|root| Matched {
+                pattern,
+                root,
+                via: None,
+            })
         })
-    })
 }
 
 /// `Some(root)` when `call` matches `pattern` (`root` as in [`Matched::root`]).
 pub fn matches<K>(pattern: &CallPattern<K>, call: &Call) -> Option<Option<SyntaxNode>> {
-    matches_seen(pattern, call, &Seen::of(call))
+    matches_seen(pattern, &Shape::of(pattern.call), call, &Seen::of(call))
+}
+
+/// What a pattern's `call` says, read apart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    /// `root().method`: a method on a chain that starts from the path `root`.
+    Chain {
+        root: &'static str,
+        method: MethodName,
+    },
+    /// `.method`.
+    Method(MethodName),
+    /// A path (`std::fs::read`, `bcrypt::hash*`).
+    Path,
+}
+
+/// A method pattern: its name (`name`, `name*`) and whether the call needs an argument
+/// (`name(..)`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct MethodName {
+    name: &'static str,
+    needs_argument: bool,
+}
+
+impl Shape {
+    fn of(call: &'static str) -> Shape {
+        let method = |method: &'static str| match method.strip_suffix("(..)") {
+            Some(name) => MethodName {
+                name,
+                needs_argument: true,
+            },
+            None => MethodName {
+                name: method,
+                needs_argument: false,
+            },
+        };
+        if let Some((root, name)) = call.split_once("().") {
+            Shape::Chain {
+                root,
+                method: method(name),
+            }
+        } else if let Some(name) = call.strip_prefix('.') {
+            Shape::Method(method(name))
+        } else {
+            Shape::Path
+        }
+    }
+}
+
+thread_local! {
+    /// The shapes of each table's patterns, by the table's address and length (tables are
+    /// `'static`: the built-in lists, and the configuration's, which live as long as the process).
+    static SHAPES: std::cell::RefCell<std::collections::HashMap<(usize, usize), std::rc::Rc<[Shape]>>> =
+        Default::default();
+}
+
+fn shapes_of<K>(table: &'static [CallPattern<K>]) -> std::rc::Rc<[Shape]> {
+    let key = (table.as_ptr() as usize, table.len());
+    SHAPES.with(|shapes| {
+        shapes
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| table.iter().map(|p| Shape::of(p.call)).collect())
+            .clone()
+    })
 }
 
 /// What every pattern asks of one call, read once.
@@ -58,6 +129,7 @@ impl Seen {
 /// [`matches`], with what the call says read once into `seen`.
 fn matches_seen<K>(
     pattern: &CallPattern<K>,
+    shape: &Shape,
     call: &Call,
     seen: &Seen,
 ) -> Option<Option<SyntaxNode>> {
@@ -69,19 +141,20 @@ fn matches_seen<K>(
     if !awaited_ok {
         return None;
     }
-    if let Some((root, method)) = pattern.call.split_once("().") {
-        let (method_call, name, has_argument) = seen.method.as_ref()?;
-        if !method_matches(method, name, *has_argument) {
-            return None;
+    match shape {
+        Shape::Chain { root, method } => {
+            let (method_call, name, has_argument) = seen.method.as_ref()?;
+            if !method_matches(method, name, *has_argument) {
+                return None;
+            }
+            return chain_root(method_call.receiver()?, root, 0);
         }
-        return chain_root(method_call.receiver()?, root, 0);
-    }
-    if let Some(method) = pattern.call.strip_prefix('.') {
-        let (_, name, has_argument) = seen.method.as_ref()?;
-        return method_matches(method, name, *has_argument).then_some(None);
-    }
-    if call.kind != CallKind::Path {
-        return None;
+        Shape::Method(method) => {
+            let (_, name, has_argument) = seen.method.as_ref()?;
+            return method_matches(method, name, *has_argument).then_some(None);
+        }
+        Shape::Path if call.kind != CallKind::Path => return None,
+        Shape::Path => {}
     }
     seen.resolved
         .get_or_init(|| paths::resolve(&call.node, &call.callee))
@@ -92,12 +165,8 @@ fn matches_seen<K>(
 
 /// A method pattern (`name`, `name*`, `name(..)` for one that needs an argument) against the
 /// called method's name and whether the call has an argument.
-fn method_matches(pattern: &str, name: &str, has_argument: bool) -> bool {
-    let (wanted, needs_argument) = match pattern.strip_suffix("(..)") {
-        Some(wanted) => (wanted, true),
-        None => (pattern, false),
-    };
-    paths::segment_matches(wanted, name) && (has_argument || !needs_argument)
+fn method_matches(pattern: &MethodName, name: &str, has_argument: bool) -> bool {
+    paths::segment_matches(pattern.name, name) && (has_argument || !pattern.needs_argument)
 }
 
 /// Walk a receiver chain down to where it starts and match that against `root` (a path pattern):
@@ -152,4 +221,27 @@ fn declared_as(at: &SyntaxNode, name: &str, root: &str) -> bool {
     paths::declared_types(at, name)
         .iter()
         .any(|t| paths::path_matches(ty, t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MethodName, Shape};
+
+    #[test]
+    fn a_patterns_text_is_read_apart_once() {
+        let method = |name, needs_argument| MethodName {
+            name,
+            needs_argument,
+        };
+        assert_eq!(
+            Shape::of("reqwest::blocking::Client().send*(..)"),
+            Shape::Chain {
+                root: "reqwest::blocking::Client",
+                method: method("send*", true)
+            }
+        );
+        assert_eq!(Shape::of(".recv"), Shape::Method(method("recv", false)));
+        assert_eq!(Shape::of(".join(..)"), Shape::Method(method("join", true)));
+        assert_eq!(Shape::of("std::fs::*"), Shape::Path);
+    }
 }
