@@ -218,7 +218,7 @@ fn calls(finder: &AhoCorasick, text: &str) -> bool {
     // Most files name no helper at all: the plain search says so fastest.
     finder.is_match(text)
         && finder.find_overlapping_iter(text).any(|found| {
-            let before = text[..found.start()].as_bytes();
+            let before = &text.as_bytes()[..found.start()];
             let declared = before
                 .trim_ascii_end()
                 .strip_suffix(b"fn")

@@ -84,11 +84,12 @@ impl Shape {
     }
 }
 
+/// The shapes of each table's patterns, by the table's address and length (tables are `'static`:
+/// the built-in lists, and the configuration's, which live as long as the process).
+type ShapesByTable = std::collections::HashMap<(usize, usize), std::rc::Rc<[Shape]>>;
+
 thread_local! {
-    /// The shapes of each table's patterns, by the table's address and length (tables are
-    /// `'static`: the built-in lists, and the configuration's, which live as long as the process).
-    static SHAPES: std::cell::RefCell<std::collections::HashMap<(usize, usize), std::rc::Rc<[Shape]>>> =
-        Default::default();
+    static SHAPES: std::cell::RefCell<ShapesByTable> = Default::default();
 }
 
 fn shapes_of<K>(table: &'static [CallPattern<K>]) -> std::rc::Rc<[Shape]> {
