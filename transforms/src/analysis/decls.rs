@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 
 use ra_ap_syntax::{
-    AstNode, SyntaxNode,
+    AstNode, SyntaxKind, SyntaxNode,
     ast::{self, HasName},
 };
 
@@ -33,6 +33,9 @@ pub struct Declarations {
     /// Structs and enums with `#[derive(.., Clone, ..)]`, and the self types (as written) of
     /// `impl Clone for ..` blocks.
     clone_types: HashSet<String>,
+    /// The methods each function calls on `self` in its own body (not in its closures), by name,
+    /// each with whether the call is awaited.
+    calls_on_self: HashMap<SyntaxNode, Vec<(String, bool)>>,
 }
 
 impl Declarations {
@@ -95,9 +98,39 @@ impl Declarations {
                 && says_reentrant(field.ty().as_ref().map(|t| t.syntax()))
             {
                 decls.reentrant.insert(name.text().to_string());
+            } else if let Some(call) = ast::MethodCallExpr::cast(node.clone()) {
+                decls.add_call_on_self(&call);
             }
         }
         decls
+    }
+
+    /// Files `call` under the function whose body runs it, when it is a call on `self`.
+    fn add_call_on_self(&mut self, call: &ast::MethodCallExpr) {
+        if !call.receiver().is_some_and(|r| r.syntax().text() == "self") {
+            return;
+        }
+        let Some(function) =
+            syntax::enclosing_body(call.syntax()).filter(|b| ast::Fn::can_cast(b.kind()))
+        else {
+            return;
+        };
+        let awaited = call
+            .syntax()
+            .parent()
+            .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
+        if let Some(name) = call.name_ref() {
+            self.calls_on_self
+                .entry(function)
+                .or_default()
+                .push((name.text().to_string(), awaited));
+        }
+    }
+
+    /// The methods `function` calls on `self` in its own body, in source order, each with
+    /// whether the call is awaited.
+    pub fn calls_on_self(&self, function: &SyntaxNode) -> &[(String, bool)] {
+        self.calls_on_self.get(function).map_or(&[], Vec::as_slice)
     }
 
     /// The named-field structs of the file with their fields' type names.

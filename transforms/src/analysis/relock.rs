@@ -506,34 +506,13 @@ fn locked_deeper(scopes: &LockScopes, guard: &Guard, call: &events::Call) -> Opt
     for _depth in 0..2 {
         let mut next = Vec::new();
         for function in &frontier {
-            let Some(body) = function.body() else {
-                continue;
-            };
-            for inner in body
-                .syntax()
-                .descendants()
-                .filter_map(ast::MethodCallExpr::cast)
-            {
-                let on_self = inner
-                    .receiver()
-                    .is_some_and(|r| syntax::compact_text(r.syntax()) == "self");
-                if !on_self
-                    || syntax::enclosing_body(inner.syntax()).as_ref() != Some(function.syntax())
-                {
-                    continue;
-                }
-                let Some(name) = inner.name_ref().map(|n| n.text().to_string()) else {
-                    continue;
-                };
-                let awaited = inner
-                    .syntax()
-                    .parent()
-                    .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
-                let found = lock_taken_by(scopes, guard, &name, awaited);
+            for (name, awaited) in scopes.decls.calls_on_self(function.syntax()) {
+                let awaited = *awaited;
+                let found = lock_taken_by(scopes, guard, name, awaited);
                 if found.is_some() {
                     return found;
                 }
-                for callee in scopes.decls.functions_named(&name) {
+                for callee in scopes.decls.functions_named(name) {
                     if same_type(callee) && runs(callee, awaited) && !seen.contains(callee) {
                         seen.push(callee.clone());
                         next.push(callee.clone());

@@ -97,7 +97,6 @@ impl FileSummary {
             .map(|(name, fields)| (name.clone(), fields.clone()))
             .collect();
         let mut methods = Vec::new();
-        let mut self_calls = self_calls(nodes);
         for function in nodes.iter().cloned().filter_map(ast::Fn::cast) {
             let Some(name) = function.name() else {
                 continue;
@@ -153,7 +152,7 @@ impl FileSummary {
                         crate::analysis::kind::first_self_lock(&function, guard.kind),
                     )
                 });
-            let self_calls = self_calls.remove(function.syntax()).unwrap_or_default();
+            let self_calls = decls.calls_on_self(function.syntax()).to_vec();
             if locks.is_empty() && returns.is_none() && self_calls.is_empty() {
                 continue;
             }
@@ -506,33 +505,6 @@ fn method_names_called_on(
 }
 
 /// `self.name()` calls in `function`'s own body.
-fn self_calls(nodes: &[SyntaxNode]) -> HashMap<SyntaxNode, Vec<(String, bool)>> {
-    // One look at the file's method calls, each filed under the function whose body runs it (a
-    // walk of every function's body, the first version, walked the file a second time).
-    let mut by_function: HashMap<SyntaxNode, Vec<(String, bool)>> = HashMap::new();
-    for call in nodes.iter().cloned().filter_map(ast::MethodCallExpr::cast) {
-        if !call.receiver().is_some_and(|r| r.syntax().text() == "self") {
-            continue;
-        }
-        let Some(function) =
-            syntax::enclosing_body(call.syntax()).filter(|b| ast::Fn::can_cast(b.kind()))
-        else {
-            continue;
-        };
-        let awaited = call
-            .syntax()
-            .parent()
-            .is_some_and(|p| p.kind() == SyntaxKind::AWAIT_EXPR);
-        if let Some(name) = call.name_ref() {
-            by_function
-                .entry(function)
-                .or_default()
-                .push((name.text().to_string(), awaited));
-        }
-    }
-    by_function
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::tests::{STATS, options};
