@@ -262,6 +262,20 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_implementations_methods_are_no_helpers_to_ask_rust_analyzer_about() {
+        let options = Options::all_rules(Edition::Edition2021);
+        // A helper whose guard's kind no import names: the callers' answer is worth resolving.
+        let helper = "struct Store { m: Mutex<u8> }\nimpl Store {\n    fn state(&self) -> MutexGuard<'_, u8> { self.m.lock() }\n}\n";
+        assert!(analyze(helper, &options).semantics_for_callers);
+        // A lock implementation's methods (async-lock's) are not: its guard converting itself,
+        // and its lock's own acquisitions by names the lock-method table does not list.
+        let conversion = "impl<'a, T> RwLockWriteGuard<'a, T> {\n    pub fn downgrade(guard: Self) -> RwLockReadGuard<'a, T> { guard.lock.read() }\n}\n";
+        assert!(!analyze(conversion, &options).semantics_for_callers);
+        let acquisition = "impl<T> RwLock<T> {\n    pub fn try_upgradable_read(&self) -> Option<RwLockUpgradableReadGuard<'_, T>> { self.raw.read() }\n}\n";
+        assert!(!analyze(acquisition, &options).semantics_for_callers);
+    }
+
+    #[test]
     fn the_validators_errors_are_looked_for_where_a_fix_could_be_withheld() {
         // `p.0x1` parses; only rust-analyzer's validation of the tree rejects it.
         let source = "use std::sync::Mutex;\nasync fn f(m: &Mutex<u8>, p: (u8,)) {\n    let g = m.lock().unwrap();\n    tick().await;\n    let _ = p.0x1;\n}\n";

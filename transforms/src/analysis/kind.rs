@@ -107,6 +107,12 @@ const LOCK_TYPES: &[&str] = &[
     "FairMutex",
     "OwnedMutex",
 ];
+/// Whether `name` is one of the lock types' names (`RwLock`, `Mutex`…): an `impl` of a type so
+/// named is a lock implementation.
+pub(crate) fn is_lock_type_name(name: &str) -> bool {
+    LOCK_TYPES.contains(&name)
+}
+
 const NOT_LOCK_TYPES: &[&str] = &[
     "Stdout",
     "Stdin",
