@@ -45,7 +45,7 @@ static THIS_RUN: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
 /// read (then nothing is remembered).
 pub fn key(manifest: &Path) -> Option<String> {
     let manifest = std::fs::canonicalize(manifest).ok()?;
-    let mut hash = Fnv::new();
+    let mut hash = crate::cache_file::StableHash::new();
     hash.write(env!("CARGO_PKG_VERSION").as_bytes());
     hash.write(manifest.to_string_lossy().as_bytes());
     hash.write(&std::fs::read(&manifest).ok()?);
@@ -93,17 +93,11 @@ pub fn remember(cache_dir: &Path, key: &str, reason: &str) {
         .unwrap_or_else(PoisonError::into_inner)
         .get_or_insert_with(HashMap::new)
         .insert(key.to_owned(), reason.to_owned());
-    let dir = directory(cache_dir);
-    if std::fs::create_dir_all(&dir).is_err() {
-        return;
-    }
-    // Written aside and renamed, so a concurrent run never reads half a reason.
-    if let Ok(mut staged) = tempfile::NamedTempFile::new_in(&dir) {
-        use std::io::Write;
-        if staged.write_all(reason.as_bytes()).is_ok() {
-            let _ = staged.persist(entry(cache_dir, key));
-        }
-    }
+    crate::cache_file::write_whole(
+        &directory(cache_dir),
+        &entry(cache_dir, key),
+        reason.as_bytes(),
+    );
 }
 
 /// Where the failure of the workspace with this key is remembered.
@@ -114,29 +108,6 @@ pub fn entry(cache_dir: &Path, key: &str) -> PathBuf {
 /// Where all the failures are remembered: deleting it makes every workspace be tried again.
 pub fn directory(cache_dir: &Path) -> PathBuf {
     cache_dir.join(DIR)
-}
-
-/// FNV-1a, 64 bits: stable across runs, builds and platforms (std's hasher is not).
-struct Fnv(u64);
-
-impl Fnv {
-    fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 ^= u64::from(byte);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-        // A separator, so ("ab", "c") and ("a", "bc") differ.
-        self.0 ^= 0xff;
-        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@
 //! to forget). A file whose answer failed is not remembered, so the next run asks again.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 
 use lockfix_semantic::LoadOptions;
@@ -44,9 +43,11 @@ pub fn key(manifest: &Path, options: &LoadOptions) -> Option<String> {
         })
         .collect();
     sources.sort();
-    let mut hash = DefaultHasher::new();
-    hash.write_u8(u8::from(options.build_scripts));
-    hash.write_u8(u8::from(options.proc_macros));
+    let mut hash = lockfix_semantic::cache_file::StableHash::new();
+    hash.write(&[
+        u8::from(options.build_scripts),
+        u8::from(options.proc_macros),
+    ]);
     for source in sources {
         hash.write(source.as_os_str().as_encoded_bytes());
         hash.write(&std::fs::read(&source).ok()?);
@@ -65,9 +66,6 @@ pub fn recall(cache_dir: &Path, key: &str) -> Option<Answers> {
 /// other sources. Best effort: a cache that cannot be written only costs the next run the load.
 pub fn remember(cache_dir: &Path, key: &str, answers: &Answers) {
     let dir = cache_dir.join(DIR);
-    if std::fs::create_dir_all(&dir).is_err() {
-        return;
-    }
     let workspace = key.split('-').next().unwrap_or(key);
     if let Ok(entries) = std::fs::read_dir(&dir) {
         for old in entries.filter_map(Result::ok) {
@@ -81,13 +79,7 @@ pub fn remember(cache_dir: &Path, key: &str, answers: &Answers) {
     let Ok(text) = serde_json::to_vec(&pairs) else {
         return;
     };
-    // Written whole, then renamed: a run reading it concurrently sees the old file or the new one.
-    if let Ok(mut file) = tempfile::NamedTempFile::new_in(&dir) {
-        use std::io::Write as _;
-        if file.write_all(&text).is_ok() {
-            let _ = file.persist(entry(cache_dir, key));
-        }
-    }
+    lockfix_semantic::cache_file::write_whole(&dir, &entry(cache_dir, key), &text);
 }
 
 fn entry(cache_dir: &Path, key: &str) -> PathBuf {
