@@ -181,13 +181,11 @@ fn names_the_kind(summary: &FileSummary, function: &ast::Fn) -> bool {
 /// try_upgradable_read`, `RwLockWriteGuard::downgrade` in async-lock) are not helpers: what
 /// rust-analyzer would say of their callers is what the lock's own methods say.
 fn returns_a_guard_type(function: &ast::Fn) -> bool {
-    let is_lock_method = function
+    let owner = super::crate_index::impl_type_name(function.syntax());
+    let of_a_lock = function
         .name()
-        .is_some_and(|n| super::lock_method_mode(n.text()).is_some());
-    let of_a_lock = super::crate_index::impl_type_name(function.syntax())
-        .is_some_and(|owner| owner.ends_with("Guard") || super::kind::is_lock_type_name(&owner));
-    !is_lock_method
-        && !of_a_lock
+        .is_some_and(|n| super::kind::is_lock_implementation(n.text(), owner.as_deref()));
+    !of_a_lock
         && function
             .ret_type()
             .is_some_and(|t| t.syntax().text().to_string().contains("Guard<"))

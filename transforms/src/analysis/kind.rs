@@ -107,10 +107,14 @@ const LOCK_TYPES: &[&str] = &[
     "FairMutex",
     "OwnedMutex",
 ];
-/// Whether `name` is one of the lock types' names (`RwLock`, `Mutex`…): an `impl` of a type so
-/// named is a lock implementation.
-pub(crate) fn is_lock_type_name(name: &str) -> bool {
-    LOCK_TYPES.contains(&name)
+/// Whether the function `name`, a method of `owner` (`None`: a free function), belongs to a lock
+/// implementation rather than to code that uses a lock: a lock's own acquisition
+/// (`lock`/`read`/`write`…), a guard's own method (`RwLockWriteGuard::downgrade`), or a method of a
+/// type named like a lock (async-lock's `RwLock::try_upgradable_read`). Its callers hold the
+/// lock's own guard: it is no helper, for the crate index or the semantic tier.
+pub(crate) fn is_lock_implementation(name: &str, owner: Option<&str>) -> bool {
+    super::lock_method_mode(name).is_some()
+        || owner.is_some_and(|owner| owner.ends_with("Guard") || LOCK_TYPES.contains(&owner))
 }
 
 const NOT_LOCK_TYPES: &[&str] = &[

@@ -52,6 +52,12 @@ use crate::model::{Applicability, Fix, TextEdit};
 /// the swap to an async lock (which keeps it whole) stays worth reporting.
 pub const NOT_ATOMIC: &str = "the check and the store are no longer atomic";
 
+/// Whether `fix` takes the lock twice (this module's split, or a drop and relock): their titles,
+/// and only theirs, are built with [`NOT_ATOMIC`].
+pub fn locks_twice(fix: &Fix) -> bool {
+    fix.title.contains(NOT_ATOMIC)
+}
+
 /// The rewrite and how many times the lock is taken again: 0 when nothing before the work used
 /// the guard, so the lock is only taken after it.
 #[derive(Debug, Clone)]

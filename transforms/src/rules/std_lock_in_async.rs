@@ -97,7 +97,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         .filter(|f| {
             f.fix
                 .as_ref()
-                .is_none_or(|fix| fix.title.contains(crate::fixes::relock_split::NOT_ATOMIC))
+                .is_none_or(crate::fixes::relock_split::locks_twice)
                 && f.severity == Severity::Error
                 // Only the proof that the value is `Clone` was missing for a snapshot.
                 && !f.help.as_deref().is_some_and(|h| {

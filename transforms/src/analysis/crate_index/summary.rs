@@ -138,11 +138,12 @@ impl FileSummary {
                     line: usize::from(g.call.syntax().text_range().start()),
                 })
                 .collect();
-            // A lock's own `lock()` (a lock implementation) and a guard's own methods
-            // (`MutexGuard::map`) are the lock, not helpers around one.
-            let is_lock_itself = crate::analysis::lock_method_mode(name.text()).is_some()
-                || owner.ends_with("Guard")
-                || kinds.kind_of_type_name(&owner).is_some();
+            // A lock implementation's methods (a lock's own `lock()`, a guard's own
+            // `MutexGuard::map`), and those of an imported lock type, are the lock, not helpers
+            // around one.
+            let is_lock_itself =
+                crate::analysis::kind::is_lock_implementation(name.text(), Some(&owner))
+                    || kinds.kind_of_type_name(&owner).is_some();
             let returns = kinds
                 .returned_guard(&function)
                 .filter(|_| !is_lock_itself)

@@ -318,9 +318,7 @@ fn finding<'a>(
                 Applicability::Safe => "release the guard before the `.await`".to_string(),
                 // The title says the rest; the help says what the fix does, as guard-across-
                 // blocking's does for its split.
-                Applicability::Unsafe
-                    if fix.title.contains(crate::fixes::relock_split::NOT_ATOMIC) =>
-                {
+                Applicability::Unsafe if crate::fixes::relock_split::locks_twice(&fix) => {
                     "release the guard before the `.await` and lock again after it".to_string()
                 }
                 Applicability::Unsafe => {
