@@ -449,3 +449,60 @@ fn a_swap_never_leaves_a_use_it_could_not_resolve() {
         }
     }
 }
+
+/// A value computed under the guard, whose type only a dependency's declaration gives: with the
+/// semantic tier, `codec::encode`'s `Vec<u8>` is owned and leaves a scoped block (which compiles);
+/// `codec::newest`'s `Option<&u32>` borrows the guard and gets no fix. Without it, neither is
+/// proven owned and neither gets a fix.
+#[test]
+fn a_value_owned_by_its_type_leaves_the_lock_scope_with_the_semantic_tier() {
+    let dir = copy_crate("owned_by_type");
+    let fixes = |semantic: &str| -> Vec<(usize, bool)> {
+        let (_, report) = findings(dir.path(), semantic);
+        let mut fixes: Vec<(usize, bool)> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                (
+                    f["line"].as_u64().expect("line") as usize,
+                    f["fix"].is_object(),
+                )
+            })
+            .collect();
+        fixes.sort();
+        fixes
+    };
+    for semantic in ["off", "on"] {
+        let (found, _) = findings(dir.path(), semantic);
+        assert_eq!(
+            found,
+            expected(dir.path(), "semantic"),
+            "--semantic {semantic}"
+        );
+    }
+    assert_eq!(fixes("off"), [(19, false), (25, false)]);
+    assert_eq!(fixes("on"), [(19, true), (25, false)]);
+
+    let applied = common::lockfix(
+        dir.path(),
+        &["--apply", "--allow-dirty", "--semantic", "on", "."],
+    );
+    let summary = String::from_utf8_lossy(&applied.stdout);
+    assert!(summary.contains("applied 1 fix to 1 file"), "{summary}");
+    let lib = std::fs::read_to_string(dir.path().join("src/lib.rs")).expect("lib.rs");
+    assert!(
+        lib.contains(
+            "        let bytes = {\n            let readings = self.readings.lock().unwrap();"
+        ),
+        "{lib}"
+    );
+    assert!(
+        lib.contains("            codec::encode(&readings)\n        };\n"),
+        "{lib}"
+    );
+    let (compiles, output) = cargo_test(dir.path(), &[]);
+    assert!(compiles, "the fixed crate compiles: {output}");
+    // `report` moved two lines down; nothing more to fix.
+    assert_eq!(fixes("on"), [(27, false)]);
+}

@@ -14,6 +14,8 @@ pub(crate) fn collect(db: &RootDatabase, vfs: &Vfs, file_id: FileId) -> Semantic
     let sema = Semantics::new(db);
     let tree = sema.parse_guess_edition(file_id);
     let mut facts = SemanticFacts::default();
+    // Functions that take a lock, in the order met: their values' types are recorded after.
+    let mut locking_functions: Vec<ast::Fn> = Vec::new();
     for call in tree
         .syntax()
         .descendants()
@@ -23,7 +25,14 @@ pub(crate) fn collect(db: &RootDatabase, vfs: &Vfs, file_id: FileId) -> Semantic
             continue;
         };
         let lock_named = key_is_lock_method(&call);
-        if let Some(Role::Guard(kind, mode)) = result_role(&sema, &call) {
+        let role = result_role(&sema, &call);
+        if (lock_named || matches!(role, Some(Role::Guard(..))))
+            && let Some(function) = call.syntax().ancestors().find_map(ast::Fn::cast)
+            && !locking_functions.contains(&function)
+        {
+            locking_functions.push(function);
+        }
+        if let Some(Role::Guard(kind, mode)) = role {
             if passes_a_guard_on(&sema, &call) {
                 // `m.lock().unwrap()`, `g.map(..)`: the guard was made by the receiver.
                 continue;
@@ -52,6 +61,9 @@ pub(crate) fn collect(db: &RootDatabase, vfs: &Vfs, file_id: FileId) -> Semantic
         {
             facts.callee_locks.insert(key, locks);
         }
+    }
+    for function in &locking_functions {
+        crate::owned_values::record(&sema, function, &mut facts);
     }
     facts
 }
@@ -114,7 +126,7 @@ fn role_through_wrappers(sema: &Semantics<'_, RootDatabase>, ty: &Type<'_>) -> O
     None
 }
 
-fn role_of(sema: &Semantics<'_, RootDatabase>, ty: &Type<'_>) -> Option<Role> {
+pub(crate) fn role_of(sema: &Semantics<'_, RootDatabase>, ty: &Type<'_>) -> Option<Role> {
     let db = sema.db;
     let adt = ty.as_adt()?;
     let krate = adt.krate(db).display_name(db)?.to_string();

@@ -10,6 +10,7 @@
 pub mod cache_file;
 pub mod classify;
 mod facts;
+mod owned_values;
 pub mod swap;
 pub mod sysroot;
 pub mod unresolvable;

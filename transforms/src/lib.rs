@@ -111,6 +111,7 @@ pub fn analyze_unfiltered(source: &str, options: &Options) -> FileAnalysis {
     };
     let tree = parse.tree();
     let file = tree.syntax();
+    let _value_types = fixes::ownership::ValueTypes::scope(options.facts.clone());
     let mut scopes = analysis::LockScopes::compute_full(
         file,
         options.edition,

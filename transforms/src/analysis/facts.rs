@@ -56,6 +56,23 @@ pub fn site_key(call: &ast::MethodCallExpr) -> Option<SiteKey> {
     Some((function, receiver, method))
 }
 
+/// The key of a value's type fact: `(function, expression text, "value")`. Values of the same
+/// text in one function share it (and must agree, else neither has a fact).
+pub fn value_key(expr: &ast::Expr) -> SiteKey {
+    let function = expr
+        .syntax()
+        .ancestors()
+        .find_map(ast::Fn::cast)
+        .and_then(|f| f.name())
+        .map(|n| n.text().to_string())
+        .unwrap_or_default();
+    (
+        function,
+        syntax::compact_text(expr.syntax()),
+        "value".to_string(),
+    )
+}
+
 /// Whether rust-analyzer could change what the syntax tier concluded about this file: a finding
 /// outside test code whose lock kind no declaration names (an unknown lock, or std's guessed from
 /// `lock().unwrap()`: the semantic tier confirms, changes or refutes it), a lock-named call in
@@ -259,6 +276,11 @@ pub struct SemanticFacts {
     /// takes in its body, when that body is in another file.
     #[serde(with = "pairs")]
     pub callee_locks: HashMap<SiteKey, Vec<CalleeLock>>,
+    /// Keyed by [`value_key`]: in a function that takes a lock, whether a value's type can hold
+    /// no borrow (no reference, no lifetime parameter, no guard in it: it may leave a lock
+    /// scope) or may hold one. The ownership proof of extracted values asks it first.
+    #[serde(with = "pairs")]
+    pub owned_values: HashMap<SiteKey, bool>,
     /// Keys whose sites disagreed (shadowing, two closures with different locks): left to the
     /// syntax tier.
     conflicts: HashSet<SiteKey>,
@@ -266,7 +288,10 @@ pub struct SemanticFacts {
 
 impl SemanticFacts {
     pub fn is_empty(&self) -> bool {
-        self.receivers.is_empty() && self.guard_helpers.is_empty() && self.callee_locks.is_empty()
+        self.receivers.is_empty()
+            && self.guard_helpers.is_empty()
+            && self.callee_locks.is_empty()
+            && self.owned_values.is_empty()
     }
 
     pub fn record_receiver(&mut self, key: SiteKey, fact: ReceiverFact) {
@@ -275,6 +300,18 @@ impl SemanticFacts {
 
     pub fn record_guard_helper(&mut self, key: SiteKey, helper: GuardHelper) {
         record_agreeing(&mut self.guard_helpers, &mut self.conflicts, key, helper);
+    }
+
+    pub fn record_value_ownership(&mut self, key: SiteKey, owned: bool) {
+        record_agreeing(&mut self.owned_values, &mut self.conflicts, key, owned);
+    }
+
+    /// Whether the value of `expr` is owned by its type (`None`: not known).
+    pub fn value_owned(&self, expr: &ast::Expr) -> Option<bool> {
+        if self.owned_values.is_empty() {
+            return None;
+        }
+        self.owned_values.get(&value_key(expr)).copied()
     }
 }
 

@@ -11,11 +11,52 @@
 //! (`g.get(&k)`, `g.as_ref().ok_or(E)`). [`owning_copy`] says how to turn such a value into an
 //! owned one (`.clone()`, `.cloned()`, `.to_owned()`); any other shape gets no fix, because a
 //! value that borrows from the guard cannot leave the guard's scope (E0597).
+//!
+//! Where the semantic tier has loaded the file's workspace, a value's type decides first
+//! ([`SemanticFacts::value_owned`]): a type with no reference, lifetime parameter or guard in it
+//! cannot borrow from the guard (`serde_json::to_vec(&*g)?`, a dependency's function), one with a
+//! reference may. The shapes above decide where rust-analyzer gave no type.
 
 use ra_ap_syntax::{AstNode, SyntaxNode, ast, ast::HasArgList};
 
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use crate::analysis::SemanticFacts;
 use crate::analysis::crate_index::CrateIndex;
 use crate::analysis::syntax;
+
+thread_local! {
+    /// The semantic facts of the file being analysed on this thread (see [`ValueTypes`]).
+    static VALUE_TYPES: RefCell<Option<Arc<SemanticFacts>>> = const { RefCell::new(None) };
+}
+
+/// While alive, the ownership proof on this thread reads the values' types in `facts`: the
+/// analysis of a file holds one, so that every fix built for the file (a dozen fix shapes ask
+/// about ownership, most without the rules' context) sees the types its workspace load gave.
+/// Dropping it forgets them, so no other file's analysis reads them.
+#[must_use = "the types are read only while the scope is alive"]
+pub struct ValueTypes(Option<Arc<SemanticFacts>>);
+
+impl ValueTypes {
+    pub fn scope(facts: Option<Arc<SemanticFacts>>) -> ValueTypes {
+        let facts = facts.filter(|f| !f.owned_values.is_empty());
+        ValueTypes(VALUE_TYPES.with(|cell| cell.replace(facts)))
+    }
+}
+
+impl Drop for ValueTypes {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        VALUE_TYPES.with(|cell| *cell.borrow_mut() = previous);
+    }
+}
+
+/// What the semantic tier's types say of `expr`'s value: `Some(true)` owned, `Some(false)` it
+/// may borrow, `None` no type known (no workspace loaded, or rust-analyzer had none).
+fn owned_by_type(expr: &ast::Expr) -> Option<bool> {
+    VALUE_TYPES.with(|cell| cell.borrow().as_ref()?.value_owned(expr))
+}
 
 /// Methods whose result never borrows from the receiver.
 pub(crate) const OWNING_METHODS: &[&str] = &[
@@ -389,6 +430,11 @@ fn classify(
 ) -> Ownership {
     if !is_tainted(expr) {
         return Ownership::Owned;
+    }
+    match owned_by_type(expr) {
+        Some(true) => return Ownership::Owned,
+        Some(false) => return Ownership::Unknown,
+        None => {}
     }
     let all = |exprs: &mut dyn Iterator<Item = ast::Expr>| {
         for e in exprs {
