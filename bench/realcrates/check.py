@@ -5,8 +5,8 @@ building, their tests passing and their examples running?
 For each crate of crates.toml: the commit is exported from its local mirror
 (/work/.mirror/<owner>+<name>/repo, brought by the `fetch` tool) into a scratch directory, then
 
-  1. `cargo check -p P --all-targets`, `cargo test -p P` (when `tests`), each example (when listed,
-     with a timeout: a hang counts as one) — before;
+  1. `cargo check -p P --all-targets` (`--lib` with `all_targets = false`), `cargo test -p P`
+     (when `tests`), each example (when listed, with a timeout: a hang counts as one) — before;
   2. `lockfix --apply --unsafe-fixes --allow-dirty --format json PATH` on the package directory;
   3. the same three after, against the same target directory (so only the package rebuilds).
 
@@ -56,8 +56,8 @@ def export(case, work):
         subprocess.run(["git", *args], cwd=work, check=True, capture_output=True)
 
 
-def check(work, pkg, env):
-    code, _, err = run(["cargo", "check", "-p", pkg, "--all-targets", "--keep-going",
+def check(work, pkg, env, targets):
+    code, _, err = run(["cargo", "check", "-p", pkg, targets, "--keep-going",
                         "--message-format=short"], work, 3600, env)
     errors = len(re.findall(r"^(?:\S+: )?error(?:\[E\d+\])?:", err, re.M))
     return code == 0, errors, err
@@ -129,7 +129,9 @@ def main():
         for spec in case.get("update", []):
             run(["cargo", "update", "-p", spec], work, 600, env)
         run(["cargo", "fetch"], work, 600, env)
-        ok_before, errors_before, _ = check(work, pkg, env)
+        # `--lib` where the package's own tests and examples do not build at the commit.
+        targets = "--all-targets" if case.get("all_targets", True) else "--lib"
+        ok_before, errors_before, _ = check(work, pkg, env, targets)
         want_tests = case.get("tests", False) and not args.no_tests
         tests_before = tests(work, pkg, env) if want_tests else "-"
         ex = case.get("examples", [])
@@ -144,7 +146,7 @@ def main():
         diff = subprocess.run(["git", "diff"], cwd=work, capture_output=True, text=True).stdout
         (out / f"{name}.json").write_text(json.dumps(doc, indent=1))
         (out / f"{name}.diff").write_text(diff)
-        ok_after, errors_after, err_after = check(work, pkg, env)
+        ok_after, errors_after, err_after = check(work, pkg, env, targets)
         (out / f"{name}.check-after.txt").write_text(err_after)
         tests_after = tests(work, pkg, env) if want_tests else "-"
         ex_after = examples(work, pkg, ex, env)
