@@ -357,7 +357,8 @@ fn mini_redis_shape_keeps_its_std_mutex() {
 
 /// Issue 14: the std→tokio swap would turn `Counter::read` into `blocking_lock()`. No async code
 /// of the library calls it, but the crate's example does, through `report`, under
-/// `#[tokio::main]`: the swap would panic there at run time, so it is refused with the route.
+/// `#[tokio::main]`: the swap would panic there at run time. Making the chain async would do, but
+/// a synchronous test calls `report`: the swap is refused with the route and that reason.
 #[test]
 fn a_swap_whose_blocking_reader_async_code_reaches_indirectly_is_refused() {
     let dir = copy_crate("swap_reached_through_sync");
@@ -371,8 +372,71 @@ fn a_swap_whose_blocking_reader_async_code_reaches_indirectly_is_refused() {
     assert!(swap["fix"].is_null(), "{swap:#}");
     let help = swap["help"].as_str().unwrap_or_default();
     assert!(
-        help.contains("`read` is not async but async code reaches it through `main` (examples/demo.rs:6) → `report` (src/lib.rs:27) → `read`"),
+        help.contains(
+            "`read` is not async but async code reaches it through `main` (examples/demo.rs:6) → \
+             `report` (src/lib.rs:29) → `read`, where `blocking_*` would panic; it cannot become \
+             async: `report_counts` (tests/report.rs:4) is a synchronous test"
+        ),
         "{help}"
+    );
+}
+
+/// Seed 002's maintainers' remedy, on the same shape where every caller can await: the swap
+/// makes `read` and `report` async and awaits their calls (the example's inside `println!`); the
+/// crate compiles, its example runs, and a second run has nothing left to swap.
+#[test]
+fn a_swap_whose_sync_users_async_code_reaches_makes_them_async() {
+    let dir = copy_crate("swap_made_async");
+    fetch_dependencies(dir.path());
+    let output = common::lockfix(
+        dir.path(),
+        &[
+            "--apply",
+            "--allow-dirty",
+            "--unsafe-fixes",
+            "--semantic",
+            "on",
+            ".",
+        ],
+    );
+    let summary = String::from_utf8_lossy(&output.stdout);
+    assert!(summary.contains("applied 1 fix to 2 files"), "{summary}");
+    let lib = std::fs::read_to_string(dir.path().join("src/lib.rs")).expect("lib.rs");
+    for expected in [
+        "use tokio::sync::Mutex;",
+        "    pub async fn read(&self) -> u64 {\n        *self.hits.lock().await\n    }",
+        "    pub async fn report(&self) -> String {\n        format!(\"{} hits\", self.read().await)\n",
+    ] {
+        assert!(lib.contains(expected), "{expected:?} not in:\n{lib}");
+    }
+    let demo = std::fs::read_to_string(dir.path().join("examples/demo.rs")).expect("demo.rs");
+    assert!(
+        demo.contains("println!(\"{}\", counter.report().await);"),
+        "{demo}"
+    );
+    let run = Command::new(env!("CARGO"))
+        .args(["run", "--offline", "--quiet", "--example", "demo"])
+        .current_dir(dir.path())
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("semantic-fixtures"),
+        )
+        .output()
+        .expect("cargo runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "0 hits\n");
+    let (_, report) = findings(dir.path(), "on");
+    assert!(
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["rule"] != "std-lock-in-async"),
+        "{report:#}"
     );
 }
 

@@ -7,6 +7,7 @@
 //! syntax tier found candidates in it. Every failure is an `Err`, never a panic that escapes:
 //! callers fall back to the syntax tier for that workspace.
 
+pub mod async_chain;
 pub mod cache_file;
 pub mod classify;
 mod facts;

@@ -39,6 +39,10 @@ pub struct SwapTarget {
     /// Names of synchronous functions that use the lock and that async code reaches, each with
     /// the route from the async end (`main` (examples/demo.rs:6) → `report` (src/lib.rs:27)).
     pub called_from_async: Vec<(Site, String)>,
+    /// The functions that become async and the calls awaited, so that no `blocking_*` is
+    /// written where async code reaches it (empty when async code reaches none of them), or why
+    /// that cannot be done.
+    pub async_chain: Result<crate::async_chain::AsyncChain, String>,
 }
 
 /// `with_dependencies`: the workspace was loaded with its dependencies. Without them, a use of
@@ -129,6 +133,7 @@ pub(crate) fn target(
     let usages = definition.usages(&sema).all();
     let mut references = Vec::new();
     let mut called_from_async = Vec::new();
+    let mut reached = Vec::new();
     let local = local_files(&sema, vfs, &declaration.path);
     for (file, refs) in usages.references {
         let file_id = file.file_id(db);
@@ -146,11 +151,22 @@ pub(crate) fn target(
                     path: path.clone(),
                     range: name.syntax().text_range(),
                 };
-                if called_from_async.iter().any(|(s, _)| *s == site) {
-                    continue;
-                }
-                if let Some(route) = async_route(&sema, vfs, &local, &function) {
-                    called_from_async.push((site, route));
+                let known = called_from_async.iter().any(|(s, _)| *s == site);
+                let is_reached = known
+                    || match async_route(&sema, vfs, &local, &function) {
+                        Some(route) => {
+                            called_from_async.push((site, route));
+                            true
+                        }
+                        None => false,
+                    };
+                // Only an acquisition would be `blocking_*` there; a constructor or `get_mut` in a
+                // function async code reaches stays as it is.
+                if is_reached
+                    && acquires(tree.syntax(), reference.range)
+                    && !reached.contains(&function)
+                {
+                    reached.push(function);
                 }
             }
         }
@@ -169,6 +185,11 @@ pub(crate) fn target(
             )
         });
     }
+    let async_chain = if reached.is_empty() {
+        Ok(Default::default())
+    } else {
+        crate::async_chain::async_chain(&sema, vfs, &local, &reached)
+    };
     Ok(SwapTarget {
         name,
         declaration,
@@ -176,6 +197,7 @@ pub(crate) fn target(
         kind,
         references,
         called_from_async,
+        async_chain,
     })
 }
 
@@ -257,7 +279,7 @@ fn called(token: &ra_ap_syntax::SyntaxToken) -> bool {
 
 /// A method of an `impl Trait for Type` block, read from its source: without the dependencies,
 /// rust-analyzer does not know a dependency's trait, and such a method is called through it.
-fn implements_a_trait(db: &RootDatabase, function: ra_ap_hir::Function) -> bool {
+pub(crate) fn implements_a_trait(db: &RootDatabase, function: ra_ap_hir::Function) -> bool {
     function.source(db).is_some_and(|source| {
         source
             .value
@@ -284,7 +306,7 @@ fn strip(mut expr: ast::Expr) -> ast::Expr {
     }
 }
 
-fn path_of(vfs: &Vfs, file: FileId) -> PathBuf {
+pub(crate) fn path_of(vfs: &Vfs, file: FileId) -> PathBuf {
     let path = vfs.file_path(file);
     path.as_path()
         .map(|p| PathBuf::from(p.as_str()))
@@ -308,6 +330,23 @@ fn lock_in(sema: &Semantics<'_, RootDatabase>, ty: &Type<'_>) -> Option<(LockKin
             .and_then(|inner| lock_in(sema, &inner));
     }
     None
+}
+
+/// Whether the reference at `range` is the receiver of `.lock()`, `.read()` or `.write()`.
+fn acquires(root: &SyntaxNode, range: TextRange) -> bool {
+    let Some(place) = root
+        .covering_element(range)
+        .ancestors()
+        .find(|n| ast::FieldExpr::can_cast(n.kind()) || ast::PathExpr::can_cast(n.kind()))
+    else {
+        return false;
+    };
+    place
+        .parent()
+        .and_then(ast::MethodCallExpr::cast)
+        .filter(|call| call.receiver().is_some_and(|r| r.syntax() == &place))
+        .and_then(|call| call.name_ref())
+        .is_some_and(|name| matches!(name.text(), "lock" | "read" | "write"))
 }
 
 /// The non-async function the reference is in, if it runs there (not in a closure or async block).
@@ -470,7 +509,7 @@ fn local_files(
 
 /// `name(` in the file, in code or in a macro call's tokens, but not where a function of that
 /// name is declared: what might be a call of `name`.
-fn calls_named(tree: &SyntaxNode, name: &str) -> Vec<TextRange> {
+pub(crate) fn calls_named(tree: &SyntaxNode, name: &str) -> Vec<TextRange> {
     tree.descendants_with_tokens()
         .filter_map(|e| e.into_token())
         .filter(|t| t.kind() == ra_ap_syntax::SyntaxKind::IDENT && t.text() == name)
@@ -528,7 +567,7 @@ fn caller_at(root: &SyntaxNode, range: TextRange) -> Caller {
 }
 
 /// `path:line` of a range, the path as rust-analyzer's file set names it.
-fn location(vfs: &Vfs, file: FileId, root: &SyntaxNode, range: TextRange) -> String {
+pub(crate) fn location(vfs: &Vfs, file: FileId, root: &SyntaxNode, range: TextRange) -> String {
     let path = path_of(vfs, file);
     let line = root
         .text()

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use lockfix_semantic::swap::SwapTarget;
 use lockfix_semantic::{LoadOptions, Workspace};
-use lockfix_transforms::fixes::lock_swap::{self, AsyncCaller, Site, SwapFile, SwapRequest};
+use lockfix_transforms::fixes::lock_swap::{
+    self, AsyncCaller, AsyncChain, Site, SwapFile, SwapRequest,
+};
 use lockfix_transforms::{Edition, RuleId, TextEdit};
 
 use crate::fix::cargo_manifest::ensure_tokio_sync;
@@ -245,6 +247,25 @@ fn plan_one(target: &SwapTarget, files: &[CrateFile], cwd: &Path) -> Result<Plan
             route: route.clone(),
         });
     }
+    let async_chain = match &target.async_chain {
+        Ok(chain) => {
+            let mut sites = |list: &[lockfix_semantic::swap::Site]| -> Result<Vec<Site>, String> {
+                list.iter()
+                    .map(|site| {
+                        Ok(Site {
+                            file: index_of(&site.path)?,
+                            range: site.range,
+                        })
+                    })
+                    .collect()
+            };
+            Ok(AsyncChain {
+                functions: sites(&chain.functions)?,
+                awaits: sites(&chain.awaits)?,
+            })
+        }
+        Err(why) => Err(why.clone()),
+    };
     let swap_files: Vec<SwapFile<'_>> = involved
         .iter()
         .map(|f| SwapFile {
@@ -259,6 +280,7 @@ fn plan_one(target: &SwapTarget, files: &[CrateFile], cwd: &Path) -> Result<Plan
         lock_type: &target.lock_type,
         references,
         called_from_async,
+        async_chain,
     })?;
     let mut changed: Vec<(PathBuf, String, String, String)> = plan
         .edits
@@ -283,6 +305,31 @@ fn plan_one(target: &SwapTarget, files: &[CrateFile], cwd: &Path) -> Result<Plan
             "synchronous uses now call blocking_*(), which panics inside a tokio runtime (no async \
              code of the workspace reaches them; callers outside it must not be async): {}.",
             sites.join(", ")
+        ));
+    }
+    if let Ok(chain) = &target.async_chain
+        && !chain.functions.is_empty()
+    {
+        let names: Vec<String> = chain
+            .functions
+            .iter()
+            .filter_map(|site| {
+                let path = std::fs::canonicalize(&site.path).ok()?;
+                let file = involved.iter().find(|f| f.path == path)?;
+                let name = file
+                    .text
+                    .get(usize::from(site.range.start())..usize::from(site.range.end()))?;
+                Some(format!("`{name}`"))
+            })
+            .collect();
+        caveats.push(format!(
+            "async code reaches synchronous users of the lock, so {} become{} async and {} call{} \
+             of them {} awaited; code outside the workspace that calls them must await them too.",
+            names.join(", "),
+            if names.len() == 1 { "s" } else { "" },
+            chain.awaits.len(),
+            if chain.awaits.len() == 1 { "" } else { "s" },
+            if chain.awaits.len() == 1 { "is" } else { "are" },
         ));
     }
     let manifest = owning_manifest(&involved[declaration.file].path)

@@ -1,7 +1,9 @@
 //! A std mutex whose critical section spans an `.await` (so `std-lock-in-async` would swap it for
 //! tokio's), and a synchronous reader that the swap would turn into `blocking_lock()`. No async
 //! function of the library calls the reader; the crate's example does, through `report`, under
-//! `#[tokio::main]`, where `blocking_lock()` panics. The swap must be refused with that route.
+//! `#[tokio::main]`, where `blocking_lock()` panics. Making `read` and `report` async would do,
+//! but a synchronous test calls `report` and cannot await it: the swap must be refused with the
+//! route and that reason.
 
 use std::sync::Mutex;
 use std::time::Duration;

@@ -251,11 +251,16 @@ impl Planner<'_, '_> {
             ));
         };
         let name = function.name();
-        let caller = name.as_ref().and_then(|n| {
-            let site = Site {
-                file,
-                range: n.syntax().text_range(),
-            };
+        let site = name.as_ref().map(|n| Site {
+            file,
+            range: n.syntax().text_range(),
+        });
+        let made_async =
+            |chain: &super::AsyncChain| site.is_some_and(|s| chain.functions.contains(&s));
+        if self.request.async_chain.as_ref().is_ok_and(made_async) {
+            return Ok(Context::Async);
+        }
+        let caller = site.and_then(|site| {
             self.request
                 .called_from_async
                 .iter()
@@ -273,6 +278,10 @@ impl Planner<'_, '_> {
                      `blocking_*` would panic",
                     caller.route
                 )
+            };
+            let why = match &self.request.async_chain {
+                Err(cannot) => format!("{why}; it cannot become async: {cannot}"),
+                Ok(_) => why,
             };
             return Err(self.refuse(file, node, &why));
         }

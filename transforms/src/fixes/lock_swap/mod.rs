@@ -37,7 +37,7 @@
 //! 4. `Planner::finish` (here): the edits of each file are sorted, checked for overlaps and
 //!    applied to check the file still parses; `apply` writes a file's edits.
 
-use ra_ap_syntax::{AstNode, Edition, SourceFile, SyntaxNode, TextRange};
+use ra_ap_syntax::{AstNode, Edition, SourceFile, SyntaxNode, TextRange, ast};
 
 use crate::analysis::syntax;
 use crate::model::TextEdit;
@@ -75,6 +75,18 @@ pub struct SwapRequest<'a> {
     pub references: Vec<Site>,
     /// Non-async functions that async code reaches, directly or through other sync functions.
     pub called_from_async: Vec<AsyncCaller>,
+    /// What makes them async (with their synchronous callers), or why that cannot be done; the
+    /// swap is refused where a function async code reaches would need `blocking_*` instead.
+    pub async_chain: Result<AsyncChain, String>,
+}
+
+/// Synchronous functions that become `async fn`, and the calls of them that get `.await`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AsyncChain {
+    /// The name of each function (`ast::Fn` name range).
+    pub functions: Vec<Site>,
+    /// Each call expression of one of them (`self.id()` in `self.id()?`).
+    pub awaits: Vec<Site>,
 }
 
 /// A synchronous function that async code reaches.
@@ -122,6 +134,7 @@ pub fn plan_swap(request: &SwapRequest<'_>) -> Result<SwapPlan, String> {
         planner.reference(*reference)?;
     }
     planner.type_path_edits();
+    planner.async_chain_edits()?;
     planner.finish()
 }
 
@@ -202,6 +215,46 @@ impl Planner<'_, '_> {
             edits: planned,
             blocking_sites: self.blocking_sites,
         })
+    }
+}
+
+impl Planner<'_, '_> {
+    /// The functions of the chain become `async fn`; each call of one is awaited.
+    fn async_chain_edits(&mut self) -> Result<(), String> {
+        let Ok(chain) = &self.request.async_chain else {
+            return Ok(());
+        };
+        for site in chain.functions.clone() {
+            let root = self.file_of(site)?.clone();
+            let function = root
+                .covering_element(site.range)
+                .ancestors()
+                .find_map(ast::Fn::cast)
+                .ok_or_else(|| {
+                    format!(
+                        "no function at {}",
+                        self.location(site.file, site.range.start().into())
+                    )
+                })?;
+            if function.async_token().is_some() {
+                continue;
+            }
+            let fn_token = function.fn_token().ok_or_else(|| {
+                self.refuse(site.file, function.syntax(), "a function without `fn`")
+            })?;
+            // `pub unsafe fn` → `pub async unsafe fn`: `async` comes before `unsafe`.
+            let at = function
+                .unsafe_token()
+                .unwrap_or(fn_token)
+                .text_range()
+                .start();
+            self.edit(site.file, TextRange::empty(at), "async ");
+        }
+        for site in chain.awaits.clone() {
+            self.file_of(site)?;
+            self.edit(site.file, TextRange::empty(site.range.end()), ".await");
+        }
+        Ok(())
     }
 }
 

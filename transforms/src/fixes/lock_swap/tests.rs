@@ -62,6 +62,7 @@ fn swap(
                 route: String::new(),
             })
             .collect(),
+        async_chain: Ok(AsyncChain::default()),
     };
     let plan = plan_swap(&request)?;
     let mut out: Vec<String> = sources.iter().map(|s| s.1.to_string()).collect();
@@ -422,12 +423,127 @@ fn sync_function_reached_from_async_code_through_others_is_refused_with_the_rout
             site: sites(&sources, &[(0, "fn record", "record")])[0],
             route: "`run` (examples/demo.rs:7) → `tick` (src/lib.rs:12)".to_string(),
         }],
+        async_chain: Ok(AsyncChain::default()),
     };
     let error = plan_swap(&request).expect_err("blocking_lock would panic");
     assert_eq!(
         error,
         "`record` is not async but async code reaches it through `run` (examples/demo.rs:7) → `tick` \
          (src/lib.rs:12) → `record`, where `blocking_*` would panic at src/cache.rs:9"
+    );
+}
+
+/// Seed 002's maintainers' remedy: the synchronous function async code reaches becomes
+/// `async fn`, locks with `.await`, and its callers await it; a sync caller that is itself in
+/// the chain becomes async too.
+#[test]
+fn a_chain_async_code_reaches_becomes_async_and_is_awaited() {
+    let lib = "\
+use std::sync::Mutex;
+
+pub struct Cache {
+    hits: Mutex<u64>,
+}
+
+impl Cache {
+    pub fn record(&self) {
+        *self.hits.lock().unwrap() += 1;
+    }
+
+    pub unsafe fn tick(&self) {
+        self.record();
+    }
+}
+
+pub async fn run(cache: &Cache) {
+    unsafe { cache.tick() };
+    println!(\"{}\", 1);
+}
+";
+    let sources = [("src/lib.rs", lib)];
+    let files: Vec<SwapFile<'_>> = sources
+        .iter()
+        .map(|&(path, text)| SwapFile {
+            path,
+            text,
+            edition: Edition::Edition2021,
+        })
+        .collect();
+    let functions = sites(
+        &sources,
+        &[(0, "fn record", "record"), (0, "fn tick", "tick")],
+    );
+    let mut awaits = sites(&sources, &[(0, "self.record()", "self.record()")]);
+    awaits.extend(sites(&sources, &[(0, "cache.tick()", "cache.tick()")]));
+    let request = SwapRequest {
+        files: &files,
+        declaration: sites(&sources, &[(0, "Mutex<u64>", "Mutex<u64>")])[0],
+        lock_type: "Mutex",
+        references: sites(&sources, &[(0, ".hits.", "hits")]),
+        called_from_async: vec![AsyncCaller {
+            site: functions[0],
+            route: "`run` (src/lib.rs:19) → `tick` (src/lib.rs:13)".to_string(),
+        }],
+        async_chain: Ok(AsyncChain { functions, awaits }),
+    };
+    let plan = plan_swap(&request).expect("the chain becomes async");
+    assert!(plan.blocking_sites.is_empty());
+    let (_, edits) = &plan.edits[0];
+    assert_eq!(
+        apply(lib, edits),
+        "\
+use tokio::sync::Mutex;
+
+pub struct Cache {
+    hits: Mutex<u64>,
+}
+
+impl Cache {
+    pub async fn record(&self) {
+        *self.hits.lock().await += 1;
+    }
+
+    pub async unsafe fn tick(&self) {
+        self.record().await;
+    }
+}
+
+pub async fn run(cache: &Cache) {
+    unsafe { cache.tick().await };
+    println!(\"{}\", 1);
+}
+"
+    );
+}
+
+/// Where the chain cannot become async, the refusal says why after the route.
+#[test]
+fn a_chain_that_cannot_become_async_refuses_with_the_reason() {
+    let sources = [("src/cache.rs", CACHE)];
+    let files: Vec<SwapFile<'_>> = sources
+        .iter()
+        .map(|&(path, text)| SwapFile {
+            path,
+            text,
+            edition: Edition::Edition2021,
+        })
+        .collect();
+    let request = SwapRequest {
+        files: &files,
+        declaration: sites(&sources, &[(0, "Mutex<u64>", "Mutex<u64>")])[0],
+        lock_type: "Mutex",
+        references: sites(&sources, &[(0, ".hits.", "hits")]),
+        called_from_async: vec![AsyncCaller {
+            site: sites(&sources, &[(0, "fn record", "record")])[0],
+            route: String::new(),
+        }],
+        async_chain: Err("`main` is a synchronous `main`".to_string()),
+    };
+    let error = plan_swap(&request).expect_err("refused");
+    assert_eq!(
+        error,
+        "`record` is not async but is called from async code, where `blocking_*` would panic; it \
+         cannot become async: `main` is a synchronous `main` at src/cache.rs:9"
     );
 }
 
@@ -551,6 +667,7 @@ fn a_function_returning_the_guard_is_refused() {
             range: at("m.lock", 1),
         }],
         called_from_async: Vec::new(),
+        async_chain: Ok(AsyncChain::default()),
     };
     let error = plan_swap(&request).expect_err("refused");
     assert!(error.contains("the function returns the guard"), "{error}");

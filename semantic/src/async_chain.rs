@@ -1,0 +1,392 @@
+//! Making the swap's synchronous users async, as seed 002's maintainers did: when async code
+//! reaches a synchronous function that uses the lock (where `blocking_*` would panic), that
+//! function and every synchronous function that calls it, transitively, become `async fn`, and
+//! every call of one of them gets `.await`.
+//!
+//! Only when every caller can await: a caller that is a closure, a trait method, a `const fn`, a
+//! synchronous `main` or `#[test]`, a use of the function as a value, a call inside a macro other
+//! than the formatting, assertion and logging ones, or a call with a guard of a lock alive across
+//! it (the new `.await` would hold it: a future that is no longer `Send`, or a lock held while
+//! another is awaited) leaves the chain impossible, with one sentence saying where.
+
+use ra_ap_hir::{AsAssocItem, HasSource, Semantics};
+use ra_ap_ide_db::RootDatabase;
+use ra_ap_ide_db::defs::Definition;
+use ra_ap_syntax::{
+    AstNode, SyntaxKind, SyntaxNode, TextRange,
+    ast::{self, HasArgList, HasAttrs, HasName},
+};
+use ra_ap_vfs::{FileId, Vfs};
+
+use crate::swap::{Site, calls_named, implements_a_trait, location, path_of};
+
+/// The functions that become async and the calls that are awaited.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AsyncChain {
+    /// The name of each function that becomes `async fn`.
+    pub functions: Vec<Site>,
+    /// Each call expression (`self.id()` in `self.id()?`) that gets `.await` after it.
+    pub awaits: Vec<Site>,
+}
+
+/// How many functions the chain may hold before it is refused (a swap this wide is no fix).
+const CHAIN_LIMIT: usize = 50;
+
+/// The chain that makes `starts` (synchronous functions async code reaches) and all their
+/// synchronous callers async, or why it cannot be made.
+pub(crate) fn async_chain(
+    sema: &Semantics<'_, RootDatabase>,
+    vfs: &Vfs,
+    local: &[(FileId, SyntaxNode)],
+    starts: &[ast::Fn],
+) -> Result<AsyncChain, String> {
+    let db = sema.db;
+    let mut queue: Vec<ra_ap_hir::Function> = Vec::new();
+    for start in starts {
+        let def = sema
+            .to_fn_def(start)
+            .ok_or("rust-analyzer does not know a function that uses the lock")?;
+        if !queue.contains(&def) {
+            queue.push(def);
+        }
+    }
+    let mut chain = AsyncChain::default();
+    let mut next = 0;
+    while next < queue.len() {
+        if queue.len() > CHAIN_LIMIT {
+            return Err(format!(
+                "more than {CHAIN_LIMIT} functions would have to become async"
+            ));
+        }
+        let function = queue[next];
+        next += 1;
+        let name = function.name(db).as_str().to_owned();
+        let source = function
+            .source(db)
+            .ok_or_else(|| format!("`{name}` is not in source"))?;
+        let file = source
+            .file_id
+            .file_id()
+            .ok_or_else(|| format!("`{name}` is declared by a macro"))?
+            .file_id(db);
+        let declared = source.value;
+        cannot_become_async(sema, function, &declared).map_err(|why| {
+            let root = declared
+                .syntax()
+                .ancestors()
+                .last()
+                .unwrap_or_else(|| declared.syntax().clone());
+            let named = declared
+                .name()
+                .map_or(declared.syntax().text_range(), |n| n.syntax().text_range());
+            let at = location(vfs, file, &root, named);
+            format!("`{name}` ({at}) {why}")
+        })?;
+        let name_node = declared
+            .name()
+            .ok_or_else(|| format!("`{name}` has no name in source"))?;
+        chain.functions.push(Site {
+            path: path_of(vfs, file),
+            range: name_node.syntax().text_range(),
+        });
+        for (file_id, tree, range) in call_sites(sema, vfs, local, function, &name)? {
+            let at = location(vfs, file_id, &tree, range);
+            let (call, call_range) =
+                called_at(&tree, range).map_err(|why| format!("`{name}` is {why} at {at}"))?;
+            let caller = awaiting_function(&call)
+                .map_err(|why| format!("`{name}` is called {why} at {at}"))?;
+            if let Some(lock) = guard_alive_at(&call) {
+                return Err(format!(
+                    "a guard of `{lock}` is alive across the call of `{name}` at {at}, which would \
+                     become an `.await`"
+                ));
+            }
+            chain.awaits.push(Site {
+                path: path_of(vfs, file_id),
+                range: call_range,
+            });
+            if let Some(caller) = caller
+                && let Some(def) = sema.to_fn_def(&caller)
+                && !queue.contains(&def)
+            {
+                queue.push(def);
+            }
+        }
+    }
+    chain
+        .awaits
+        .sort_by(|a, b| (&a.path, a.range.start()).cmp(&(&b.path, b.range.start())));
+    chain.awaits.dedup();
+    Ok(chain)
+}
+
+/// Why `function` cannot be an `async fn`, if it cannot.
+fn cannot_become_async(
+    sema: &Semantics<'_, RootDatabase>,
+    function: ra_ap_hir::Function,
+    declared: &ast::Fn,
+) -> Result<(), &'static str> {
+    let db = sema.db;
+    if function
+        .as_assoc_item(db)
+        .is_some_and(|item| item.implemented_trait(db).is_some())
+        || implements_a_trait(db, function)
+        || declared
+            .syntax()
+            .ancestors()
+            .any(|a| ast::Trait::can_cast(a.kind()))
+    {
+        return Err("implements a trait method, which callers reach through the trait");
+    }
+    if declared.const_token().is_some() {
+        return Err("is a `const fn`");
+    }
+    if declared.abi().is_some() {
+        return Err("has an `extern` ABI");
+    }
+    if declared.name().is_some_and(|n| n.text() == "main") {
+        return Err("is a synchronous `main`");
+    }
+    if declared.attrs().any(|attr| {
+        attr.path()
+            .is_some_and(|p| p.syntax().text().to_string().ends_with("test"))
+    }) {
+        return Err("is a synchronous test");
+    }
+    Ok(())
+}
+
+/// Every place that names `function` in the workspace's own files: rust-analyzer's references,
+/// and `name(` where rust-analyzer found none (it misses calls under `#[tokio::main]` in real
+/// workspaces) when the workspace declares one function of that name, so the call is this one.
+fn call_sites(
+    sema: &Semantics<'_, RootDatabase>,
+    vfs: &Vfs,
+    local: &[(FileId, SyntaxNode)],
+    function: ra_ap_hir::Function,
+    name: &str,
+) -> Result<Vec<(FileId, SyntaxNode, TextRange)>, String> {
+    let db = sema.db;
+    let mut sites: Vec<(FileId, SyntaxNode, TextRange)> = Vec::new();
+    for (file, refs) in Definition::Function(function).usages(sema).all().references {
+        let file_id = file.file_id(db);
+        let tree = sema.parse(file).syntax().clone();
+        for reference in refs {
+            sites.push((file_id, tree.clone(), reference.range));
+        }
+    }
+    let declarations = local
+        .iter()
+        .map(|(_, tree)| declarations_named(tree, name))
+        .sum::<usize>();
+    for (file_id, tree) in local {
+        for range in calls_named(tree, name) {
+            if sites
+                .iter()
+                .any(|(f, _, r)| f == file_id && r.contains_range(range))
+            {
+                continue;
+            }
+            if declarations != 1 {
+                return Err(format!(
+                    "`{name}(` at {} may call another function of that name (the workspace \
+                     declares {declarations})",
+                    location(vfs, *file_id, tree, range)
+                ));
+            }
+            sites.push((*file_id, tree.clone(), range));
+        }
+    }
+    Ok(sites)
+}
+
+/// How many functions named `name` the file declares.
+fn declarations_named(tree: &SyntaxNode, name: &str) -> usize {
+    tree.descendants()
+        .filter_map(ast::Fn::cast)
+        .filter(|f| f.name().is_some_and(|n| n.text() == name))
+        .count()
+}
+
+/// Macros whose arguments are expressions evaluated where the macro is called, so a call in
+/// them can be awaited as written (`println!("{}", c.report().await)` in async code).
+const EXPRESSION_MACROS: &[&str] = &[
+    "format",
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "write",
+    "writeln",
+    "panic",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+];
+
+/// The call whose callee is the name at `range` (`x.name(..)`, `path::name(..)`, or `name(..)`
+/// among the arguments of an expression macro): the node whose ancestors say where it runs, and
+/// the range of the call, after which `.await` is written.
+fn called_at(tree: &SyntaxNode, range: TextRange) -> Result<(SyntaxNode, TextRange), &'static str> {
+    let token = tree
+        .token_at_offset(range.start())
+        .find(|t| t.text_range() == range)
+        .ok_or("not a name")?;
+    let parent = token.parent().ok_or("not a name")?;
+    if parent.kind() == SyntaxKind::TOKEN_TREE {
+        let macro_call = parent
+            .ancestors()
+            .find_map(ast::MacroCall::cast)
+            .ok_or("not a call")?;
+        let macro_name = macro_call
+            .path()
+            .and_then(|p| p.segment())
+            .and_then(|s| s.name_ref())
+            .map(|n| n.text().to_string())
+            .unwrap_or_default();
+        if !EXPRESSION_MACROS.contains(&macro_name.as_str()) {
+            return Err("inside the arguments of a macro that may not take an `.await`");
+        }
+        let mut next = token.next_sibling_or_token();
+        while let Some(element) = next.as_ref().filter(|e| e.kind().is_trivia()) {
+            next = element.next_sibling_or_token();
+        }
+        let arguments = next
+            .and_then(|e| e.into_node())
+            .filter(|n| n.kind() == SyntaxKind::TOKEN_TREE && n.text().to_string().starts_with('('))
+            .ok_or("not a call")?;
+        return Ok((
+            macro_call.syntax().clone(),
+            TextRange::new(range.start(), arguments.text_range().end()),
+        ));
+    }
+    let name_ref = ast::NameRef::cast(parent).ok_or("not a name")?;
+    let parent = name_ref.syntax().parent().ok_or("not a call")?;
+    if let Some(call) = ast::MethodCallExpr::cast(parent.clone()) {
+        return Ok((call.syntax().clone(), call.syntax().text_range()));
+    }
+    let segment = ast::PathSegment::cast(parent).ok_or("not a call")?;
+    let path_expr = segment
+        .syntax()
+        .ancestors()
+        .find_map(ast::PathExpr::cast)
+        .ok_or("not a call")?;
+    let call = path_expr
+        .syntax()
+        .parent()
+        .and_then(ast::CallExpr::cast)
+        .filter(|call| {
+            call.expr()
+                .is_some_and(|e| e.syntax() == path_expr.syntax())
+        })
+        .ok_or("used as a value, not called,")?;
+    Ok((call.syntax().clone(), call.syntax().text_range()))
+}
+
+/// The synchronous function around `call` that must become async for it to await (`None`: it
+/// is in an async fn or async block already), or where an `.await` cannot be written.
+fn awaiting_function(call: &SyntaxNode) -> Result<Option<ast::Fn>, &'static str> {
+    for ancestor in call.ancestors().skip(1) {
+        if let Some(function) = ast::Fn::cast(ancestor.clone()) {
+            return Ok(function.async_token().is_none().then_some(function));
+        }
+        if ast::BlockExpr::cast(ancestor.clone()).is_some_and(|b| b.async_token().is_some()) {
+            return Ok(None);
+        }
+        if ast::ClosureExpr::cast(ancestor.clone()).is_some_and(|c| c.async_token().is_none()) {
+            return Err("inside a closure");
+        }
+        if ancestor.kind() == SyntaxKind::CONST || ancestor.kind() == SyntaxKind::STATIC {
+            return Err("in a constant");
+        }
+    }
+    Err("outside any function")
+}
+
+/// The lock whose guard a `let` or `if let` before `call` (in the blocks around it, up to its
+/// function or async block) keeps alive at the call: `.lock()`/`.read()`/`.write()` with no
+/// argument in its initializer.
+fn guard_alive_at(call: &SyntaxNode) -> Option<String> {
+    let mut inner = call.clone();
+    for ancestor in call.ancestors().skip(1) {
+        if ast::Fn::can_cast(ancestor.kind())
+            || ast::BlockExpr::cast(ancestor.clone()).is_some_and(|b| b.async_token().is_some())
+        {
+            return None;
+        }
+        if let Some(list) = ast::StmtList::cast(ancestor.clone()) {
+            for stmt in list.statements() {
+                if stmt.syntax().text_range().start() >= inner.text_range().start() {
+                    break;
+                }
+                if let ast::Stmt::LetStmt(binding) = &stmt
+                    && let Some(lock) = binding
+                        .initializer()
+                        .and_then(|i| acquisition_in(i.syntax()))
+                {
+                    return Some(lock);
+                }
+            }
+        }
+        if let Some(if_expr) = ast::IfExpr::cast(ancestor.clone())
+            && if_expr
+                .then_branch()
+                .is_some_and(|b| b.syntax().text_range().contains_range(inner.text_range()))
+            && let Some(lock) = if_expr.condition().and_then(|c| acquisition_in(c.syntax()))
+        {
+            return Some(lock);
+        }
+        if let Some(arm_list) = ast::MatchArmList::cast(ancestor.clone())
+            && let Some(lock) = arm_list
+                .syntax()
+                .parent()
+                .and_then(ast::MatchExpr::cast)
+                .and_then(|m| m.expr())
+                .and_then(|e| acquisition_in(e.syntax()))
+        {
+            return Some(lock);
+        }
+        inner = ancestor;
+    }
+    None
+}
+
+/// The lock whose guard `init` is (`x.lock()`, with `.unwrap()`, `.expect(..)`, `.await` or
+/// `.map_err(..)?` after it): a guard bound by a `let` or an `if let`, alive in what follows. A
+/// guard used inside the initializer (`x.lock().unwrap().len()`) is gone at its end.
+fn acquisition_in(init: &SyntaxNode) -> Option<String> {
+    let mut expr = ast::Expr::cast(init.clone()).or_else(|| {
+        // An `if let` condition: the expression after `=`.
+        ast::LetExpr::cast(init.clone()).and_then(|l| l.expr())
+    })?;
+    loop {
+        expr = match expr {
+            ast::Expr::AwaitExpr(e) => e.expr()?,
+            ast::Expr::TryExpr(e) => e.expr()?,
+            ast::Expr::MethodCallExpr(call) => {
+                let name = call.name_ref()?.text().to_string();
+                let no_args = call
+                    .arg_list()
+                    .is_some_and(|args| args.args().next().is_none());
+                match name.as_str() {
+                    "lock" | "read" | "write" if no_args => {
+                        return call.receiver().map(|r| {
+                            lockfix_transforms::analysis::syntax::compact_text(r.syntax())
+                        });
+                    }
+                    "unwrap" | "expect" | "map_err" | "unwrap_or_else" => call.receiver()?,
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        }
+    }
+}
