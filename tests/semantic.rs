@@ -570,3 +570,43 @@ fn a_value_owned_by_its_type_leaves_the_lock_scope_with_the_semantic_tier() {
     // `report` moved two lines down; nothing more to fix.
     assert_eq!(fixes("on"), [(27, false)]);
 }
+
+/// The chain is refused where an `async fn` would not compile or a doctest would break: a
+/// function of the chain that calls itself (a recursive `async fn` needs its future boxed), and
+/// a doc comment that calls one (a doctest is no code the swap rewrites).
+#[test]
+fn a_chain_that_would_recurse_or_break_a_doctest_is_refused() {
+    let variants = [
+        (
+            "    pub fn report(&self) -> String {",
+            "    /// `counter.report()` says how many hits there were.\n    pub fn report(&self) -> String {",
+            "a doc comment at src/lib.rs:27 calls `report(`, and a doctest would not await it",
+        ),
+        (
+            "        *self.hits.lock().unwrap()\n",
+            "        if false { return self.read(); }\n        *self.hits.lock().unwrap()\n",
+            "`read` is called recursively (at src/lib.rs:24)",
+        ),
+    ];
+    for (original, changed, reason) in variants {
+        let dir = copy_crate("swap_made_async");
+        fetch_dependencies(dir.path());
+        let lib = dir.path().join("src/lib.rs");
+        let text = std::fs::read_to_string(&lib).expect("lib.rs");
+        assert!(text.contains(original), "{original:?}");
+        std::fs::write(&lib, text.replacen(original, changed, 1)).expect("write lib.rs");
+        let (_, report) = findings(dir.path(), "on");
+        let swap = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule"] == "std-lock-in-async")
+            .unwrap_or_else(|| panic!("no std-lock-in-async finding: {report:#}"));
+        assert!(swap["fix"].is_null(), "{swap:#}");
+        let help = swap["help"].as_str().unwrap_or_default();
+        assert!(
+            help.contains("it cannot become async: ") && help.contains(reason),
+            "{reason:?} not in {help}"
+        );
+    }
+}

@@ -51,6 +51,9 @@ pub(crate) fn async_chain(
         }
     }
     let mut chain = AsyncChain::default();
+    // `(caller, callee)` by index in `queue`: a cycle would be a recursive `async fn`, which does
+    // not compile without boxing its future.
+    let mut calls: Vec<(usize, usize)> = Vec::new();
     let mut next = 0;
     while next < queue.len() {
         if queue.len() > CHAIN_LIMIT {
@@ -59,6 +62,7 @@ pub(crate) fn async_chain(
             ));
         }
         let function = queue[next];
+        let callee = next;
         next += 1;
         let name = function.name(db).as_str().to_owned();
         let source = function
@@ -89,6 +93,11 @@ pub(crate) fn async_chain(
             path: path_of(vfs, file),
             range: name_node.syntax().text_range(),
         });
+        if let Some(at) = doc_mention(vfs, local, &name) {
+            return Err(format!(
+                "a doc comment at {at} calls `{name}(`, and a doctest would not await it"
+            ));
+        }
         for (file_id, tree, range) in call_sites(sema, vfs, local, function, &name)? {
             let at = location(vfs, file_id, &tree, range);
             let (call, call_range) =
@@ -107,9 +116,18 @@ pub(crate) fn async_chain(
             });
             if let Some(caller) = caller
                 && let Some(def) = sema.to_fn_def(&caller)
-                && !queue.contains(&def)
             {
-                queue.push(def);
+                let index = queue.iter().position(|f| *f == def).unwrap_or_else(|| {
+                    queue.push(def);
+                    queue.len() - 1
+                });
+                calls.push((index, callee));
+                if reaches(&calls, callee, index) {
+                    return Err(format!(
+                        "`{name}` is called recursively (at {at}): a recursive `async fn` needs \
+                         its future boxed"
+                    ));
+                }
             }
         }
     }
@@ -118,6 +136,46 @@ pub(crate) fn async_chain(
         .sort_by(|a, b| (&a.path, a.range.start()).cmp(&(&b.path, b.range.start())));
     chain.awaits.dedup();
     Ok(chain)
+}
+
+/// Whether `from` calls `to`, directly or through others, by the `(caller, callee)` pairs.
+fn reaches(calls: &[(usize, usize)], from: usize, to: usize) -> bool {
+    let mut seen = vec![from];
+    let mut at = 0;
+    while at < seen.len() {
+        let caller = seen[at];
+        at += 1;
+        if caller == to {
+            return true;
+        }
+        for &(c, callee) in calls {
+            if c == caller && !seen.contains(&callee) {
+                seen.push(callee);
+            }
+        }
+    }
+    false
+}
+
+/// A doc comment in the workspace's files that writes `name(`: a doctest that would call the
+/// function without awaiting it (doc comments are not code the chain can rewrite).
+fn doc_mention(vfs: &Vfs, local: &[(FileId, SyntaxNode)], name: &str) -> Option<String> {
+    let call = format!("{name}(");
+    for (file_id, tree) in local {
+        let found = tree
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .filter(|t| t.kind() == SyntaxKind::COMMENT)
+            .find(|t| {
+                let text = t.text();
+                (text.starts_with("///") || text.starts_with("//!") || text.starts_with("/**"))
+                    && text.contains(&call)
+            });
+        if let Some(token) = found {
+            return Some(location(vfs, *file_id, tree, token.text_range()));
+        }
+    }
+    None
 }
 
 /// Why `function` cannot be an `async fn`, if it cannot.
