@@ -199,6 +199,10 @@ impl Planner<'_, '_> {
                 format!("{receiver}.{}", blocking(method))
             }
         };
+        if let Some(flat) = self.flattened(file, if_expr, &then_list, &binding, &acquire) {
+            self.edit(file, if_expr.syntax().text_range(), flat);
+            return Ok(());
+        }
         let text = self.text(file);
         let body_start = usize::from(l_curly.text_range().end());
         let separator = if text[body_start..].starts_with(['\n', '\r']) {
@@ -233,6 +237,67 @@ impl Planner<'_, '_> {
             self.edit(file, tail, "");
         }
         Ok(())
+    }
+
+    /// `let g = x.read().await;` and A's lines one level out, when the `if let` is the value of
+    /// its function: the block `{ let g = ..; A }` would end with the function anyway (seed 002's
+    /// maintainers wrote the two lines). Not when A holds another rewrite of the swap, or a string
+    /// literal across lines (its text must not be re-indented).
+    fn flattened(
+        &self,
+        file: usize,
+        if_expr: &ast::IfExpr,
+        then_list: &ast::StmtList,
+        binding: &str,
+        acquire: &str,
+    ) -> Option<String> {
+        let list = ast::StmtList::cast(if_expr.syntax().parent()?)?;
+        let is_function_value = list.tail_expr()?.syntax() == if_expr.syntax()
+            && ast::Fn::can_cast(list.syntax().parent()?.parent()?.kind());
+        if !is_function_value {
+            return None;
+        }
+        let body = then_list.syntax().text_range();
+        let inside = |site: &Site| site.file == file && body.contains_range(site.range);
+        let chain_inside = self
+            .request
+            .async_chain
+            .as_ref()
+            .is_ok_and(|chain| chain.awaits.iter().chain(&chain.functions).any(inside));
+        if self.request.references.iter().any(inside) || chain_inside {
+            return None;
+        }
+        let multi_line_string = then_list
+            .syntax()
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .any(|t| t.kind().is_literal() && t.text().contains('\n'));
+        if multi_line_string {
+            return None;
+        }
+        let text = self.text(file);
+        let (l_curly, r_curly) = (then_list.l_curly_token()?, then_list.r_curly_token()?);
+        let content = &text
+            [usize::from(l_curly.text_range().end())..usize::from(r_curly.text_range().start())];
+        let content = content.trim_start_matches([' ', '\t']);
+        let content = content
+            .strip_prefix("\r\n")
+            .or_else(|| content.strip_prefix('\n'))?;
+        let outer = syntax::line_indent(text, usize::from(if_expr.syntax().text_range().start()));
+        let unit = syntax::indent_unit(text, then_list);
+        let inner = format!("{outer}{unit}");
+        let eol = syntax::eol(text);
+        let mut out = format!("let {binding} = {acquire};");
+        for line in content.trim_end().lines() {
+            let line = line.trim_end_matches('\r');
+            out.push_str(eol);
+            if line.trim().is_empty() {
+                continue;
+            }
+            out.push_str(outer);
+            out.push_str(line.strip_prefix(inner.as_str())?);
+        }
+        Some(out)
     }
 
     /// Whether the lock call at `node` runs in async code, in a sync function that async code does

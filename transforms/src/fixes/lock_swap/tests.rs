@@ -298,14 +298,12 @@ impl Tracker {
     }
 
     pub async fn update(&self, id: &str) -> Result<(), String> {
-        {
-            let mut active = self.active.write().await;
-            // Replace the active id
-            *active = Some(id.to_string());
+        let mut active = self.active.write().await;
+        // Replace the active id
+        *active = Some(id.to_string());
 
-            save(id).await;
-            Ok(())
-        }
+        save(id).await;
+        Ok(())
     }
 
     pub fn spawn_tick(self: Arc<Self>) {
@@ -368,10 +366,8 @@ impl Cache {
     }
 
     pub fn reset(&self) {
-        {
-            let mut hits = self.hits.blocking_lock();
-            *hits = 0;
-        }
+        let mut hits = self.hits.blocking_lock();
+        *hits = 0;
     }
 
     pub async fn hits(&self) -> u64 {
@@ -612,7 +608,9 @@ fn new_q() -> Q { Q { items: Mutex::new(Vec::new()) } }
 
 #[test]
 fn crlf_and_tabs_are_kept() {
-    let src = "use std::sync::{Arc, Mutex, RwLock};\r\n\r\nstruct S {\r\n\tm: Mutex<u8>,\r\n}\r\n\r\nasync fn f(s: &S) {\r\n\tif let Ok(g) = s.m.lock() {\r\n\t\tuse_it(*g); // keep\r\n\t}\r\n}\r\n";
+    // Two `if let`s: the first keeps its block (code follows it), the second, the function's
+    // value, is flattened.
+    let src = "use std::sync::{Arc, Mutex, RwLock};\r\n\r\nstruct S {\r\n\tm: Mutex<u8>,\r\n}\r\n\r\nasync fn f(s: &S) {\r\n\tif let Ok(g) = s.m.lock() {\r\n\t\tuse_it(*g); // keep\r\n\t}\r\n\tif let Ok(g) = s.m.lock() {\r\n\t\tuse_it(*g);\r\n\r\n\t\tdone();\r\n\t}\r\n}\r\n";
     let (out, _) = swap(
         &[("src/crlf.rs", src)],
         "Mutex",
@@ -623,7 +621,7 @@ fn crlf_and_tabs_are_kept() {
     .expect("the swap is offered");
     assert_eq!(
         out[0],
-        "use std::sync::{Arc, RwLock};\r\nuse tokio::sync::Mutex;\r\n\r\nstruct S {\r\n\tm: Mutex<u8>,\r\n}\r\n\r\nasync fn f(s: &S) {\r\n\t{\r\n\t\tlet g = s.m.lock().await;\r\n\t\tuse_it(*g); // keep\r\n\t}\r\n}\r\n"
+        "use std::sync::{Arc, RwLock};\r\nuse tokio::sync::Mutex;\r\n\r\nstruct S {\r\n\tm: Mutex<u8>,\r\n}\r\n\r\nasync fn f(s: &S) {\r\n\t{\r\n\t\tlet g = s.m.lock().await;\r\n\t\tuse_it(*g); // keep\r\n\t}\r\n\tlet g = s.m.lock().await;\r\n\tuse_it(*g);\r\n\r\n\tdone();\r\n}\r\n"
     );
 }
 
@@ -702,5 +700,24 @@ fn unsupported_shapes_are_refused_with_their_line() {
     assert_eq!(
         refused_at("    let m = Mutex::new(0);\n    let t = S { m };", "S { m"),
         "cannot find the constructor of `m` (shorthand field) at src/s.rs:9"
+    );
+}
+
+/// A function's last `if let` whose body holds a string literal across lines keeps its block:
+/// flattening would re-indent the literal's text.
+#[test]
+fn a_multi_line_string_keeps_the_block() {
+    let src = "use std::sync::Mutex;\n\nstruct S {\n    m: Mutex<u8>,\n}\n\nasync fn f(s: &S) {\n    if let Ok(g) = s.m.lock() {\n        say(*g, \"one\n    two\");\n    }\n}\n";
+    let (out, _) = swap(
+        &[("src/s.rs", src)],
+        "Mutex",
+        (0, "Mutex<u8>", "Mutex<u8>"),
+        &[(0, "s.m.", "m")],
+        &[],
+    )
+    .expect("the swap is offered");
+    assert_eq!(
+        out[0],
+        "use tokio::sync::Mutex;\n\nstruct S {\n    m: Mutex<u8>,\n}\n\nasync fn f(s: &S) {\n    {\n        let g = s.m.lock().await;\n        say(*g, \"one\n    two\");\n    }\n}\n"
     );
 }
