@@ -572,8 +572,9 @@ fn a_value_owned_by_its_type_leaves_the_lock_scope_with_the_semantic_tier() {
 }
 
 /// The chain is refused where an `async fn` would not compile or a doctest would break: a
-/// function of the chain that calls itself (a recursive `async fn` needs its future boxed), and
-/// a doc comment that calls one (a doctest is no code the swap rewrites).
+/// function of the chain that calls itself (a recursive `async fn` needs its future boxed), a
+/// doc comment that calls one (a doctest is no code the swap rewrites), and a call made while a
+/// guard is held (the new `.await` would hold it).
 #[test]
 fn a_chain_that_would_recurse_or_break_a_doctest_is_refused() {
     let variants = [
@@ -586,6 +587,11 @@ fn a_chain_that_would_recurse_or_break_a_doctest_is_refused() {
             "        *self.hits.lock().unwrap()\n",
             "        if false { return self.read(); }\n        *self.hits.lock().unwrap()\n",
             "`read` is called recursively (at src/lib.rs:24)",
+        ),
+        (
+            "    pub fn report(&self) -> String {",
+            "    pub fn shout(&self, other: &Mutex<u8>) -> String {\n        let held = other.lock().unwrap();\n        let said = self.report();\n        drop(held);\n        said\n    }\n\n    pub fn report(&self) -> String {",
+            "a guard of `other` is alive across the call of `report` at src/lib.rs:29",
         ),
     ];
     for (original, changed, reason) in variants {

@@ -417,9 +417,10 @@ fn guard_alive_at(call: &SyntaxNode) -> Option<String> {
     None
 }
 
-/// The lock whose guard `init` is (`x.lock()`, with `.unwrap()`, `.expect(..)`, `.await` or
-/// `.map_err(..)?` after it): a guard bound by a `let` or an `if let`, alive in what follows. A
-/// guard used inside the initializer (`x.lock().unwrap().len()`) is gone at its end.
+/// The lock whose guard `init` is (`x.lock()`, or a `RefCell`'s `x.borrow()`, with `.unwrap()`,
+/// `.expect(..)`, `.await` or `.map_err(..)?` after it): a guard bound by a `let` or an `if let`,
+/// alive in what follows. A guard used inside the initializer (`x.lock().unwrap().len()`) is gone
+/// at its end.
 fn acquisition_in(init: &SyntaxNode) -> Option<String> {
     let mut expr = ast::Expr::cast(init.clone()).or_else(|| {
         // An `if let` condition: the expression after `=`.
@@ -435,7 +436,9 @@ fn acquisition_in(init: &SyntaxNode) -> Option<String> {
                     .arg_list()
                     .is_some_and(|args| args.args().next().is_none());
                 match name.as_str() {
-                    "lock" | "read" | "write" if no_args => {
+                    // A `RefCell` borrow held across the new `.await` is no more `Send` than a
+                    // std guard.
+                    "lock" | "read" | "write" | "borrow" | "borrow_mut" if no_args => {
                         return call.receiver().map(|r| {
                             lockfix_transforms::analysis::syntax::compact_text(r.syntax())
                         });
