@@ -266,30 +266,6 @@ fn declarations_named(tree: &SyntaxNode, name: &str) -> usize {
         .count()
 }
 
-/// Macros whose arguments are expressions evaluated where the macro is called, so a call in
-/// them can be awaited as written (`println!("{}", c.report().await)` in async code).
-const EXPRESSION_MACROS: &[&str] = &[
-    "format",
-    "print",
-    "println",
-    "eprint",
-    "eprintln",
-    "write",
-    "writeln",
-    "panic",
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
-    "trace",
-    "debug",
-    "info",
-    "warn",
-    "error",
-];
-
 /// The call whose callee is the name at `range` (`x.name(..)`, `path::name(..)`, or `name(..)`
 /// among the arguments of an expression macro): the node whose ancestors say where it runs, and
 /// the range of the call, after which `.await` is written.
@@ -310,7 +286,7 @@ fn called_at(tree: &SyntaxNode, range: TextRange) -> Result<(SyntaxNode, TextRan
             .and_then(|s| s.name_ref())
             .map(|n| n.text().to_string())
             .unwrap_or_default();
-        if !EXPRESSION_MACROS.contains(&macro_name.as_str()) {
+        if !lockfix_transforms::analysis::syntax::EXPRESSION_MACROS.contains(&macro_name.as_str()) {
             return Err("inside the arguments of a macro that may not take an `.await`");
         }
         let mut next = token.next_sibling_or_token();

@@ -44,30 +44,26 @@ pub type SiteKey = (String, String, String);
 
 /// The key of a method call: both tiers compute it with this one function.
 pub fn site_key(call: &ast::MethodCallExpr) -> Option<SiteKey> {
-    let function = call
-        .syntax()
-        .ancestors()
-        .find_map(ast::Fn::cast)
-        .and_then(|f| f.name())
-        .map(|n| n.text().to_string())
-        .unwrap_or_default();
+    let function = enclosing_function_name(call.syntax());
     let receiver = syntax::compact_text(call.receiver()?.syntax());
     let method = call.name_ref()?.text().to_string();
     Some((function, receiver, method))
 }
 
-/// The key of a value's type fact: `(function, expression text, "value")`. Values of the same
-/// text in one function share it (and must agree, else neither has a fact).
-pub fn value_key(expr: &ast::Expr) -> SiteKey {
-    let function = expr
-        .syntax()
-        .ancestors()
+/// The name of the function around `node`, empty outside functions.
+fn enclosing_function_name(node: &SyntaxNode) -> String {
+    node.ancestors()
         .find_map(ast::Fn::cast)
         .and_then(|f| f.name())
         .map(|n| n.text().to_string())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The key of a value's type fact: `(function, expression text, "value")`. Values of the same
+/// text in one function share it (and must agree, else neither has a fact).
+pub fn value_key(expr: &ast::Expr) -> SiteKey {
     (
-        function,
+        enclosing_function_name(expr.syntax()),
         syntax::compact_text(expr.syntax()),
         "value".to_string(),
     )

@@ -255,32 +255,6 @@ fn exit_after(event: &SyntaxNode, guard: &Guard) -> Option<TextSize> {
         .filter(|exit| *exit < guard.live.end())
 }
 
-/// Macros that only borrow the expressions they are given (they format, log, assert or match
-/// them). `vec!` and `dbg!` move theirs.
-const BORROWING_MACROS: &[&str] = &[
-    "format",
-    "format_args",
-    "print",
-    "println",
-    "eprint",
-    "eprintln",
-    "write",
-    "writeln",
-    "panic",
-    "trace",
-    "debug",
-    "info",
-    "warn",
-    "error",
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
-    "matches",
-];
-
 /// Whether `node` is a token inside macro calls that all only borrow what they are given.
 pub(super) fn in_borrowing_macro(node: &SyntaxNode) -> bool {
     let mut calls = node.ancestors().filter_map(ast::MacroCall::cast).peekable();
@@ -289,7 +263,8 @@ pub(super) fn in_borrowing_macro(node: &SyntaxNode) -> bool {
             call.path()
                 .and_then(|path| path.segment())
                 .is_some_and(|segment| {
-                    BORROWING_MACROS.contains(&segment.syntax().text().to_string().as_str())
+                    syntax::EXPRESSION_MACROS
+                        .contains(&segment.syntax().text().to_string().as_str())
                 })
         })
 }

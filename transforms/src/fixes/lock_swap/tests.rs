@@ -34,6 +34,18 @@ fn sites(sources: &[Source<'_>], markers: &[Marker<'_>]) -> Vec<Site> {
         .collect()
 }
 
+/// The request's files: each source as edition-2021 Rust.
+fn swap_files<'a>(sources: &[Source<'a>]) -> Vec<SwapFile<'a>> {
+    sources
+        .iter()
+        .map(|&(path, text)| SwapFile {
+            path,
+            text,
+            edition: Edition::Edition2021,
+        })
+        .collect()
+}
+
 /// Plan the swap and apply it: every file's text afterwards, and the blocking sites.
 fn swap(
     sources: &[Source<'_>],
@@ -42,14 +54,7 @@ fn swap(
     references: &[Marker<'_>],
     called_from_async: &[Marker<'_>],
 ) -> Result<(Vec<String>, Vec<Site>), String> {
-    let files: Vec<SwapFile<'_>> = sources
-        .iter()
-        .map(|&(path, text)| SwapFile {
-            path,
-            text,
-            edition: Edition::Edition2021,
-        })
-        .collect();
+    let files = swap_files(sources);
     let request = SwapRequest {
         files: &files,
         declaration: sites(sources, &[declaration])[0],
@@ -402,14 +407,7 @@ fn sync_function_called_from_async_is_refused() {
 #[test]
 fn sync_function_reached_from_async_code_through_others_is_refused_with_the_route() {
     let sources = [("src/cache.rs", CACHE)];
-    let files: Vec<SwapFile<'_>> = sources
-        .iter()
-        .map(|&(path, text)| SwapFile {
-            path,
-            text,
-            edition: Edition::Edition2021,
-        })
-        .collect();
+    let files = swap_files(&sources);
     let request = SwapRequest {
         files: &files,
         declaration: sites(&sources, &[(0, "Mutex<u64>", "Mutex<u64>")])[0],
@@ -457,14 +455,7 @@ pub async fn run(cache: &Cache) {
 }
 ";
     let sources = [("src/lib.rs", lib)];
-    let files: Vec<SwapFile<'_>> = sources
-        .iter()
-        .map(|&(path, text)| SwapFile {
-            path,
-            text,
-            edition: Edition::Edition2021,
-        })
-        .collect();
+    let files = swap_files(&sources);
     let functions = sites(
         &sources,
         &[(0, "fn record", "record"), (0, "fn tick", "tick")],
@@ -516,14 +507,7 @@ pub async fn run(cache: &Cache) {
 #[test]
 fn a_chain_that_cannot_become_async_refuses_with_the_reason() {
     let sources = [("src/cache.rs", CACHE)];
-    let files: Vec<SwapFile<'_>> = sources
-        .iter()
-        .map(|&(path, text)| SwapFile {
-            path,
-            text,
-            edition: Edition::Edition2021,
-        })
-        .collect();
+    let files = swap_files(&sources);
     let request = SwapRequest {
         files: &files,
         declaration: sites(&sources, &[(0, "Mutex<u64>", "Mutex<u64>")])[0],
