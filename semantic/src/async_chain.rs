@@ -114,9 +114,12 @@ pub(crate) fn async_chain(
                 path: path_of(vfs, file_id),
                 range: call_range,
             });
-            if let Some(caller) = caller
-                && let Some(def) = sema.to_fn_def(&caller)
-            {
+            if let Some(caller) = caller {
+                // A caller rust-analyzer does not know could not be made async with the others,
+                // and its call would be awaited in a synchronous function.
+                let def = sema.to_fn_def(&caller).ok_or_else(|| {
+                    format!("rust-analyzer does not know the function that calls `{name}` at {at}")
+                })?;
                 let index = queue.iter().position(|f| *f == def).unwrap_or_else(|| {
                     queue.push(def);
                     queue.len() - 1
@@ -286,7 +289,7 @@ fn called_at(tree: &SyntaxNode, range: TextRange) -> Result<(SyntaxNode, TextRan
             .and_then(|s| s.name_ref())
             .map(|n| n.text().to_string())
             .unwrap_or_default();
-        if !lockfix_transforms::analysis::syntax::EXPRESSION_MACROS.contains(&macro_name.as_str()) {
+        if !lockfix_transforms::analysis::macros::EXPRESSION_MACROS.contains(&macro_name.as_str()) {
             return Err("inside the arguments of a macro that may not take an `.await`");
         }
         let mut next = token.next_sibling_or_token();

@@ -19,6 +19,7 @@ pub mod held;
 mod hold;
 mod identity;
 pub mod kind;
+pub mod macros;
 pub mod paths;
 pub mod relock;
 pub mod syntax;

@@ -263,7 +263,7 @@ pub(super) fn in_borrowing_macro(node: &SyntaxNode) -> bool {
             call.path()
                 .and_then(|path| path.segment())
                 .is_some_and(|segment| {
-                    syntax::EXPRESSION_MACROS
+                    crate::analysis::macros::EXPRESSION_MACROS
                         .contains(&segment.syntax().text().to_string().as_str())
                 })
         })
