@@ -154,7 +154,12 @@ impl Splitter<'_> {
                 captures.push((name.clone(), name));
             }
         }
-        let flag = self.flag_name(&stmts);
+        // One value handed over names its flag (`pending_warning`) when nothing in the step does.
+        let fallback = match captures.as_slice() {
+            [(name, _)] => format!("pending_{name}"),
+            _ => "deferred".to_string(),
+        };
+        let flag = self.flag_name(&stmts, &fallback);
         let value = match captures.len() {
             0 => "true".to_string(),
             1 => format!("Some({})", captures[0].1),

@@ -173,8 +173,8 @@ impl Splitter<'_> {
 
     /// A name for the flag of a deferred step: from an enum variant it mentions
     /// (`PoolOperation::CircuitBreakerTripped` → `circuit_breaker_tripped`) or an event name it
-    /// passes (`"circuit_breaker_opened"`), else `deferred`.
-    pub(super) fn flag_name(&mut self, stmts: &[SyntaxNode]) -> String {
+    /// passes (`"circuit_breaker_opened"`), else `fallback`.
+    pub(super) fn flag_name(&mut self, stmts: &[SyntaxNode], fallback: &str) -> String {
         let mut base = None;
         'search: for stmt in stmts {
             for path in stmt.descendants().filter_map(ast::PathExpr::cast) {
@@ -222,7 +222,7 @@ impl Splitter<'_> {
                 }
             }
         }
-        let base = base.unwrap_or_else(|| "deferred".to_string());
+        let base = base.unwrap_or_else(|| fallback.to_string());
         self.fresh(&base)
     }
 }
