@@ -68,13 +68,16 @@ crate, found by references — the declaration's type (qualified as `tokio::sync
 import rewritten when no other std lock of that name remains in the file), its constructor,
 `.lock().unwrap()`/`.expect(..)`/`.map_err(..)?` → `.lock().await` (likewise `read`/`write`),
 `if let Ok(g) = m.write() { A } else { B }` → `{ let g = m.write().await; A }` (B handled
-poisoning, which tokio's locks do not have), and uses in synchronous functions →
-`blocking_lock()`/`blocking_read()`/`blocking_write()`, listed in the fix's caveats because they
-panic inside a runtime — and not offered at all when async code reaches such a function: every
-caller is followed, transitively through other synchronous functions, across the library,
-binaries, examples, tests and benches (a trait method counts as reached: any code may call it),
-and the refusal names the route. tokio
-gets the `sync` feature in `Cargo.toml`. One fix spanning several files, applied all or nothing,
+poisoning, which tokio's locks do not have; without the block when the `if let` is its function's
+value), and uses in synchronous functions → `blocking_lock()`/`blocking_read()`/`blocking_write()`,
+listed in the fix's caveats because they panic inside a runtime. Where async code reaches such a
+function (every caller is followed, transitively through other synchronous functions, across the
+library, binaries, examples, tests and benches), the function and all its synchronous callers
+become `async fn` and their calls are awaited, as seed 002's maintainers did; when one of them
+cannot (a closure, a trait method, a synchronous `main` or `#[test]`, a guard held across the
+call, recursion, a doctest), the fix is not offered and the refusal names the route and the
+reason. The caveats name the functions made async. tokio gets the `sync` feature in
+`Cargo.toml`. One fix spanning several files, applied all or nothing,
 always unsafe: tokio's locks are slower for short sections and fair, and public fields change type.
 
 ## Known problems
