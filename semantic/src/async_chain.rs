@@ -11,14 +11,15 @@
 
 use ra_ap_hir::{AsAssocItem, HasSource, Semantics};
 use ra_ap_ide_db::RootDatabase;
-use ra_ap_ide_db::defs::Definition;
 use ra_ap_syntax::{
     AstNode, SyntaxKind, SyntaxNode, TextRange,
-    ast::{self, HasArgList, HasAttrs, HasName},
+    ast::{self, HasAttrs, HasName},
 };
 use ra_ap_vfs::{FileId, Vfs};
 
-use crate::swap::{Site, calls_named, implements_a_trait, location, path_of};
+use lockfix_transforms::analysis::LockScopes;
+
+use crate::swap::{NameSite, Site, implements_a_trait, location, path_of, sites_naming};
 
 /// The functions that become async and the calls that are awaited.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,6 +52,7 @@ pub(crate) fn async_chain(
         }
     }
     let mut chain = AsyncChain::default();
+    let mut scopes = FileScopes::default();
     // `(caller, callee)` by index in `queue`: a cycle would be a recursive `async fn`, which does
     // not compile without boxing its future.
     let mut calls: Vec<(usize, usize)> = Vec::new();
@@ -98,13 +100,19 @@ pub(crate) fn async_chain(
                 "a doc comment at {at} calls `{name}(`, and a doctest would not await it"
             ));
         }
-        for (file_id, tree, range) in call_sites(sema, vfs, local, function, &name)? {
+        for NameSite {
+            file: file_id,
+            tree,
+            range,
+            ..
+        } in call_sites(sema, vfs, local, function, &name)?
+        {
             let at = location(vfs, file_id, &tree, range);
             let (call, call_range) =
                 called_at(&tree, range).map_err(|why| format!("`{name}` is {why} at {at}"))?;
             let caller = awaiting_function(&call)
                 .map_err(|why| format!("`{name}` is called {why} at {at}"))?;
-            if let Some(lock) = guard_alive_at(&call) {
+            if let Some(lock) = scopes.guard_alive_at(sema, file_id, &tree, &call, call_range) {
                 return Err(format!(
                     "a guard of `{lock}` is alive across the call of `{name}` at {at}, which would \
                      become an `.await`"
@@ -217,45 +225,28 @@ fn cannot_become_async(
     Ok(())
 }
 
-/// Every place that names `function` in the workspace's own files: rust-analyzer's references,
-/// and `name(` where rust-analyzer found none (it misses calls under `#[tokio::main]` in real
-/// workspaces) when the workspace declares one function of that name, so the call is this one.
+/// Every call of `function` ([`sites_naming`]). A `name(` rust-analyzer did not resolve (it
+/// misses calls under `#[tokio::main]` in real workspaces) is taken for this function's call only
+/// when the workspace declares one function of that name.
 fn call_sites(
     sema: &Semantics<'_, RootDatabase>,
     vfs: &Vfs,
     local: &[(FileId, SyntaxNode)],
     function: ra_ap_hir::Function,
     name: &str,
-) -> Result<Vec<(FileId, SyntaxNode, TextRange)>, String> {
-    let db = sema.db;
-    let mut sites: Vec<(FileId, SyntaxNode, TextRange)> = Vec::new();
-    for (file, refs) in Definition::Function(function).usages(sema).all().references {
-        let file_id = file.file_id(db);
-        let tree = sema.parse(file).syntax().clone();
-        for reference in refs {
-            sites.push((file_id, tree.clone(), reference.range));
-        }
-    }
-    let declarations = local
-        .iter()
-        .map(|(_, tree)| declarations_named(tree, name))
-        .sum::<usize>();
-    for (file_id, tree) in local {
-        for range in calls_named(tree, name) {
-            if sites
-                .iter()
-                .any(|(f, _, r)| f == file_id && r.contains_range(range))
-            {
-                continue;
-            }
-            if declarations != 1 {
-                return Err(format!(
-                    "`{name}(` at {} may call another function of that name (the workspace \
-                     declares {declarations})",
-                    location(vfs, *file_id, tree, range)
-                ));
-            }
-            sites.push((*file_id, tree.clone(), range));
+) -> Result<Vec<NameSite>, String> {
+    let sites = sites_naming(sema, local, function, name);
+    if let Some(unresolved) = sites.iter().find(|site| !site.resolved) {
+        let declarations = local
+            .iter()
+            .map(|(_, tree)| declarations_named(tree, name))
+            .sum::<usize>();
+        if declarations != 1 {
+            return Err(format!(
+                "`{name}(` at {} may call another function of that name (the workspace \
+                 declares {declarations})",
+                location(vfs, unresolved.file, &unresolved.tree, unresolved.range)
+            ));
         }
     }
     Ok(sites)
@@ -348,85 +339,37 @@ fn awaiting_function(call: &SyntaxNode) -> Result<Option<ast::Fn>, &'static str>
     Err("outside any function")
 }
 
-/// The lock whose guard a `let` or `if let` before `call` (in the blocks around it, up to its
-/// function or async block) keeps alive at the call: `.lock()`/`.read()`/`.write()` with no
-/// argument in its initializer.
-fn guard_alive_at(call: &SyntaxNode) -> Option<String> {
-    let mut inner = call.clone();
-    for ancestor in call.ancestors().skip(1) {
-        if ast::Fn::can_cast(ancestor.kind())
-            || ast::BlockExpr::cast(ancestor.clone()).is_some_and(|b| b.async_token().is_some())
-        {
-            return None;
-        }
-        if let Some(list) = ast::StmtList::cast(ancestor.clone()) {
-            for stmt in list.statements() {
-                if stmt.syntax().text_range().start() >= inner.text_range().start() {
-                    break;
-                }
-                if let ast::Stmt::LetStmt(binding) = &stmt
-                    && let Some(lock) = binding
-                        .initializer()
-                        .and_then(|i| acquisition_in(i.syntax()))
-                {
-                    return Some(lock);
-                }
-            }
-        }
-        if let Some(if_expr) = ast::IfExpr::cast(ancestor.clone())
-            && if_expr
-                .then_branch()
-                .is_some_and(|b| b.syntax().text_range().contains_range(inner.text_range()))
-            && let Some(lock) = if_expr.condition().and_then(|c| acquisition_in(c.syntax()))
-        {
-            return Some(lock);
-        }
-        if let Some(arm_list) = ast::MatchArmList::cast(ancestor.clone())
-            && let Some(lock) = arm_list
-                .syntax()
-                .parent()
-                .and_then(ast::MatchExpr::cast)
-                .and_then(|m| m.expr())
-                .and_then(|e| acquisition_in(e.syntax()))
-        {
-            return Some(lock);
-        }
-        inner = ancestor;
-    }
-    None
-}
+/// The lock scopes of the files with calls to await, computed once per file by the analysis every
+/// rule uses: a guard alive at a call (a `let`, an `if let`, a temporary, not after a `drop`)
+/// is one the new `.await` would hold.
+#[derive(Default)]
+struct FileScopes(Vec<(SyntaxNode, LockScopes)>);
 
-/// The lock whose guard `init` is (`x.lock()`, or a `RefCell`'s `x.borrow()`, with `.unwrap()`,
-/// `.expect(..)`, `.await` or `.map_err(..)?` after it): a guard bound by a `let` or an `if let`,
-/// alive in what follows. A guard used inside the initializer (`x.lock().unwrap().len()`) is gone
-/// at its end.
-fn acquisition_in(init: &SyntaxNode) -> Option<String> {
-    let mut expr = ast::Expr::cast(init.clone()).or_else(|| {
-        // An `if let` condition: the expression after `=`.
-        ast::LetExpr::cast(init.clone()).and_then(|l| l.expr())
-    })?;
-    loop {
-        expr = match expr {
-            ast::Expr::AwaitExpr(e) => e.expr()?,
-            ast::Expr::TryExpr(e) => e.expr()?,
-            ast::Expr::MethodCallExpr(call) => {
-                let name = call.name_ref()?.text().to_string();
-                let no_args = call
-                    .arg_list()
-                    .is_some_and(|args| args.args().next().is_none());
-                match name.as_str() {
-                    // A `RefCell` borrow held across the new `.await` is no more `Send` than a
-                    // std guard.
-                    "lock" | "read" | "write" | "borrow" | "borrow_mut" if no_args => {
-                        return call.receiver().map(|r| {
-                            lockfix_transforms::analysis::syntax::compact_text(r.syntax())
-                        });
-                    }
-                    "unwrap" | "expect" | "map_err" | "unwrap_or_else" => call.receiver()?,
-                    _ => return None,
-                }
+impl FileScopes {
+    /// The lock of a guard alive at `call` in `tree` (a `RefCell` borrow counts: it is no more
+    /// `Send` than a std guard).
+    fn guard_alive_at(
+        &mut self,
+        sema: &Semantics<'_, RootDatabase>,
+        file: FileId,
+        tree: &SyntaxNode,
+        call: &SyntaxNode,
+        call_range: TextRange,
+    ) -> Option<String> {
+        let index = match self.0.iter().position(|(root, _)| root == tree) {
+            Some(index) => index,
+            None => {
+                let edition = sema.attach_first_edition(file).edition(sema.db);
+                self.0
+                    .push((tree.clone(), LockScopes::compute(tree, edition)));
+                self.0.len() - 1
             }
-            _ => return None,
-        }
+        };
+        self.0[index]
+            .1
+            .guards
+            .iter()
+            .find(|guard| guard.alive_at(call_range.start(), call))
+            .map(|guard| guard.lock_path.clone())
     }
 }

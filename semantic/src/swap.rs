@@ -134,6 +134,7 @@ pub(crate) fn target(
     let mut references = Vec::new();
     let mut called_from_async = Vec::new();
     let mut reached = Vec::new();
+    let mut not_reached: Vec<Site> = Vec::new();
     let local = local_files(&sema, vfs, &declaration.path);
     for (file, refs) in usages.references {
         let file_id = file.file_id(db);
@@ -151,15 +152,19 @@ pub(crate) fn target(
                     path: path.clone(),
                     range: name.syntax().text_range(),
                 };
-                let known = called_from_async.iter().any(|(s, _)| *s == site);
-                let is_reached = known
-                    || match async_route(&sema, vfs, &local, &function) {
-                        Some(route) => {
-                            called_from_async.push((site, route));
-                            true
-                        }
-                        None => false,
-                    };
+                // Each function's callers are searched once, whatever number of references
+                // it holds.
+                let is_reached = if called_from_async.iter().any(|(s, _)| *s == site) {
+                    true
+                } else if not_reached.contains(&site) {
+                    false
+                } else if let Some(route) = async_route(&sema, vfs, &local, &function) {
+                    called_from_async.push((site, route));
+                    true
+                } else {
+                    not_reached.push(site);
+                    false
+                };
                 // Only an acquisition would be `blocking_*` there; a constructor or `get_mut` in a
                 // function async code reaches stays as it is.
                 if is_reached
@@ -419,32 +424,17 @@ fn async_route(
                 format!("any caller of the trait method {via}")
             });
         }
-        let usages = Definition::Function(current).usages(sema).all();
-        let mut sites: Vec<(FileId, SyntaxNode, TextRange)> = Vec::new();
-        for (file, refs) in usages.references {
-            let file_id = file.file_id(db);
-            let tree = sema.parse(file).syntax().clone();
-            for reference in refs {
-                sites.push((file_id, tree.clone(), reference.range));
-            }
-        }
-        // rust-analyzer's references miss calls inside macro arguments (`println!("{}",
-        // c.report())`: std's macros are not expanded with the stub standard library) and, in
-        // real workspaces, calls from examples under `#[tokio::main]` (seed 002's context
-        // system). So the name followed by `(` anywhere in the workspace's own files counts as
-        // a call too: a refusal too many rather than a swap that panics at run time.
+        // A `name(` rust-analyzer did not resolve counts as a call too: a refusal too many
+        // rather than a swap that panics at run time.
         let name = current.name(db).as_str().to_owned();
-        for (file_id, tree) in local {
-            for range in calls_named(tree, &name) {
-                if !sites
-                    .iter()
-                    .any(|(f, _, r)| f == file_id && r.contains_range(range))
-                {
-                    sites.push((*file_id, tree.clone(), range));
-                }
-            }
-        }
-        for (file_id, tree, range) in sites {
+        let sites = sites_naming(sema, local, current, &name);
+        for NameSite {
+            file: file_id,
+            tree,
+            range,
+            ..
+        } in sites
+        {
             match caller_at(&tree, range) {
                 Caller::Async(what) => {
                     let at = format!("{what} ({})", location(vfs, file_id, &tree, range));
@@ -474,6 +464,59 @@ fn async_route(
         }
     }
     None
+}
+
+/// A place in the workspace's own files that names a function.
+pub(crate) struct NameSite {
+    pub file: FileId,
+    pub tree: SyntaxNode,
+    /// The name's range.
+    pub range: TextRange,
+    /// rust-analyzer found it as a reference; otherwise it is only `name(` in the text.
+    pub resolved: bool,
+}
+
+/// Every place that may call `function`: rust-analyzer's references, and `name(` in the
+/// workspace's own files where it found none. Its references miss calls inside macro arguments
+/// (`println!("{}", c.report())`: std's macros are not expanded with the stub standard library)
+/// and, in real workspaces, calls from examples under `#[tokio::main]` (seed 002's context
+/// system).
+pub(crate) fn sites_naming(
+    sema: &Semantics<'_, RootDatabase>,
+    local: &[(FileId, SyntaxNode)],
+    function: ra_ap_hir::Function,
+    name: &str,
+) -> Vec<NameSite> {
+    let db = sema.db;
+    let mut sites: Vec<NameSite> = Vec::new();
+    for (file, refs) in Definition::Function(function).usages(sema).all().references {
+        let file_id = file.file_id(db);
+        let tree = sema.parse(file).syntax().clone();
+        for reference in refs {
+            sites.push(NameSite {
+                file: file_id,
+                tree: tree.clone(),
+                range: reference.range,
+                resolved: true,
+            });
+        }
+    }
+    for (file_id, tree) in local {
+        for range in calls_named(tree, name) {
+            if !sites
+                .iter()
+                .any(|s| s.file == *file_id && s.range.contains_range(range))
+            {
+                sites.push(NameSite {
+                    file: *file_id,
+                    tree: tree.clone(),
+                    range,
+                    resolved: false,
+                });
+            }
+        }
+    }
+    sites
 }
 
 /// The workspace's own files (the declaration's package, or the workspace around it: its
@@ -509,7 +552,7 @@ fn local_files(
 
 /// `name(` in the file, in code or in a macro call's tokens, but not where a function of that
 /// name is declared: what might be a call of `name`.
-pub(crate) fn calls_named(tree: &SyntaxNode, name: &str) -> Vec<TextRange> {
+fn calls_named(tree: &SyntaxNode, name: &str) -> Vec<TextRange> {
     tree.descendants_with_tokens()
         .filter_map(|e| e.into_token())
         .filter(|t| t.kind() == ra_ap_syntax::SyntaxKind::IDENT && t.text() == name)

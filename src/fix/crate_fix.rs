@@ -266,6 +266,23 @@ fn plan_one(target: &SwapTarget, files: &[CrateFile], cwd: &Path) -> Result<Plan
         }
         Err(why) => Err(why.clone()),
     };
+    // For the caveat: the functions made async, by the names they are declared with.
+    let (made_async, awaited): (Vec<String>, usize) = match &async_chain {
+        Ok(chain) => (
+            chain
+                .functions
+                .iter()
+                .filter_map(|site| {
+                    involved[site.file]
+                        .text
+                        .get(lockfix_transforms::analysis::syntax::to_range(site.range))
+                })
+                .map(|name| format!("`{name}`"))
+                .collect(),
+            chain.awaits.len(),
+        ),
+        Err(_) => (Vec::new(), 0),
+    };
     let swap_files: Vec<SwapFile<'_>> = involved
         .iter()
         .map(|f| SwapFile {
@@ -307,29 +324,15 @@ fn plan_one(target: &SwapTarget, files: &[CrateFile], cwd: &Path) -> Result<Plan
             sites.join(", ")
         ));
     }
-    if let Ok(chain) = &target.async_chain
-        && !chain.functions.is_empty()
-    {
-        let names: Vec<String> = chain
-            .functions
-            .iter()
-            .filter_map(|site| {
-                let path = std::fs::canonicalize(&site.path).ok()?;
-                let file = involved.iter().find(|f| f.path == path)?;
-                let name = file
-                    .text
-                    .get(usize::from(site.range.start())..usize::from(site.range.end()))?;
-                Some(format!("`{name}`"))
-            })
-            .collect();
+    if !made_async.is_empty() {
         caveats.push(format!(
             "async code reaches synchronous users of the lock, so {} become{} async and {} call{} \
              of them {} awaited; code outside the workspace that calls them must await them too.",
-            names.join(", "),
-            if names.len() == 1 { "s" } else { "" },
-            chain.awaits.len(),
-            if chain.awaits.len() == 1 { "" } else { "s" },
-            if chain.awaits.len() == 1 { "is" } else { "are" },
+            made_async.join(", "),
+            if made_async.len() == 1 { "s" } else { "" },
+            awaited,
+            if awaited == 1 { "" } else { "s" },
+            if awaited == 1 { "is" } else { "are" },
         ));
     }
     let manifest = owning_manifest(&involved[declaration.file].path)

@@ -40,7 +40,6 @@ pub struct ValueTypes(Option<Arc<SemanticFacts>>);
 
 impl ValueTypes {
     pub fn scope(facts: Option<Arc<SemanticFacts>>) -> ValueTypes {
-        let facts = facts.filter(|f| !f.owned_values.is_empty());
         ValueTypes(VALUE_TYPES.with(|cell| cell.replace(facts)))
     }
 }
