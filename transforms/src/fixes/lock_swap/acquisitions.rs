@@ -263,7 +263,7 @@ impl Planner<'_, '_> {
             .request
             .async_chain
             .as_ref()
-            .is_ok_and(|chain| chain.awaits.iter().chain(&chain.functions).any(inside));
+            .is_ok_and(|chain| chain.awaits.iter().any(inside));
         if self.request.references.iter().any(inside) || chain_inside {
             return None;
         }

@@ -17,12 +17,13 @@
 //! Synchronous functions keep working through `blocking_lock()`/`blocking_read()`/
 //! `blocking_write()`, which panic inside a runtime: the caller (rust-analyzer) follows every such
 //! function to all its callers, transitively, across the crate's library, binaries, examples,
-//! tests and benches, and when async code reaches one the swap is refused with the route it
-//! found. The remaining blocking sites are listed in the fix's caveats.
+//! tests and benches; when async code reaches one, that function and its synchronous callers
+//! become async where every caller can await, and otherwise the swap is refused with the route it
+//! found and the reason. The remaining blocking sites are listed in the fix's caveats.
 //!
 //! The plan is made in steps, one file each, all adding edits to one `Planner` (this file:
 //! the request and plan types, `plan_swap` which runs the steps in order, the `Planner`'s
-//! shared helpers, and the last step):
+//! shared helpers, and the last two steps):
 //!
 //! 1. `references`: the declaration and every reference rust-analyzer found are followed to
 //!    what they are: the declared type, a constructor (`RwLock::new`, also in `Arc::new`, a struct
@@ -30,11 +31,14 @@
 //!    written; a reference it cannot follow refuses the swap.
 //! 2. `acquisitions`: each use site is rewritten: `.lock().unwrap()` and its kin become
 //!    `.lock().await` in async code or `.blocking_lock()` in sync code that async code does not
-//!    reach, `if let Ok(g) = x.lock() { .. }` becomes a block, `get_mut().unwrap()` loses its
-//!    `unwrap`.
+//!    reach, `if let Ok(g) = x.lock() { .. }` becomes a block (two lines when it is its
+//!    function's value), `get_mut().unwrap()` loses its `unwrap`.
 //! 3. `imports`: once every lock path is known, each file's paths are written unqualified when
 //!    its `use` can import tokio's lock instead of std's, `tokio::sync::X` otherwise.
-//! 4. `Planner::finish` (here): the edits of each file are sorted, checked for overlaps and
+//! 4. `Planner::async_chain_edits` (here): where async code reaches a synchronous user of the
+//!    lock and every caller can await (the request's `async_chain`, found by the caller), those
+//!    functions become `async fn` and their calls get `.await`.
+//! 5. `Planner::finish` (here): the edits of each file are sorted, checked for overlaps and
 //!    applied to check the file still parses; `apply` writes a file's edits.
 
 use ra_ap_syntax::{AstNode, Edition, SourceFile, SyntaxNode, TextRange, ast};
